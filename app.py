@@ -1,0 +1,115 @@
+"""DX Support Bot: ``python app.py`` serves the bot; other commands help try and ship it.
+
+    python app.py                      serve POST /api/messages on $PORT (3978)
+    python app.py chat                 chat with the bot in the terminal (no Teams needed)
+    python app.py converse FILE...     run conversation scripts (YAML) against a fresh bot
+    python app.py package              write the Teams app package (zip) for sideloading
+    python app.py migrate              apply database migrations and exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from aiohttp import web
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.db import create_engine, migrate
+from bot.http import create_app
+from bot.logs import configure_logging
+
+
+def describe(settings: Settings) -> str:
+    """The one start-up line: where it listens, which database and data, whether auth is on."""
+    auth = "on" if settings.auth_enabled else "off (MicrosoftAppId is empty)"
+    return (
+        f"DX Support Bot listening on http://{settings.host}:{settings.port}/api/messages"
+        f" | database {_safe_url(settings.database_url)}"
+        f" | data faq={settings.faq_dir} org={settings.org_dir} courses={settings.courses_dir}"
+        f" | Bot Framework auth {auth}"
+    )
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return url
+
+
+def serve(settings: Settings) -> None:
+    app = create_app(settings)
+
+    async def announce(app: web.Application) -> None:
+        print(describe(settings), flush=True)
+
+    app.on_startup.append(announce)
+    web.run_app(app, host=settings.host, port=settings.port, print=None,
+                access_log=None, shutdown_timeout=30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="app.py", description="DXサポートボット")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="ボットを起動します (既定)")
+    chat = sub.add_parser("chat", help="ターミナルでボットと会話します")
+    chat.add_argument("--url", help="起動済みのボットの URL (省略時はこのプロセス内で起動)")
+    chat.add_argument("--as", dest="user", default=None, help="最初に話す利用者のキー")
+    converse = sub.add_parser("converse", help="会話スクリプト (YAML) を実行します")
+    converse.add_argument("files", nargs="+")
+    converse.add_argument("--faq-dir")
+    converse.add_argument("--org-dir")
+    converse.add_argument("--courses-dir")
+    converse.add_argument("-v", "--verbose", action="store_true", help="会話の全文を表示します")
+    package = sub.add_parser("package", help="Teams アプリパッケージ (zip) を作成します")
+    package.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.add_parser("migrate", help="データベースを最新のスキーマにします")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
+
+    if args.command in (None, "serve"):
+        serve(settings)
+        return 0
+    if args.command == "chat":
+        from bot.devchannel.chat import run_chat
+
+        return asyncio.run(run_chat(settings, url=args.url, user=args.user))
+    if args.command == "converse":
+        from bot.devchannel.converse import run_scripts
+
+        overrides = {k: v for k, v in (("faq_dir", args.faq_dir), ("org_dir", args.org_dir),
+                                       ("courses_dir", args.courses_dir)) if v}
+        return asyncio.run(run_scripts(args.files, settings, overrides, verbose=args.verbose))
+    if args.command == "package":
+        from bot.teams_package import main as package_main
+
+        rest = list(args.rest)
+        if settings.app_id and "--app-id" not in rest:
+            rest += ["--app-id", settings.app_id]
+        return package_main(rest)
+    if args.command == "migrate":
+        async def _migrate() -> None:
+            engine = create_engine(settings.database_url)
+            await migrate(engine)
+            await engine.dispose()
+
+        asyncio.run(_migrate())
+        print("database is up to date")
+        return 0
+    parser.error("unknown command")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

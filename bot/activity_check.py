@@ -1,0 +1,125 @@
+"""Check an incoming request before botbuilder sees it, so bad input gets a 4xx, never a 500.
+
+botbuilder's CloudAdapter answers 500 to invalid JSON, a JSON array, an activity without a
+conversation, a garbage bearer token and more (see the platform notes). Every such case is
+caught here and turned into a short JSON error with the right status.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.schema import Activity
+
+_JWT = re.compile(r"^Bearer [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+_MAX_ID = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection(Exception):
+    """A request the bot will not process: HTTP status, a code and a short reason."""
+
+    status: int
+    code: str
+    message: str
+
+    def body(self) -> dict[str, str]:
+        return {"error": self.code, "message": self.message}
+
+
+def check_content_type(content_type: str | None) -> None:
+    if not content_type:
+        raise Rejection(415, "unsupported_media_type", "Content-Type: application/json is required")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise Rejection(415, "unsupported_media_type", "Content-Type must be application/json")
+
+
+def check_authorization(header: str | None, *, auth_enabled: bool) -> str:
+    """The Authorization header to pass on ('' when auth is off); 401 when required and malformed."""
+    if not auth_enabled:
+        return ""
+    if not header:
+        raise Rejection(401, "unauthorized", "Authorization header is required")
+    if len(header) > 16_384 or not _JWT.match(header):
+        raise Rejection(401, "unauthorized", "Authorization header is not a bearer token")
+    return header
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """A JSON object, or 400."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise Rejection(400, "invalid_json", "the body is not valid UTF-8 JSON") from None
+    if not isinstance(body, dict):
+        raise Rejection(400, "invalid_activity", "the body must be a JSON object (an Activity)")
+    return body
+
+
+def _str_field(obj: Any, path: str, *, required: bool = True, ascii_only: bool = False) -> str | None:
+    value = obj
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise Rejection(400, "invalid_activity", f"'{path}' is required and must be a string")
+    if len(value) > _MAX_ID:
+        raise Rejection(400, "invalid_activity", f"'{path}' is too long")
+    if ascii_only and not value.isascii():
+        raise Rejection(400, "invalid_activity", f"'{path}' must be ASCII")
+    return value
+
+
+def to_activity(body: dict[str, Any]) -> Activity:
+    """Validate the fields a turn needs and deserialize; 400 for anything malformed."""
+    _str_field(body, "type")
+    _str_field(body, "conversation.id", ascii_only=True)
+    service_url = _str_field(body, "serviceUrl", ascii_only=True) or ""
+    if not service_url.startswith(("https://", "http://")):
+        raise Rejection(400, "invalid_activity", "'serviceUrl' must be an http(s) URL")
+    _str_field(body, "from.id", ascii_only=True)
+    _str_field(body, "recipient.id", ascii_only=True)
+    _str_field(body, "id", required=False, ascii_only=True)
+    if body.get("deliveryMode") not in (None, "normal", "notification"):
+        raise Rejection(400, "invalid_activity", "this deliveryMode is not supported")
+    for key in ("text", "textFormat", "locale", "name", "action", "channelId"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise Rejection(400, "invalid_activity", f"'{key}' must be a string")
+    for key in ("entities", "attachments", "membersAdded", "membersRemoved"):
+        value = body.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        ):
+            raise Rejection(400, "invalid_activity", f"'{key}' must be a list of objects")
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:  # msrest raises several types for mistyped fields
+        raise Rejection(400, "invalid_activity", "the activity has fields of the wrong type") from None
+    for entity in activity.entities or []:
+        if entity.type == "mention":
+            mentioned = (entity.additional_properties or {}).get("mentioned")
+            if not isinstance(mentioned, dict) or not isinstance(mentioned.get("id"), str):
+                raise Rejection(400, "invalid_activity", "a mention entity needs 'mentioned.id'")
+            if not isinstance((entity.additional_properties or {}).get("text", ""), str):
+                raise Rejection(400, "invalid_activity", "a mention entity's 'text' must be a string")
+    return activity
+
+
+def tenant_of(activity: Activity) -> str | None:
+    """The tenant id Teams sends in ``conversation.tenantId`` or ``channelData.tenant.id``."""
+    if activity.conversation and activity.conversation.tenant_id:
+        return activity.conversation.tenant_id
+    data = activity.channel_data
+    if isinstance(data, dict) and isinstance(data.get("tenant"), dict):
+        tenant = data["tenant"].get("id")
+        return tenant if isinstance(tenant, str) else None
+    return None
+
+
+def check_tenant(activity: Activity, allowed: frozenset[str]) -> None:
+    if allowed and tenant_of(activity) not in allowed:
+        raise Rejection(403, "forbidden_tenant", "this tenant is not allowed to use the bot")

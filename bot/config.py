@@ -1,0 +1,136 @@
+"""Configuration from environment variables and an optional ``.env`` file.
+
+The Bot Framework variables keep the names Azure users know (``MicrosoftAppId`` ...).
+Invalid configuration stops start-up with a message naming the variable (exit code 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/dxbot.sqlite3"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    app_id: str = Field("", validation_alias=_env("MicrosoftAppId"))
+    app_password: str = Field("", validation_alias=_env("MicrosoftAppPassword"), repr=False)
+    app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        "SingleTenant", validation_alias=_env("MicrosoftAppType")
+    )
+    app_tenant_id: str = Field("", validation_alias=_env("MicrosoftAppTenantId"))
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias=_env("DATABASE_URL"))
+    host: str = Field("0.0.0.0", validation_alias=_env("HOST"))
+    port: int = Field(3978, ge=1, le=65535, validation_alias=_env("PORT"))
+
+    faq_dir: Path = Field(Path("content/faq"), validation_alias=_env("FAQ_DIR"))
+    org_dir: Path = Field(Path("content/org"), validation_alias=_env("ORG_DIR"))
+    courses_dir: Path = Field(Path("content/courses"), validation_alias=_env("COURSES_DIR"))
+    watch_files: bool = Field(True, validation_alias=_env("WATCH_FILES"))
+    reload_debounce_ms: int = Field(500, ge=0, le=60_000, validation_alias=_env("RELOAD_DEBOUNCE_MS"))
+
+    allowed_tenant_ids: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(), validation_alias=_env("ALLOWED_TENANT_IDS")
+    )
+    max_body_bytes: int = Field(
+        256 * 1024, ge=1024, le=16 * 1024 * 1024, validation_alias=_env("MAX_BODY_BYTES")
+    )
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=_env("LOG_LEVEL")
+    )
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("LOG_FORMAT"))
+
+    faq_answer_threshold: float | None = Field(
+        None, ge=0, le=1, validation_alias=_env("FAQ_ANSWER_THRESHOLD")
+    )
+    faq_clarify_threshold: float | None = Field(
+        None, ge=0, le=1, validation_alias=_env("FAQ_CLARIFY_THRESHOLD")
+    )
+
+    @field_validator("allowed_tenant_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "sqlite+aiosqlite:///path または postgresql+asyncpg://user@host/db の形式で指定してください"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _tenant_for_single_tenant(self) -> Settings:
+        if self.app_id and self.app_type == "SingleTenant" and not self.app_tenant_id:
+            raise ValueError(
+                "MicrosoftAppTenantId: MicrosoftAppType=SingleTenant にはテナント ID が必要です"
+            )
+        return self
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Bot Framework authentication is on exactly when an app id is set."""
+        return bool(self.app_id)
+
+    def bot_framework_config(self) -> object:
+        """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
+
+        class _Config:
+            APP_ID = self.app_id
+            APP_PASSWORD = self.app_password
+            APP_TYPE = self.app_type if self.app_id else "MultiTenant"  # auth off: no credentials
+            APP_TENANTID = self.app_tenant_id
+
+        return _Config()
+
+
+_SECRET_VARIABLES = {"MicrosoftAppPassword", "DATABASE_URL"}
+
+
+class ConfigError(Exception):
+    """Configuration that cannot start the bot; the message names the variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise :class:`ConfigError` naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            message = err["msg"].removeprefix("Value error, ")
+            if not err["loc"]:  # a check across variables names them in its message
+                lines.append(message)
+                continue
+            name = str(err["loc"][0])
+            field = Settings.model_fields.get(name)
+            alias = field.validation_alias if field else None
+            if isinstance(alias, AliasChoices):
+                name = str(alias.choices[0])
+            shown = "" if name in _SECRET_VARIABLES else f" (値: {err.get('input')!r})"
+            lines.append(f"{name}: {message}{shown}")
+        raise ConfigError("設定が正しくありません:\n  " + "\n  ".join(lines)) from exc

@@ -1,0 +1,160 @@
+"""The Teams activity handler: turns an incoming activity into a route and a reply.
+
+It stays thin: it cleans the text, asks :mod:`bot.router` where the message goes, and
+calls the one handler for that route. Features register command handlers by name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from botbuilder.core import ConversationState, MessageFactory, TurnContext, UserState
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.dialogs import Dialog, DialogContext, DialogSet, DialogTurnStatus
+from botbuilder.schema import ChannelAccount
+from botbuilder.schema.teams import TeamInfo
+
+from bot import cards, texts
+from bot.references import ConversationReferences
+from bot.router import Route, decide
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
+
+
+class DxBot(TeamsActivityHandler):
+    """Routes each message to a command, the active dialog or the FAQ."""
+
+    def __init__(
+        self,
+        conversation_state: ConversationState,
+        user_state: UserState,
+        references: ConversationReferences,
+        dialogs: Sequence[Dialog] = (),
+    ) -> None:
+        self.conversation_state = conversation_state
+        self.user_state = user_state
+        self.references = references
+        self.dialog_state = conversation_state.create_property("DialogState")
+        self.welcomed = conversation_state.create_property("Welcomed")
+        self.dialogs = DialogSet(self.dialog_state)
+        for dialog in dialogs:
+            self.dialogs.add(dialog)
+        self.commands: dict[str, CommandHandler] = {
+            "help": self._help,
+            "cancel": self._cancel,
+            "faq_examples": self._faq_examples,
+        }
+        self.card_actions: dict[str, CommandHandler] = {"command": self._card_command}
+        self.answer_free_text: CommandHandler = self._cannot_answer_yet
+        self.intent_of: Callable[[str], str | None] | None = None
+
+    # ------------------------------------------------------------ turn plumbing
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await super().on_turn(turn_context)
+        await self.conversation_state.save_changes(turn_context)
+        await self.user_state.save_changes(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        await self.references.remember(activity)
+        text = clean_text(turn_context)
+        dc = await self.dialogs.create_context(turn_context)
+        route = decide(
+            text, activity.value, dialog_active=dc.active_dialog is not None, intent_of=self.intent_of
+        )
+        log.info("route", extra={"route": route.kind, "name": route.name})
+        if route.kind == "empty":
+            await turn_context.send_activity(texts.EMPTY_MESSAGE)
+        elif route.kind == "dialog":
+            await self._continue(dc)
+        elif route.kind == "card":
+            handler = self.card_actions.get(route.name)
+            await (handler or self._unknown_button)(turn_context, dc, route)
+        elif route.kind == "command":
+            handler = self.commands.get(route.name)
+            await (handler or self._not_ready)(turn_context, dc, route)
+        else:
+            await self.answer_free_text(turn_context, dc, route)
+
+    async def _continue(self, dc: DialogContext) -> None:
+        result = await dc.continue_dialog()
+        if result.status == DialogTurnStatus.Empty:
+            await self._help(dc.context, dc, Route("command", name="help"))
+
+    def begin(self, dialog_id: str) -> CommandHandler:
+        """A command handler that starts a dialog (replacing any active one)."""
+
+        async def start(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+            if dc.active_dialog is not None:
+                await dc.cancel_all_dialogs()
+            await dc.begin_dialog(dialog_id, route.data or None)
+
+        return start
+
+    # ------------------------------------------------------------ welcome
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._welcome_once(turn_context)
+
+    async def on_teams_members_added_dispatch(
+        self, members_added: list[ChannelAccount], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in members_added or []):
+            await self._welcome_once(turn_context)
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        await self.on_teams_members_added_dispatch(members_added, None, turn_context)
+
+    async def _welcome_once(self, turn_context: TurnContext) -> None:
+        if await self.welcomed.get(turn_context, False):
+            return
+        await self.welcomed.set(turn_context, True)
+        await self.references.remember(turn_context.activity)
+        await turn_context.send_activity(MessageFactory.attachment(cards.welcome()))
+
+    # ------------------------------------------------------------ built-in commands
+
+    async def _help(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await turn_context.send_activity(MessageFactory.attachment(cards.welcome()))
+
+    async def _cancel(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        if dc.active_dialog is None:
+            await turn_context.send_activity(texts.NOTHING_TO_CANCEL)
+            return
+        await dc.cancel_all_dialogs()
+        await turn_context.send_activity(texts.CANCELLED)
+
+    async def _faq_examples(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await turn_context.send_activity(texts.FAQ_EXAMPLES)
+
+    async def _card_command(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        name = str(route.data.get("command", ""))
+        handler = self.commands.get(name)
+        await (handler or self._unknown_button)(turn_context, dc, Route("command", name=name))
+
+    async def _not_ready(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await turn_context.send_activity(texts.NOT_READY)
+
+    async def _unknown_button(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await turn_context.send_activity(texts.UNKNOWN_BUTTON)
+
+    async def _cannot_answer_yet(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await turn_context.send_activity(
+            MessageFactory.attachment(cards.welcome(), text=texts.CANNOT_ANSWER_YET)
+        )
+
+
+def clean_text(turn_context: TurnContext) -> str:
+    """The message text without the bot's @mention (channels, group chats), trimmed."""
+    activity = turn_context.activity
+    text = activity.text or ""
+    if activity.entities:
+        text = TurnContext.remove_recipient_mention(activity) or ""
+    return text.replace("\u00a0", " ").strip()

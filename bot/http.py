@@ -1,0 +1,108 @@
+"""The HTTP surface: ``POST /api/messages``, ``GET /healthz`` and ``GET /readyz``."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from bot.activity_check import (
+    Rejection,
+    check_authorization,
+    check_content_type,
+    check_tenant,
+    parse_body,
+    to_activity,
+)
+from bot.config import Settings
+from bot.logs import conversation_id, correlation_id
+from bot.runtime import Runtime, start_runtime
+
+log = logging.getLogger(__name__)
+
+RUNTIME = web.AppKey("runtime", Runtime)
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _correlation(request: web.Request) -> str:
+    given = request.headers.get("X-Correlation-Id", "")
+    return given if _SAFE_ID.match(given) else uuid.uuid4().hex[:12]
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    """Validate the activity, then hand it to botbuilder; every bad input is a 4xx."""
+    runtime = request.app[RUNTIME]
+    settings = runtime.settings
+    cid = _correlation(request)
+    correlation_id.set(cid)
+    try:
+        auth = check_authorization(
+            request.headers.get("Authorization"), auth_enabled=settings.auth_enabled
+        )
+        check_content_type(request.headers.get("Content-Type"))
+        if (request.content_length or 0) > settings.max_body_bytes:
+            raise Rejection(413, "too_large", f"the body exceeds {settings.max_body_bytes} bytes")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise Rejection(413, "too_large", f"the body exceeds {settings.max_body_bytes} bytes") from None
+        activity = to_activity(parse_body(raw))
+        check_tenant(activity, settings.allowed_tenant_ids)
+    except Rejection as rejection:
+        log.info("rejected request", extra={"status": rejection.status, "reason": rejection.code})
+        return web.json_response(rejection.body(), status=rejection.status)
+
+    conversation_id.set(activity.conversation.id)
+    started = False
+
+    async def logic(turn_context):  # type: ignore[no-untyped-def]
+        nonlocal started
+        started = True
+        await runtime.bot.on_turn(turn_context)
+
+    try:
+        async with runtime.turn_lock(activity.conversation.id):
+            invoke = await runtime.adapter.process_activity(auth, activity, logic)
+    except Exception as exc:
+        if started:
+            raise
+        log.info("authentication failed", extra={"error": type(exc).__name__})
+        return web.json_response(
+            {"error": "unauthorized", "message": "the token was not accepted"}, status=401
+        )
+    if invoke:
+        return web.json_response(invoke.body, status=invoke.status)
+    return web.Response(status=201)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is alive."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready when the database answers with the current schema and the data files are loaded."""
+    problems = await request.app[RUNTIME].problems()
+    if problems:
+        return web.json_response({"status": "unavailable", "problems": problems}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+def create_app(settings: Settings, **runtime_options: Any) -> web.Application:
+    """The aiohttp application; the runtime starts with the app and closes with it."""
+    app = web.Application(client_max_size=settings.max_body_bytes)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        async with start_runtime(settings, **runtime_options) as runtime:
+            app[RUNTIME] = runtime
+            yield
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app

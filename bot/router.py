@@ -1,0 +1,95 @@
+"""Where each message goes: one table of rules, in the order they apply.
+
+1. a card button (``value.action``) goes to the handler of that action;
+2. an empty message gets a hint;
+3. a command (「ヘルプ」, 「キャンセル」, 「研修申込」 ...) wins even inside a dialog;
+4. otherwise an active dialog continues;
+5. otherwise a free-text intent (from a data file) starts its command;
+6. otherwise the FAQ answers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+RouteKind = Literal["card", "empty", "command", "dialog", "faq"]
+
+#: Typed commands → command names. Keys are compared after :func:`command_key`.
+COMMANDS: dict[str, str] = {
+    "ヘルプ": "help", "help": "help", "へるぷ": "help", "使い方": "help", "メニュー": "help",
+    "?": "help", "？": "help",
+    "キャンセル": "cancel", "やめる": "cancel", "やめます": "cancel", "中止": "cancel",
+    "cancel": "cancel", "quit": "cancel",
+    "プロフィール": "profile", "profile": "profile",
+    "研修申込": "enrol", "研修申し込み": "enrol", "研修申込み": "enrol",
+    "申込状況": "my_enrolments", "申し込み状況": "my_enrolments", "申込み状況": "my_enrolments",
+    "担当者に相談": "escalate", "相談": "escalate",
+    "相談状況": "my_tickets",
+    "対応待ち一覧": "queue", "対応待ち": "queue",
+    "管理": "admin", "admin": "admin",
+}
+
+_ARG_COMMANDS = (
+    (re.compile(r"^(?:チケット|ticket)#?(\d+)$"), "ticket"),
+    (re.compile(r"^(?:管理|admin)(.+)$"), "admin"),
+)
+_STRIP = re.compile(r"[\s。、.,!！「」『』]+")
+
+
+def command_key(text: str) -> str:
+    """Fold width and case and drop spaces and punctuation: 「 ヘルプ。」 → 「ヘルプ」."""
+    return _STRIP.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    kind: RouteKind
+    name: str = ""
+    text: str = ""
+    arg: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """The command a message names, with its argument (「チケット 12」 → ("ticket", "12"))."""
+    key = command_key(text)
+    if not key:
+        return None
+    if key in _FOLDED_COMMANDS:
+        return _FOLDED_COMMANDS[key], ""
+    for pattern, name in _ARG_COMMANDS:
+        match = pattern.match(key)
+        if match:
+            return name, match.group(1)
+    return None
+
+
+_FOLDED_COMMANDS = {command_key(k): v for k, v in COMMANDS.items()}
+
+
+def decide(
+    text: str,
+    value: Any,
+    *,
+    dialog_active: bool,
+    intent_of: Callable[[str], str | None] | None = None,
+) -> Route:
+    """Pick the route for one message. Pure: no I/O, no botbuilder."""
+    if isinstance(value, dict) and isinstance(value.get("action"), str):
+        return Route("card", name=value["action"], text=text, data=value)
+    text = text.strip()
+    if not text:
+        return Route("dialog") if dialog_active and value else Route("empty")
+    command = parse_command(text)
+    if command:
+        return Route("command", name=command[0], arg=command[1], text=text)
+    if dialog_active:
+        return Route("dialog", text=text)
+    intent = intent_of(text) if intent_of else None
+    if intent:
+        return Route("command", name=intent, text=text)
+    return Route("faq", text=text)

@@ -1,0 +1,55 @@
+"""Every sentence the bot says to a person, in one place (Japanese, polite and concise)."""
+
+from __future__ import annotations
+
+BOT_NAME = "DXサポートボット"
+
+WELCOME_TITLE = "DXサポートボットです"
+WELCOME_BODY = (
+    "デジタルに関するお困りごとをお手伝いします。"
+    "質問をそのまま入力するか、下のボタンからお選びください。"
+)
+WELCOME_FEATURES = (
+    ("よくある質問", "VPN・パスワード・Teams など、質問を入力するとお答えします。"),
+    ("研修申込", "階層別研修や Udemy Business などの申込・確認ができます。"),
+    ("担当者に相談", "所属のデジタル活用推進員に質問をお送りします。"),
+)
+HELP_HINT = "いつでも「ヘルプ」と入力するとこの案内を表示します。途中でやめるときは「キャンセル」と入力してください。"
+
+BUTTON_FAQ_EXAMPLE = "質問の例を見る"
+BUTTON_ENROL = "研修申込"
+BUTTON_ESCALATE = "担当者に相談"
+BUTTON_HELP = "ヘルプ"
+
+FAQ_EXAMPLES = (
+    "たとえば次のように入力してください。\n\n"
+    "- VPN 遅い\n- パスワードを忘れた\n- Teams で外部の人を会議に招待したい\n- Udemy を使いたい"
+)
+
+NOT_READY = "申し訳ありません。この機能はまだ準備中です。"
+CANNOT_ANSWER_YET = (
+    "申し訳ありません。まだその質問にはお答えできません。"
+    "下のボタンから、できることをお選びください。"
+)
+EMPTY_MESSAGE = "メッセージが空のようです。質問を入力するか「ヘルプ」と入力してください。"
+CANCELLED = "中断しました。ほかにお手伝いできることがあれば入力してください。"
+NOTHING_TO_CANCEL = "中断する手続きはありません。"
+UNKNOWN_BUTTON = "このボタンは古いか、今は使えません。もう一度最初から操作してください。"
+
+
+def error_occurred(correlation_id: str) -> str:
+    return (
+        "申し訳ありません。処理中に問題が発生しました。"
+        f"お手数ですが、もう一度お試しください。解決しない場合は、お問い合わせ番号 {correlation_id} を添えて"
+        "ヘルプデスクにご連絡ください。"
+    )
+
+
+# ---------------------------------------------------------------- profile (所属・職位)
+
+PROFILE_ASK_UNIT = "はじめに、あなたの所属（課・室の名前）を入力してください。例: 総務課"
+PROFILE_ASK_TIER = "職位を選んでください。"
+PROFILE_RETRY_CHOICE = "ボタンから選ぶか、番号を入力してください。"
+PROFILE_SAVED = "登録しました。所属: {unit} / 職位: {tier}"
+PROFILE_SHOW = "現在の登録内容です。所属: {unit} / 職位: {tier}"
+PROFILE_NONE = "まだ所属と職位が登録されていません。"

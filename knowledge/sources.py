@@ -1,0 +1,247 @@
+"""Read admin-maintained tables (YAML, CSV, XLSX) into records that know where they came from.
+
+Every record carries a :class:`Location` (file and line, or sheet and row) so that a
+validation error can point an admin at the exact place to fix. Column headers may be
+Japanese; each loader passes an alias table that maps them to canonical keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TABLE_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a record sits: ``faq.csv:12`` or ``faq.xlsx [FAQ] 12行目``."""
+
+    file: str
+    line: int | None = None
+    sheet: str | None = None
+
+    def __str__(self) -> str:
+        if self.sheet is not None:
+            return f"{self.file} [シート {self.sheet}] {self.line}行目"
+        if self.line is not None:
+            return f"{self.file}:{self.line}"
+        return self.file
+
+
+class DataFileError(Exception):
+    """A problem in an admin data file, with its location."""
+
+    def __init__(self, location: Location | str, message: str) -> None:
+        super().__init__(f"{location}: {message}")
+        self.location = location
+        self.message = message
+
+
+@dataclass(slots=True)
+class Record:
+    """One row or YAML mapping with canonical keys."""
+
+    data: dict[str, Any]
+    location: Location
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+
+def canonical_key(header: str, aliases: Mapping[str, str]) -> str:
+    """Map a header (``質問``, ``Question``, `` id ``) to its canonical key."""
+    h = str(header).strip().replace("\ufeff", "")
+    lowered = h.lower()
+    for name, canon in aliases.items():
+        if name.lower() == lowered:
+            return canon
+    return lowered
+
+
+# ---------------------------------------------------------------- YAML
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of each mapping in ``__line__``."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse a YAML file; syntax errors become :class:`DataFileError` with the line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(Location(path.name), "UTF-8 で保存してください") from exc
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise DataFileError(Location(path.name, line), f"YAML の書式エラー: {exc.problem}") from exc
+
+
+def strip_lines(value: Any) -> Any:
+    """Remove the ``__line__`` bookkeeping from parsed YAML."""
+    if isinstance(value, dict):
+        return {k: strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [strip_lines(v) for v in value]
+    return value
+
+
+def _yaml_records(path: Path, list_keys: Iterable[str], aliases: Mapping[str, str]) -> list[Record]:
+    doc = load_yaml(path)
+    if doc is None:
+        return []
+    items: Any = doc
+    if isinstance(doc, dict):
+        for key in list_keys:
+            if key in doc:
+                items = doc[key]
+                break
+        else:
+            raise DataFileError(
+                Location(path.name, doc.get("__line__")),
+                f"一覧のキー ({', '.join(list_keys)}) が見つかりません",
+            )
+    if not isinstance(items, list):
+        raise DataFileError(Location(path.name), "項目の一覧 (- で始まるリスト) にしてください")
+    records = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise DataFileError(Location(path.name), "各項目は「キー: 値」の形にしてください")
+        line = item.get("__line__")
+        data = {canonical_key(k, aliases): strip_lines(v) for k, v in item.items() if k != "__line__"}
+        records.append(Record(data, Location(path.name, line)))
+    return records
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def decode_csv_bytes(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) first, then Shift_JIS/CP932 as Japanese Excel writes it."""
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DataFileError(Location(name), "文字コードを判別できません (UTF-8 か Shift_JIS で保存してください)")
+
+
+def _csv_records(path: Path, aliases: Mapping[str, str]) -> list[Record]:
+    text = decode_csv_bytes(path.read_bytes(), path.name)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return []
+    except csv.Error as exc:
+        raise DataFileError(Location(path.name, 1), f"CSV の書式エラー: {exc}") from exc
+    keys = [canonical_key(h, aliases) for h in header]
+    records = []
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(keys) and any(c.strip() for c in row[len(keys):]):
+                raise DataFileError(Location(path.name, line), "見出しより列が多い行です")
+            data = {k: v for k, v in zip(keys, row, strict=False) if k}
+            records.append(Record(data, Location(path.name, line)))
+    except csv.Error as exc:
+        raise DataFileError(Location(path.name, start), f"CSV の書式エラー: {exc}") from exc
+    return records
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str]) -> list[Record]:
+    from openpyxl import load_workbook  # imported lazily: only admins' sheets need it
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise DataFileError(Location(path.name), f"Excel ファイルを開けません: {exc}") from exc
+    required = set(required)
+    records: list[Record] = []
+    try:
+        for ws in wb.worksheets:
+            rows = ws.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                continue
+            keys = [canonical_key(h, aliases) if h is not None else "" for h in header]
+            if required and not required <= set(keys):
+                continue  # a notes sheet or similar: not part of the table
+            for index, row in enumerate(rows, start=2):
+                if not any(c is not None and str(c).strip() for c in row):
+                    continue
+                data = {
+                    k: ("" if v is None else v if not isinstance(v, float) or not v.is_integer() else int(v))
+                    for k, v in zip(keys, row, strict=False)
+                    if k
+                }
+                records.append(Record(data, Location(path.name, index, ws.title)))
+    finally:
+        wb.close()
+    return records
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def read_records(
+    path: Path,
+    aliases: Mapping[str, str],
+    *,
+    yaml_list_keys: Iterable[str] = ("entries", "items"),
+    required: Iterable[str] = (),
+) -> list[Record]:
+    """Read one YAML, CSV or XLSX file into records with canonical keys and locations."""
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return _yaml_records(path, tuple(yaml_list_keys), aliases)
+    if suffix == ".csv":
+        return _csv_records(path, aliases)
+    if suffix == ".xlsx":
+        return _xlsx_records(path, aliases, required)
+    raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")
+
+
+def split_multi(value: Any) -> list[str]:
+    """Split a cell holding several values (``a|b``, one per line, or a YAML list)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    text = str(value)
+    parts = text.replace("\r\n", "\n").replace("｜", "|").replace("\n", "|").split("|")
+    return [p.strip() for p in parts if p.strip()]
+
+
+def table_files(directory: Path) -> list[Path]:
+    """The data files in a directory, sorted, skipping Excel lock files and hidden files."""
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in TABLE_SUFFIXES
+        and not p.name.startswith((".", "~$"))
+    )

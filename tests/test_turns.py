@@ -1,0 +1,94 @@
+"""End to end over real HTTP: the real app and adapter, the dev channel standing in for Teams."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.devchannel.harness import Harness
+from tests.conftest import OTHER, STAFF, make_settings
+
+
+def titles(harness: Harness, key: str) -> list[str]:
+    return [b.title for b in harness.client.last_buttons(key)]
+
+
+async def test_install_greets_once_with_the_welcome_card(harness: Harness) -> None:
+    client = harness.client
+    assert await client.post(client.install(STAFF)) == 201
+    text = client.transcript("staff")
+    assert texts.WELCOME_TITLE in text
+    assert {"研修申込", "担当者に相談"} <= set(titles(harness, "staff"))
+    # Teams also sends installationUpdate for the same install: no second greeting.
+    assert await client.post(client.activity(STAFF, type="installationUpdate", action="add")) == 201
+    assert client.transcript("staff") == ""
+
+
+async def test_help_shows_what_the_bot_can_do(harness: Harness) -> None:
+    for word in ("ヘルプ", "ｈｅｌｐ", " へるぷ。"):
+        assert await harness.client.send("staff", word) == 201
+        assert texts.WELCOME_TITLE in harness.client.transcript("staff")
+
+
+async def test_replies_go_to_the_sender_only(harness: Harness) -> None:
+    await harness.client.send("staff", "ヘルプ")
+    assert harness.client.transcript("other") == ""
+    assert texts.WELCOME_TITLE in harness.client.transcript("staff")
+
+
+async def test_mention_is_stripped_in_channels(harness: Harness) -> None:
+    client = harness.client
+    activity = client.in_channel(STAFF, "ヘルプ")
+    seq = harness.channel.last_seq
+    assert await client.post(activity) == 201
+    sent = harness.channel.since(seq, activity["conversation"]["id"])
+    assert len(sent) == 1
+    assert sent[0].activity["attachments"][0]["content"]["body"][0]["text"] == texts.WELCOME_TITLE
+
+
+async def test_button_press_runs_its_command(harness: Harness) -> None:
+    await harness.client.send("staff", "ヘルプ")
+    examples = next(b for b in harness.client.last_buttons("staff") if b.title == texts.BUTTON_FAQ_EXAMPLE)
+    harness.client.received("staff")
+    assert await harness.client.press("staff", examples) == 201
+    assert "VPN 遅い" in harness.client.transcript("staff")
+
+
+async def test_unknown_button_gets_a_polite_answer(harness: Harness) -> None:
+    await harness.client.send("staff", "", {"action": "no-such-action"})
+    assert texts.UNKNOWN_BUTTON in harness.client.transcript("staff")
+
+
+async def test_empty_message_gets_a_hint(harness: Harness) -> None:
+    await harness.client.send("staff", "   ")
+    assert texts.EMPTY_MESSAGE in harness.client.transcript("staff")
+
+
+async def test_cancel_ends_an_active_dialog(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "プロフィール")
+    assert texts.PROFILE_ASK_UNIT in client.transcript("staff")
+    await client.send("staff", "キャンセル")
+    assert texts.CANCELLED in client.transcript("staff")
+    # The dialog is gone: the next text is not taken as the unit.
+    await client.send("staff", "キャンセル")
+    assert texts.NOTHING_TO_CANCEL in client.transcript("staff")
+
+
+async def test_help_inside_a_dialog_keeps_the_dialog(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "プロフィール")
+    await client.send("staff", "ヘルプ")
+    await client.send("staff", "総務課")
+    assert texts.PROFILE_ASK_TIER in client.transcript("staff")
+
+
+async def test_a_restart_in_the_middle_of_a_dialog_resumes_it(database_url: str) -> None:
+    async with Harness(make_settings(database_url), [STAFF, OTHER]) as h:
+        await h.client.send("staff", "プロフィール")
+        await h.client.send("staff", "総務課")
+        assert texts.PROFILE_ASK_TIER in h.client.transcript("staff")
+        await h.restart()  # a new app process on the same database
+        await h.client.send("staff", "主査")
+        assert texts.PROFILE_SAVED.format(unit="総務課", tier="主査") in h.client.transcript("staff")
+        # The other user's state was never touched.
+        await h.client.send("other", "主査")
+        assert texts.PROFILE_SAVED.split("。")[0] not in h.client.transcript("other")

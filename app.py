@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_format)
+    quiet = args.command in ("converse", "chat") and not getattr(args, "verbose", False)
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
 
     if args.command in (None, "serve"):
         serve(settings)
@@ -86,11 +87,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(run_chat(settings, url=args.url, user=args.user))
     if args.command == "converse":
-        from bot.devchannel.converse import run_scripts
+        from bot.devchannel.converse import run_scripts, script_paths
 
         overrides = {k: v for k, v in (("faq_dir", args.faq_dir), ("org_dir", args.org_dir),
                                        ("courses_dir", args.courses_dir)) if v}
-        return asyncio.run(run_scripts(args.files, settings, overrides, verbose=args.verbose))
+        paths = script_paths(args.files)
+        return asyncio.run(run_scripts(paths, settings, overrides, verbose=args.verbose))
     if args.command == "package":
         from bot.teams_package import main as package_main
 

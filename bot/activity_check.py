@@ -7,6 +7,7 @@ caught here and turned into a short JSON error with the right status.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import dataclass
@@ -43,9 +44,19 @@ def check_authorization(header: str | None, *, auth_enabled: bool) -> str:
         return ""
     if not header:
         raise Rejection(401, "unauthorized", "Authorization header is required")
-    if len(header) > 16_384 or not _JWT.match(header):
+    if len(header) > 16_384 or not _JWT.match(header) or not _jwt_header_ok(header):
         raise Rejection(401, "unauthorized", "Authorization header is not a bearer token")
     return header
+
+
+def _jwt_header_ok(header: str) -> bool:
+    """The token's first segment decodes to a JSON object naming an algorithm."""
+    segment = header.removeprefix("Bearer ").split(".", 1)[0]
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(decoded, dict) and isinstance(decoded.get("alg"), str)
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
@@ -77,6 +88,7 @@ def _str_field(obj: Any, path: str, *, required: bool = True, ascii_only: bool =
 def to_activity(body: dict[str, Any]) -> Activity:
     """Validate the fields a turn needs and deserialize; 400 for anything malformed."""
     _str_field(body, "type")
+    _str_field(body, "channelId")
     _str_field(body, "conversation.id", ascii_only=True)
     service_url = _str_field(body, "serviceUrl", ascii_only=True) or ""
     if not service_url.startswith(("https://", "http://")):

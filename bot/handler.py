@@ -66,7 +66,7 @@ class DxBot(TeamsActivityHandler):
         route = decide(
             text, activity.value, dialog_active=dc.active_dialog is not None, intent_of=self.intent_of
         )
-        log.info("route", extra={"route": route.kind, "name": route.name})
+        log.info("route", extra={"route": route.kind, "command": route.name})
         if route.kind == "empty":
             await turn_context.send_activity(texts.EMPTY_MESSAGE)
         elif route.kind == "dialog":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -21,6 +21,7 @@ from bot.handler import DxBot
 from bot.references import ConversationReferences
 from bot.storage import SqlStorage
 from dialogs.profile import ProfileDialog
+from domain.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class Runtime:
     adapter: CloudAdapter
     bot: DxBot
     references: ConversationReferences
+    clock: Clock
+    drains: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -48,6 +51,11 @@ class Runtime:
             lock = asyncio.Lock()
             self._locks[conversation] = lock
         return lock
+
+    async def drain(self) -> None:
+        """Run every piece of background work that is due now (scripts and tests wait on this)."""
+        for drain in self.drains:
+            await drain()
 
     async def problems(self) -> list[str]:
         """Why the bot is not ready (empty when it is)."""
@@ -62,7 +70,7 @@ class Runtime:
 
 
 @asynccontextmanager
-async def start_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def start_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
     """Open the database (migrating it), build the bot, and close it all on exit."""
     engine = create_engine(settings.database_url)
     try:
@@ -81,6 +89,6 @@ async def start_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         )
         bot.commands["profile"] = bot.begin(ProfileDialog.__name__)
         adapter = create_adapter(settings, conversation_state)
-        yield Runtime(settings, engine, sessions, adapter, bot, references)
+        yield Runtime(settings, engine, sessions, adapter, bot, references, clock or SystemClock())
     finally:
         await engine.dispose()

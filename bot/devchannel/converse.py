@@ -1,0 +1,220 @@
+"""Conversation scripts: YAML files of users and steps, run against a fresh in-process bot.
+
+Each script gets its own temporary SQLite database and a hand-moved clock. A failing step is
+reported with what was expected and what came; the exit code is 0 only when all scripts pass.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import Settings
+from bot.devchannel.client import DevUser
+from bot.devchannel.harness import Harness
+from bot.devchannel.render import Button
+from domain.clock import ManualClock
+
+STEP_KINDS = ("send", "click", "expect", "expect_not", "as", "wait_for", "install")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(m|min|minutes?|h|hours?|d|days?|分|時間|日)$")
+
+
+class ScriptError(Exception):
+    """The script itself is malformed (not a failing expectation)."""
+
+
+@dataclass
+class Script:
+    path: Path
+    name: str
+    users: list[DevUser]
+    steps: list[dict[str, Any]]
+
+
+@dataclass
+class Outcome:
+    script: Script
+    failures: list[str] = field(default_factory=list)
+    transcript: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def load_script(path: Path) -> Script:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScriptError(f"{path}: 読み込めません: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("steps"), list):
+        raise ScriptError(f"{path}: 'users' と 'steps' を持つ YAML にしてください")
+    users = []
+    for i, u in enumerate(doc.get("users") or [], start=1):
+        if not isinstance(u, dict) or not u.get("key"):
+            raise ScriptError(f"{path}: users の {i} 番目に key がありません")
+        key = str(u["key"])
+        users.append(DevUser(key, str(u.get("name", key)),
+                             str(u.get("aadObjectId") or uuid.uuid5(uuid.NAMESPACE_URL, f"dev-user:{key}")),
+                             str(u.get("upn", ""))))
+    if not users:
+        raise ScriptError(f"{path}: users が空です")
+    for i, step in enumerate(doc["steps"], start=1):
+        if not isinstance(step, dict) or not any(k in step for k in STEP_KINDS):
+            raise ScriptError(f"{path}: step {i}: {', '.join(STEP_KINDS)} のどれかを書いてください")
+    return Script(path, str(doc.get("name", path.stem)), users, doc["steps"])
+
+
+def parse_duration(value: Any) -> timedelta | None:
+    """``{minutes: 30}``, ``"2h"``, ``"3日"``; ``"drain"`` (just run due work) is None."""
+    if value in ("drain", None, True):
+        return None
+    if isinstance(value, dict):
+        return timedelta(**{k: float(v) for k, v in value.items()})
+    match = _DURATION.match(str(value).strip())
+    if not match:
+        raise ScriptError(f"wait_for: 期間が読めません: {value!r} (例: 30m, 2h, 1d, {{minutes: 30}})")
+    amount, unit = float(match.group(1)), match.group(2)
+    if unit.startswith(("m", "分")):
+        return timedelta(minutes=amount)
+    if unit.startswith(("h", "時")):
+        return timedelta(hours=amount)
+    return timedelta(days=amount)
+
+
+def _as_list(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _find_button(found: list[Button], title: str) -> Button | None:
+    exact = [b for b in found if b.title == title]
+    if exact:
+        return exact[0]
+    partial = [b for b in found if title in b.title]
+    return partial[0] if len(partial) == 1 else None
+
+
+class Runner:
+    """Runs one script's steps against a harness, collecting failures."""
+
+    def __init__(self, script: Script, harness: Harness, clock: ManualClock) -> None:
+        self.script, self.h, self.clock = script, harness, clock
+        self.actor = script.users[0].key
+        self.window: dict[str, str] = {u.key: "" for u in script.users}
+        self.outcome = Outcome(script)
+
+    def _collect(self) -> None:
+        for key in self.window:
+            text = self.h.client.transcript(key)
+            if text:
+                self.window[key] += text + "\n"
+                self.outcome.transcript.append(f"--- {key} received:\n{text}")
+
+    def fail(self, index: int, kind: str, message: str) -> None:
+        self.outcome.failures.append(f"step {index} ({kind}, {self.actor}): {message}")
+
+    async def run(self) -> Outcome:
+        for index, step in enumerate(self.script.steps, start=1):
+            if "as" in step:
+                if str(step["as"]) not in self.window:
+                    raise ScriptError(f"{self.script.path}: step {index}: unknown user {step['as']!r}")
+                self.actor = str(step["as"])
+            await self.step(index, step)
+        return self.outcome
+
+    async def step(self, index: int, step: dict[str, Any]) -> None:
+        client = self.h.client
+        if "install" in step:
+            self._collect()
+            self.window[self.actor] = ""
+            await client.post(client.install(client.users[self.actor]))
+        if "send" in step:
+            self._collect()
+            self.window[self.actor] = ""
+            self.outcome.transcript.append(f">>> {self.actor}: {step['send']}")
+            status = await client.send(self.actor, str(step["send"]))
+            if status != 201:
+                self.fail(index, "send", f"HTTP {status}")
+        if "click" in step:
+            self._collect()
+            title = str(step["click"])
+            found = client.last_buttons(self.actor)
+            button = _find_button(found, title)
+            if button is None:
+                titles = ", ".join(f"「{b.title}」" for b in found) or "(ボタンなし)"
+                self.fail(index, "click", f"ボタン「{title}」がありません。あったボタン: {titles}")
+                return
+            self.window[self.actor] = ""
+            self.outcome.transcript.append(f">>> {self.actor}: [押す] {title}")
+            status = await client.press(self.actor, button)
+            if status != 201:
+                self.fail(index, "click", f"HTTP {status}")
+        if "wait_for" in step:
+            delta = parse_duration(step["wait_for"])
+            if delta is not None:
+                self.clock.advance(delta)
+            await self.h.runtime.drain()
+        if "expect" in step or "expect_not" in step:
+            self._collect()
+            got = self.window[self.actor]
+            for want in _as_list(step.get("expect", [])):
+                if want not in got:
+                    self.fail(index, "expect", f"「{want}」が届いていません。届いた内容:\n{_indent(got)}")
+            for unwanted in _as_list(step.get("expect_not", [])) if "expect_not" in step else []:
+                if unwanted in got:
+                    self.fail(index, "expect_not", f"「{unwanted}」は届かないはずです。届いた内容:\n{_indent(got)}")
+            if "expect" in step:
+                self.window[self.actor] = ""
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"      | {line}" for line in (text.strip() or "(何も届いていません)").splitlines())
+
+
+async def run_script(script: Script, base: Settings, overrides: dict[str, Any]) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix="converse-") as tmp:
+        settings = base.model_copy(update={
+            "database_url": f"sqlite+aiosqlite:///{Path(tmp) / 'converse.sqlite3'}",
+            "watch_files": False,
+            **overrides,
+        })
+        clock = ManualClock()
+        async with Harness(settings, script.users, clock=clock) as harness:
+            return await Runner(script, harness, clock).run()
+
+
+def script_paths(files: list[str]) -> list[Path]:
+    """The scripts named, a directory standing for every ``*.yaml`` in it."""
+    return [p for f in files for p in (sorted(Path(f).glob("*.yaml")) if Path(f).is_dir() else [Path(f)])]
+
+
+async def run_scripts(paths: list[Path], base: Settings, overrides: dict[str, Any], *, verbose: bool = False) -> int:
+    """Run every script; print PASS/FAIL with details. Exit code 0 only if all pass."""
+    overrides = {k: Path(v) for k, v in overrides.items()}
+    failed = 0
+    for path in paths:
+        try:
+            outcome = await run_script(load_script(path), base, overrides)
+        except ScriptError as exc:
+            failed += 1
+            print(f"FAIL {path}\n  {exc}")
+            continue
+        steps = len(outcome.script.steps)
+        if outcome.passed:
+            print(f"PASS {path} ({outcome.script.name}, {steps} steps)")
+        else:
+            failed += 1
+            print(f"FAIL {path} ({outcome.script.name})")
+            for failure in outcome.failures:
+                print(f"  {failure}")
+        if verbose:
+            print("\n".join(outcome.transcript))
+    print(f"{len(paths) - failed} passed, {failed} failed")
+    return 0 if failed == 0 and paths else 1

@@ -1,0 +1,57 @@
+"""Configuration: defaults, the Azure variable names, and a clear exit 2 on bad values."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_run_without_azure_credentials() -> None:
+    settings = load_settings(_env_file=None)
+    assert settings.database_url.startswith("sqlite+aiosqlite:///data/")
+    assert settings.auth_enabled is False
+    assert settings.port == 3978
+
+
+def test_azure_names_and_lists_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MicrosoftAppId", "app")
+    monkeypatch.setenv("MicrosoftAppTenantId", "tenant")
+    monkeypatch.setenv("ALLOWED_TENANT_IDS", "a, b ,,c")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    settings = load_settings(_env_file=None)
+    assert settings.auth_enabled
+    assert settings.allowed_tenant_ids == {"a", "b", "c"}
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"PORT": "abc"}, "PORT"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"MicrosoftAppId": "x", "MicrosoftAppTenantId": ""}, "MicrosoftAppTenantId"),
+    ],
+)
+def test_invalid_configuration_names_the_variable(monkeypatch: pytest.MonkeyPatch, env: dict, named: str) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=named):
+        load_settings(_env_file=None)
+
+
+def test_app_exits_2_on_invalid_configuration(tmp_path: Path) -> None:
+    env = {**os.environ, "PORT": "70000", "DATABASE_URL": "postgresql+asyncpg://u:hunter2@h/db"}
+    result = subprocess.run([sys.executable, str(ROOT / "app.py"), "migrate"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "PORT" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout

@@ -1,0 +1,75 @@
+"""Conversation scripts: the shipped ones pass, and a wrong one fails with a useful message."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.devchannel.converse import ScriptError, load_script, parse_duration, run_script
+from tests.conftest import ROOT, make_settings
+
+SCRIPTS = sorted((ROOT / "tests/conversations").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=[p.stem for p in SCRIPTS])
+async def test_shipped_script_passes(path: Path, sqlite_url: str) -> None:
+    outcome = await run_script(load_script(path), make_settings(sqlite_url), {})
+    assert outcome.failures == [], "\n".join(outcome.failures)
+
+
+WRONG = """
+name: わざと間違えた台本
+users:
+  - {key: staff, name: 山崎 亮}
+steps:
+  - send: ヘルプ
+  - expect: 存在しない文言
+  - click: 無いボタン
+  - send: ヘルプ
+  - expect_not: DXサポートボットです
+"""
+
+
+async def test_a_wrong_script_fails_saying_what_was_expected_and_what_came(tmp_path: Path, sqlite_url: str) -> None:
+    path = tmp_path / "wrong.yaml"
+    path.write_text(WRONG, encoding="utf-8")
+    outcome = await run_script(load_script(path), make_settings(sqlite_url), {})
+    assert len(outcome.failures) == 3
+    expect, click, expect_not = outcome.failures
+    assert expect.startswith("step 2 (expect, staff)") and "「存在しない文言」" in expect
+    assert "DXサポートボットです" in expect  # what actually came
+    assert "「無いボタン」" in click and "「研修申込」" in click  # the buttons that were there
+    assert expect_not.startswith("step 5 (expect_not, staff)")
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(WRONG, encoding="utf-8")
+    ok = subprocess.run([sys.executable, "app.py", "converse", str(SCRIPTS[0])], cwd=ROOT,
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "1 passed, 0 failed" in ok.stdout
+    bad = subprocess.run([sys.executable, "app.py", "converse", str(wrong), str(SCRIPTS[0])], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1
+    assert "FAIL" in bad.stdout and "1 passed, 1 failed" in bad.stdout
+
+
+@pytest.mark.parametrize("text", ["users: []\nsteps: []", "steps: [{bogus: 1}]\nusers: [{key: a}]", "- just a list"])
+def test_malformed_scripts_are_refused(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScriptError):
+        load_script(path)
+
+
+def test_durations() -> None:
+    assert parse_duration("2h").total_seconds() == 7200
+    assert parse_duration({"minutes": 30}).total_seconds() == 1800
+    assert parse_duration("3日").days == 3
+    assert parse_duration("drain") is None
+    with pytest.raises(ScriptError):
+        parse_duration("soon")

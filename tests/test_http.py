@@ -1,0 +1,152 @@
+"""Every HTTP error the bot answers, over real HTTP: never a 500 for a malformed request."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.db import create_engine
+from bot.devchannel.client import TENANT_ID
+from bot.devchannel.harness import Harness
+from tests.conftest import STAFF, make_settings
+
+APP_ID = "5f0c2d1e-7a1b-4c2d-9e3f-0a1b2c3d4e5f"
+
+
+async def post_raw(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as session, session.post(
+        f"{url}/api/messages", data=body, headers=headers
+    ) as response:
+        text = await response.text()
+        return response.status, (json.loads(text) if text else {})
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+def url_of(h: Harness) -> str:
+    return h.client.bot_url
+
+
+async def test_health_and_readiness(harness: Harness) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{url_of(harness)}/healthz") as r:
+            assert r.status == 200
+        async with session.get(f"{url_of(harness)}/readyz") as r:
+            assert r.status == 200
+            assert (await r.json())["status"] == "ready"
+
+
+async def test_readiness_reports_an_unreachable_database(harness: Harness) -> None:
+    runtime = harness.runtime
+    healthy = runtime.engine
+    runtime.engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
+    try:
+        async with aiohttp.ClientSession() as session, session.get(f"{url_of(harness)}/readyz") as r:
+            assert r.status == 503
+            assert "database unreachable" in " ".join((await r.json())["problems"])
+    finally:
+        await runtime.engine.dispose()
+        runtime.engine = healthy
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "code"),
+    [
+        (b"{not json", JSON, 400, "invalid_json"),
+        (b"\xff\xfe\x00", JSON, 400, "invalid_json"),
+        (b"[1, 2]", JSON, 400, "invalid_activity"),
+        (b'"text"', JSON, 400, "invalid_activity"),
+        (b'{"type": "message"}', JSON, 400, "invalid_activity"),
+        (b"{}", JSON, 400, "invalid_activity"),
+        (b'{"type": "message"}', {}, 415, "unsupported_media_type"),
+        (b'{"type": "message"}', {"Content-Type": "text/plain"}, 415, "unsupported_media_type"),
+    ],
+)
+async def test_malformed_requests_get_4xx(harness: Harness, body: bytes, headers: dict, status: int, code: str) -> None:
+    got, payload = await post_raw(url_of(harness), body, headers)
+    assert (got, payload["error"]) == (status, code)
+
+
+@pytest.mark.parametrize(
+    ("mutation", "field"),
+    [
+        ({"conversation": None}, "conversation.id"),
+        ({"conversation": {"id": "会話"}}, "conversation.id"),
+        ({"serviceUrl": None}, "serviceUrl"),
+        ({"serviceUrl": "ftp://x"}, "serviceUrl"),
+        ({"from": {}}, "from.id"),
+        ({"recipient": None}, "recipient.id"),
+        ({"type": 5}, "type"),
+        ({"text": ["a"]}, "text"),
+        ({"entities": "x"}, "entities"),
+        ({"entities": [{"type": "mention", "mentioned": "bot"}]}, "mention"),
+        ({"timestamp": "not a time"}, "wrong type"),
+        ({"deliveryMode": "expectReplies"}, "deliveryMode"),
+    ],
+)
+async def test_activities_missing_or_mistyped_fields_get_400(harness: Harness, mutation: dict, field: str) -> None:
+    activity = harness.client.activity(STAFF, text="ヘルプ") | mutation
+    status, payload = await post_raw(url_of(harness), json.dumps(activity).encode(), JSON)
+    assert status == 400
+    assert field in payload["message"]
+    assert harness.channel.sent == []
+
+
+async def test_body_over_the_limit_gets_413(sqlite_url: str) -> None:
+    async with Harness(make_settings(sqlite_url, max_body_bytes=4096), [STAFF]) as h:
+        activity = h.client.activity(STAFF, text="あ" * 5000)
+        status, payload = await post_raw(url_of(h), json.dumps(activity).encode(), JSON)
+        assert (status, payload["error"]) == (413, "too_large")
+        status, _ = await post_raw(url_of(h), json.dumps(h.client.activity(STAFF, text="ヘルプ")).encode(), JSON)
+        assert status == 201
+
+
+def fake_jwt(header: object) -> str:
+    seg = base64.urlsafe_b64encode(json.dumps(header).encode()).decode().rstrip("=")
+    return f"Bearer {seg}.eyJhIjoxfQ.c2ln"
+
+
+@pytest.fixture
+async def auth_harness(sqlite_url: str) -> AsyncIterator[Harness]:
+    settings = make_settings(sqlite_url, app_id=APP_ID, app_password="secret", app_tenant_id=TENANT_ID)
+    async with Harness(settings, [STAFF]) as h:
+        yield h
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "", "Basic dXNlcjpwYXNz", "Bearer garbage", "Bearer a.b", fake_jwt(["not", "an", "object"]),
+     "Bearer " + "x" * 7000],
+)
+async def test_auth_on_rejects_missing_or_malformed_tokens_with_401(auth_harness: Harness, authorization: str | None) -> None:
+    headers = dict(JSON)
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    activity = auth_harness.client.activity(STAFF, text="ヘルプ")
+    status, payload = await post_raw(url_of(auth_harness), json.dumps(activity).encode(), headers)
+    assert (status, payload["error"]) == (401, "unauthorized")
+    assert auth_harness.channel.sent == []
+
+
+async def test_auth_off_ignores_a_garbage_authorization_header(harness: Harness) -> None:
+    activity = harness.client.activity(STAFF, text="ヘルプ")
+    headers = {**JSON, "Authorization": "Bearer garbage"}
+    status, _ = await post_raw(url_of(harness), json.dumps(activity).encode(), headers)
+    assert status == 201
+
+
+async def test_tenant_allow_list(sqlite_url: str) -> None:
+    async with Harness(make_settings(sqlite_url, allowed_tenant_ids=TENANT_ID + ",other"), [STAFF]) as h:
+        assert await h.client.send("staff", "ヘルプ") == 201
+        stranger = h.client.activity(STAFF, text="ヘルプ")
+        stranger["conversation"]["tenantId"] = "evil-tenant"
+        stranger["channelData"] = {"tenant": {"id": "evil-tenant"}}
+        seq = h.channel.last_seq
+        status, payload = await post_raw(url_of(h), json.dumps(stranger).encode(), JSON)
+        assert (status, payload["error"]) == (403, "forbidden_tenant")
+        assert h.channel.since(seq) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 
 from aiohttp import web
@@ -42,15 +43,19 @@ def _safe_url(url: str) -> str:
     return url
 
 
-def serve(settings: Settings) -> None:
-    app = create_app(settings)
-
-    async def announce(app: web.Application) -> None:
-        print(describe(settings), flush=True)
-
-    app.on_startup.append(announce)
-    web.run_app(app, host=settings.host, port=settings.port, print=None,
-                access_log=None, shutdown_timeout=30)
+async def serve(settings: Settings) -> None:
+    """Serve until SIGTERM or SIGINT, then stop accepting, finish in-flight turns and close."""
+    runner = web.AppRunner(create_app(settings), access_log=None, shutdown_timeout=30)
+    await runner.setup()  # starts the runtime: database, migrations, data files
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    print(describe(settings), flush=True)
+    await stop.wait()
+    print("DX Support Bot stopping: finishing turns in flight", file=sys.stderr, flush=True)
+    await runner.cleanup()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
 
     if args.command in (None, "serve"):
-        serve(settings)
+        asyncio.run(serve(settings))
         return 0
     if args.command == "chat":
         from bot.devchannel.chat import run_chat

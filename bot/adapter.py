@@ -14,6 +14,7 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
+from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot import texts
 from bot.config import Settings
@@ -22,7 +23,14 @@ from bot.logs import correlation_id
 log = logging.getLogger(__name__)
 
 
+def _fast_msrest_retry_policy() -> None:
+    """msrest builds a retry policy twice a turn by scanning a 999 x 500 list (about 4 ms each,
+    measured); the same codes as a frozenset give the same policy in microseconds."""
+    ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
+
+
 def create_adapter(settings: Settings, conversation_state: ConversationState) -> CloudAdapter:
+    _fast_msrest_retry_policy()
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
 
     async def on_error(turn_context: TurnContext, error: Exception) -> None:

@@ -56,6 +56,8 @@ class DevChannel:
         self.faults = Faults()
         self.failures = 0
         self.members: dict[str, dict[str, Any]] = {}
+        self.hold: asyncio.Event | None = None  # when set, sends wait until it is set
+        self.arrived = asyncio.Event()  # set whenever a send reaches the channel
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -150,6 +152,9 @@ class DevChannel:
 
     async def _send(self, request: web.Request) -> web.Response:
         conversation_id = request.match_info["conversation_id"]
+        self.arrived.set()
+        if self.hold is not None:
+            await self.hold.wait()
         failed = await self._fault(conversation_id)
         if failed is not None:
             return failed

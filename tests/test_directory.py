@@ -1,0 +1,381 @@
+"""The organisation directory: loading each format, validation with locations, look-ups."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from knowledge.directory import (
+    TIERS,
+    Directory,
+    build_directory,
+    load_directory,
+    normalize_role,
+    normalize_tier,
+)
+from knowledge.live import BuildError, LiveData
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "content" / "org"
+CSV_DIR = Path(__file__).parent / "data" / "org" / "csv"
+UPN = "@pref.example.lg.jp"
+
+
+@pytest.fixture(scope="module")
+def sample() -> Directory:
+    return build_directory(SAMPLE)
+
+
+def read_csv(name: str) -> list[list[str]]:
+    with (CSV_DIR / name).open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+# ---------------------------------------------------------------- formats
+
+
+def test_sample_data_loads_without_errors() -> None:
+    result = load_directory(SAMPLE)
+    assert result.errors == []
+    assert len(result.directory.units) == 11
+    assert len(result.directory.people) == 36
+    assert len({u.department_code for u in result.directory.units.values()}) == 5
+    # exactly one unit is deliberately left without promoters
+    assert len(result.warnings) == 1
+    assert "河川課" in result.warnings[0]
+    assert result.warnings[0].startswith("units.yaml:")
+
+
+def test_sample_files_are_marked_as_fictional() -> None:
+    for path in sorted(SAMPLE.glob("*.yaml")):
+        assert "サンプルデータ (架空)" in path.read_text(encoding="utf-8").splitlines()[1], path
+
+
+def test_csv_directory_with_japanese_headers() -> None:
+    result = load_directory(CSV_DIR)
+    assert result.errors == []
+    d = result.directory
+    assert d.unit("A-02").aliases == ("広報広聴課", "PR課")
+    taro = d.person_by_upn("kikaku.taro" + UPN)
+    assert taro is not None
+    assert (taro.name, taro.unit_code, taro.tier) == ("企画 太郎", "A-01", "所属長")
+    assert d.person_by_upn("zeimu.saburo" + UPN).tier == "課長補佐・班長"  # alias 課長補佐
+    assert [p.name for p in d.promoters("A-01")] == ["企画 次郎", "企画 花子"]
+    assert [p.name for p in d.specialists("A")] == ["広報 一郎"]
+    assert d.roles_of("koho.ichiro" + UPN) == {"promoter", "specialist"}
+    assert d.is_admin("KIKAKU.TARO" + UPN)
+    assert any("税務課" in w for w in result.warnings)
+    assert any("税務部" in w and "スペシャリスト" in w for w in result.warnings)
+
+
+def _workbook(path: Path, names: tuple[str, str, str], staff_extra: list[list] | None = None) -> None:
+    """One workbook holding the CSV fixture's three tables as sheets, plus a notes sheet."""
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "説明"
+    notes.append(["この表は組織データです"])
+    for name, file in zip(names, ("units.csv", "staff.csv", "roles.csv"), strict=True):
+        ws = wb.create_sheet(name)
+        for row in read_csv(file):
+            ws.append(row)
+        if file == "staff.csv":
+            for row in staff_extra or []:
+                ws.append(row)
+    wb.save(path)
+
+
+@pytest.mark.parametrize("names", [("所属", "職員", "役割"), ("units", "staff", "roles")])
+def test_single_workbook_with_three_sheets(tmp_path: Path, names: tuple[str, str, str]) -> None:
+    _workbook(tmp_path / "組織.xlsx", names)
+    from_xlsx = load_directory(tmp_path)
+    from_csv = load_directory(CSV_DIR)
+    assert from_xlsx.errors == []
+    assert from_xlsx.directory.units == from_csv.directory.units
+    assert from_xlsx.directory.people == from_csv.directory.people
+    assert [p.upn for p in from_xlsx.directory.promoters("A-01")] == [
+        p.upn for p in from_csv.directory.promoters("A-01")
+    ]
+    # the workbook path itself works too
+    assert load_directory(tmp_path / "組織.xlsx").errors == []
+
+
+def test_workbook_error_names_sheet_and_row(tmp_path: Path) -> None:
+    extra = [["new.one" + UPN, "", "新人 一人", "Z-99", "主任"]]
+    _workbook(tmp_path / "org.xlsx", ("所属", "職員", "役割"), staff_extra=extra)
+    errors = load_directory(tmp_path).errors
+    assert errors == ["org.xlsx [シート 職員] 8行目: 所属コード Z-99 は所属一覧にありません"]
+
+
+def test_missing_sheet_is_reported(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.title = "所属"
+    for row in read_csv("units.csv"):
+        wb.active.append(row)
+    wb.save(tmp_path / "org.xlsx")
+    errors = load_directory(tmp_path).errors
+    assert any("職員の表が見つかりません" in e for e in errors)
+    assert any("役割の表が見つかりません" in e for e in errors)
+
+
+def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
+    for name in ("units.csv", "staff.csv"):
+        write_csv(tmp_path / name, read_csv(name))
+    (tmp_path / "roles.yaml").write_text("roles:\n  - role: admin\n    upn: [oops\n", encoding="utf-8")
+    errors = load_directory(tmp_path).errors
+    assert len(errors) == 1
+    assert errors[0].startswith("roles.yaml:4: YAML の書式エラー")
+
+
+def test_two_files_for_one_table_is_an_error(tmp_path: Path) -> None:
+    for name in ("units.csv", "staff.csv", "roles.csv"):
+        write_csv(tmp_path / name, read_csv(name))
+    (tmp_path / "units.yaml").write_text("units: []\n", encoding="utf-8")
+    assert any("units.csv、units.yaml: 所属の表が複数あります" in e
+               for e in load_directory(tmp_path).errors)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _dataset(tmp_path: Path, table: str, extra: list[str]) -> list[str]:
+    """The CSV fixture with one extra row appended to ``table``; returns the errors."""
+    for name in ("units", "staff", "roles"):
+        rows = read_csv(f"{name}.csv")
+        if name == table:
+            rows.append(extra)
+        write_csv(tmp_path / f"{name}.csv", rows)
+    return load_directory(tmp_path).errors
+
+
+CASES = {
+    "duplicate unit code": (
+        "units", ["A-01", "別の課", "A", "企画部", "", ""],
+        "units.csv:5: 所属コード A-01 が重複しています (units.csv:2 と同じ)",
+    ),
+    "department name disagrees": (
+        "units", ["A-03", "調整課", "A", "企画局", "", ""],
+        "units.csv:5: 部局コード A の部局名「企画局」が units.csv:2 の「企画部」と異なります",
+    ),
+    "unit missing fields": (
+        "units", ["A-04", "", "A", "", "", ""], "units.csv:5: 所属名、部局名がありません",
+    ),
+    "staff unknown unit": (
+        "staff", ["x" + UPN, "", "謎 人", "Q-1", "主任"],
+        "staff.csv:8: 所属コード Q-1 は所属一覧にありません",
+    ),
+    "staff unknown tier": (
+        "staff", ["x" + UPN, "", "謎 人", "A-01", "部長"], "staff.csv:8: 職位「部長」は使えません",
+    ),
+    "staff duplicate upn (case-insensitive)": (
+        "staff", ["KIKAKU.JIRO" + UPN, "", "企画 次郎", "A-01", "主任"],
+        f"staff.csv:8: UPN kikaku.jiro{UPN} が重複しています (staff.csv:3 と同じ)",
+    ),
+    "staff duplicate aad id": (
+        "staff", ["other" + UPN, "22222222-2222-4222-8222-222222222222", "別 人", "A-01", "主任"],
+        "staff.csv:8: AADオブジェクトID 22222222-2222-4222-8222-222222222222 が重複しています "
+        "(staff.csv:3 と同じ)",
+    ),
+    "staff malformed aad id": (
+        "staff", ["other" + UPN, "not-a-guid", "別 人", "A-01", "主任"],
+        "staff.csv:8: AADオブジェクトID「not-a-guid」の形式が正しくありません",
+    ),
+    "staff missing fields": (
+        "staff", ["", "", "名無し", "A-01", ""], "staff.csv:8: UPN、職位がありません",
+    ),
+    "staff upn not an address": (
+        "staff", ["kikaku", "", "企画", "A-01", "主任"],
+        "staff.csv:8: UPN「kikaku」はメールアドレスの形式ではありません",
+    ),
+    "role unknown": (
+        "roles", ["部長", "kikaku.taro" + UPN, "", "", ""], "roles.csv:8: 役割「部長」は使えません",
+    ),
+    "role person not in staff": (
+        "roles", ["管理者", "ghost" + UPN, "", "", ""],
+        f"roles.csv:8: UPN ghost{UPN} は職員一覧にいません",
+    ),
+    "promoter without unit": (
+        "roles", ["promoter", "kikaku.taro" + UPN, "", "A", ""],
+        "roles.csv:8: デジタル活用推進員の行には所属コードが必要です",
+    ),
+    "promoter unknown unit": (
+        "roles", ["promoter", "kikaku.taro" + UPN, "Z-9", "", ""],
+        "roles.csv:8: 所属コード Z-9 は所属一覧にありません",
+    ),
+    "specialist without department": (
+        "roles", ["specialist", "kikaku.taro" + UPN, "A-01", "", ""],
+        "roles.csv:8: DX推進スペシャリストの行には部局コードが必要です",
+    ),
+    "specialist unknown department": (
+        "roles", ["specialist", "kikaku.taro" + UPN, "", "ZZ", ""],
+        "roles.csv:8: 部局コード ZZ は所属一覧にありません",
+    ),
+    "duplicate order within unit": (
+        "roles", ["promoter", "kikaku.taro" + UPN, "A-01", "", "1"],
+        "roles.csv:8: 順位 1 が重複しています (roles.csv:3 と同じ)",
+    ),
+    "bad order": (
+        "roles", ["promoter", "kikaku.taro" + UPN, "A-01", "", "first"],
+        "roles.csv:8: 順位「first」は 1 以上の整数にしてください",
+    ),
+    "duplicate role row": (
+        "roles", ["promoter", "koho.ichiro" + UPN, "A-02", "", ""],
+        "roles.csv:8: 同じ役割の行が重複しています (roles.csv:4 と同じ)",
+    ),
+    "role missing upn": ("roles", ["admin", "", "", "", ""], "roles.csv:8: UPNがありません"),
+}
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_validation_error_names_location(tmp_path: Path, case: tuple) -> None:
+    table, row, expected = case
+    errors = _dataset(tmp_path, table, row)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(expected)
+
+
+def test_all_errors_are_collected(tmp_path: Path) -> None:
+    write_csv(tmp_path / "units.csv", read_csv("units.csv"))
+    staff = [
+        *read_csv("staff.csv"),
+        ["a" + UPN, "", "甲", "Q-1", "主任"],
+        ["b" + UPN, "", "乙", "A-01", "部長"],
+    ]
+    write_csv(tmp_path / "staff.csv", staff)
+    roles = [*read_csv("roles.csv"), ["specialist", "kikaku.taro" + UPN, "", "", ""]]
+    write_csv(tmp_path / "roles.csv", roles)
+    with pytest.raises(BuildError) as info:
+        build_directory(tmp_path)
+    assert [e.split(":")[0] + ":" + e.split(":")[1] for e in info.value.errors] == [
+        "staff.csv:8", "staff.csv:9", "roles.csv:8",
+    ]
+    assert str(info.value).count("\n") == 2
+
+
+def test_invalid_staff_row_does_not_cascade_into_roles(tmp_path: Path) -> None:
+    # the person's own row is wrong (unknown tier); their role row should not add a 2nd error
+    staff = [r if not r[0].startswith("help.desk") else [*r[:4], "部長"]
+             for r in read_csv("staff.csv")]
+    for name in ("units.csv", "roles.csv"):
+        write_csv(tmp_path / name, read_csv(name))
+    write_csv(tmp_path / "staff.csv", staff)
+    errors = load_directory(tmp_path).errors
+    assert len(errors) == 1
+    assert errors[0].startswith("staff.csv:7: 職位「部長」")
+
+
+# ---------------------------------------------------------------- look-ups
+
+
+def test_lookup_by_aad_then_upn(sample: Directory) -> None:
+    sato = sample.person_by_upn("sato.hanako" + UPN)
+    assert sato is not None and sato.aad_object_id
+    assert sample.person_by_aad(sato.aad_object_id.upper()) == sato
+    assert sample.person_by_upn("SATO.Hanako" + UPN.upper()) == sato
+    assert sample.identify(sato.aad_object_id, "someone.else" + UPN) == sato
+    # no AAD id on file: found by UPN, whatever id Teams sends
+    ishii = sample.identify("0f0f0f0f-0000-4000-8000-000000000000", "Ishii.Haruka" + UPN)
+    assert ishii is not None and ishii.name == "石井 遥" and ishii.aad_object_id is None
+    assert sample.identify(None, None) is None
+    assert sample.identify("0f0f0f0f-0000-4000-8000-000000000000", "nobody" + UPN) is None
+
+
+def test_promoters_follow_order_column_not_file_order() -> None:
+    d = build_directory(CSV_DIR)  # roles.csv lists order 2 before order 1
+    assert [p.upn for p in d.promoters("A-01")] == ["kikaku.jiro" + UPN, "kikaku.hanako" + UPN]
+    assert d.promoters("B-01") == []
+
+
+def test_escalation_chain(sample: Directory) -> None:
+    chain = sample.escalation_chain("DIG-01")
+    assert [level for level, _ in chain] == ["promoter", "specialist", "helpdesk"]
+    assert [p.name for p in chain[0][1]] == ["高橋 翔太", "伊藤 美咲"]
+    assert [p.name for p in chain[1][1]] == ["井上 真理子"]
+    assert [p.name for p in chain[2][1]] == ["佐藤 花子", "青木 智也", "藤井 舞"]
+
+
+def test_escalation_chain_skips_unit_without_promoters(sample: Directory) -> None:
+    chain = sample.escalation_chain("DOB-02")  # 河川課 has no promoter
+    assert [level for level, _ in chain] == ["specialist", "helpdesk"]
+    assert [p.name for p in chain[0][1]] == ["近藤 勇"]
+    assert [level for level, _ in sample.escalation_chain("NO-SUCH")] == ["helpdesk"]
+
+
+def test_roles_and_admins(sample: Directory) -> None:
+    assert sample.roles_of("SATO.HANAKO" + UPN) == {"helpdesk", "admin"}
+    assert sample.is_admin("nishimura.takumi" + UPN)
+    assert not sample.is_admin("takahashi.shota" + UPN)
+    assert sample.roles_of("nobody" + UPN) == set()
+    assert [p.upn for p in sample.admins()] == ["sato.hanako" + UPN, "nishimura.takumi" + UPN]
+    assert [p.name for p in sample.specialists("SOM")] == ["阿部 誠", "清水 恵子"]
+    assert {u.code for u in sample.department_units("SOM")} == {"SOM-01", "SOM-02", "SOM-03"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("総務課", "総務課"),
+        ("そうむ", "総務課"),
+        ("ソウム", "総務課"),
+        ("ｿｳﾑｶ", "総務課"),
+        ("ＤＸ推進課", "デジタル改革推進課"),
+        ("ﾃﾞｼﾞﾀﾙ改革", "デジタル改革推進課"),
+        ("すまーと", "スマート改革推進課"),
+        ("人事", "人事課"),
+        ("  道路  企画 ", "道路企画課"),
+    ],
+)
+def test_find_units(sample: Directory, text: str, expected: str) -> None:
+    found = sample.find_units(text)
+    assert found, text
+    assert found[0][0].name == expected
+    assert len(found) <= 3
+
+
+def test_find_units_exact_scores_highest_and_nonsense_finds_nothing(sample: Directory) -> None:
+    assert sample.find_units("総務課")[0][1] == 100
+    assert sample.find_units("qwerty") == []
+    assert sample.find_units("   ") == []
+    assert len(sample.find_units("課", limit=2)) <= 2
+
+
+@pytest.mark.parametrize(
+    ("value", "tier"),
+    [("主事", "主事・技師"), ("主事･技師", "主事・技師"), ("課長補佐", "課長補佐・班長"),
+     ("新規採用", "新規採用職員"), ("所属長", "所属長"), ("部長", None)],
+)
+def test_normalize_tier(value: str, tier: str | None) -> None:
+    assert normalize_tier(value) == tier
+
+
+@pytest.mark.parametrize(
+    ("value", "role"),
+    [("デジタル活用推進員", "promoter"), ("ＤＸ推進スペシャリスト", "specialist"),
+     ("ﾍﾙﾌﾟﾃﾞｽｸ", "helpdesk"), ("Admin", "admin"), ("部長", None)],
+)
+def test_normalize_role(value: str, role: str | None) -> None:
+    assert normalize_role(value) == role
+
+
+def test_tiers_are_ordered_junior_first() -> None:
+    assert TIERS[0] == "新規採用職員" and TIERS[-1] == "所属長"
+
+
+def test_live_data_keeps_last_good_directory(tmp_path: Path) -> None:
+    for name in ("units.csv", "staff.csv", "roles.csv"):
+        write_csv(tmp_path / name, read_csv(name))
+    live = LiveData("組織", tmp_path, build_directory)
+    status = live.load()
+    assert status.ready and status.count == 6 and status.errors == ()
+    write_csv(tmp_path / "staff.csv", [*read_csv("staff.csv"), ["x" + UPN, "", "謎", "Q-1", "主任"]])
+    status = live.load()
+    assert status.stale
+    assert status.errors == ("staff.csv:8: 所属コード Q-1 は所属一覧にありません",)
+    assert len(live.current) == 6

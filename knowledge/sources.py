@@ -69,7 +69,7 @@ def canonical_key(header: str, aliases: Mapping[str, str]) -> str:
 # ---------------------------------------------------------------- YAML
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~3x faster
     """SafeLoader that remembers the line of each mapping in ``__line__``."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:

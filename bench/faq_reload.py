@@ -1,0 +1,138 @@
+"""Time loading and live-reloading a large synthetic FAQ (10,000 entries by default).
+
+Usage: .venv/bin/python bench/faq_reload.py [N ...]
+Prints one row per size and layout (one file, or ten files): parsing + validation, the
+near-duplicate check, Matcher.build, a full reload (parse + index, what the bot does when every
+file changed) and LiveData.reload after an admin edited one file (unchanged files are cached;
+the bot skips the near-duplicate check above 2,000 entries).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from knowledge.faq import FaqEntry, Link, load_faq
+from knowledge.faq_export import dump_faq_yaml
+from knowledge.faq_live import faq_live
+from knowledge.matcher import Matcher
+
+SUBJECTS = [
+    "VPN", "Teams", "OneDrive", "Outlook", "モバイルパソコン", "電子申請", "RPA", "Excel",
+    "プリンター", "Wi-Fi", "パスワード", "共有フォルダ", "Udemy Business", "階層別研修",
+    "庁内ポータル", "電子決裁", "オンライン会議", "スケジュール", "メール", "セキュリティ",
+]
+PROBLEMS = [
+    "に接続できません", "が遅いです", "の使い方を教えて", "の申請方法は？", "でエラーが出ます",
+    "を設定したい", "が起動しない", "のパスワードを忘れた", "の容量を増やしたい",
+    "を自宅で使いたい", "の研修はありますか", "の問い合わせ先は？",
+]
+PLACES = ["庁舎内で", "自宅で", "出張先で", "本庁で", "地域機関で", "テレワーク中に", ""]
+
+
+WORDS = [
+    "申請書", "様式", "決裁", "承認", "予約", "会議室", "出張", "旅費", "勤務表", "休暇",
+    "端末", "画面", "アカウント", "権限", "フォルダ", "ファイル", "共有", "印刷", "スキャン",
+    "データ", "集計", "グラフ", "帳票", "マクロ", "アプリ", "更新", "証明書", "認証", "多要素",
+    "スマートフォン", "カメラ", "マイク", "音声", "録画", "議事録", "チャネル", "チャット",
+    "掲示板", "アンケート", "フォーム", "名簿", "住所", "予算", "契約", "入札", "文書", "保存",
+    "削除", "復元", "バックアップ", "容量", "通知", "署名", "暗号化", "添付", "転送", "迷惑メール",
+]
+
+
+def synthetic_entries(n: int, seed: int = 1) -> list[FaqEntry]:
+    """Varied questions built from word lists (near-duplicates are rare, as in real data)."""
+    rnd = random.Random(seed)
+    entries = []
+    for i in range(n):
+        subject, problem = rnd.choice(SUBJECTS), rnd.choice(PROBLEMS)
+        place = rnd.choice(PLACES)
+        a, b, c = rnd.sample(WORDS, 3)
+        question = f"{place}{subject}の{a}と{b}{problem}"
+        alternates = (f"{subject} {c}{problem}", f"{b}の{c}を{subject}で扱うには")
+        answer = "\n".join(f"- 手順{k}: {subject}の{rnd.choice(WORDS)}画面で操作{rnd.randint(1, 99)}"
+                           for k in range(1, 4))
+        entries.append(
+            FaqEntry(
+                id=f"faq-{i:05d}",
+                question=question,
+                answer=answer,
+                alternates=alternates,
+                category=subject,
+                tags=(subject, a),
+                links=(Link("手引き", f"https://portal.example.lg.jp/faq/{i}"),),
+                follow_ups=(f"faq-{(i + 1) % n:05d}",),
+            )
+        )
+    return entries
+
+
+def write_csv(entries: list[FaqEntry], path: Path) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["ID", "質問", "言い換え", "回答", "カテゴリ", "タグ", "リンク", "関連FAQ"])
+        for e in entries:
+            w.writerow([e.id, e.question, "|".join(e.alternates), e.answer, e.category,
+                        "|".join(e.tags), "\n".join(f"{x.title} {x.url}" for x in e.links),
+                        "|".join(e.follow_ups)])
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def write_source(entries: list[FaqEntry], folder: Path, fmt: str, files: int) -> list[Path]:
+    folder.mkdir()
+    size = -(-len(entries) // files)
+    paths = []
+    for k in range(files):
+        chunk = entries[k * size : (k + 1) * size]
+        path = folder / f"faq{k:02d}.{fmt}"
+        if fmt == "yaml":
+            path.write_text(dump_faq_yaml(chunk), encoding="utf-8")
+        else:
+            write_csv(chunk, path)
+        paths.append(path)
+    return paths
+
+
+def bench(n: int, fmt: str, files: int, root: Path) -> tuple[str, ...]:
+    entries = synthetic_entries(n)
+    folder = root / f"{fmt}-{n}-{files}"
+    paths = write_source(entries, folder, fmt, files)
+    _, t_parse = timed(lambda: load_faq(folder, similar_limit=0))
+    load, t_load = timed(lambda: load_faq(folder))
+    assert not load.errors, load.errors[:3]
+    _, t_index = timed(lambda: Matcher.build(load.entries))
+    live = faq_live(folder)
+    live.load()
+    # an admin edits one file: the bot re-reads that file only and rebuilds the index
+    edited = paths[0]
+    edited.write_text(edited.read_text(encoding="utf-8-sig").replace("手順1", "手順一"),
+                      encoding="utf-8")
+    status = asyncio.run(live.reload())
+    assert status.count == n and not status.errors, status.errors[:3]
+    return (fmt, str(n), str(files), f"{t_parse:.2f}", f"{t_load - t_parse:.2f}",
+            f"{t_index:.2f}", f"{t_parse + t_index:.2f}", f"{status.build_seconds:.2f}")
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10_000]
+    headers = ("format", "entries", "files", "parse+validate s", "near-dup s", "index s",
+               "full reload s", "reload after 1-file edit s")
+    print(" | ".join(headers))
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            for fmt, files in (("yaml", 1), ("yaml", 10), ("csv", 1), ("csv", 10)):
+                print(" | ".join(bench(n, fmt, files, Path(tmp))), flush=True)
+
+
+if __name__ == "__main__":
+    main()

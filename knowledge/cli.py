@@ -1,0 +1,359 @@
+"""``python -m knowledge``: admin tools for the FAQ (validate, import/export, ask, eval, lint, report).
+
+Exit codes: 0 = OK, 1 = problems found (or the data could not be read), 2 = wrong usage.
+``lint`` still runs its FAQ checks when the query log cannot be read, and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TextIO
+
+from knowledge.faq import FaqLoad, load_faq
+
+JST = timezone(timedelta(hours=9), "JST")
+DEFAULT_DB = "sqlite+aiosqlite:///data/dxbot.sqlite3"
+
+
+def default_faq_dir() -> Path:
+    return Path(os.environ.get("FAQ_DIR") or "content/faq")
+
+
+def default_db() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_DB
+
+
+def _print_load(load: FaqLoad, out: TextIO, *, warnings: bool = True) -> None:
+    for error in load.errors:
+        print(f"エラー: {error}", file=out)
+    if warnings:
+        for warning in load.warnings:
+            print(f"警告: {warning}", file=out)
+
+
+def _load_ok(path: Path, out: TextIO) -> FaqLoad | None:
+    """Load the FAQ; print its errors and return None if it cannot be used."""
+    load = load_faq(path)
+    if load.errors:
+        _print_load(load, out, warnings=False)
+        print(f"FAQ にエラーが {len(load.errors)} 件あります。直してからやり直してください。",
+              file=out)
+        return None
+    return load
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    load = load_faq(args.faq)
+    _print_load(load, out)
+    names = ", ".join(p.name for p in load.files) or "なし"
+    print(
+        f"ファイル {len(load.files)} 件 ({names})、FAQ {len(load.entries)} 件、"
+        f"同義語グループ {len(load.synonyms)} 件: エラー {len(load.errors)} 件、"
+        f"警告 {len(load.warnings)} 件",
+        file=out,
+    )
+    return 1 if load.errors else 0
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge.faq_export import dump_faq_yaml
+
+    load = _load_ok(args.src, out)
+    if load is None:
+        return 1
+    _print_load(load, out)
+    comment = f"{args.src.name} から python -m knowledge import で作成しました"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(dump_faq_yaml(load.entries, comment), encoding="utf-8")
+    print(f"{len(load.entries)} 件を {args.out} に書き出しました", file=out)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge.faq_export import write_faq_xlsx
+
+    load = _load_ok(args.faq, out)
+    if load is None:
+        return 1
+    count = write_faq_xlsx(load.entries, args.out)
+    print(f"{count} 件を {args.out} に書き出しました (シート「FAQ」)", file=out)
+    return 0
+
+
+def _knowledge(path: Path, out: TextIO):  # -> FaqKnowledge | None
+    from knowledge.faq_live import build_faq
+    from knowledge.live import BuildError
+
+    try:
+        return build_faq(path)
+    except BuildError as exc:
+        for error in exc.errors:
+            print(f"エラー: {error}", file=out)
+        print(f"FAQ にエラーが {len(exc.errors)} 件あります。", file=out)
+        return None
+
+
+def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge.evaluate import explain
+
+    kb = _knowledge(args.faq, out)
+    if kb is None:
+        return 1
+    print(explain(kb.matcher, args.question, args.limit), file=out)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge.evaluate import evaluate, format_report, load_cases
+    from knowledge.sources import DataFileError
+
+    kb = _knowledge(args.faq, sys.stderr if args.json else out)
+    if kb is None:
+        return 1
+    try:
+        cases = load_cases(args.cases)
+    except (DataFileError, OSError) as exc:
+        print(f"エラー: {exc}", file=sys.stderr if args.json else out)
+        return 1
+    report = evaluate(kb.matcher, cases)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False), file=out)
+    else:
+        print(format_report(report), file=out)
+    return 0
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _read_log(db: str, since: datetime, until: datetime, out: TextIO):  # -> list | None
+    from knowledge.querylog import QueryLogError, read_query_log
+
+    try:
+        return asyncio.run(read_query_log(db, since, until))
+    except QueryLogError as exc:
+        print(f"クエリログを読めません: {exc}", file=out)
+    except Exception as exc:  # SQLAlchemy/driver errors: report, do not crash the admin tool
+        print(f"クエリログを読めません: {type(exc).__name__}: {exc}", file=out)
+    return None
+
+
+def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge.similar import near_duplicates
+
+    load = _load_ok(args.faq, out)
+    if load is None:
+        return 1
+    problems = 0
+    pairs, complete = near_duplicates(load.entries, load.synonym_groups)
+    print(f"## 似すぎている FAQ ({len(pairs)} 組)", file=out)
+    for pair in pairs:
+        print(f"- {pair.message()}", file=out)
+    if not complete:
+        print("(似た質問が非常に多いため、確認は途中で打ち切りました)", file=out)
+    problems += len(pairs)
+    until = _utc_now()
+    rows = _read_log(args.db, until - timedelta(days=args.days), until, out)
+    if rows is None:  # no log yet: report what could be checked
+        print("(クエリログなしで、使われていない FAQ は調べていません)", file=out)
+        return 1 if problems else 0
+    if not rows:
+        print(f"## 直近 {args.days} 日のクエリログがないため、使われていない FAQ は調べていません",
+              file=out)
+        return 1 if problems else 0
+    reached: set[str] = set()
+    for row in rows:
+        if row.chosen_id:
+            reached.add(row.chosen_id)
+        if row.band != "none":
+            reached.update(entry_id for entry_id, _ in row.candidates[:3])
+    unused = [e for e in load.entries if e.enabled and e.id not in reached]
+    print(
+        f"## 直近 {args.days} 日の {len(rows)} 件の質問で一度も候補に出なかった FAQ "
+        f"({len(unused)} 件)",
+        file=out,
+    )
+    for entry in unused:
+        print(f"- {entry.id}「{entry.question}」({entry.location})", file=out)
+    problems += len(unused)
+    return 1 if problems else 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD で書いてください: {text}") from exc
+
+
+def _period(since: date | None, until: date | None) -> tuple[datetime, datetime]:
+    """JST calendar days (both inclusive) → naive UTC [start, end)."""
+    last = until or datetime.now(JST).date()
+    first = since or last - timedelta(days=29)
+
+    def utc(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, tzinfo=JST).astimezone(UTC).replace(
+            tzinfo=None
+        )
+
+    return utc(first), utc(last + timedelta(days=1))
+
+
+REPORT_HEADERS = ("件数", "回答なし", "解決せず", "利用者数", "代表的な質問", "ほかの例", "出た候補")
+
+
+def report_rows(rows: Sequence, threshold: float = 80.0) -> list[list[str]]:
+    """Group unanswered and unsolved questions by similarity, largest group first."""
+    from knowledge.normalize import normalize
+    from knowledge.similar import cluster_texts
+
+    picked = [r for r in rows if r.band == "none" or r.feedback == "unsolved"]
+    keys = [r.normalized or normalize(r.query) for r in picked]
+    table = []
+    for cluster in cluster_texts(keys, threshold):
+        members = [picked[i] for i in cluster.members]
+        queries = Counter(r.query.strip() for r in members)
+        ranked = [q for q, _ in queries.most_common()]
+        offered = Counter(r.chosen_id or r.top_id for r in members if r.chosen_id or r.top_id)
+        table.append(
+            [
+                str(len(members)),
+                str(sum(r.band == "none" for r in members)),
+                str(sum(r.feedback == "unsolved" for r in members)),
+                str(len({r.user_id for r in members})),
+                ranked[0],
+                " / ".join(ranked[1:4]),
+                ", ".join(f"{i} ({n})" for i, n in offered.most_common(3)),
+            ]
+        )
+    return table
+
+
+def _markdown(table: list[list[str]], title: str) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"# {title}", "", "| " + " | ".join(REPORT_HEADERS) + " |",
+             "|" + "|".join("---" for _ in REPORT_HEADERS) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in table]
+    if not table:
+        lines.append("\n(該当する質問はありません)")
+    return "\n".join(lines)
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    start, end = _period(args.since, args.until)
+    rows = _read_log(args.db, start, end, sys.stderr)
+    if rows is None:
+        return 1
+    table = report_rows(rows)
+    first = start.replace(tzinfo=UTC).astimezone(JST).date()
+    last = (end.replace(tzinfo=UTC).astimezone(JST) - timedelta(days=1)).date()
+    title = f"答えられなかった・解決しなかった質問 ({first} 〜 {last}、全 {len(rows)} 件中)"
+    if args.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(REPORT_HEADERS)
+        writer.writerows(table)
+        text = buffer.getvalue()
+    else:
+        text = _markdown(table, title) + "\n"
+    if args.out:
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"  # BOM: Excel reads it
+        args.out.write_text(text, encoding=encoding)
+        print(f"{len(table)} グループを {args.out} に書き出しました", file=out)
+    else:
+        out.write(text)
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m knowledge",
+        description="DXサポートボットの FAQ を管理するコマンドです。",
+        epilog="終了コード: 0 = 問題なし、1 = 問題あり、2 = 使い方の誤り。"
+        "FAQ の場所は環境変数 FAQ_DIR (既定 content/faq)、"
+        "データベースは DATABASE_URL (既定 " + DEFAULT_DB + ")。",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="コマンド")
+
+    def faq_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--faq", type=Path, default=default_faq_dir(), metavar="DIR",
+                       help="FAQ のフォルダまたはファイル (既定: $FAQ_DIR または content/faq)")
+
+    def db_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", default=default_db(), metavar="URL",
+                       help="クエリログのデータベース URL (既定: $DATABASE_URL)")
+
+    p = sub.add_parser("validate", help="FAQ ファイルを検査し、エラーと警告を場所つきで表示する")
+    faq_option(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("import", help="CSV/Excel の FAQ を YAML に変換する")
+    p.add_argument("src", type=Path, metavar="SRC", help="読み込む .xlsx / .csv / .yaml")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.yaml", help="書き出す YAML")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="FAQ をすべて 1 枚の Excel シートに書き出す")
+    faq_option(p)
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="書き出す Excel")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("ask", help="質問を試し、上位の候補と点数・理由を表示する")
+    p.add_argument("question", metavar="質問", help="試す質問文")
+    faq_option(p)
+    p.add_argument("--limit", type=int, default=5, help="表示する候補の数 (既定 5)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="評価用の質問集で正解率などを測る")
+    faq_option(p)
+    p.add_argument("--cases", type=Path, required=True, metavar="CASES.csv",
+                   help="query, expected_id の列を持つ評価データ")
+    p.add_argument("--json", action="store_true", help="結果を JSON 1 行で出力する")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("lint", help="似すぎた FAQ と、質問が一度も届かない FAQ を探す")
+    faq_option(p)
+    db_option(p)
+    p.add_argument("--days", type=int, default=90, help="クエリログを見る日数 (既定 90)")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser(
+        "report", help="答えられなかった・解決しなかった質問を似たものごとにまとめる"
+    )
+    db_option(p)
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD",
+                   help="開始日 (日本時間、既定: 終了日の 29 日前)")
+    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="終了日 (日本時間、含む。既定: 今日)")
+    p.add_argument("--format", choices=("csv", "markdown"), default="markdown",
+                   help="出力形式 (既定 markdown)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="書き出すファイル (既定: 画面)")
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run one command; returns the exit code instead of exiting."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    return int(args.func(args, out or sys.stdout))

@@ -1,0 +1,197 @@
+"""Admin-maintained data that is reloaded while the bot runs, without ever serving a broken copy.
+
+:class:`LiveData` wraps a ``build(path) -> T`` function (the FAQ, the organisation directory,
+the course catalogue). ``current`` is the last value that built without errors; a reload builds
+in a worker thread and replaces it with one reference assignment, so readers see either the old
+or the new value, never a half-built one. A build that fails keeps the old value, logs every
+error with its file and line, and shows up in :attr:`LiveData.status` as "stale".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from watchfiles import Change, awatch
+
+from knowledge.sources import TABLE_SUFFIXES
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class BuildError(Exception):
+    """A build found problems in the data; ``errors`` name file and line."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = list(errors)
+
+
+class NotLoadedError(RuntimeError):
+    """No version of the data has ever loaded successfully."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStatus:
+    """What ``/readyz`` and the admin status command show for one data set."""
+
+    name: str
+    path: Path
+    loaded_at: datetime | None = None
+    count: int = 0
+    version: int = 0
+    errors: tuple[str, ...] = ()
+    failed_at: datetime | None = None
+    build_seconds: float | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.version > 0
+
+    @property
+    def stale(self) -> bool:
+        """Serving an older version because the files on disk are broken."""
+        return self.ready and bool(self.errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "ready": self.ready,
+            "stale": self.stale,
+            "loaded_at": self.loaded_at.isoformat() if self.loaded_at else None,
+            "count": self.count,
+            "version": self.version,
+            "errors": list(self.errors),
+            "failed_at": self.failed_at.isoformat() if self.failed_at else None,
+        }
+
+
+def _default_count(value: Any) -> int:
+    try:
+        return len(value)
+    except TypeError:
+        return 1
+
+
+def _data_filter(change: Change, path: str) -> bool:
+    name = Path(path).name
+    return Path(path).suffix.lower() in TABLE_SUFFIXES and not name.startswith((".", "~$"))
+
+
+@dataclass
+class LiveData(Generic[T]):
+    """A value built from files, reloaded on demand or when the files change."""
+
+    name: str
+    path: Path
+    build: Callable[[Path], T]
+    count: Callable[[T], int] = _default_count
+    debounce_ms: int = 500
+    _current: T | None = field(default=None, init=False, repr=False)
+    _status: LiveStatus = field(init=False, repr=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _listeners: list[Callable[[LiveStatus], None]] = field(
+        default_factory=list, init=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        self._status = LiveStatus(self.name, self.path)
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def current(self) -> T:
+        """The last good value (raises :class:`NotLoadedError` before the first success)."""
+        value = self._current
+        if value is None:
+            raise NotLoadedError(f"{self.name} はまだ読み込まれていません: {self.path}")
+        return value
+
+    @property
+    def status(self) -> LiveStatus:
+        return self._status
+
+    def add_listener(self, callback: Callable[[LiveStatus], None]) -> None:
+        """Call ``callback(status)`` after every load attempt (success or failure)."""
+        self._listeners.append(callback)
+
+    # ------------------------------------------------------------ loading
+
+    def _build(self) -> tuple[T | None, list[str], float]:
+        started = time.perf_counter()
+        try:
+            value = self.build(self.path)
+        except BuildError as exc:
+            return None, exc.errors, time.perf_counter() - started
+        except Exception as exc:  # a bug or an unreadable file must not stop the bot
+            log.exception("%s: 読み込み中に予期しないエラー", self.name)
+            return None, [f"{self.path}: 読み込めません ({type(exc).__name__}: {exc})"], 0.0
+        return value, [], time.perf_counter() - started
+
+    def _apply(self, value: T | None, errors: list[str], seconds: float) -> LiveStatus:
+        now = datetime.now(UTC)
+        old = self._status
+        if value is not None:
+            self._current = value  # the single atomic swap readers rely on
+            status = LiveStatus(
+                self.name, self.path, now, self.count(value), old.version + 1, (), None, seconds
+            )
+            log.info("%s: %d 件を読み込みました (%.2f 秒)", self.name, status.count, seconds)
+        else:
+            status = LiveStatus(
+                self.name, self.path, old.loaded_at, old.count, old.version, tuple(errors), now,
+                old.build_seconds,
+            )
+            kept = "前回の内容を使い続けます" if old.ready else "まだ何も読み込めていません"
+            log.error("%s: 読み込みに失敗しました (%s)", self.name, kept)
+            for error in errors:
+                log.error("%s: %s", self.name, error)
+        self._status = status
+        for callback in list(self._listeners):
+            callback(status)
+        return status
+
+    def load(self) -> LiveStatus:
+        """Build synchronously (at start-up). Failure is reported in the status, not raised."""
+        return self._apply(*self._build())
+
+    async def reload(self) -> LiveStatus:
+        """Build in a worker thread; swap in the result only if it has no errors."""
+        async with self._lock:
+            value, errors, seconds = await asyncio.to_thread(self._build)
+            return self._apply(value, errors, seconds)
+
+    # ------------------------------------------------------------ watching
+
+    async def watch(self, *, ready: asyncio.Event | None = None) -> None:
+        """Reload whenever the data files change; run as a task and cancel it to stop.
+
+        ``ready`` is set once the file watcher is in place (changes after that are seen).
+        """
+        target = self.path if self.path.is_dir() else self.path.parent
+        only = None if self.path.is_dir() else self.path.name
+
+        def wanted(change: Change, path: str) -> bool:
+            return _data_filter(change, path) and (only is None or Path(path).name == only)
+
+        watcher = awatch(target, watch_filter=wanted, debounce=self.debounce_ms, recursive=False)
+        try:
+            if ready is not None:
+                # awatch starts its OS watcher before its first await, so when a waiter on
+                # ``ready`` runs, changes are already being recorded.
+                ready.set()
+            async for changes in watcher:
+                names = sorted({Path(p).name for _, p in changes})
+                log.info("%s: ファイルの変更を検知しました: %s", self.name, ", ".join(names))
+                await self.reload()
+        finally:
+            await watcher.aclose()

@@ -1,0 +1,203 @@
+"""Normalise Japanese text for matching: width, case, kana, long vowels, okurigana, politeness.
+
+Pipeline (the same for FAQ text and for user queries, so both sides meet):
+
+1. :func:`fold_chars` — NFKC (ＶＰＮ→VPN, ﾊﾟｽﾜｰﾄﾞ→パスワード), casefold, katakana→hiragana,
+   small kana→full size (ぁ→あ), long-vowel marks dropped (サーバー = サーバ), punctuation
+   and whitespace collapsed to one space.
+2. :class:`TermFolder` — every synonym variant replaced by its group's canonical term.
+3. :func:`strip_boilerplate` — polite phrases that carry no meaning (教えてください, ですか…).
+4. spaces removed, then :func:`drop_okurigana` — a single hiragana between two kanji goes
+   (申し込み→申込み, 問い合わせ→問合わせ, 研修を受講→研修受講).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+_KANA_OFFSET = ord("ァ") - ord("ぁ")
+_KATAKANA = "".join(chr(c) for c in range(ord("ァ"), ord("ヶ") + 1))
+_SMALL = {"ぁ": "あ", "ぃ": "い", "ぅ": "う", "ぇ": "え", "ぉ": "お", "ゎ": "わ", "ゕ": "か", "ゖ": "け"}
+_SPECIAL = {"ゔ": "ぶ", "ヷ": "わ", "ヺ": "を", "ヵ": "か", "ヶ": "け"}
+
+
+def _fold_kana(ch: str) -> str:
+    hira = chr(ord(ch) - _KANA_OFFSET) if ch in _KATAKANA else ch
+    return _SPECIAL.get(ch) or _SPECIAL.get(hira) or _SMALL.get(hira, hira)
+
+
+# One pass: katakana→hiragana, small kana→full size, long-vowel marks dropped.
+_CHAR_TABLE = str.maketrans(
+    {
+        **{ch: _fold_kana(ch) for ch in (*_KATAKANA, *_SMALL, *_SPECIAL)},
+        "ー": None,
+        "ｰ": None,
+    }
+)
+_KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆"
+_KANA = r"\u3041-\u309f\u30a0-\u30ff"
+_DASHES = "-‐‑‒–—―−~〜～"
+_DASH_IN_KANA = re.compile(rf"(?<=[{_KANA}])[{_DASHES}](?=[{_KANA}]|$)")
+_ANY_DASH = re.compile(f"[{_DASHES}]")
+_OKURIGANA = re.compile(rf"(?<=[{_KANJI}])[\u3041-\u3096](?=[{_KANJI}])")
+_SEPARATORS = re.compile(r"[\W_]+")
+
+BOILERPLATE: tuple[str, ...] = (
+    # requests and politeness
+    "よろしくお願いいたします", "よろしくお願いします", "お願いいたします", "お願いします",
+    "よろしくです", "よろしく", "恐れ入りますが", "恐れ入ります", "すみません", "すいません",
+    "こんにちは", "お疲れ様です", "おつかれさまです", "質問があります", "質問です",
+    "教えていただけますか", "教えていただけませんか", "教えてもらえますか", "教えてください",
+    "教えて下さい", "教えてほしい", "教えて欲しい", "教えて", "おしえて",
+    "知りたいのですが", "知りたいです", "知りたい", "ください", "下さい",
+    # "how do I ..."
+    "したいのですが", "したいんですが", "したいんだけど", "どうすればいいですか",
+    "どうすればよいですか", "どうしたらいいですか", "どうしたらよいですか", "どうすればいい",
+    "どうすればよい", "どうしたらいい", "どうしたらよい", "どうすれば", "どうしたら",
+    "どうやって", "やり方", "方法", "手順を", "について",
+    # sentence endings (a "what is" ending is kept: it tells a definition question apart)
+    "でしょうか", "ますでしょうか", "ですか", "ますか", "ですが", "のですが", "んですが",
+)
+
+
+def fold_chars(text: str) -> str:
+    """Character-level folding; words stay separated by single spaces."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if _ANY_DASH.search(text):
+        text = _DASH_IN_KANA.sub("ー", text)
+    return _SEPARATORS.sub(" ", text.translate(_CHAR_TABLE)).strip()
+
+
+def drop_okurigana(text: str) -> str:
+    """Drop a single hiragana between two kanji: okurigana (申し込み) or a particle (研修を受講)."""
+    return _OKURIGANA.sub("", text)
+
+
+def _is_ascii_word(term: str) -> bool:
+    return term.isascii() and term.replace(" ", "").isalnum()
+
+
+def _trie(terms: Iterable[str]) -> str:
+    """A regex alternation of terms as a trie: fast, and it prefers the longest term."""
+    root: dict = {}
+    for term in terms:
+        node = root
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """Leftmost-longest match of any of the terms."""
+    terms = set(terms)
+    return re.compile(_trie(terms)) if terms else None
+
+
+_ASCII_ALNUM = re.compile("[a-z0-9]")
+_KANJI_CHAR = re.compile(f"[{_KANJI}]")
+
+
+def _whole(match: re.Match[str]) -> bool:
+    """ASCII words and single characters count only as whole words (ID not inside idle,
+    家 not inside 専門家)."""
+    term, text = match.group(0), match.string
+    if _is_ascii_word(term):
+        edge = _ASCII_ALNUM
+    elif len(term) == 1:
+        edge = _KANJI_CHAR
+    else:
+        return True
+    start, end = match.start(), match.end()
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return not (edge.match(before) or edge.match(after))
+
+
+_BOILERPLATE_RE = re.compile(f"[をはがにでへも]?(?:{_trie(fold_chars(p) for p in BOILERPLATE)})")
+_TRAILING_PARTICLE = re.compile(r"(?<=..)[をはがにでへも]$")
+
+
+class TermFolder:
+    """Replace every variant of a synonym group by the group's first (canonical) term."""
+
+    def __init__(self, groups: Iterable[Sequence[str]] = ()) -> None:
+        self._canonical: dict[str, str] = {}
+        for group in groups:
+            folded = [fold_chars(term) for term in group if term and str(term).strip()]
+            folded = [term for term in folded if term]
+            if len(folded) < 2:
+                continue
+            canonical = folded[0]
+            for variant in folded[1:]:
+                for form in (variant, drop_okurigana(variant)):
+                    if form != canonical:
+                        self._canonical.setdefault(form, canonical)
+            # The canonical term maps to itself so that a shorter variant cannot match
+            # inside it (パスワ inside パスワード).
+            self._canonical.setdefault(canonical, canonical)
+        self._pattern = _term_pattern(self._canonical)
+        digest = hashlib.blake2b(repr(sorted(self._canonical.items())).encode(), digest_size=16)
+        self.key = digest.hexdigest()
+
+    def __len__(self) -> int:
+        return sum(v != k for k, v in self._canonical.items())
+
+    def fold(self, text: str) -> str:
+        """Fold variants in text already passed through :func:`fold_chars`."""
+        if self._pattern is None:
+            return text
+        canonical = self._canonical
+        return self._pattern.sub(
+            lambda m: canonical[m.group(0)] if _whole(m) else m.group(0), text
+        )
+
+
+def strip_boilerplate(text: str) -> str:
+    """Remove polite phrases (with a particle left before them) and a final particle.
+
+    The text is kept as it is if nothing else would be left.
+    """
+    stripped = _TRAILING_PARTICLE.sub("", _BOILERPLATE_RE.sub(" ", text).strip())
+    return stripped if stripped else text
+
+
+_NO_TERMS = TermFolder()
+
+
+def normalize(text: str, terms: TermFolder | None = None, *, boilerplate: bool = True) -> str:
+    """The full pipeline: the form used for indexing and matching (no spaces).
+
+    ``boilerplate=False`` keeps polite phrases (for answers, which are not questions).
+    """
+    folded = (_NO_TERMS if terms is None else terms).fold(fold_chars(text))
+    if boilerplate:
+        folded = strip_boilerplate(folded)
+    return drop_okurigana(folded.replace(" ", ""))
+
+
+_CACHE: dict[tuple[str, bool, str], str] = {}
+_CACHE_LIMIT = 200_000
+
+
+def normalize_cached(text: str, terms: TermFolder, boilerplate: bool = True) -> str:
+    """:func:`normalize`, remembered: rebuilding an index after a small edit of a large FAQ
+    re-normalises only the texts that changed (folders with the same terms share entries)."""
+    key = (terms.key, boilerplate, text)
+    found = _CACHE.get(key)
+    if found is None:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        found = _CACHE[key] = normalize(text, terms, boilerplate=boilerplate)
+    return found

@@ -1,0 +1,375 @@
+"""Loading FAQ files in every format, and validation messages that name file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from knowledge.faq import FaqEntry, FileCache, Link, load_faq, parse_enabled, parse_links
+from knowledge.similar import cluster_texts, near_duplicates, similar_pairs
+from knowledge.synonyms import load_synonyms
+
+FORMATS = Path(__file__).parent / "data" / "faq_formats"
+
+
+def write(directory: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = directory / name
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def by_id(entries: list[FaqEntry]) -> dict[str, FaqEntry]:
+    return {e.id: e for e in entries}
+
+
+# ---------------------------------------------------------------- formats
+
+
+def test_directory_loads_every_format_with_cross_file_follow_ups() -> None:
+    load = load_faq(FORMATS)
+    assert load.errors == []
+    assert load.warnings == []
+    assert [p.name for p in load.files] == [
+        "basic.yaml", "bom.csv", "sjis.csv", "utf8.csv", "synonyms.yaml"
+    ]
+    assert sorted(by_id(load.entries)) == [
+        "bom-promoter", "bom-udemy", "csv-password", "csv-printer",
+        "sjis-kaisou", "sjis-old", "teams-meeting", "vpn-connect",
+    ]
+    assert load.synonym_groups[0] == ("VPN", "リモート接続", "庁外接続")
+
+
+def test_yaml_entry_fields() -> None:
+    entry = by_id(load_faq(FORMATS / "basic.yaml").entries)["vpn-connect"]
+    assert entry.question == "VPNに接続するにはどうすればいいですか？"
+    assert entry.alternates == ("自宅から庁内ネットワークにつなぎたい", "リモート接続の方法")
+    assert entry.answer.splitlines() == [
+        "モバイルパソコンの「VPN接続」アイコンをダブルクリックします。",
+        "つながらないときは、いったん再起動してください。",
+    ]
+    assert entry.tags == ("VPN", "テレワーク")
+    assert entry.links == (Link("VPN接続の手引き", "https://portal.example.lg.jp/vpn"),)
+    assert entry.follow_ups == ("teams-meeting", "csv-printer")
+    assert str(entry.location) == "basic.yaml:3"
+
+
+def test_utf8_csv_splits_multi_values_and_title_pipe_url_links() -> None:
+    load = load_faq(FORMATS / "utf8.csv")
+    entries = by_id(load.entries)
+    printer = entries["csv-printer"]
+    assert printer.alternates == ("印刷できません", "プリンタが動かない")
+    assert printer.tags == ("プリンター", "印刷")
+    assert printer.links == (Link("プリンターの手引き", "https://portal.example.lg.jp/printer"),)
+    assert str(printer.location) == "utf8.csv:2"
+    # a follow-up to an entry in another file only warns when the file is loaded alone
+    assert load.errors == []
+    assert load.warnings == [
+        "utf8.csv:3: 関連FAQ「vpn-connect」はこのファイルにありません "
+        "(FAQ フォルダのほかのファイルにあれば問題ありません)"
+    ]
+
+
+def test_bom_csv_with_japanese_headers_and_multiline_cells() -> None:
+    entries = by_id(load_faq(FORMATS / "bom.csv").entries)
+    udemy = entries["bom-udemy"]
+    assert udemy.id == "bom-udemy"  # the BOM is not part of the first header
+    assert udemy.alternates == ("Udemyの使い方", "eラーニングを受講したい")
+    assert udemy.answer == "研修ポータルから利用申請をしてください。\n承認後にログインできます。"
+    assert udemy.category == "研修"
+    assert udemy.links == (
+        Link("Udemy Business の案内", "https://portal.example.lg.jp/udemy"),
+        Link("研修ポータル", "https://portal.example.lg.jp/kenshu"),
+    )
+    assert udemy.follow_ups == ("bom-promoter",)
+    assert entries["bom-promoter"].enabled is True
+
+
+def test_cp932_csv_as_japanese_excel_saves_it() -> None:
+    raw = (FORMATS / "sjis.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    load = load_faq(FORMATS / "sjis.csv")
+    entries = by_id(load.entries)
+    kaisou = entries["sjis-kaisou"]
+    assert kaisou.answer.endswith("必須です①。")
+    assert kaisou.alternates == ("必須研修", "髙橋さんも受けるの")
+    assert kaisou.links == (
+        Link("階層別研修の案内", "https://portal.example.lg.jp/kaisou"),
+    )
+    assert kaisou.enabled is True  # ○
+    assert entries["sjis-old"].enabled is False  # いいえ
+
+
+def test_xlsx_with_japanese_headers_and_a_notes_sheet(tmp_path: Path) -> None:
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "説明"
+    notes.append(["この表の使い方"])
+    ws = wb.create_sheet("FAQ")
+    ws.append(["ID", "質問", "言い換え", "回答", "カテゴリ", "リンク", "有効"])
+    ws.append(["x-1", "電子申請のやり方", "オンライン申請\n電子手続", "ポータルから申請します。",
+               "手続", "電子申請の手引き https://portal.example.lg.jp/e", 1])
+    ws.append([None, None, None, None, None, None, None])
+    ws.append([2, "番号だけのID", None, "数値の ID も文字として読みます。", None, None, False])
+    wb.save(tmp_path / "faq.xlsx")
+
+    load = load_faq(tmp_path / "faq.xlsx")
+    assert load.errors == []
+    first, second = load.entries
+    assert first.alternates == ("オンライン申請", "電子手続")
+    assert first.links == (Link("電子申請の手引き", "https://portal.example.lg.jp/e"),)
+    assert str(first.location) == "faq.xlsx [シート FAQ] 2行目"
+    assert second.id == "2"
+    assert second.enabled is False
+    assert str(second.location) == "faq.xlsx [シート FAQ] 4行目"
+
+
+def test_enabled_values() -> None:
+    for value in (True, None, "", "はい", "有効", "○", "TRUE", "yes", 1):
+        assert parse_enabled(value) is True, value
+    for value in (False, "いいえ", "無効", "×", "false", "No", 0):
+        assert parse_enabled(value) is False, value
+    for value in ("たぶん", 2, "maybe"):
+        assert parse_enabled(value) is None, value
+
+
+def test_link_formats() -> None:
+    links, problems = parse_links("手引き https://a.example/x\n資料 集|https://b.example/y")
+    assert problems == []
+    assert links == [Link("手引き", "https://a.example/x"), Link("資料 集", "https://b.example/y")]
+    links, problems = parse_links([{"title": "t", "url": "ftp://a.example"}, "https://b.example"])
+    assert links == []
+    assert problems == [
+        "リンク「t ftp://a.example」の URL は http:// か https:// で始めてください",
+        "リンク https://b.example にタイトルがありません (「タイトル URL」の形で書いてください)",
+    ]
+
+
+def test_file_cache_rereads_only_changed_files(tmp_path: Path) -> None:
+    write(tmp_path, "a.csv", "id,question,answer\na,質問A,回答A\n")
+    b = write(tmp_path, "b.csv", "id,question,answer\nb,質問B,回答B\n")
+    cache = FileCache()
+    first = load_faq(tmp_path, cache=cache)
+    write(tmp_path, "b.csv", "id,question,answer\nb,質問B,新しい回答\n")
+    second = load_faq(tmp_path, cache=cache)
+    assert by_id(second.entries)["b"].answer == "新しい回答"
+    # the unchanged file's entries are the very same objects
+    assert by_id(second.entries)["a"] is by_id(first.entries)["a"]
+    assert b.exists()
+
+
+# ---------------------------------------------------------------- validation errors
+
+
+def test_duplicate_ids_name_both_places(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "entries:\n  - id: dup\n    question: 質問1\n    answer: 回答1\n")
+    write(tmp_path, "b.csv", "id,question,answer\nok,質問2,回答2\ndup,質問3,回答3\n")
+    load = load_faq(tmp_path)
+    assert load.errors == ["b.csv:3: ID「dup」が重複しています (最初の定義: a.yaml:2)"]
+    assert not load.ok
+
+
+def test_missing_required_fields(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "ID,質問,回答\na,質問,回答\nb,,\n,質問だけ,回答\n")
+    assert load_faq(tmp_path).errors == [
+        "faq.csv:3: 必須項目 質問・回答 が空です",
+        "faq.csv:4: 必須項目 ID が空です",
+    ]
+
+
+def test_missing_required_column_in_xlsx_names_sheet_and_row(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "一覧"
+    ws.append(["ID", "質問", "回答"])
+    ws.append(["a", "質問", None])
+    wb.save(tmp_path / "faq.xlsx")
+    assert load_faq(tmp_path).errors == ["faq.xlsx [シート 一覧] 2行目: 必須項目 回答 が空です"]
+
+
+def test_unknown_follow_up_and_bad_id(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "faq.yaml",
+        "entries:\n"
+        "  - id: a\n    question: 質問\n    answer: 回答\n    follow_ups: [b, nothing]\n"
+        "  - id: b\n    question: 質問B\n    answer: 回答B\n"
+        "  - id: bad id\n    question: 質問C\n    answer: 回答C\n",
+    )
+    assert load_faq(tmp_path).errors == [
+        "faq.yaml:9: ID「bad id」に空白や | , は使えません (英数字と - _ を使ってください)",
+        "faq.yaml:2: 関連FAQ「nothing」という ID はありません",
+    ]
+
+
+def test_malformed_links(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "faq.csv",
+        "id,question,answer,links\n"
+        "a,質問A,回答A,https://portal.example.lg.jp/only-url\n"
+        "b,質問B,回答B,手引き javascript:alert(1)\n"
+        "c,質問C,回答C,タイトルだけ\n",
+    )
+    assert load_faq(tmp_path).errors == [
+        "faq.csv:2: リンク https://portal.example.lg.jp/only-url にタイトルがありません "
+        "(「タイトル URL」の形で書いてください)",
+        "faq.csv:3: リンク「手引き javascript:alert(1)」の URL は http:// か https:// で始めてください",
+        "faq.csv:4: リンク「タイトルだけ」に URL がありません",
+    ]
+
+
+def test_bad_enabled_value(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer,有効\na,質問,回答,たぶん\n")
+    assert load_faq(tmp_path).errors == [
+        "faq.csv:2: 有効 (enabled) の値「たぶん」が読めません (はい/いいえ、true/false のどれかにしてください)"
+    ]
+
+
+def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
+    write(tmp_path, "faq.yaml", "entries:\n  - id: a\n    question: [閉じていない\n    answer: x\n")
+    errors = load_faq(tmp_path).errors
+    assert len(errors) == 1
+    assert errors[0].startswith("faq.yaml:4: YAML の書式エラー")
+
+
+def test_csv_row_with_extra_columns(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答,余分\n")
+    assert load_faq(tmp_path).errors == ["faq.csv:2: 見出しより列が多い行です"]
+
+
+def test_unknown_column_and_disabled_follow_up_are_warnings(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "faq.csv",
+        "id,question,answer,anwser,follow_ups,enabled\n"
+        "a,VPNの質問,回答,,b,\nb,Teamsの質問,回答,,,いいえ\n",
+    )
+    load = load_faq(tmp_path)
+    assert load.errors == []
+    assert load.warnings == [
+        "faq.csv:2: 知らない項目「anwser」は読み飛ばします",
+        "faq.csv:2: 関連FAQ「b」は無効になっています",
+    ]
+
+
+def test_empty_directory_and_missing_path(tmp_path: Path) -> None:
+    assert load_faq(tmp_path).errors == [
+        f"{tmp_path}: FAQ のファイル (.yaml / .csv / .xlsx) がありません"
+    ]
+    missing = tmp_path / "nothing"
+    assert load_faq(missing).errors == [f"{missing}: FAQ のファイルまたはフォルダが見つかりません"]
+
+
+# ---------------------------------------------------------------- synonyms
+
+
+def test_synonym_collisions_and_empty_groups(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "synonyms.yaml",
+        "groups:\n"
+        "  - [VPN, リモート接続]\n"
+        "  - []\n"
+        "  - [Teams, チームズ]\n"
+        "  - - ＶＰＮ\n"  # full-width: the same term as VPN after folding
+        "    - 庁外接続\n"
+        "  - [単独]\n"
+        "  - [チャット, チャット]\n"
+        "  - [プリンター, プリンタ]\n",  # spellings the normaliser folds alike: fine
+    )
+    load = load_synonyms(path)
+    assert load.errors == [
+        "synonyms.yaml:3: 同義語のグループが空です",
+        "synonyms.yaml:5: 「ＶＰＮ」が 2 つのグループにあります (もう一方: synonyms.yaml:2)",
+    ]
+    assert load.warnings == [
+        "synonyms.yaml:7: 「単独」だけのグループは意味がありません",
+        "synonyms.yaml:8: 「チャット」が同じグループに 2 回あります",
+    ]
+    assert [g.terms for g in load.groups][:2] == [("VPN", "リモート接続"), ("Teams", "チームズ")]
+    assert load.groups[-1].terms == ("プリンター", "プリンタ")
+
+
+def test_synonym_mapping_layout(tmp_path: Path) -> None:
+    path = write(tmp_path, "synonyms.yaml", "VPN: [リモート接続]\n申込:\n  - 申し込み\n  - 申請\n")
+    load = load_synonyms(path)
+    assert load.errors == []
+    assert [g.terms for g in load.groups] == [("VPN", "リモート接続"), ("申込", "申し込み", "申請")]
+
+
+def test_synonym_errors_block_the_faq(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
+    write(tmp_path, "synonyms.yaml", "groups:\n  - [A, B]\n  - [b, C]\n")
+    load = load_faq(tmp_path)
+    assert load.errors == ["synonyms.yaml:3: 「b」が 2 つのグループにあります (もう一方: synonyms.yaml:2)"]
+    assert [e.id for e in load.entries] == ["a"]  # synonyms.yaml is not read as FAQ entries
+
+
+# ---------------------------------------------------------------- near duplicates
+
+
+def test_near_duplicate_entries_warn_with_both_locations(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "faq.csv",
+        "id,question,answer,alternates\n"
+        "a,Teamsの会議を予約したい,回答A,\n"
+        "b,研修の申込方法,回答B,Ｔｅａｍｓ会議を予約したい\n"
+        "c,プリンターの設定,回答C,\n",
+    )
+    load = load_faq(tmp_path)
+    assert load.errors == []
+    assert len(load.warnings) == 1
+    warning = load.warnings[0]
+    assert warning.startswith(
+        "faq.csv:3: 「Ｔｅａｍｓ会議を予約したい」(b) と 「Teamsの会議を予約したい」(a, faq.csv:2)"
+        " がよく似ています (類似度 96)"
+    )
+    assert "ボットが取り違える" in warning
+
+
+def test_near_duplicates_use_synonyms(tmp_path: Path) -> None:
+    entries = [
+        FaqEntry("a", "リモート接続の設定方法", "x"),
+        FaqEntry("b", "VPNの設定方法", "y"),
+    ]
+    assert near_duplicates(entries)[0] == []
+    pairs, complete = near_duplicates(entries, [("VPN", "リモート接続")])
+    assert complete
+    assert [(p.first.id, p.second.id, p.score) for p in pairs] == [("a", "b", 100.0)]
+
+
+def test_similar_pairs_skip_same_owner_and_find_identical_texts() -> None:
+    texts = ["vpnにつながらない", "vpnにつながらない", "vpnにつながらないです", "研修の申込"]
+    search = similar_pairs(texts, 90, owners=[1, 1, 2, 3])
+    found = {(p.a, p.b) for p in search.pairs}
+    assert found == {(0, 2), (1, 2)}
+    assert search.complete
+
+
+def test_similar_pairs_are_bounded() -> None:
+    texts = [f"共通の長い質問文その{i:04d}番" for i in range(400)]
+    search = similar_pairs(texts, 50, max_checks=100)
+    assert not search.complete
+
+
+def test_near_duplicate_check_skipped_above_limit(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\na,同じ質問,回答\nb,同じ質問,回答\n")
+    assert len(load_faq(tmp_path).warnings) == 1
+    assert load_faq(tmp_path, similar_limit=1).warnings == [
+        "FAQ が 2 件あるため、似すぎた FAQ の確認は省略しました (python -m knowledge validate で確認できます)"
+    ]
+    assert load_faq(tmp_path, similar_limit=0).warnings == []
+
+
+def test_cluster_texts_groups_similar_and_orders_by_size() -> None:
+    keys = ["vpnつながらない", "研修申込", "vpnつながらないです", "vpnつながらない", "印刷"]
+    clusters = cluster_texts(keys, threshold=80)
+    assert [(c.representative, sorted(c.members)) for c in clusters] == [
+        ("vpnつながらない", [0, 2, 3]),
+        ("印刷", [4]),
+        ("研修申込", [1]),
+    ]

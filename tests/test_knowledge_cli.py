@@ -1,0 +1,376 @@
+"""``python -m knowledge``: every command in-process via ``main(argv)``, a few as subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import load_workbook
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from knowledge.cli import _period, main, report_rows
+from knowledge.faq import load_faq
+from knowledge.querylog import QueryLogError, read_query_log
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMATS = Path(__file__).parent / "data" / "faq_formats"
+
+metadata = MetaData()
+faq_query = Table(
+    "faq_query",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("unit_code", Text),
+    Column("query", Text, nullable=False),
+    Column("normalized", Text, nullable=False),
+    Column("candidates", Text, nullable=False),
+    Column("band", Text, nullable=False),
+    Column("chosen_id", Text),
+    Column("feedback", Text),
+)
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def log_row(day: int, query: str, band: str, candidates: list, **extra: object) -> dict:
+    from knowledge.normalize import normalize
+
+    row = {
+        "created_at": datetime(2026, 11, day, 3, 0),
+        "user_id": "u1",
+        "unit_code": None,
+        "query": query,
+        "normalized": normalize(query),
+        "candidates": json.dumps(candidates),
+        "band": band,
+        "chosen_id": None,
+        "feedback": None,
+    }
+    row.update(extra)
+    return row
+
+
+async def make_log(path: Path | str, rows: list[dict]) -> str:
+    """Create ``faq_query`` (as the bot's table stores it) in a SQLite file or a database URL."""
+    url = path if isinstance(path, str) else f"sqlite+aiosqlite:///{path}"
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+        if rows:
+            await conn.execute(faq_query.insert(), rows)
+    await engine.dispose()
+    return url
+
+
+@pytest.fixture
+def faq_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "faq"
+    shutil.copytree(FORMATS, target)
+    return target
+
+
+LOG_ROWS = [
+    log_row(1, "VPNに接続するには", "answer", [["vpn-connect", 0.9]], chosen_id="vpn-connect"),
+    log_row(2, "駐車場の申請をしたい", "none", []),
+    log_row(3, "駐車場を申請したい", "none", [], user_id="u2"),
+    log_row(3, "駐車場を申請したい", "none", [], user_id="u3"),
+    log_row(4, "プリンターで印刷できない", "clarify", [["csv-printer", 0.5], ["csv-password", 0.3]],
+            feedback="unsolved"),
+    log_row(5, "給与明細はどこ", "none", []),
+    log_row(20, "期間外の質問", "none", []),
+]
+
+
+# ---------------------------------------------------------------- query log
+
+
+async def test_read_query_log_filters_the_period(database_url: str) -> None:
+    url = await make_log(database_url, LOG_ROWS)
+    rows = await read_query_log(url, datetime(2026, 11, 2, 3, 0), datetime(2026, 11, 4, 3, 0))
+    assert [r.query for r in rows] == ["駐車場の申請をしたい", "駐車場を申請したい", "駐車場を申請したい"]
+    rows = await read_query_log(url, datetime(2026, 11, 1), datetime(2026, 11, 30))
+    assert len(rows) == 7
+    first, printer = rows[0], rows[4]
+    assert first.candidates == (("vpn-connect", 0.9),)
+    assert first.created_at == datetime(2026, 11, 1, 3, 0)
+    assert first.chosen_id == "vpn-connect" and first.unit_code is None
+    assert printer.top_id == "csv-printer" and printer.feedback == "unsolved"
+
+
+async def test_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "none.sqlite3"
+    with pytest.raises(QueryLogError):
+        await read_query_log(f"sqlite+aiosqlite:///{path}", datetime(2026, 1, 1), datetime(2027, 1, 1))
+    assert not path.exists()
+
+
+# ---------------------------------------------------------------- validate
+
+
+def test_validate_ok(faq_dir: Path) -> None:
+    code, out = run("validate", "--faq", str(faq_dir))
+    assert code == 0
+    assert "FAQ 8 件、同義語グループ 3 件: エラー 0 件、警告 0 件" in out
+
+
+def test_validate_reports_errors_and_warnings_with_locations(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text(
+        "id,question,answer,follow_ups\n"
+        "a,Teamsの会議を予約したい,回答,nothing\n"
+        "b,Ｔｅａｍｓの会議を予約したい,回答,\n",
+        encoding="utf-8",
+    )
+    code, out = run("validate", "--faq", str(tmp_path))
+    assert code == 1
+    lines = out.splitlines()
+    assert "エラー: a.csv:2: 関連FAQ「nothing」という ID はありません" in lines
+    assert any(ln.startswith("警告: a.csv:3: 「Ｔｅａｍｓの会議を予約したい」(b)") for ln in lines)
+    assert lines[-1].endswith("エラー 1 件、警告 1 件")
+
+
+def test_validate_uses_faq_dir_from_environment(
+    faq_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (faq_dir / "bom.csv").unlink()
+    monkeypatch.setenv("FAQ_DIR", str(faq_dir))
+    code, out = run("validate")
+    assert code == 1
+    assert "エラー: basic.yaml:18: 関連FAQ「bom-udemy」という ID はありません" in out
+
+
+# ---------------------------------------------------------------- import / export
+
+
+def test_import_csv_writes_readable_canonical_yaml(faq_dir: Path, tmp_path: Path) -> None:
+    out_file = tmp_path / "out" / "bom.yaml"
+    code, out = run("import", str(faq_dir / "bom.csv"), "--out", str(out_file))
+    assert code == 0, out
+    text = out_file.read_text(encoding="utf-8")
+    assert "question: Udemy Businessで講座を受けたい" in text  # not \\u-escaped
+    assert "  answer: |\n      研修ポータルから利用申請をしてください。\n      承認後にログインできます。\n" in text
+    assert "    follow_ups: [bom-promoter]\n" in text
+    assert yaml.safe_load(text)["entries"][0]["links"][1] == {
+        "title": "研修ポータル", "url": "https://portal.example.lg.jp/kenshu"
+    }
+    assert load_faq(out_file).entries == load_faq(faq_dir / "bom.csv").entries
+
+
+def test_import_refuses_a_broken_sheet(tmp_path: Path) -> None:
+    src = tmp_path / "bad.csv"
+    src.write_text("ID,質問,回答\na,質問,\n", encoding="utf-8")
+    code, out = run("import", str(src), "--out", str(tmp_path / "bad.yaml"))
+    assert code == 1
+    assert "エラー: bad.csv:2: 必須項目 回答 が空です" in out
+    assert not (tmp_path / "bad.yaml").exists()
+
+
+def test_export_import_round_trip(faq_dir: Path, tmp_path: Path) -> None:
+    original = load_faq(faq_dir).entries
+    xlsx = tmp_path / "all.xlsx"
+    code, out = run("export", "--faq", str(faq_dir), "--out", str(xlsx))
+    assert code == 0, out
+    sheet = load_workbook(xlsx).worksheets[0]
+    assert sheet.title == "FAQ"
+    assert [c.value for c in sheet[1]] == [
+        "ID", "質問", "言い換え", "回答", "カテゴリ", "タグ", "リンク", "関連FAQ", "有効"
+    ]
+    assert sheet.max_row == len(original) + 1
+
+    yaml_file = tmp_path / "faq.yaml"
+    code, out = run("import", str(xlsx), "--out", str(yaml_file))
+    assert code == 0, out
+    again = tmp_path / "again"
+    again.mkdir()
+    shutil.copy(yaml_file, again / "faq.yaml")
+    assert load_faq(again).entries == original
+    disabled = [e.id for e in load_faq(again).entries if not e.enabled]
+    assert disabled == ["sjis-old"]
+
+
+# ---------------------------------------------------------------- ask / eval
+
+
+def test_ask_shows_ranked_candidates(faq_dir: Path) -> None:
+    code, out = run("ask", "VPNにつなぎたい", "--faq", str(faq_dir))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "質問: VPNにつなぎたい"
+    assert any(ln.startswith("判定: ") for ln in lines)
+    first = next(ln for ln in lines if ln.startswith("1. "))
+    assert "vpn-connect" in first
+
+
+def test_ask_with_broken_faq(tmp_path: Path) -> None:
+    (tmp_path / "faq.csv").write_text("id,question,answer\na,,\n", encoding="utf-8")
+    code, out = run("ask", "質問", "--faq", str(tmp_path))
+    assert code == 1
+    assert "faq.csv:2: 必須項目 質問・回答 が空です" in out
+
+
+@pytest.fixture
+def cases(tmp_path: Path) -> Path:
+    path = tmp_path / "cases.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["query", "expected_id"])
+        writer.writerow(["VPNに接続したい", "vpn-connect"])
+        writer.writerow(["プリンターで印刷できません", "csv-printer"])
+        writer.writerow(["今日の天気は", ""])
+    return path
+
+
+def test_eval_json_prints_exactly_one_object(faq_dir: Path, cases: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "knowledge", "eval", "--faq", str(faq_dir), "--cases", str(cases),
+         "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert {"top1", "recall3", "answer_precision", "oos_rejection", "p50_ms", "p99_ms"} <= set(data)
+    assert data["cases"] == 3
+    assert 0.0 <= data["top1"] <= 1.0
+
+
+def test_eval_on_a_single_file_prints_a_table(faq_dir: Path, cases: Path) -> None:
+    code, out = run("eval", "--faq", str(faq_dir / "utf8.csv"), "--cases", str(cases))
+    assert code == 0
+    assert "top-1" in out and "recall@3" in out
+    assert "件数 cases           3 (範囲内 2 / 範囲外 1)" in out
+
+
+def test_eval_missing_cases_file(faq_dir: Path, tmp_path: Path) -> None:
+    code, out = run("eval", "--faq", str(faq_dir), "--cases", str(tmp_path / "none.csv"))
+    assert code == 1
+    assert out.startswith("エラー: ")
+
+
+# ---------------------------------------------------------------- lint / report
+
+
+async def test_lint_finds_near_duplicates_and_unreached_entries(
+    faq_dir: Path, tmp_path: Path
+) -> None:
+    (faq_dir / "dup.csv").write_text(
+        "id,question,answer\ndup-vpn,VPNに接続するにはどうすればいいですか,回答\n", encoding="utf-8"
+    )
+    url = await make_log(tmp_path / "log.sqlite3", [
+        {**row, "created_at": datetime.now().replace(microsecond=0)} for row in LOG_ROWS
+    ])
+    code, out = await run_in_thread("lint", "--faq", str(faq_dir), "--db", url, "--days", "30")
+    assert code == 1
+    assert "## 似すぎている FAQ (1 組)" in out
+    assert "(dup-vpn) と 「VPNに接続するにはどうすればいいですか？」(vpn-connect, basic.yaml:3)" in out
+    unreached = [ln for ln in out.splitlines() if ln.startswith("- ") and "「" in ln[:40]]
+    ids = {ln[2:].split("「")[0] for ln in unreached if "回も" not in ln}
+    # reached: vpn-connect (chosen), csv-printer and csv-password (clarify candidates)
+    assert {"teams-meeting", "bom-udemy", "bom-promoter", "sjis-kaisou", "dup-vpn"} <= ids
+    assert not ids & {"vpn-connect", "csv-printer", "csv-password", "sjis-old"}
+
+
+async def run_in_thread(*argv: str) -> tuple[int, str]:
+    """The CLI runs its own event loop (asyncio.run), so call it off this test's loop."""
+    import asyncio
+
+    return await asyncio.to_thread(run, *argv)
+
+
+def test_lint_without_a_log_database(faq_dir: Path, tmp_path: Path) -> None:
+    code, out = run("lint", "--faq", str(faq_dir), "--db", f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    assert code == 0  # the FAQ itself is clean; the missing log is reported, not a failure
+    assert "## 似すぎている FAQ (0 組)" in out
+    assert "クエリログを読めません: データベースのファイルがありません" in out
+    assert not (tmp_path / "x.db").exists()
+
+
+async def test_lint_with_an_empty_log(faq_dir: Path, tmp_path: Path) -> None:
+    url = await make_log(tmp_path / "log.sqlite3", [])
+    code, out = await run_in_thread("lint", "--faq", str(faq_dir), "--db", url)
+    assert code == 0
+    assert "## 直近 90 日のクエリログがないため、使われていない FAQ は調べていません" in out
+
+
+async def test_report_groups_unanswered_and_unsolved_questions(tmp_path: Path) -> None:
+    url = await make_log(tmp_path / "log.sqlite3", LOG_ROWS)
+    code, out = await run_in_thread(
+        "report", "--db", url, "--since", "2026-11-01", "--until", "2026-11-10", "--format", "csv"
+    )
+    assert code == 0
+    table = list(csv.reader(io.StringIO(out)))
+    assert table[0] == ["件数", "回答なし", "解決せず", "利用者数", "代表的な質問", "ほかの例", "出た候補"]
+    assert table[1] == ["3", "3", "0", "3", "駐車場を申請したい", "駐車場の申請をしたい", ""]
+    rest = {row[4]: row for row in table[2:]}
+    assert set(rest) == {"プリンターで印刷できない", "給与明細はどこ"}
+    assert rest["プリンターで印刷できない"][1:4] == ["0", "1", "1"]
+    assert rest["プリンターで印刷できない"][6] == "csv-printer (1)"
+
+    code, out = await run_in_thread(
+        "report", "--db", url, "--since", "2026-11-01", "--until", "2026-11-10"
+    )
+    assert code == 0
+    assert out.startswith("# 答えられなかった・解決しなかった質問 (2026-11-01 〜 2026-11-10、全 6 件中)")
+    assert "| 3 | 3 | 0 | 3 | 駐車場を申請したい | 駐車場の申請をしたい |  |" in out
+
+
+async def test_report_to_a_bom_csv_file(tmp_path: Path) -> None:
+    url = await make_log(tmp_path / "log.sqlite3", LOG_ROWS)
+    target = tmp_path / "report.csv"
+    code, out = await run_in_thread(
+        "report", "--db", url, "--since", "2026-11-01", "--until", "2026-11-30",
+        "--format", "csv", "--out", str(target),
+    )
+    assert code == 0
+    assert out == f"4 グループを {target} に書き出しました\n"
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_report_without_a_database_fails(tmp_path: Path) -> None:
+    code, out = run("report", "--db", f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    assert code == 1
+    assert out == ""
+
+
+def test_report_rows_and_period() -> None:
+    assert report_rows([]) == []
+    start, end = _period(datetime(2026, 11, 1).date(), datetime(2026, 11, 1).date())
+    # one JST day is 15:00 UTC the day before to 15:00 UTC that day
+    assert (start, end) == (datetime(2026, 10, 31, 15), datetime(2026, 11, 1, 15))
+
+
+# ---------------------------------------------------------------- usage
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run()[0] == 2
+    assert run("nothing")[0] == 2
+    assert run("import", "x.csv")[0] == 2  # --out is required
+    assert run("report", "--since", "11/01")[0] == 2
+    assert "日付は YYYY-MM-DD で書いてください" in capsys.readouterr().err
+
+
+def test_module_help_in_japanese() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "knowledge", "--help"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert proc.returncode == 0
+    assert "FAQ を管理するコマンド" in proc.stdout
+    for command in ("validate", "import", "export", "ask", "eval", "lint", "report"):
+        assert command in proc.stdout

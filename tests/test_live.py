@@ -1,0 +1,248 @@
+"""Live reload: new files are served after reload, broken ones never are, readers never see a gap."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from knowledge.faq_live import FaqKnowledge, build_faq, faq_live
+from knowledge.live import BuildError, LiveData, LiveStatus, NotLoadedError
+
+
+def faq_csv(version: int, count: int = 30) -> str:
+    """A valid FAQ whose every answer names its version."""
+    rows = [f"q{i},質問その{i}について知りたい,版{version}の回答{i}" for i in range(count)]
+    return "id,question,answer\n" + "\n".join(rows) + "\n"
+
+
+BROKEN = "id,question,answer\nq0,質問,回答\nq1,,回答なし\n"
+
+
+@pytest.fixture
+def faq_dir(tmp_path: Path) -> Path:
+    (tmp_path / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
+    return tmp_path
+
+
+def answer_versions(kb: FaqKnowledge) -> set[str]:
+    return {e.answer.split("の回答")[0] for e in kb.entries.values()}
+
+
+async def test_load_then_reload_serves_the_changed_file(faq_dir: Path) -> None:
+    live = faq_live(faq_dir)
+    status = live.load()
+    assert status.ready and status.version == 1 and status.count == 30
+    assert live.current.get("q3").answer == "版1の回答3"
+
+    (faq_dir / "faq.csv").write_text(faq_csv(2, count=31), encoding="utf-8")
+    status = await live.reload()
+    assert status.version == 2
+    assert status.count == 31
+    assert not status.stale
+    assert live.current.get("q3").answer == "版2の回答3"
+    result = live.current.matcher.match("質問その30について知りたい")
+    assert result.top is not None and result.top.entry.id == "q30"
+
+
+async def test_broken_file_keeps_last_good_version_and_reports_file_line(
+    faq_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    live = faq_live(faq_dir)
+    live.load()
+    good = live.current
+    (faq_dir / "faq.csv").write_text(BROKEN, encoding="utf-8")
+    with caplog.at_level(logging.ERROR, logger="knowledge.live"):
+        status = await live.reload()
+    assert live.current is good
+    assert status.stale and status.ready
+    assert status.version == 1 and status.count == 30
+    assert status.errors == ("faq.csv:3: 必須項目 質問 が空です",)
+    assert "faq.csv:3: 必須項目 質問 が空です" in caplog.text
+    assert status.as_dict()["stale"] is True
+
+    (faq_dir / "faq.csv").write_text(faq_csv(3), encoding="utf-8")
+    status = await live.reload()
+    assert not status.stale and status.errors == () and status.version == 2
+    assert answer_versions(live.current) == {"版3"}
+
+
+async def test_nothing_loaded_yet_is_not_ready(tmp_path: Path) -> None:
+    (tmp_path / "faq.csv").write_text(BROKEN, encoding="utf-8")
+    live = faq_live(tmp_path)
+    status = live.load()
+    assert not status.ready and not status.stale
+    assert status.errors == ("faq.csv:3: 必須項目 質問 が空です",)
+    with pytest.raises(NotLoadedError):
+        _ = live.current
+    (tmp_path / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
+    assert (await live.reload()).ready
+    assert len(live.current) == 30
+
+
+async def test_reload_builds_in_a_worker_thread_and_survives_unexpected_errors(
+    tmp_path: Path,
+) -> None:
+    threads: list[int] = []
+    fail = {"now": False}
+
+    def build(path: Path) -> list[str]:
+        threads.append(threading.get_ident())
+        if fail["now"]:
+            raise ValueError("壊れたデータ")
+        return path.read_text(encoding="utf-8").split()
+
+    (tmp_path / "words.txt").write_text("a b c", encoding="utf-8")
+    live: LiveData[list[str]] = LiveData("words", tmp_path / "words.txt", build)
+    await live.reload()
+    assert threads[-1] != threading.get_ident()
+    assert live.current == ["a", "b", "c"]
+    fail["now"] = True
+    status = await live.reload()
+    assert live.current == ["a", "b", "c"]
+    assert status.stale
+    assert "ValueError: 壊れたデータ" in status.errors[0]
+
+
+async def test_build_error_lists_every_problem(tmp_path: Path) -> None:
+    (tmp_path / "faq.csv").write_text(
+        "id,question,answer\na,質問,回答\na,質問,回答\nb,,\n", encoding="utf-8"
+    )
+    with pytest.raises(BuildError) as info:
+        build_faq(tmp_path)
+    assert info.value.errors == [
+        "faq.csv:4: 必須項目 質問・回答 が空です",
+        "faq.csv:3: ID「a」が重複しています (最初の定義: faq.csv:2)",
+    ]
+
+
+async def test_watch_reloads_when_a_file_changes(faq_dir: Path) -> None:
+    live = faq_live(faq_dir, debounce_ms=50)
+    live.load()
+    reloaded = asyncio.Event()
+    seen: list[LiveStatus] = []
+
+    def on_reload(status: LiveStatus) -> None:
+        seen.append(status)
+        reloaded.set()
+
+    live.add_listener(on_reload)
+    watching = asyncio.Event()
+    task = asyncio.create_task(live.watch(ready=watching))
+    try:
+        await asyncio.wait_for(watching.wait(), timeout=10)
+        (faq_dir / "faq.csv").write_text(faq_csv(2), encoding="utf-8")
+        await asyncio.wait_for(reloaded.wait(), timeout=10)
+        assert seen[-1].version == 2
+        assert answer_versions(live.current) == {"版2"}
+
+        reloaded.clear()
+        (faq_dir / "faq.csv").write_text(BROKEN, encoding="utf-8")
+        await asyncio.wait_for(reloaded.wait(), timeout=10)
+        assert seen[-1].stale
+        assert answer_versions(live.current) == {"版2"}
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert task.cancelled()
+
+
+async def test_watch_a_single_file(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text(faq_csv(1), encoding="utf-8")
+    live = faq_live(path, debounce_ms=50)
+    live.load()
+    reloaded = asyncio.Event()
+    live.add_listener(lambda status: reloaded.set())
+    watching = asyncio.Event()
+    task = asyncio.create_task(live.watch(ready=watching))
+    try:
+        await asyncio.wait_for(watching.wait(), timeout=10)
+        path.write_text(faq_csv(5), encoding="utf-8")
+        await asyncio.wait_for(reloaded.wait(), timeout=10)
+        assert answer_versions(live.current) == {"版5"}
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
+async def test_readers_never_see_an_error_or_a_mixed_version(faq_dir: Path) -> None:
+    live = faq_live(faq_dir)
+    live.load()
+    done = threading.Event()
+    problems: list[str] = []
+    reads = {"thread": 0, "task": 0}
+
+    def check(kb: FaqKnowledge, last: int, match: bool) -> int:
+        versions = answer_versions(kb)
+        if len(versions) != 1:
+            problems.append(f"mixed {versions}")
+            return last
+        version = int(next(iter(versions))[1:])
+        if version < last:
+            problems.append(f"went back from {last} to {version}")
+        top = kb.matcher.match("質問その7について知りたい").top if match else None
+        if match and (top is None or top.entry is not kb.entries[top.entry.id]):
+            problems.append("matcher and entries from different versions")
+        return version
+
+    def thread_reader() -> None:
+        last = 0
+        while not done.is_set():
+            try:
+                last = check(live.current, last, reads["thread"] % 50 == 0)
+            except Exception as exc:  # any error here is a failure of the swap
+                problems.append(repr(exc))
+            reads["thread"] += 1
+            time.sleep(0)  # not a wait: lets the GIL go to the build and the event loop
+
+    async def task_reader() -> None:
+        last = 0
+        while not done.is_set():
+            last = check(live.current, last, match=True)
+            reads["task"] += 1
+            await asyncio.sleep(0)  # yield to the reloads
+
+    thread = threading.Thread(target=thread_reader)
+    thread.start()
+    reader = asyncio.create_task(task_reader())
+    try:
+        for version in range(2, 11):
+            text = BROKEN if version % 3 == 0 else faq_csv(version)
+            (faq_dir / "faq.csv").write_text(text, encoding="utf-8")
+            status = await live.reload()
+            assert status.stale == (version % 3 == 0)
+    finally:
+        done.set()
+        thread.join()
+        await reader
+    assert problems == []
+    assert reads["thread"] > 0 and reads["task"] > 0
+    assert answer_versions(live.current) == {"版10"}
+
+
+async def test_concurrent_reloads_are_serialised(faq_dir: Path) -> None:
+    live = faq_live(faq_dir)
+    live.load()
+    statuses = await asyncio.gather(*(live.reload() for _ in range(4)))
+    assert sorted(s.version for s in statuses) == [2, 3, 4, 5]
+    assert live.status.version == 5
+
+
+def test_status_as_dict_for_readyz(faq_dir: Path) -> None:
+    live = faq_live(faq_dir)
+    before = live.status.as_dict()
+    assert before["ready"] is False and before["loaded_at"] is None
+    live.load()
+    data = live.status.as_dict()
+    assert set(data) == {
+        "name", "path", "ready", "stale", "loaded_at", "count", "version", "errors", "failed_at"
+    }
+    assert data["name"] == "faq" and data["count"] == 30 and data["ready"] is True
+    assert data["path"] == str(faq_dir)

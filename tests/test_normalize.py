@@ -1,0 +1,105 @@
+"""Normalisation: the same question written differently must come out the same."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from knowledge.normalize import TermFolder, fold_chars, normalize, strip_boilerplate
+
+
+@pytest.mark.parametrize(
+    ("variant", "plain"),
+    [
+        ("ＶＰＮ", "vpn"),
+        ("ﾊﾟｽﾜｰﾄﾞ", "パスワード"),
+        ("Ｔｅａｍｓ", "teams"),
+        ("パスワード", "ぱすわーど"),
+        ("サーバー", "サーバ"),
+        ("サ-バ", "サーバ"),
+        ("コンピュータ〜", "コンピューター"),
+        ("ウィンドウズ", "ウインドウズ"),
+        ("ヴァージョン", "ブアージョン"),
+        ("１２３", "123"),
+        ("Wi-Fi", "wifi"),
+        ("e－メール", "eメール"),
+    ],
+)
+def test_width_case_kana_and_long_vowels_fold_together(variant: str, plain: str) -> None:
+    assert normalize(variant) == normalize(plain)
+
+
+def test_different_words_stay_different() -> None:
+    assert normalize("パスワード") != normalize("パスポート")
+    assert normalize("印刷") != normalize("印鑑")
+
+
+def test_okurigana_between_kanji_is_dropped() -> None:
+    assert normalize("申し込み") == normalize("申込み")
+    assert normalize("問い合わせ") == normalize("問合わせ")
+    assert normalize("研修の申し込み") == normalize("研修申込み")
+
+
+def test_punctuation_and_spaces_are_removed() -> None:
+    assert normalize("VPN に、接続。できません！？") == normalize("VPNに接続できません")
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        ("パスワードの変更方法を教えてください", "ぱすわどの変更"),
+        ("VPNについて知りたいのですが", "vpn"),
+        ("階層別研修とは何ですか？", "階層別研修とは何"),
+        ("印刷したいのですがどうすればいいですか", "印刷"),
+        ("よろしくお願いします。Teamsの録画は？", "teamsの録画"),
+    ],
+)
+def test_boilerplate_is_stripped_and_content_kept(query: str, kept: str) -> None:
+    assert normalize(query) == kept
+
+
+def test_boilerplate_alone_is_kept_rather_than_emptied() -> None:
+    assert normalize("教えてください") != ""
+    assert strip_boilerplate("ですか") == "ですか"
+
+
+def test_meaningful_negation_is_not_stripped() -> None:
+    assert "ない" in normalize("接続できないのですが")
+    assert "ません" in normalize("印刷できませんか")
+
+
+def test_term_folder_maps_variants_to_the_canonical_term() -> None:
+    folder = TermFolder([("申込", "申し込み", "申込み"), ("パスワード", "PW", "パスワ")])
+    assert normalize("研修の申し込み", folder) == normalize("研修申込", folder)
+    assert normalize("ＰＷを忘れた", folder) == normalize("パスワードを忘れた", folder)
+    assert normalize("パスワを忘れた", folder) == normalize("パスワードを忘れた", folder)
+
+
+def test_term_folder_prefers_the_longest_variant() -> None:
+    folder = TermFolder([("テレワーク", "在宅", "在宅勤務"), ("勤務", "仕事")])
+    assert fold_chars("在宅勤務") != fold_chars("テレワーク")
+    assert folder.fold(fold_chars("在宅勤務")) == fold_chars("テレワーク")
+
+
+def test_term_folder_single_kanji_variant_is_a_whole_word_only() -> None:
+    folder = TermFolder([("自宅", "家")])
+    assert folder.fold(fold_chars("家で仕事")) == fold_chars("自宅で仕事")
+    assert folder.fold(fold_chars("専門家")) == fold_chars("専門家")
+
+
+def test_term_folder_matches_ascii_words_only_whole() -> None:
+    folder = TermFolder([("アカウント", "ID")])
+    assert folder.fold(fold_chars("ID を忘れた")) == fold_chars("アカウント を忘れた")
+    assert folder.fold(fold_chars("idle")) == "idle"
+
+
+def test_term_folder_ignores_single_term_groups_and_blanks() -> None:
+    assert len(TermFolder([("VPN",), ("", " "), ("VPN", "ＶＰＮ")])) == 0
+
+
+@given(st.text(max_size=40))
+def test_normalize_is_idempotent_and_has_no_spaces(text: str) -> None:
+    once = normalize(text)
+    assert " " not in once
+    assert fold_chars(once) == once or not once

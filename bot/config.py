@@ -9,7 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/dxbot.sqlite3"
@@ -40,6 +47,7 @@ class Settings(BaseSettings):
     faq_dir: Path = Field(Path("content/faq"), validation_alias=_env("FAQ_DIR"))
     org_dir: Path = Field(Path("content/org"), validation_alias=_env("ORG_DIR"))
     courses_dir: Path = Field(Path("content/courses"), validation_alias=_env("COURSES_DIR"))
+    intents_file: Path = Field(Path("content/intents.yaml"), validation_alias=_env("INTENTS_FILE"))
     watch_files: bool = Field(True, validation_alias=_env("WATCH_FILES"))
     reload_debounce_ms: int = Field(500, ge=0, le=60_000, validation_alias=_env("RELOAD_DEBOUNCE_MS"))
 
@@ -62,11 +70,41 @@ class Settings(BaseSettings):
         None, ge=0, le=1, validation_alias=_env("FAQ_CLARIFY_THRESHOLD")
     )
 
+    delivery_timeout: float = Field(15.0, gt=0, le=120, validation_alias=_env("DELIVERY_TIMEOUT_SECONDS"))
+    delivery_concurrency: int = Field(16, ge=1, le=256, validation_alias=_env("DELIVERY_CONCURRENCY"))
+    worker_poll_seconds: float = Field(1.0, gt=0, le=60, validation_alias=_env("WORKER_POLL_SECONDS"))
+
+    # Escalation to people: claim deadlines in business minutes, office hours and days.
+    escalation_claim_minutes: int = Field(
+        120, ge=1, le=10_000, validation_alias=_env("ESCALATION_CLAIM_MINUTES")
+    )
+    escalation_urgent_minutes: int = Field(
+        30, ge=1, le=10_000, validation_alias=_env("ESCALATION_URGENT_MINUTES")
+    )
+    escalation_autoresolve_days: int = Field(
+        3, ge=1, le=60, validation_alias=_env("ESCALATION_AUTORESOLVE_DAYS")
+    )
+    business_hours: str = Field("08:30-17:15", validation_alias=_env("BUSINESS_HOURS"))
+    business_days: str = Field("mon-fri", validation_alias=_env("BUSINESS_DAYS"))
+    business_closed_days: str = Field(
+        "12-29,12-30,12-31,01-02,01-03", validation_alias=_env("BUSINESS_CLOSED_DAYS")
+    )
+
     @field_validator("allowed_tenant_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("business_hours", "business_days", "business_closed_days")
+    @classmethod
+    def _business_time(cls, value: str, info: ValidationInfo) -> str:
+        from domain import ticket_hours
+
+        parse = {"business_hours": ticket_hours.parse_hours, "business_days": ticket_hours.parse_days,
+                 "business_closed_days": ticket_hours.parse_closed}[info.field_name or ""]
+        parse(value)  # raises ValueError with a Japanese message
         return value
 
     @field_validator("log_level", mode="before")

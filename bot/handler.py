@@ -84,6 +84,13 @@ class DxBot(TeamsActivityHandler):
         result = await dc.continue_dialog()
         if result.status == DialogTurnStatus.Empty:
             await self._help(dc.context, dc, Route("command", name="help"))
+        elif result.status == DialogTurnStatus.Complete and isinstance(result.result, dict):
+            # A dialog started on another's behalf (e.g. the profile before enrolment)
+            # names the command to resume with.
+            then = result.result.get("then")
+            handler = self.commands.get(then) if isinstance(then, str) else None
+            if handler:
+                await handler(dc.context, dc, Route("command", name=then))
 
     def begin(self, dialog_id: str) -> CommandHandler:
         """A command handler that starts a dialog (replacing any active one)."""
@@ -137,7 +144,8 @@ class DxBot(TeamsActivityHandler):
     async def _card_command(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         name = str(route.data.get("command", ""))
         handler = self.commands.get(name)
-        await (handler or self._unknown_button)(turn_context, dc, Route("command", name=name))
+        data = {k: v for k, v in route.data.items() if k not in ("action", "command")}
+        await (handler or self._unknown_button)(turn_context, dc, Route("command", name=name, data=data))
 
     async def _not_ready(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await turn_context.send_activity(texts.NOT_READY)

@@ -34,8 +34,8 @@ COMMANDS: dict[str, str] = {
 }
 
 _ARG_COMMANDS = (
-    (re.compile(r"^(?:チケット|ticket)#?(\d+)$"), "ticket"),
-    (re.compile(r"^(?:管理|admin)(.+)$"), "admin"),
+    (re.compile(r"^(?:チケット|ticket)\s*(?:no\.?|#)?\s*(\d+)$", re.IGNORECASE), "ticket"),
+    (re.compile(r"^(?:管理|admin)\s+(.+)$", re.IGNORECASE), "admin"),
 )
 _STRIP = re.compile(r"[\s。、.,!！「」『』]+")
 
@@ -61,10 +61,11 @@ def parse_command(text: str) -> tuple[str, str] | None:
         return None
     if key in _FOLDED_COMMANDS:
         return _FOLDED_COMMANDS[key], ""
+    spaced = unicodedata.normalize("NFKC", text).strip()
     for pattern, name in _ARG_COMMANDS:
-        match = pattern.match(key)
+        match = pattern.match(spaced)
         if match:
-            return name, match.group(1)
+            return name, match.group(1).strip()
     return None
 
 

@@ -1,13 +1,19 @@
-"""Everything a running bot holds, built in one place and closed in reverse order."""
+"""Everything a running bot holds, built in one place and closed in reverse order.
+
+Features (FAQ, profile, enrolment, escalation, admin) each expose ``install(runtime)``,
+which registers their commands, card actions, dialogs and background work on the runtime.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from botbuilder.core import ConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -20,12 +26,15 @@ from bot.db import create_engine, migrate, schema_status, session_factory
 from bot.handler import DxBot
 from bot.references import ConversationReferences
 from bot.storage import SqlStorage
-from dialogs.profile import ProfileDialog
+from bot.worker import Worker
 from domain.clock import Clock, SystemClock
+from knowledge.catalogue import Catalogue, build_catalogue
+from knowledge.directory import Directory, build_directory
+from knowledge.faq_live import FaqKnowledge, faq_live
+from knowledge.live import LiveData
+from knowledge.matcher import MatchSettings
 
 log = logging.getLogger(__name__)
-
-TIERS = ("新規採用職員", "主事・技師", "主任", "主査", "課長補佐・班長", "所属長")
 
 
 @dataclass
@@ -39,10 +48,21 @@ class Runtime:
     bot: DxBot
     references: ConversationReferences
     clock: Clock
+    faq: LiveData[FaqKnowledge]
+    directory: LiveData[Directory]
+    catalogue: LiveData[Catalogue]
+    intents: LiveData[FaqKnowledge]
+    user_state: UserState
     drains: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    services: dict[str, Any] = field(default_factory=dict)
+    worker: Worker = field(init=False)  # jobs and the outbox; set by start_runtime
     _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
+
+    @property
+    def data_sources(self) -> tuple[LiveData[Any], ...]:
+        return (self.faq, self.directory, self.catalogue, self.intents)
 
     def turn_lock(self, conversation: str) -> asyncio.Lock:
         """One turn at a time per conversation in this process (double taps queue, not clash)."""
@@ -66,13 +86,40 @@ class Runtime:
                 problems.append(f"database schema not current: {', '.join(pending)}")
         except Exception as exc:
             problems.append(f"database unreachable: {type(exc).__name__}")
+        for source in self.data_sources:
+            status = source.status
+            if not status.ready:
+                first = status.errors[0] if status.errors else "not loaded"
+                problems.append(f"{status.name} not loaded: {first}")
         return problems
+
+
+def _match_settings(settings: Settings) -> MatchSettings:
+    overrides = {
+        k: v
+        for k, v in (
+            ("answer_threshold", settings.faq_answer_threshold),
+            ("clarify_threshold", settings.faq_clarify_threshold),
+        )
+        if v is not None
+    }
+    return MatchSettings(**overrides)
+
+
+def _installers() -> list[Callable[[Runtime], None]]:
+    """Every feature's ``install``; imported here so that each module stays independent."""
+    from bot import admin_flow, enrolment_flow, escalation_flow, faq_flow, profile_flow
+
+    return [profile_flow.install, faq_flow.install, admin_flow.install, enrolment_flow.install,
+            escalation_flow.install]
 
 
 @asynccontextmanager
 async def start_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
-    """Open the database (migrating it), build the bot, and close it all on exit."""
+    """Open the database (migrating it), load the data, build the bot; close it all on exit."""
     engine = create_engine(settings.database_url)
+    tasks: list[asyncio.Task[None]] = []
+    worker: Worker | None = None
     try:
         await migrate(engine)
         sessions = session_factory(engine)
@@ -80,15 +127,34 @@ async def start_runtime(settings: Settings, clock: Clock | None = None) -> Async
         conversation_state = ConversationState(storage)
         user_state = UserState(storage)
         references = ConversationReferences(sessions)
-        profile = user_state.create_property("Profile")
-        bot = DxBot(
-            conversation_state,
-            user_state,
-            references,
-            dialogs=[ProfileDialog(profile, TIERS)],
-        )
-        bot.commands["profile"] = bot.begin(ProfileDialog.__name__)
+        debounce = settings.reload_debounce_ms
+        faq = faq_live(settings.faq_dir, _match_settings(settings), debounce_ms=debounce)
+        directory = LiveData("directory", settings.org_dir, build_directory, debounce_ms=debounce)
+        catalogue = LiveData("catalogue", settings.courses_dir, build_catalogue, debounce_ms=debounce)
+        intents = faq_live(settings.intents_file, MatchSettings(), debounce_ms=debounce)
+        intents.name = "intents"
+        for source in (faq, directory, catalogue, intents):
+            await source.reload()
+        bot = DxBot(conversation_state, user_state, references)
         adapter = create_adapter(settings, conversation_state)
-        yield Runtime(settings, engine, sessions, adapter, bot, references, clock or SystemClock())
+        runtime = Runtime(
+            settings, engine, sessions, adapter, bot, references, clock or SystemClock(),
+            faq, directory, catalogue, intents, user_state,
+        )
+        runtime.worker = worker = Worker.for_runtime(runtime)
+        runtime.drains.append(worker.drain)
+        for install in _installers():
+            install(runtime)
+        await worker.start()
+        if settings.watch_files:
+            tasks = [asyncio.create_task(s.watch(), name=f"watch-{s.name}") for s in runtime.data_sources]
+        yield runtime
     finally:
+        if worker is not None:
+            await worker.stop()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await engine.dispose()

@@ -1,10 +1,15 @@
-"""プロフィール: ask a person's unit (所属) and tier (職位) when the directory does not know them."""
+"""プロフィール: ask a person's unit (所属) and tier (職位) when the directory does not know them.
+
+The unit is typed freely and matched against the directory's unit names; the best candidates
+come back as buttons. The answers are saved by the ``save`` callback the feature passes in.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
-from botbuilder.core import MessageFactory, StatePropertyAccessor
+from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import (
     ComponentDialog,
     DialogTurnResult,
@@ -14,40 +19,73 @@ from botbuilder.dialogs import (
 from botbuilder.dialogs.choices import Choice, ListStyle
 from botbuilder.dialogs.prompts import ChoicePrompt, PromptOptions, TextPrompt
 
-from bot import texts
+from bot.texts import profile as texts
+from knowledge.directory import Directory, Unit
+
+SaveProfile = Callable[[TurnContext, Unit, str], Awaitable[None]]
 
 
 class ProfileDialog(ComponentDialog):
-    """Two questions, then the answers go into the user's profile property."""
+    """Unit (free text → candidates), then tier; ends with ``{"then": <command>}`` if given."""
 
-    def __init__(self, profile: StatePropertyAccessor, tiers: Sequence[str]) -> None:
+    def __init__(self, directory: Callable[[], Directory], tiers: Sequence[str], save: SaveProfile) -> None:
         super().__init__(ProfileDialog.__name__)
-        self._profile = profile
+        self._directory = directory
         self._tiers = list(tiers)
-        self.add_dialog(TextPrompt("unit"))
+        self._save = save
+        self.add_dialog(TextPrompt("unit_text"))
+        self.add_dialog(ChoicePrompt("unit_choice", default_locale="ja-jp"))
         self.add_dialog(ChoicePrompt("tier", default_locale="ja-jp"))
-        self.add_dialog(WaterfallDialog("steps", [self._ask_unit, self._ask_tier, self._save]))
+        self.add_dialog(
+            WaterfallDialog("steps", [self._ask_unit, self._choose_unit, self._ask_tier, self._finish])
+        )
         self.initial_dialog_id = "steps"
 
     async def _ask_unit(self, step: WaterfallStepContext) -> DialogTurnResult:
-        return await step.prompt("unit", PromptOptions(prompt=MessageFactory.text(texts.PROFILE_ASK_UNIT)))
+        again = bool((step.options or {}).get("again"))
+        prompt = texts.ASK_UNIT_AGAIN if again else texts.ASK_UNIT
+        return await step.prompt("unit_text", PromptOptions(prompt=MessageFactory.text(prompt)))
+
+    async def _choose_unit(self, step: WaterfallStepContext) -> DialogTurnResult:
+        found = self._directory().find_units(str(step.result))
+        if not found:
+            return await step.replace_dialog("steps", {**(step.options or {}), "again": True})
+        step.values["candidates"] = {u.name: u.code for u, _ in found}
+        choices = [Choice(u.name) for u, _ in found] + [Choice(texts.RETYPE_UNIT)]
+        return await step.prompt(
+            "unit_choice",
+            PromptOptions(
+                prompt=MessageFactory.text(texts.CHOOSE_UNIT),
+                retry_prompt=MessageFactory.text(texts.RETRY_CHOICE),
+                choices=choices,
+                style=ListStyle.hero_card,
+            ),
+        )
 
     async def _ask_tier(self, step: WaterfallStepContext) -> DialogTurnResult:
-        step.values["unit"] = str(step.result).strip()
+        chosen = step.result.value
+        if chosen == texts.RETYPE_UNIT:
+            return await step.replace_dialog("steps", {**(step.options or {}), "again": False})
+        step.values["unit_code"] = step.values["candidates"][chosen]
         return await step.prompt(
             "tier",
             PromptOptions(
-                prompt=MessageFactory.text(texts.PROFILE_ASK_TIER),
-                retry_prompt=MessageFactory.text(texts.PROFILE_RETRY_CHOICE),
+                prompt=MessageFactory.text(texts.ASK_TIER),
+                retry_prompt=MessageFactory.text(texts.RETRY_CHOICE),
                 choices=[Choice(t) for t in self._tiers],
                 style=ListStyle.hero_card,
             ),
         )
 
-    async def _save(self, step: WaterfallStepContext) -> DialogTurnResult:
-        profile = {"unit_name": step.values["unit"], "tier": step.result.value}
-        await self._profile.set(step.context, profile)
-        await step.context.send_activity(
-            texts.PROFILE_SAVED.format(unit=profile["unit_name"], tier=profile["tier"])
-        )
-        return await step.end_dialog(profile)
+    async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
+        unit = self._directory().unit(step.values["unit_code"])
+        tier = step.result.value
+        if unit is None:  # the directory changed under us: ask again
+            return await step.replace_dialog("steps", {**(step.options or {}), "again": True})
+        await self._save(step.context, unit, tier)
+        await step.context.send_activity(texts.SAVED.format(unit=unit.name, tier=tier))
+        result: dict[str, Any] = {"profile": {"unit_code": unit.code, "tier": tier}}
+        then = (step.options or {}).get("then")
+        if then:
+            result["then"] = then
+        return await step.end_dialog(result)

@@ -30,6 +30,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "faq_dir": ROOT / "content/faq",
         "org_dir": ROOT / "content/org",
         "courses_dir": ROOT / "content/courses",
+        "intents_file": ROOT / "content/intents.yaml",
         "watch_files": False,
         "_env_file": None,
     }

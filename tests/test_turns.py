@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import texts
+from bot.texts import profile
 from bot.devchannel.harness import Harness
 from tests.conftest import OTHER, STAFF, make_settings
 
@@ -64,31 +65,54 @@ async def test_empty_message_gets_a_hint(harness: Harness) -> None:
 
 async def test_cancel_ends_an_active_dialog(harness: Harness) -> None:
     client = harness.client
-    await client.send("staff", "プロフィール")
-    assert texts.PROFILE_ASK_UNIT in client.transcript("staff")
-    await client.send("staff", "キャンセル")
-    assert texts.CANCELLED in client.transcript("staff")
+    await client.send("other", "プロフィール")
+    assert profile.ASK_UNIT in client.transcript("other")
+    await client.send("other", "キャンセル")
+    assert texts.CANCELLED in client.transcript("other")
     # The dialog is gone: the next text is not taken as the unit.
-    await client.send("staff", "キャンセル")
-    assert texts.NOTHING_TO_CANCEL in client.transcript("staff")
+    await client.send("other", "キャンセル")
+    assert texts.NOTHING_TO_CANCEL in client.transcript("other")
 
 
 async def test_help_inside_a_dialog_keeps_the_dialog(harness: Harness) -> None:
     client = harness.client
-    await client.send("staff", "プロフィール")
-    await client.send("staff", "ヘルプ")
-    await client.send("staff", "総務課")
-    assert texts.PROFILE_ASK_TIER in client.transcript("staff")
+    await client.send("other", "プロフィール")
+    await client.send("other", "ヘルプ")
+    await client.send("other", "総務課")
+    assert profile.CHOOSE_UNIT in client.transcript("other")
 
 
 async def test_a_restart_in_the_middle_of_a_dialog_resumes_it(database_url: str) -> None:
     async with Harness(make_settings(database_url), [STAFF, OTHER]) as h:
-        await h.client.send("staff", "プロフィール")
-        await h.client.send("staff", "総務課")
-        assert texts.PROFILE_ASK_TIER in h.client.transcript("staff")
+        await h.client.send("other", "プロフィール")
+        await h.client.send("other", "そうむ")  # typed in hiragana
+        assert profile.CHOOSE_UNIT in h.client.transcript("other")
         await h.restart()  # a new app process on the same database
-        await h.client.send("staff", "主査")
-        assert texts.PROFILE_SAVED.format(unit="総務課", tier="主査") in h.client.transcript("staff")
-        # The other user's state was never touched.
+        await h.client.press("other", next(b for b in h.client.last_buttons("other") if b.title == "総務課"))
+        assert profile.ASK_TIER in h.client.transcript("other")
         await h.client.send("other", "主査")
-        assert texts.PROFILE_SAVED.split("。")[0] not in h.client.transcript("other")
+        assert profile.SAVED.format(unit="総務課", tier="主査") in h.client.transcript("other")
+        # Remembered across turns and restarts; the other user's state was never touched.
+        await h.restart()
+        await h.client.send("other", "プロフィール")
+        assert "総務課（総務部）" in h.client.transcript("other")
+        await h.client.send("staff", "主査")
+        assert profile.SAVED.split("。")[0] not in h.client.transcript("staff")
+
+
+async def test_a_person_in_the_directory_is_known_without_asking(harness: Harness) -> None:
+    await harness.client.send("staff", "プロフィール")
+    text = harness.client.transcript("staff")
+    assert "佐藤 花子" in text and "デジタル改革推進課" in text and profile.FROM_DIRECTORY in text
+    assert "管理者" in text  # roles from the directory
+    assert profile.ASK_UNIT not in text
+
+
+async def test_a_stranger_is_asked_once_and_can_pick_again(harness: Harness) -> None:
+    client = harness.client
+    await client.send("other", "プロフィール")
+    await client.send("other", "存在しない部署ですよ")
+    assert profile.ASK_UNIT_AGAIN in client.transcript("other")
+    await client.send("other", "人事")
+    await client.press("other", next(b for b in client.last_buttons("other") if b.title == profile.RETYPE_UNIT))
+    assert profile.ASK_UNIT in client.transcript("other")

@@ -54,7 +54,8 @@ def _actions(actions: list[Any]) -> list[Button]:
 
 
 def _card_actions(content: dict[str, Any]) -> list[Button]:
-    found = _actions(content.get("actions", []))
+    """Buttons in the order Teams shows them: those in the body, then the card's own actions."""
+    found: list[Button] = []
 
     def walk(elements: list[Any]) -> None:
         for el in elements or []:
@@ -67,7 +68,7 @@ def _card_actions(content: dict[str, Any]) -> list[Button]:
                 walk(column.get("items", []))
 
     walk(content.get("body", []))
-    return found
+    return found + _actions(content.get("actions", []))
 
 
 def buttons(activity: dict[str, Any]) -> list[Button]:

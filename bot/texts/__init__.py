@@ -1,4 +1,7 @@
-"""Every sentence the bot says to a person, in one place (Japanese, polite and concise)."""
+"""Every sentence the bot says to a person, in one place (Japanese, polite and concise).
+
+Common texts live here; each feature has its own module beside this one (`bot/texts/faq.py` ...).
+"""
 
 from __future__ import annotations
 
@@ -43,13 +46,3 @@ def error_occurred(correlation_id: str) -> str:
         f"お手数ですが、もう一度お試しください。解決しない場合は、お問い合わせ番号 {correlation_id} を添えて"
         "ヘルプデスクにご連絡ください。"
     )
-
-
-# ---------------------------------------------------------------- profile (所属・職位)
-
-PROFILE_ASK_UNIT = "はじめに、あなたの所属（課・室の名前）を入力してください。例: 総務課"
-PROFILE_ASK_TIER = "職位を選んでください。"
-PROFILE_RETRY_CHOICE = "ボタンから選ぶか、番号を入力してください。"
-PROFILE_SAVED = "登録しました。所属: {unit} / 職位: {tier}"
-PROFILE_SHOW = "現在の登録内容です。所属: {unit} / 職位: {tier}"
-PROFILE_NONE = "まだ所属と職位が登録されていません。"

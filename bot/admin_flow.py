@@ -1,0 +1,76 @@
+"""「管理 …」: commands for admins only. Features add sub-commands by first word in
+``runtime.services["admin_commands"]``; this module owns 「管理」 / 「管理 状態」."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.dialogs import DialogContext
+
+from bot import cards
+from bot.identity import IdentityResolver
+from bot.router import Route
+from bot.runtime import Runtime
+from bot.texts import admin as texts
+from knowledge.live import LiveStatus
+
+log = logging.getLogger(__name__)
+
+AdminCommand = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
+STATUS_WORDS = ("状態", "status", "")
+MAX_ERRORS = 5
+
+
+def status_lines(status: LiveStatus) -> list[str]:
+    """How one data file set is doing, with its first errors (file and line) if it failed."""
+    loaded = status.loaded_at.astimezone().strftime("%m/%d %H:%M") if status.loaded_at else "-"
+    if not status.ready:
+        lines = [texts.STATUS_NOT_LOADED.format(name=status.name)]
+    elif status.stale:
+        lines = [texts.STATUS_STALE.format(name=status.name, count=status.count, loaded=loaded)]
+    else:
+        lines = [texts.STATUS_OK.format(name=status.name, count=status.count, loaded=loaded)]
+    lines += [texts.STATUS_ERROR.format(error=e) for e in status.errors[:MAX_ERRORS]]
+    if len(status.errors) > MAX_ERRORS:
+        lines.append(texts.STATUS_MORE.format(n=len(status.errors) - MAX_ERRORS))
+    return lines
+
+
+def install(runtime: Runtime) -> None:
+    commands: dict[str, AdminCommand] = runtime.services.setdefault("admin_commands", {})
+    reports: list[Callable[[], Awaitable[list[dict]]]] = runtime.services.setdefault("admin_reports", [])
+
+    async def status(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        body = [cards.text(texts.STATUS_TITLE, weight="Bolder", size="Medium")]
+        for source in runtime.data_sources:
+            body.append(cards.text("\n\n".join(status_lines(source.status))))
+        for report in reports:  # outbox backlog, unreachable people ... from other features
+            body.extend(await report())
+        words = sorted(set(commands) | {"状態"})
+        body.append(cards.text(texts.COMMANDS_TITLE, weight="Bolder"))
+        body.append(cards.text("\n".join(
+            texts.COMMAND_LINE.format(word=w, description=texts.DESCRIPTIONS.get(w, "")).rstrip(": ")
+            for w in words
+        )))
+        await turn_context.send_activity(MessageFactory.attachment(cards.card(body)))
+
+    async def admin(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        identity: IdentityResolver = runtime.services["identity"]
+        who = await identity.resolve(turn_context)
+        if not who.is_admin:
+            log.warning("admin command refused", extra={"user": who.user_id, "command": route.arg[:40]})
+            await turn_context.send_activity(texts.REFUSED)
+            return
+        word, _, rest = route.arg.strip().partition(" ")
+        if word in STATUS_WORDS:
+            await status(turn_context, dc, route)
+            return
+        handler = commands.get(word)
+        if handler is None:
+            await turn_context.send_activity(texts.UNKNOWN.format(word=word))
+            return
+        await handler(turn_context, dc, Route("command", name="admin", arg=rest.strip(), text=route.text))
+
+    runtime.bot.commands["admin"] = admin

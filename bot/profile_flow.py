@@ -1,0 +1,70 @@
+"""Who the user is: identity resolution for every feature, and the 「プロフィール」 command."""
+
+from __future__ import annotations
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.dialogs import DialogContext
+
+from bot import cards
+from bot.identity import Identity, IdentityResolver
+from bot.references import user_key
+from bot.router import Route
+from bot.runtime import Runtime
+from bot.texts import profile as texts
+from dialogs.profile import ProfileDialog
+from domain.profiles import save_profile
+from knowledge.directory import ROLE_LABELS, TIERS, Unit
+
+
+def resolver(runtime: Runtime) -> IdentityResolver:
+    return runtime.services["identity"]
+
+
+def describe(identity: Identity) -> str:
+    roles = "、".join(ROLE_LABELS.get(r, r) for r in sorted(identity.roles))
+    return texts.SHOW.format(
+        name=identity.name or texts.UNKNOWN,
+        unit=identity.unit_name or identity.unit_code or texts.UNKNOWN,
+        department=identity.department_name or "-",
+        tier=identity.tier or texts.UNKNOWN,
+        roles=texts.ROLES.format(roles=roles) if roles else "",
+    )
+
+
+def install(runtime: Runtime) -> None:
+    identity = IdentityResolver(runtime.directory, runtime.sessions)
+    runtime.services["identity"] = identity
+
+    async def save(turn_context: TurnContext, unit: Unit, tier: str) -> None:
+        activity = turn_context.activity
+        async with runtime.sessions() as session, session.begin():
+            await save_profile(session, user_key(activity), unit.code, tier,
+                               name=activity.from_property.name or "")
+
+    runtime.bot.dialogs.add(ProfileDialog(lambda: runtime.directory.current, TIERS, save))
+    begin = runtime.bot.begin(ProfileDialog.__name__)
+
+    async def show(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        who = await identity.resolve(turn_context)
+        if not who.known:
+            await turn_context.send_activity(texts.NONE)
+            await begin(turn_context, dc, Route("command", name="profile"))
+            return
+        body = [cards.text(describe(who))]
+        if who.source == "directory":
+            body.append(cards.text(texts.FROM_DIRECTORY, subtle=True))
+            actions = []
+        else:
+            body.append(cards.text(texts.FROM_PROFILE, subtle=True))
+            actions = [cards.submit(texts.BUTTON_CHANGE, "profile.edit")]
+        await turn_context.send_activity(MessageFactory.attachment(cards.card(body, actions)))
+
+    async def edit(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        who = await identity.resolve(turn_context)
+        if who.source == "directory":
+            await turn_context.send_activity(texts.FROM_DIRECTORY)
+            return
+        await begin(turn_context, dc, Route("command", name="profile"))
+
+    runtime.bot.commands["profile"] = show
+    runtime.bot.card_actions["profile.edit"] = edit

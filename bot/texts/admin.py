@@ -1,0 +1,23 @@
+"""管理者向けコマンドの文言."""
+
+REFUSED = "申し訳ありません。このコマンドは管理者のみ使えます。"
+UNKNOWN = "管理コマンド「{word}」はありません。「管理」と入力すると使えるコマンドを表示します。"
+TITLE = "管理メニュー"
+STATUS_TITLE = "データファイルの状態"
+STATUS_OK = "✅ {name}: {count} 件（{loaded}に読み込み）"
+STATUS_STALE = "⚠️ {name}: 最新の変更を読み込めませんでした。{count} 件（{loaded}時点）の内容で動いています。"
+STATUS_NOT_LOADED = "❌ {name}: 読み込めていません。"
+STATUS_ERROR = "  - {error}"
+STATUS_MORE = "  - ほか {n} 件"
+COMMANDS_TITLE = "使えるコマンド"
+COMMAND_LINE = "- 管理 {word}: {description}"
+OUTBOX_TITLE = "配信待ちメッセージ"
+OUTBOX_LINE = "- {status}: {count} 件"
+OUTBOX_OLDEST = "- 最も古い未配信: {age}"
+UNREACHABLE_TITLE = "連絡がつかない人"
+UNREACHABLE_NONE = "- いません"
+UNREACHABLE_LINE = "- {name}（{upn}）: {reason}"
+NEVER_OPENED = "ボットを一度も開いていません"
+DESCRIPTIONS = {
+    "状態": "データファイル・配信待ち・連絡がつかない人",
+}

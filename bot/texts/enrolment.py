@@ -1,0 +1,182 @@
+"""What the bot says about training enrolment (研修申込), and how it shows dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from knowledge.catalogue import TOKYO
+
+_WEEKDAYS = "月火水木金土日"
+
+
+def day(moment: datetime) -> str:
+    """12月8日(火)"""
+    local = moment.astimezone(TOKYO)
+    return f"{local.month}月{local.day}日({_WEEKDAYS[local.weekday()]})"
+
+
+def day_time(moment: datetime) -> str:
+    """12月8日(火) 13:30"""
+    return f"{day(moment)} {moment.astimezone(TOKYO):%H:%M}"
+
+
+def period(start: datetime, end: datetime) -> str:
+    """12月8日(火) 13:30〜16:30 (the end's date only when it differs)."""
+    s, e = start.astimezone(TOKYO), end.astimezone(TOKYO)
+    tail = f"{e:%H:%M}" if s.date() == e.date() else day_time(e)
+    return f"{day_time(s)}〜{tail}"
+
+
+def deadline(moment: datetime) -> str:
+    """12月3日(木) 23:59"""
+    return day_time(moment)
+
+
+# ---------------------------------------------------------------- labels
+
+STATUS = {
+    "enrolled": "申込済",
+    "pending": "申請中（承認待ち）",
+    "waitlisted": "キャンセル待ち",
+    "cancelled": "取消済",
+    "declined": "承認されませんでした",
+}
+
+
+def status_label(status: str, position: int | None = None) -> str:
+    if status == "waitlisted" and position:
+        return f"キャンセル待ち（{position}番目）"
+    return STATUS.get(status, status)
+
+
+MANDATORY = "必須"
+ONLINE = "オンライン（Teams）"
+LICENCE = "e-ラーニング（期間中いつでも受講できます）"
+SEATS_LEFT = "残り {n} 席"
+SEATS_FULL = "満席（キャンセル待ち {n} 人）"
+LICENCES_LEFT = "ライセンス残り {n}"
+
+# ---------------------------------------------------------------- applying
+
+COURSES_TITLE = "研修申込"
+PICK_COURSE = "申し込む研修を選んでください。【必須】はあなたの職位の必須研修です。"
+NO_COURSES = "現在お申し込みいただける研修はありません。"
+PICK_SESSION = "「{course}」の日程を選んでください。"
+NO_SESSIONS = "「{course}」は現在申込を受け付けている日程がありません。"
+CONFIRM_TITLE = "申込内容の確認"
+CONFIRM_ASK = "この内容で申し込みますか？（「はい」「いいえ」と入力しても答えられます）"
+WILL_WAITLIST = "満席のため、キャンセル待ちでの申込になります。"
+NEEDS_APPROVAL = "この研修は承認が必要です。申込後、承認者が確認して結果をお知らせします。"
+FACT_COURSE = "研修"
+FACT_WHEN = "日時"
+FACT_PLACE = "会場"
+FACT_DEADLINE = "申込締切"
+FACT_SEATS = "空き状況"
+FACT_STATUS = "状態"
+BUTTON_APPLY = "申し込む"
+BUTTON_STOP = "やめる"
+BUTTON_MY = "申込状況を見る"
+BUTTON_ENROL = "研修申込"
+BUTTON_JOIN = "Teams 会議に参加"
+
+RETRY_PICK = "番号を入力するか、ボタンから選んでください。"
+RETRY_YES_NO = "「はい」か「いいえ」でお答えください。"
+RESUME_COURSE = "続けて、申し込む研修を選んでください。"
+RESUME_SESSION = "続けて、日程を選んでください。"
+RESUME_CONFIRM = "続けて、この内容で申し込むかどうか「はい」か「いいえ」でお答えください。"
+RESUME_CANCEL = "続けて、申込を取り消すかどうか「はい」か「いいえ」でお答えください。"
+
+DONE_ENROLLED = "申込が完了しました。\n\n{course}\n{when}"
+DONE_WAITLISTED = (
+    "満席のため、キャンセル待ち（{position}番目）で受け付けました。"
+    "空きが出たら自動で繰り上がり、お知らせします。\n\n{course}\n{when}"
+)
+DONE_PENDING = "申請を受け付けました（申請中）。承認されたらお知らせします。\n\n{course}\n{when}"
+ALREADY = "この日程にはすでに申し込まれています（状態: {status}）。"
+ABORTED = "申込をやめました。"
+
+REFUSED = {
+    "not_eligible": "申し訳ありません。「{course}」はあなたの職位・役割ではお申し込みいただけません。",
+    "closed": "申し訳ありません。「{course}」のこの日程は申込締切（{closes_at}）を過ぎています。",
+    "started": "申し訳ありません。「{course}」のこの日程はすでに始まっているか、終了しています。",
+    "unknown_session": (
+        "その日程は見つかりませんでした。カタログが更新された可能性があります。"
+        "もう一度「研修申込」から選んでください。"
+    ),
+    "other_session": (
+        "「{course}」には別の日程（{when}）で申し込み済みです。"
+        "日程を変えるときは、「申込状況」から今の申込を取り消してからお申し込みください。"
+    ),
+    "not_found": "その申込は見つかりませんでした。",
+    "not_owner": "ご本人の申込だけ取り消せます。",
+    "not_active": "この申込はすでに取り消し済みか、承認されなかった申込です。",
+    "cancel_closed": (
+        "申込締切（{closes_at}）を過ぎているため、ボットからは取り消せません。"
+        "欠席する場合は研修担当へご連絡ください。"
+    ),
+    "already_decided": "この申請はすでに処理済みです（状態: {status}）。",
+}
+
+# ---------------------------------------------------------------- my enrolments
+
+MY_TITLE = "申込状況"
+MY_NONE = "現在お申し込み中の研修はありません。「研修申込」から申し込めます。"
+MY_CANCEL_HINT = "取り消すときはボタンを押してください（申込締切まで）。"
+BUTTON_CANCEL = "「{course}」を取り消す"
+CANCEL_TITLE = "申込の取り消し"
+CANCEL_ASK = "この申込を取り消しますか？（「はい」「いいえ」と入力しても答えられます）"
+BUTTON_CANCEL_YES = "取り消す"
+BUTTON_CANCEL_NO = "取り消さない"
+CANCEL_DONE = "申込を取り消しました。\n\n{course}\n{when}"
+CANCEL_KEPT = "取り消しをやめました。申込はそのままです。"
+
+# ---------------------------------------------------------------- notices (proactive)
+
+PROMOTED = (
+    "キャンセル待ちの研修に空きが出たため、申込が確定しました。\n\n{course}\n{when}"
+)
+PROMOTED_PENDING = (
+    "キャンセル待ちの研修に空きが出ました。承認が必要な研修のため、"
+    "承認されたらあらためてお知らせします（申請中）。\n\n{course}\n{when}"
+)
+APPROVED = "研修の申込が承認されました。\n\n{course}\n{when}"
+DECLINED = (
+    "研修の申込は承認されませんでした。詳しくは研修担当へお問い合わせください。\n\n{course}\n{when}"
+)
+REMINDER_TITLE = "研修のお知らせ"
+REMINDER = "「{course}」の受講日が近づいています。"
+NUDGE_TITLE = "必須研修のご案内"
+NUDGE = "あなたの職位（{tier}）の必須研修にまだ申し込まれていません。「研修申込」からお申し込みください。"
+
+# ---------------------------------------------------------------- approval
+
+APPROVAL_TITLE = "研修申込の承認依頼"
+APPROVAL_BODY = "{name}さんから、承認が必要な研修への申込がありました。"
+APPROVAL_TEXT = "研修申込の承認依頼: {name}さん「{course}」"
+FACT_APPLICANT = "申込者"
+FACT_UNIT = "所属"
+FACT_TIER = "職位"
+FACT_APPLIED = "申込日時"
+BUTTON_APPROVE = "承認する"
+BUTTON_DECLINE = "承認しない"
+DECIDED_BY = "{who}さんが「{decision}」としました。"
+WITHDRAWN = "申込者が申込を取り消しました。"
+DECISION = {"approved": "承認", "declined": "承認しない"}
+APPROVAL_DONE = {
+    "approved": "承認しました。申込者にお知らせします。",
+    "declined": "「承認しない」としました。申込者にお知らせします。",
+}
+NOT_APPROVER = "申し訳ありません。この申請を承認できるのは承認者だけです。"
+
+# ---------------------------------------------------------------- admin
+
+NOT_ADMIN = "申し訳ありません。この操作は管理者だけが使えます。"
+ROSTER_USAGE = "「管理 名簿 日程ID」の形で入力してください。例: 管理 名簿 nh-01"
+ROSTER_UNKNOWN = "日程ID「{id}」は研修カタログにありません。"
+ROSTER_TITLE = "名簿: {course}"
+ROSTER_EMPTY = "申込者はまだいません。"
+ROSTER_MORE = "ほか {n} 人。全員分は「python app.py enrolment roster {id} --format xlsx --out 名簿.xlsx」で出力できます。"
+ROSTER_COUNTS = "申込済 {enrolled} 人 / 申請中 {pending} 人 / キャンセル待ち {waitlisted} 人 / 定員 {capacity}"
+SUMMARY_TITLE = "研修ごとの申込状況"
+SUMMARY_LINE = "申込済 {enrolled} / 申請中 {pending} / キャンセル待ち {waitlisted} / 定員 {capacity}"
+SUMMARY_EMPTY = "研修カタログに研修がありません。"

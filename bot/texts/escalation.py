@@ -1,0 +1,201 @@
+"""担当者への相談 (エスカレーション) の文言."""
+
+from __future__ import annotations
+
+# ---------------------------------------------------------------- who receives it
+
+ROLE_TARGETS = {
+    "promoter": "{unit}のデジタル活用推進員",
+    "specialist": "{department}のDX推進スペシャリスト",
+    "helpdesk": "DX推進の中央窓口（ヘルプデスク）",
+}
+BACKUP_SUFFIX = "（代理）"
+UNKNOWN_UNIT = "所属"
+URGENCY_LABELS = {"normal": "通常", "urgent": "至急"}
+
+# ---------------------------------------------------------------- the requester's dialog
+
+ASK_QUESTION = (
+    "担当者に送る質問を入力してください。"
+    "画面の写真やファイルがあれば、一緒に送っていただけます。"
+)
+CONFIRM_TITLE = "担当者に相談します"
+CONFIRM_TARGET = "送信先: {target}"
+CONFIRM_HINT = "内容を確認して「送信する」を押してください（「はい」と入力しても送れます）。"
+LABEL_QUESTION = "質問"
+LABEL_DETAILS = "補足（任意）"
+PLACEHOLDER_DETAILS = "試したこと、エラーの表示、いつから起きているか など"
+LABEL_URGENCY = "緊急度"
+LABEL_ATTACHMENTS = "添付"
+BUTTON_SEND = "送信する"
+BUTTON_DISCARD = "やめる"
+CONFIRM_RETRY = "送るときは「送信する」を押すか「はい」と、やめるときは「いいえ」と入力してください。"
+ATTACHMENT_ADDED = "添付を追加しました。"
+DRAFT_DISCARDED = "相談の送信をやめました。ほかにお手伝いできることがあれば入力してください。"
+EMPTY_QUESTION = "質問が空です。担当者に送る内容を入力してください。"
+
+CREATED = (
+    "相談を受け付けました。チケット番号: {id}\n\n"
+    "{target}にお送りしました。{sla}担当者からの回答は、このチャットに届きます。"
+    "状況は「相談状況」で確認できます。"
+)
+SLA_NORMAL = "担当者が受け付ける目安は {time} ごろです（業務時間で数えています）。"
+SLA_URGENT = "至急として、{time} ごろまでに担当者が受け付けるようお願いしています。"
+CREATED_NOBODY = (
+    "相談を受け付けました。チケット番号: {id}\n\n"
+    "ただいま対応できる担当者が見つからなかったため、管理者に連絡しました。回答はこのチャットに届きます。"
+)
+ALREADY_CREATED = "この相談はすでに受け付けています。チケット番号: {id}"
+
+# ---------------------------------------------------------------- the promoter's card
+
+REQUEST_TITLE = "相談が届きました（チケット {id}）"
+REQUEST_TITLE_URGENT = "【至急】相談が届きました（チケット {id}）"
+FACT_REQUESTER = "相談者"
+FACT_URGENCY = "緊急度"
+FACT_RECEIVED = "受付"
+FACT_STATUS = "状況"
+FACT_ASSIGNEE = "担当"
+REQUESTER_VALUE = "{name}（{unit}）"
+GUESSES_TITLE = "ボットの FAQ 候補（参考）"
+GUESS_LINE = "- {question}（{score:.0%}）"
+NO_GUESSES = "該当しそうな FAQ はありませんでした。"
+DETAILS_TITLE = "補足"
+ANSWER_LABEL = "回答"
+ANSWER_PLACEHOLDER = "相談者への回答を入力してください"
+REASON_LABEL = "回す理由"
+REASON_PLACEHOLDER = "例: 所管外のため、不在のため"
+BUTTON_CLAIM = "対応します"
+BUTTON_ANSWER = "回答する"
+BUTTON_PASS = "他の人に回す"
+VIEW_TAKEN = "{name}さんが対応しています。"
+VIEW_MINE = "あなたが対応しています。回答を入力して「回答する」を押してください。"
+VIEW_ANSWERED = "{name}さんが回答しました。"
+VIEW_CANCELLED = "相談者が取り消しました。"
+VIEW_PASSED = "あなたはこの相談を他の人に回しました。"
+VIEW_RESOLVED = "解決しました。"
+FOLLOWUP_TITLE = "相談者からの追記（まだ解決していません）"
+PREVIOUS_ANSWER = "前回の回答"
+
+CLAIMED = "チケット {id} の対応を始めました。回答はカードの入力欄から送れます。"
+ALREADY_YOURS = "チケット {id} はすでにあなたが対応しています。"
+TAKEN_BY = "チケット {id} はすでに{name}さんが対応しています。"
+ANSWER_SENT = "チケット {id} の回答を相談者にお送りしました。"
+ASK_ANSWER = "チケット {id} の回答を入力してください。相談者にそのままお送りします。"
+ASK_REASON = "チケット {id} を他の人に回す理由を入力してください。"
+PASSED = "チケット {id} を{target}に回しました。"
+PASSED_NOBODY = "チケット {id} を回せる担当者がほかにいないため、管理者に連絡しました。"
+REMINDER = (
+    "チケット {id} の相談がまだ受け付けられていません（{requester}さん・{urgency}）。"
+    "「チケット {id}」と入力すると内容を表示します。対応できる場合は「対応します」を押してください。"
+)
+REQUESTER_CLAIMED = "チケット {id} は{name}さんが対応を始めました。回答はこのチャットに届きます。"
+REQUESTER_ESCALATED = "チケット {id} は、{target}にもお送りしました。回答まで今しばらくお待ちください。"
+
+# ---------------------------------------------------------------- the requester's side
+
+ANSWER_TITLE = "チケット {id} に回答が届きました"
+ANSWER_FROM = "回答者: {name}さん"
+YOUR_QUESTION = "ご質問"
+FOLLOWUP_LABEL = "解決しない場合は、困っている点を書いてください（任意）"
+BUTTON_SOLVED = "解決した"
+BUTTON_NOT_SOLVED = "まだ解決しない"
+ASK_FOLLOWUP = "どの点がまだ解決していないか教えてください。担当者にお伝えします。"
+RESOLVED_THANKS = "解決してよかったです。チケット {id} を解決済みにしました。"
+REOPENED = "チケット {id} を担当者（{name}さん）にもう一度お送りしました。回答はこのチャットに届きます。"
+RATED_SOLVED = "解決済みにしました。"
+RATED_REOPENED = "担当者に再確認を依頼しました。"
+AUTO_RESOLVED_NOTE = "回答から3業務日のあいだ評価がなかったため、自動で解決済みにしました。"
+AUTO_RESOLVED = (
+    "チケット {id} は、回答から3業務日が過ぎたため解決済みにしました。"
+    "まだお困りでしたら、あらためて「担当者に相談」からお知らせください。"
+)
+NOT_CLAIMED_NOTE = "期限内に受け付けられなかったため、次の担当者に回しました。"
+UNREACHABLE_NOTE = "連絡がつかない担当者がいたため、次の担当者に回しました。"
+
+RESOLVED_FOR_ASSIGNEE = "チケット {id} は解決しました（{requester}さん）。ありがとうございました。"
+PROPOSE_HINT = "よくある質問になりそうなら、FAQ に提案できます（質問と回答は直してから送れます）。"
+PROPOSE_QUESTION = "FAQ の質問"
+PROPOSE_ANSWER = "FAQ の回答"
+BUTTON_PROPOSE = "FAQに提案する"
+PROPOSED = "FAQ 提案 {id} を送りました。管理者が確認して採用します。"
+ALREADY_PROPOSED = "このチケットはすでに FAQ に提案されています。"
+PROPOSE_NOT_RESOLVED = "FAQ に提案できるのは、解決したチケットだけです。"
+
+CANCELLED = "チケット {id} の相談を取り消しました。"
+BUTTON_CANCEL = "この相談を取り消す"
+
+# ---------------------------------------------------------------- lists and details
+
+MY_TICKETS_TITLE = "あなたの相談"
+MY_TICKETS_NONE = "まだ相談はありません。困ったときは「担当者に相談」と入力してください。"
+QUEUE_TITLE = "対応待ちの相談"
+QUEUE_ALL_TITLE = "対応待ちの相談（すべて・管理者表示）"
+QUEUE_NONE = "対応待ちの相談はありません。"
+LIST_LINE = "{id}. [{status}] {question}"
+LIST_URGENT = "【至急】"
+BUTTON_SHOW = "チケット {id} を見る"
+DETAIL_TITLE = "チケット {id}"
+HISTORY_TITLE = "経過"
+HISTORY_LINE = "- {at} {action}（{actor}）{note}"
+ACTION_LABELS = {
+    "created": "受付", "routed": "担当者に送信", "claim": "対応開始", "answer": "回答",
+    "resolve": "解決", "reopen": "再確認の依頼", "escalate": "次の担当者へ", "cancel": "取り消し",
+    "remind": "催促", "unreachable": "連絡がつかない担当者", "exhausted": "担当者なし",
+    "proposed": "FAQ に提案",
+}
+NOT_FOUND = "チケット {id} は見つからないか、表示する権限がありません。"
+
+# ---------------------------------------------------------------- refusals and errors
+
+NOT_ALLOWED = (
+    "このチケットは操作できません。担当として依頼を受けた方と管理者だけが、"
+    "対応・回答・他の人に回すことができます。"
+)
+NOT_REQUESTER = "このチケットは操作できません。相談した本人だけが評価や取り消しをできます。"
+INVALID_STATE = "チケット {id} は現在「{status}」のため、この操作はできません。"
+BAD_BUTTON = "このボタンは古いか、正しくありません。「相談状況」または「対応待ち一覧」からやり直してください。"
+
+# ---------------------------------------------------------------- admins
+
+ADMIN_UNREACHABLE = (
+    "【相談の配信】{name}さん（{upn}）に チケット {id} を届けられませんでした（{reason}）。"
+    "ボットのインストール状況を確認してください。"
+)
+ADMIN_NO_ID = "Teams の ID が分からず、ボットを開いたこともありません"
+ADMIN_EXHAUSTED = (
+    "【相談の配信】チケット {id}（{unit}）を受けられる担当者がいません。"
+    "「チケット {id}」で内容を確認し、対応してください。"
+)
+ADMIN_PROPOSAL = "【FAQ 提案】提案 {id} が届きました（{name}さん）。「管理 FAQ提案」で確認できます。"
+ADMIN_BACKLOG_TITLE = "担当者への相談（未解決）"
+ADMIN_ONLY = "このコマンドは管理者のみ使えます。"
+
+REPORT_TITLE = "相談の集計（{period}）"
+REPORT_ALL = "全体"
+REPORT_DEPARTMENTS = "部局別"
+REPORT_UNITS = "所属別（上位）"
+REPORT_BACKLOG = "未解決"
+REPORT_TOPICS = "よく相談される話題"
+REPORT_ROW = "{tickets} 件（対応中 {open}）・受付まで 中央値 {claim_median} 分／90% {claim_p90} 分・解決まで 中央値 {resolve_median} 分／90% {resolve_p90} 分"
+REPORT_OLDEST = "最も古い未対応: {minutes} 分"
+REPORT_USAGE = "使い方: 管理 相談集計 [開始日 [終了日]]（例: 管理 相談集計 2026-04-01 2026-05-01）"
+REPORT_PERIOD_ALL = "全期間"
+REPORT_PERIOD = "{since} 〜 {until}"
+
+PROPOSALS_TITLE = "FAQ 提案（未採用）"
+PROPOSALS_NONE = "未採用の FAQ 提案はありません。"
+PROPOSAL_LINE = "提案 {id}（チケット {ticket}・{name}さん）\n\nQ: {question}\n\nA: {answer}"
+BUTTON_ACCEPT = "提案 {id} を採用"
+BUTTON_REJECT = "提案 {id} を却下"
+PROPOSAL_ACCEPTED = "提案 {id} を FAQ（{entry}）として追加しました。すぐに回答に使われます。"
+PROPOSAL_ACCEPTED_STALE = "提案 {id} を {file} に書き込みましたが、FAQ の読み込みに失敗しました: {error}"
+PROPOSAL_REJECTED = "提案 {id} を却下しました。"
+PROPOSAL_EDITED = "提案 {id} を修正しました。\n\nQ: {question}\n\nA: {answer}"
+PROPOSAL_NOT_FOUND = "提案 {id} は見つかりません。"
+PROPOSAL_DECIDED = "提案 {id} はすでに処理済みです。"
+PROPOSAL_ID_TAKEN = "FAQ に同じ ID（{entry}）の項目がすでにあります（{where}）。"
+PROPOSALS_USAGE = (
+    "使い方: 管理 FAQ提案 [一覧] / 採用 番号 / 却下 番号 / 編集 番号 質問 新しい文 / "
+    "編集 番号 回答 新しい文 / 作成 チケット番号"
+)

@@ -1,0 +1,86 @@
+"""Japanese yes/no, because botbuilder's ConfirmPrompt recognises neither はい nor いいえ
+(and its fallback picks an order that changes between processes)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.dialogs.prompts import Prompt, PromptOptions, PromptRecognizerResult
+from botbuilder.schema import ActionTypes, CardAction
+
+YES_TITLE = "はい"
+NO_TITLE = "いいえ"
+
+_YES = {
+    "はい", "はいっ", "うん", "ええ", "yes", "y", "ok", "okay", "おk", "おけ", "オッケー", "おっけー",
+    "お願いします", "おねがいします", "お願い", "それで", "それでお願いします", "大丈夫", "だいじょうぶ",
+    "了解", "りょうかい", "承知しました", "いいよ", "いいです", "よろしく", "よろしくお願いします",
+    "確定", "申し込む", "申込む", "送信", "送る", "はいお願いします", "はいそれで",
+}
+_NO = {
+    "いいえ", "いや", "いえ", "no", "n", "やめる", "やめます", "やめて", "やめとく", "やっぱりやめる",
+    "結構です", "けっこうです", "不要", "いらない", "しない", "しません", "ちがう", "違う", "違います",
+    "だめ", "ダメ", "まだ", "取り消し", "とりやめ", "取りやめ",
+}
+_TRIM = re.compile(r"[\s。、.,!！?？〜~ー-]+$|^[\s]+")
+
+
+_KATAKANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
+
+
+def _key(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_KATAKANA)
+    return _TRIM.sub("", folded).strip()
+
+
+_YES_KEYS = {_key(w) for w in _YES}
+_NO_KEYS = {_key(w) for w in _NO}
+
+
+def parse_yes_no(text: str | None) -> bool | None:
+    """True for yes, False for no, None when the text is neither."""
+    key = _key(text or "")
+    if not key:
+        return None
+    if key in _YES_KEYS:
+        return True
+    if key in _NO_KEYS:
+        return False
+    return None
+
+
+def yes_no_options(prompt: str, retry: str) -> PromptOptions:
+    """Options for a :class:`YesNoPrompt`."""
+    return PromptOptions(prompt=MessageFactory.text(prompt), retry_prompt=MessageFactory.text(retry))
+
+
+class YesNoPrompt(Prompt):
+    """A confirm prompt that understands Japanese; はい/いいえ shown as suggested actions.
+
+    The result is True or False. A button press (``value.answer``) counts as well as text.
+    """
+
+    async def on_prompt(
+        self, turn_context: TurnContext, state: dict[str, object], options: PromptOptions, is_retry: bool
+    ) -> None:
+        prompt = options.retry_prompt if is_retry and options.retry_prompt else options.prompt
+        message = MessageFactory.suggested_actions(
+            [CardAction(type=ActionTypes.im_back, title=t, value=t) for t in (YES_TITLE, NO_TITLE)],
+            prompt.text if prompt else "",
+        )
+        await turn_context.send_activity(message)
+
+    async def on_recognize(
+        self, turn_context: TurnContext, state: dict[str, object], options: PromptOptions
+    ) -> PromptRecognizerResult:
+        result = PromptRecognizerResult()
+        activity = turn_context.activity
+        value = activity.value if isinstance(activity.value, dict) else {}
+        answer = parse_yes_no(str(value.get("answer", ""))) if "answer" in value else None
+        if answer is None:
+            answer = parse_yes_no(activity.text)
+        if answer is not None:
+            result.succeeded, result.value = True, answer
+        return result

@@ -1,0 +1,49 @@
+"""The FAQ query log: every free-text question, what the matcher offered, what helped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.models import FaqQueryRow
+
+FEEDBACK = ("solved", "unsolved")
+
+
+async def log_query(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    unit_code: str | None,
+    query: str,
+    normalized: str,
+    candidates: Sequence[tuple[str, float]],
+    band: str,
+    chosen_id: str | None,
+) -> int:
+    row = FaqQueryRow(
+        user_id=user_id, unit_code=unit_code, query=query, normalized=normalized,
+        candidates=json.dumps([[i, round(s, 4)] for i, s in candidates]), band=band,
+        chosen_id=chosen_id,
+    )
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    return row.id
+
+
+async def own_row(session: AsyncSession, log_id: object, user_id: str) -> FaqQueryRow | None:
+    """The log row, only if it exists and belongs to this user (card data can be forged)."""
+    if not isinstance(log_id, int) or isinstance(log_id, bool):
+        return None
+    row = await session.get(FaqQueryRow, log_id)
+    return row if row is not None and row.user_id == user_id else None
+
+
+def candidate_ids(row: FaqQueryRow) -> list[str]:
+    try:
+        return [str(c[0]) for c in json.loads(row.candidates)]
+    except (ValueError, TypeError, IndexError):
+        return []

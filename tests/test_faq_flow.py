@@ -1,0 +1,97 @@
+"""The FAQ in the bot, end to end: the three bands, clarify, feedback, and the query log."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import select
+
+from bot.devchannel.harness import Harness
+from bot.texts import faq as texts
+from domain.models import FaqQueryRow
+
+
+async def log_rows(h: Harness) -> list[FaqQueryRow]:
+    async with h.runtime.sessions() as session:
+        return list((await session.execute(select(FaqQueryRow).order_by(FaqQueryRow.id))).scalars())
+
+
+def press(h: Harness, key: str, title: str) -> object:
+    return h.client.press(key, next(b for b in h.client.last_buttons(key) if b.title == title))
+
+
+async def test_a_confident_match_is_answered_with_a_card(harness: Harness) -> None:
+    await harness.client.send("staff", "ﾊﾟｽﾜｰﾄﾞ忘れた")
+    text = harness.client.transcript("staff")
+    assert "パスワードを忘れた" in text
+    titles = [b.title for b in harness.client.last_buttons("staff")]
+    assert titles[-2:] == [texts.BUTTON_SOLVED, texts.BUTTON_UNSOLVED]
+    (row,) = await log_rows(harness)
+    assert (row.band, row.chosen_id, row.user_id) == ("answer", "password-forgot", "d1cb8940-7937-5150-b23f-c6407ddb8eb8")
+    assert row.unit_code == "DIG-01"  # from the directory
+    assert json.loads(row.candidates)[0][0] == "password-forgot"
+    assert row.normalized and row.query == "ﾊﾟｽﾜｰﾄﾞ忘れた"
+
+
+async def test_feedback_solved_is_recorded(harness: Harness) -> None:
+    await harness.client.send("staff", "VPNが遅い")
+    await press(harness, "staff", texts.BUTTON_SOLVED)
+    assert texts.SOLVED_THANKS in harness.client.transcript("staff")
+    (row,) = await log_rows(harness)
+    assert row.feedback == "solved"
+
+
+async def test_unsolved_offers_the_next_candidates_then_a_person(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "ﾊﾟｽﾜｰﾄﾞ忘れた")
+    await press(harness, "staff", texts.BUTTON_UNSOLVED)
+    text = client.transcript("staff")
+    assert texts.NEXT_CANDIDATES in text
+    titles = [b.title for b in client.last_buttons("staff")]
+    assert "パスワードを忘れたときはどうすればいいですか？" not in titles  # not the one that failed
+    assert titles[-1] == texts.NONE_OF_THESE
+    await press(harness, "staff", texts.NONE_OF_THESE)
+    assert texts.NO_MATCH in client.transcript("staff")
+    escalate = next(b for b in client.last_buttons("staff") if b.title == texts.BUTTON_ESCALATE)
+    assert escalate.value["query"] == "ﾊﾟｽﾜｰﾄﾞ忘れた"
+    (row,) = await log_rows(harness)
+    assert row.feedback == "unsolved"
+
+
+async def test_an_ambiguous_question_gets_did_you_mean_and_the_choice_is_answered(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "推進員")
+    assert texts.CLARIFY in client.transcript("staff")
+    buttons = client.last_buttons("staff")
+    assert len(buttons) == 4 and buttons[-1].title == texts.NONE_OF_THESE
+    await client.press("staff", buttons[1])
+    assert buttons[1].title in client.transcript("staff")
+    (row,) = await log_rows(harness)
+    assert row.band == "clarify" and row.chosen_id == buttons[1].value["id"]
+
+
+async def test_no_match_says_so_and_offers_a_person(harness: Harness) -> None:
+    await harness.client.send("staff", "給与明細はどこで見られますか")
+    assert texts.NO_MATCH in harness.client.transcript("staff")
+    titles = [b.title for b in harness.client.last_buttons("staff")]
+    assert titles == [texts.BUTTON_ESCALATE, texts.BUTTON_HELP]
+    (row,) = await log_rows(harness)
+    assert row.band == "none" and row.chosen_id is None
+
+
+async def test_a_follow_up_button_answers_that_entry(harness: Harness) -> None:
+    await harness.client.send("staff", "VPNが遅い")
+    follow = [b for b in harness.client.last_buttons("staff") if isinstance(b.value, dict) and b.value.get("action") == "faq.show"]
+    assert follow, "vpn-slow has follow-ups"
+    harness.client.received("staff")
+    await harness.client.press("staff", follow[0])
+    assert follow[0].title in harness.client.transcript("staff")
+
+
+async def test_forged_feedback_on_someone_elses_query_is_refused(harness: Harness) -> None:
+    await harness.client.send("staff", "VPNが遅い")
+    (row,) = await log_rows(harness)
+    await harness.client.send("other", "", {"action": "faq.feedback", "log": row.id, "value": "unsolved"})
+    assert texts.STALE_FEEDBACK in harness.client.transcript("other")
+    (row,) = await log_rows(harness)
+    assert row.feedback is None

@@ -1,0 +1,43 @@
+"""The routing rules, as a pure function."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.router import decide, parse_command
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ヘルプ", ("help", "")), ("ＨＥＬＰ", ("help", "")), (" へるぷ。", ("help", "")),
+        ("キャンセル", ("cancel", "")), ("やめる", ("cancel", "")),
+        ("研修申込", ("enrol", "")), ("申込状況", ("my_enrolments", "")),
+        ("担当者に相談", ("escalate", "")), ("相談状況", ("my_tickets", "")),
+        ("チケット 12", ("ticket", "12")), ("チケット#7", ("ticket", "7")), ("ticket １２", ("ticket", "12")),
+        ("管理", ("admin", "")), ("管理 名簿 S-001", ("admin", "名簿 S-001")), ("admin status", ("admin", "status")),
+        ("VPNが遅い", None), ("ヘルプデスクの電話番号", None), ("", None),
+    ],
+)
+def test_commands(text: str, expected: tuple[str, str] | None) -> None:
+    assert parse_command(text) == expected
+
+
+def test_card_buttons_win_over_everything() -> None:
+    route = decide("ヘルプ", {"action": "faq.show", "id": "x"}, dialog_active=True)
+    assert (route.kind, route.name, route.data["id"]) == ("card", "faq.show", "x")
+
+
+def test_commands_win_over_an_active_dialog_but_other_text_continues_it() -> None:
+    assert decide("キャンセル", None, dialog_active=True).kind == "command"
+    assert decide("総務課", None, dialog_active=True).kind == "dialog"
+
+
+def test_intents_then_faq() -> None:
+    def intent_of(text: str) -> str | None:
+        return "enrol" if "研修" in text else None
+
+    assert decide("研修を受けたい", None, dialog_active=False, intent_of=intent_of).name == "enrol"
+    route = decide("VPNが遅い", None, dialog_active=False, intent_of=intent_of)
+    assert (route.kind, route.text) == ("faq", "VPNが遅い")
+    assert decide("  ", None, dialog_active=False).kind == "empty"

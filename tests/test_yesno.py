@@ -1,0 +1,49 @@
+"""Japanese yes/no recognition (botbuilder's ConfirmPrompt cannot do it)."""
+
+from __future__ import annotations
+
+import pytest
+from botbuilder.core import ConversationState, MemoryStorage, TurnContext
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.dialogs import DialogSet, DialogTurnStatus
+
+from dialogs.yesno import YesNoPrompt, parse_yes_no, yes_no_options
+
+
+@pytest.mark.parametrize("text", ["はい", "ハイ。", "うん", "OK", "ｏｋ", "お願いします", "はい！", "了解", "Yes"])
+def test_yes(text: str) -> None:
+    assert parse_yes_no(text) is True
+
+
+@pytest.mark.parametrize("text", ["いいえ", "やめる", "やめます。", "No", "結構です", "いや"])
+def test_no(text: str) -> None:
+    assert parse_yes_no(text) is False
+
+
+@pytest.mark.parametrize("text", ["", "   ", "総務課", "はいいえ", "VPNが遅い", None])
+def test_neither(text: str | None) -> None:
+    assert parse_yes_no(text) is None
+
+
+async def test_prompt_retries_until_it_understands_and_returns_a_bool() -> None:
+    state = ConversationState(MemoryStorage())
+    dialogs = DialogSet(state.create_property("d"))
+    dialogs.add(YesNoPrompt("yn"))
+    results: list[object] = []
+
+    async def turn(context: TurnContext) -> None:
+        dc = await dialogs.create_context(context)
+        result = await dc.continue_dialog()
+        if result.status == DialogTurnStatus.Empty:
+            await dc.prompt("yn", yes_no_options("送信しますか？", "「はい」か「いいえ」でお答えください。"))
+        elif result.status == DialogTurnStatus.Complete:
+            results.append(result.result)
+        await state.save_changes(context)
+
+    adapter = TestAdapter(turn)
+    step = await adapter.send("start")
+    step = await step.assert_reply(lambda a, _=None: a.suggested_actions.actions[0].title == "はい")
+    step = await step.send("たぶん")
+    step = await step.assert_reply("「はい」か「いいえ」でお答えください。")
+    await step.send("うん")
+    assert results == [True]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot import texts
-from bot.texts import profile
 from bot.devchannel.harness import Harness
+from bot.texts import profile
 from tests.conftest import OTHER, STAFF, make_settings
 
 

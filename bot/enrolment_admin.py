@@ -1,0 +1,89 @@
+"""Admin chat commands of the enrolment feature: 「管理 名簿 nh-01」 and 「管理 研修集計」.
+
+They are registered in ``runtime.services["admin_commands"]`` under their first word; the
+``admin`` command (bot/admin_flow.py) dispatches on it. Each checks again that the person is
+an admin (directory role).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.dialogs import DialogContext
+
+from bot import enrolment_cards as cards
+from bot.router import Route
+from bot.texts import enrolment as t
+from domain import enrolment_reports as reports
+from domain.enrolment_rules import find_slot
+
+if TYPE_CHECKING:
+    from bot.enrolment_flow import EnrolmentFlow
+    from bot.runtime import Runtime
+
+ROSTER_WORD = "名簿"
+SUMMARY_WORD = "研修集計"
+CHAT_ROSTER_LIMIT = 30
+_ADMIN_PREFIX = re.compile(r"^\s*(?:管理|admin)\s*", re.IGNORECASE)
+
+
+def argument(route: Route, word: str) -> str:
+    """What follows ``word`` in 「管理 名簿 nh-01」 (from the text, keeping its case)."""
+    text = _ADMIN_PREFIX.sub("", unicodedata.normalize("NFKC", route.text or "")).strip()
+    if text.startswith(word):
+        return text[len(word):].strip()
+    arg = unicodedata.normalize("NFKC", route.arg or "").strip()
+    return arg[len(word):].strip() if arg.startswith(word) else arg
+
+
+class AdminCommands:
+    def __init__(self, flow: EnrolmentFlow) -> None:
+        self.flow = flow
+
+    async def _admin(self, turn_context: TurnContext) -> bool:
+        if (await self.flow.identity(turn_context)).is_admin:
+            return True
+        await turn_context.send_activity(t.NOT_ADMIN)
+        return False
+
+    async def roster(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        if not await self._admin(turn_context):
+            return
+        slot_id = argument(route, ROSTER_WORD)
+        if not slot_id:
+            await turn_context.send_activity(t.ROSTER_USAGE)
+            return
+        slot = find_slot(self.flow.catalogue(), slot_id)
+        if slot is None:
+            await turn_context.send_activity(f"{t.ROSTER_UNKNOWN.format(id=slot_id)}{t.ROSTER_USAGE}")
+            return
+        async with self.flow.runtime.sessions() as db:
+            rows = await reports.roster(db, slot)
+        counts = Counter(r.status for r in rows)
+        title = t.ROSTER_TITLE.format(course=slot.course.title) + f"（{cards.when(slot)}）"
+        line = t.ROSTER_COUNTS.format(enrolled=counts["enrolled"], pending=counts["pending"],
+                                      waitlisted=counts["waitlisted"], capacity=slot.capacity)
+        more = len(rows) - CHAT_ROSTER_LIMIT
+        note = t.ROSTER_MORE.format(n=more, id=slot.id) if more > 0 else None
+        card = cards.roster(title, line, rows[:CHAT_ROSTER_LIMIT], note)
+        await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
+
+    async def summary(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        if not await self._admin(turn_context):
+            return
+        async with self.flow.runtime.sessions() as db:
+            rows = await reports.summary(db, self.flow.catalogue())
+        await turn_context.send_activity(
+            MessageFactory.attachment(cards.attachment(cards.summary(rows)))
+        )
+
+
+def install(runtime: Runtime, flow: EnrolmentFlow) -> None:
+    commands = AdminCommands(flow)
+    registry = runtime.services.setdefault("admin_commands", {})
+    registry[ROSTER_WORD] = commands.roster
+    registry[SUMMARY_WORD] = commands.summary

@@ -1,0 +1,317 @@
+"""研修申込 in the bot: commands, card actions, dialogs and jobs of the enrolment feature.
+
+``install(runtime)`` registers the commands ``enrol`` and ``my_enrolments``, the card actions
+``enrol.*``, the two dialogs, the job handlers and the admin commands 名簿 / 研修集計.
+Each state change runs in one transaction together with its notices and jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.dialogs import DialogContext
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import enrolment_admin
+from bot import enrolment_cards as cards
+from bot.enrolment_notify import EnrolmentSettings, Notifier
+from bot.identity import Identity, IdentityResolver
+from bot.router import Route
+from bot.texts import enrolment as t
+from dialogs.enrol import EnrolDialog
+from dialogs.my_enrolments import MyEnrolmentsDialog
+from domain import enrolment as en
+from domain.enrolment import Actor, Enrolment, Usage
+from domain.enrolment_reminders import NUDGE_JOB, REMINDER_JOB
+from domain.enrolment_rules import ACTIVE, DECLINED, Applicant, Refused, Slot, find_slot
+from knowledge.catalogue import Catalogue
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+ENROL_DIALOG = "EnrolDialog"
+MY_DIALOG = "MyEnrolmentsDialog"
+PROFILE_DIALOG = "ProfileDialog"
+
+
+def refusal(exc: Refused, catalogue: Catalogue) -> str:
+    """The Japanese sentence for a rule that said no."""
+    context: dict[str, Any] = dict(exc.context)
+    closes_at = context.get("closes_at")
+    fields: dict[str, Any] = {
+        "course": context.get("course", ""),
+        "closes_at": t.deadline(closes_at) if isinstance(closes_at, datetime) else "",
+        "when": "", "status": "",
+    }
+    if context.get("session_id"):
+        slot = find_slot(catalogue, str(context["session_id"]))
+        fields["when"] = cards.when(slot) if slot else context["session_id"]
+    if context.get("status"):
+        fields["status"] = t.status_label(str(context["status"]))
+        if context.get("decided_by"):
+            fields["status"] += f"、{context['decided_by']}"
+    template = t.REFUSED.get(exc.reason, t.REFUSED["unknown_session"])
+    return template.format(**fields)
+
+
+class EnrolmentFlow:
+    """The running feature: what the dialogs call, and every command and card action."""
+
+    def __init__(self, runtime: Runtime, settings: EnrolmentSettings) -> None:
+        self.runtime = runtime
+        self.notifier = Notifier(runtime, settings)
+
+    # ------------------------------------------------------------ what dialogs use
+
+    def catalogue(self) -> Catalogue:
+        return self.runtime.catalogue.current
+
+    def now(self) -> datetime:
+        return self.runtime.clock.now()
+
+    def faq_answer(self, text: str) -> str | None:
+        """The FAQ's answer when the matcher is confident, else None."""
+        result = self.runtime.faq.current.matcher.match(text)
+        return result.top.entry.answer if result.band == "answer" and result.top else None
+
+    async def identity(self, turn_context: TurnContext) -> Identity:
+        resolver = self.runtime.services.get("identity")
+        if resolver is None:
+            resolver = IdentityResolver(self.runtime.directory, self.runtime.sessions)
+            self.runtime.services["identity"] = resolver
+        return await resolver.resolve(turn_context)
+
+    async def applicant(self, turn_context: TurnContext) -> Applicant:
+        i = await self.identity(turn_context)
+        return Applicant(i.user_id, i.name, i.upn, i.unit_code, i.unit_name, i.tier, i.roles)
+
+    async def usage(self, slot_ids: Iterable[str]) -> Mapping[str, Usage]:
+        async with self.runtime.sessions() as db:
+            return await en.usage(db, list(slot_ids))
+
+    async def _change(self, work: Callable[[AsyncSession], Awaitable[en.Outcome]]) -> en.Outcome:
+        """Run a domain change and its notices in one transaction."""
+
+        async def unit(db: AsyncSession) -> en.Outcome:
+            outcome = await work(db)
+            await self.notifier.apply(db, outcome.changes)
+            return outcome
+
+        return await en.in_transaction(self.runtime.sessions, unit)
+
+    async def confirm(self, turn_context: TurnContext, slot_id: str) -> None:
+        """Apply for a slot and say how it went (a repeat says it is already done)."""
+        applicant = await self.applicant(turn_context)
+        catalogue, now = self.catalogue(), self.now()
+        try:
+            out = await self._change(lambda db: en.enrol(db, catalogue, applicant, slot_id, now))
+        except Refused as exc:
+            await turn_context.send_activity(refusal(exc, catalogue))
+            return
+        fields = {"course": out.slot.course.title, "when": cards.when(out.slot)}
+        if not out.created:
+            message = t.ALREADY.format(status=t.status_label(out.enrolment.status, out.position))
+        elif out.enrolment.status == "waitlisted":
+            message = t.DONE_WAITLISTED.format(position=out.position, **fields)
+        elif out.enrolment.status == "pending":
+            message = t.DONE_PENDING.format(**fields)
+        else:
+            message = t.DONE_ENROLLED.format(**fields)
+        await turn_context.send_activity(
+            MessageFactory.attachment(cards.attachment(cards.done(message, out.slot)))
+        )
+
+    async def show_enrolments(self, turn_context: TurnContext) -> None:
+        identity = await self.identity(turn_context)
+        catalogue, now = self.catalogue(), self.now()
+        items = []
+        async with self.runtime.sessions() as db:
+            for e in await en.of_user(db, identity.user_id, (*ACTIVE, DECLINED)):
+                slot = find_slot(catalogue, e.session_id)
+                if slot is not None and slot.start is not None and slot.start <= now:
+                    continue  # finished sessions drop off the list
+                label = t.status_label(e.status, await en.waitlist_position(db, e))
+                open_ = slot is not None and (slot.closes_at is None or now < slot.closes_at)
+                items.append((e, slot, label, e.status in ACTIVE and open_))
+        if not items:
+            await turn_context.send_activity(t.MY_NONE)
+            return
+        await turn_context.send_activity(
+            MessageFactory.attachment(cards.attachment(cards.my_enrolments(items)))
+        )
+
+    async def cancellable(self, turn_context: TurnContext, enrolment_id: int
+                          ) -> tuple[Enrolment, Slot, str] | None:
+        """The enrolment if this person may cancel it now; else say why and return None."""
+        identity = await self.identity(turn_context)
+        catalogue, now = self.catalogue(), self.now()
+        async with self.runtime.sessions() as db:
+            e = await db.get(Enrolment, enrolment_id)
+            position = await en.waitlist_position(db, e) if e else None
+        slot = find_slot(catalogue, e.session_id) if e else None
+        reason: Refused | None = None
+        if e is None or slot is None or e.user_id != identity.user_id:
+            reason = Refused("not_found")
+        elif e.status not in ACTIVE:
+            reason = Refused("not_active")
+        elif slot.closes_at is not None and now >= slot.closes_at:
+            reason = Refused("cancel_closed", closes_at=slot.closes_at, course=slot.course.title)
+        if reason is not None or e is None or slot is None:
+            await turn_context.send_activity(refusal(reason or Refused("not_found"), catalogue))
+            return None
+        return e, slot, t.status_label(e.status, position)
+
+    async def cancel(self, turn_context: TurnContext, enrolment_id: int) -> None:
+        identity = await self.identity(turn_context)
+        actor = Actor(identity.user_id, identity.name)
+        catalogue, now = self.catalogue(), self.now()
+        try:
+            out = await self._change(lambda db: en.cancel(db, catalogue, enrolment_id, actor, now))
+        except Refused as exc:
+            await turn_context.send_activity(refusal(exc, catalogue))
+            return
+        await turn_context.send_activity(t.CANCEL_DONE.format(
+            course=out.slot.course.title, when=cards.when(out.slot)))
+
+    # ------------------------------------------------------------ commands and card actions
+
+    async def _known(self, turn_context: TurnContext, dc: DialogContext, then: str) -> bool:
+        """True if the person's unit and tier are known; else start the profile dialog."""
+        identity = await self.identity(turn_context)
+        if identity.known:
+            return True
+        if dc.active_dialog is not None:
+            await dc.cancel_all_dialogs()
+        await dc.begin_dialog(PROFILE_DIALOG, {"then": then})
+        return False
+
+    async def _restart(self, dc: DialogContext, dialog_id: str, options: dict[str, Any]) -> None:
+        if dc.active_dialog is not None:
+            await dc.cancel_all_dialogs()
+        await dc.begin_dialog(dialog_id, options)
+
+    async def _end_mine(self, dc: DialogContext, dialog_id: str) -> None:
+        if dc.active_dialog is not None and dc.active_dialog.id == dialog_id:
+            await dc.cancel_all_dialogs()
+
+    async def on_enrol(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        """「研修申込」, the intent, or a course / session button (which carry their ids)."""
+        if not await self._known(turn_context, dc, "enrol"):
+            return
+        keys = ("course_id", "session_id")
+        await self._restart(dc, ENROL_DIALOG, {k: str(route.data[k]) for k in keys
+                                               if route.data.get(k)})
+
+    async def on_confirm(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        if not await self._known(turn_context, dc, "enrol"):
+            return
+        await self._end_mine(dc, ENROL_DIALOG)
+        await self.confirm(turn_context, str(route.data.get("session_id", "")))
+
+    async def on_abort(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await self._end_mine(dc, ENROL_DIALOG)
+        await turn_context.send_activity(t.ABORTED)
+
+    async def on_my(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await self.show_enrolments(turn_context)
+
+    async def on_cancel_ask(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        enrolment_id = _int(route.data.get("enrolment_id"))
+        if enrolment_id is None:
+            await turn_context.send_activity(t.REFUSED["not_found"])
+            return
+        await self._restart(dc, MY_DIALOG, {"enrolment_id": enrolment_id})
+
+    async def on_cancel(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await self._end_mine(dc, MY_DIALOG)
+        enrolment_id = _int(route.data.get("enrolment_id"))
+        if enrolment_id is None:
+            await turn_context.send_activity(t.REFUSED["not_found"])
+            return
+        await self.cancel(turn_context, enrolment_id)
+
+    async def on_cancel_keep(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await self._end_mine(dc, MY_DIALOG)
+        await turn_context.send_activity(t.CANCEL_KEPT)
+
+    async def on_decide(self, turn_context: TurnContext, route: Route, approve: bool) -> None:
+        identity = await self.identity(turn_context)
+        catalogue, now = self.catalogue(), self.now()
+        enrolment_id = _int(route.data.get("enrolment_id"))
+        async with self.runtime.sessions() as db:
+            e = await db.get(Enrolment, enrolment_id) if enrolment_id is not None else None
+        slot = find_slot(catalogue, e.session_id) if e else None
+        if e is None or slot is None or enrolment_id is None:
+            await turn_context.send_activity(t.REFUSED["not_found"])
+            return
+        if not self.notifier.may_approve(identity, slot.course, e):
+            await turn_context.send_activity(t.NOT_APPROVER)
+            return
+        actor = Actor(identity.user_id, identity.name)
+        try:
+            await self._change(lambda db: en.decide(db, catalogue, enrolment_id, approve, actor, now))
+        except Refused as exc:
+            await turn_context.send_activity(refusal(exc, catalogue))
+            return
+        await turn_context.send_activity(t.APPROVAL_DONE["approved" if approve else "declined"])
+
+    async def on_approve(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await self.on_decide(turn_context, route, True)
+
+    async def on_decline(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await self.on_decide(turn_context, route, False)
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def install(runtime: Runtime) -> None:
+    """Register the enrolment feature on the runtime."""
+    flow = EnrolmentFlow(runtime, EnrolmentSettings())
+    runtime.services["enrolment"] = flow
+    bot = runtime.bot
+    bot.dialogs.add(EnrolDialog(flow, ENROL_DIALOG))
+    bot.dialogs.add(MyEnrolmentsDialog(flow, MY_DIALOG))
+    bot.commands["enrol"] = flow.on_enrol
+    bot.commands["my_enrolments"] = flow.on_my
+    bot.card_actions.update({
+        "enrol.course": flow.on_enrol,
+        "enrol.session": flow.on_enrol,
+        "enrol.confirm": flow.on_confirm,
+        "enrol.abort": flow.on_abort,
+        "enrol.cancel_ask": flow.on_cancel_ask,
+        "enrol.cancel": flow.on_cancel,
+        "enrol.cancel_keep": flow.on_cancel_keep,
+        "enrol.approve": flow.on_approve,
+        "enrol.decline": flow.on_decline,
+    })
+    runtime.worker.handlers.register(REMINDER_JOB, flow.notifier.remind)
+    runtime.worker.handlers.register(NUDGE_JOB, flow.notifier.nudge)
+    enrolment_admin.install(runtime, flow)
+    if flow.notifier.settings.nudge_enabled:
+        task = asyncio.get_running_loop().create_task(_first_nudge(runtime, flow.notifier))
+        runtime.services["enrolment_bootstrap"] = task
+
+        async def bootstrapped() -> None:
+            await task
+
+        runtime.drains.insert(0, bootstrapped)
+
+
+async def _first_nudge(runtime: Runtime, notifier: Notifier) -> None:
+    try:
+        async with runtime.sessions() as db, db.begin():
+            await notifier.schedule_nudge(db)
+    except Exception:
+        log.exception("could not schedule the monthly nudge")

@@ -1,0 +1,209 @@
+"""What an enrolment change sets in motion, written in the change's own transaction:
+proactive notices and approval cards (outbox), day-before reminders and the monthly nudge
+(jobs). Also the job handlers and who may approve."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import enrolment_cards as cards
+from bot.identity import Identity
+from bot.texts import enrolment as t
+from domain import jobs, outbox
+from domain.enrolment import Change, Enrolment
+from domain.enrolment_reminders import (
+    NUDGE_JOB,
+    REMINDER_JOB,
+    StaffMember,
+    missing_mandatory,
+    next_nudge,
+    nudge_key,
+    reminder_key,
+    reminder_time,
+)
+from domain.enrolment_rules import ENROLLED, Slot, find_slot
+from knowledge.catalogue import Course
+from knowledge.directory import Person
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+TOPIC_NOTICE = "enrol.notice"
+TOPIC_APPROVAL = "enrol.approval"
+
+
+class EnrolmentSettings(BaseSettings):
+    """Reminder settings, from environment variables (``ENROL_REMINDER_HOUR=17`` ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="ENROL_", extra="ignore")
+
+    reminder_hour: int = Field(17, ge=0, le=23)
+    reminder_business_days: bool = True  # Monday's session is announced on Friday
+    nudge_enabled: bool = False
+    nudge_day: int = Field(1, ge=1, le=28)
+    nudge_hour: int = Field(9, ge=0, le=23)
+
+
+class Notifier:
+    """Turns :class:`Change` s into outbox messages and jobs, in the caller's session."""
+
+    def __init__(self, runtime: Runtime, settings: EnrolmentSettings) -> None:
+        self.runtime = runtime
+        self.settings = settings
+
+    # ------------------------------------------------------------ approvers
+
+    def approvers(self, course: Course, unit_code: str | None) -> list[Person]:
+        """The people who may approve: roles (admin, helpdesk, the applicant's promoter or
+        specialist) or UPNs named in the catalogue; admins when it names none."""
+        directory = self.runtime.directory.current
+        unit = directory.unit(unit_code) if unit_code else None
+        found: dict[str, Person] = {}
+        for name in course.approvers or ("admin",):
+            people: Iterable[Person]
+            if "@" in name:
+                person = directory.person_by_upn(name)
+                people = [person] if person else []
+            elif name == "admin":
+                people = directory.admins()
+            elif name == "helpdesk":
+                people = directory.helpdesk()
+            elif name == "promoter":
+                people = directory.promoters(unit_code) if unit_code else []
+            elif name == "specialist":
+                people = directory.specialists(unit.department_code) if unit else []
+            else:
+                people = []
+            for p in people:
+                found.setdefault(p.upn, p)
+        return list(found.values())
+
+    def may_approve(self, identity: Identity, course: Course, enrolment: Enrolment) -> bool:
+        if identity.is_admin:
+            return True
+        upns = {p.upn for p in self.approvers(course, enrolment.unit_code)}
+        return identity.upn is not None and identity.upn.lower() in upns
+
+    # ------------------------------------------------------------ applying changes
+
+    async def apply(self, db: AsyncSession, changes: Sequence[Change]) -> None:
+        for change in changes:
+            await self._apply(db, change)
+
+    async def _apply(self, db: AsyncSession, change: Change) -> None:
+        e, slot, kind = change.enrolment, change.slot, change.kind
+        if kind == "enrolled":
+            await self._schedule_reminder(db, e, slot)
+        elif kind == "pending":
+            await self._ask_approval(db, e, slot)
+        elif kind == "promoted":
+            if e.status == ENROLLED:
+                await self._tell(db, e, slot, t.PROMOTED)
+                await self._schedule_reminder(db, e, slot)
+            else:
+                await self._tell(db, e, slot, t.PROMOTED_PENDING)
+                await self._ask_approval(db, e, slot)
+        elif kind == "approved":
+            await self._tell(db, e, slot, t.APPROVED)
+            await self._schedule_reminder(db, e, slot)
+            await self._close_approvals(db, e, slot, t.DECIDED_BY.format(
+                who=e.decided_by, decision=t.DECISION["approved"]))
+        elif kind == "declined":
+            await self._tell(db, e, slot, t.DECLINED)
+            await self._close_approvals(db, e, slot, t.DECIDED_BY.format(
+                who=e.decided_by, decision=t.DECISION["declined"]))
+        elif kind == "cancelled":
+            await jobs.cancel(db, reminder_key(e.id or 0))
+            if e.decided_at is None:
+                await self._close_approvals(db, e, slot, t.WITHDRAWN)
+
+    async def _tell(self, db: AsyncSession, e: Enrolment, slot: Slot, template: str) -> None:
+        message = template.format(course=slot.course.title, when=cards.when(slot))
+        await outbox.enqueue(db, outbox.card_activity(cards.notice(message, slot)),
+                             user_id=e.user_id, topic=TOPIC_NOTICE)
+
+    async def _ask_approval(self, db: AsyncSession, e: Enrolment, slot: Slot) -> None:
+        ids: list[int] = []
+        card = cards.approval(e, slot)
+        summary = t.APPROVAL_TEXT.format(name=e.name, course=slot.course.title)
+        for person in self.approvers(slot.course, e.unit_code):
+            if not person.aad_object_id:
+                log.warning("approver without an Entra object id", extra={"upn": person.upn})
+                continue
+            message = await outbox.enqueue(db, outbox.card_activity(card, summary),
+                                           user_id=person.aad_object_id, topic=TOPIC_APPROVAL)
+            ids.append(message.id or 0)
+        if not ids:
+            log.warning("nobody can be asked to approve", extra={"enrolment_id": e.id})
+        e.approval_messages = ids
+
+    async def _close_approvals(self, db: AsyncSession, e: Enrolment, slot: Slot,
+                               outcome: str) -> None:
+        card = cards.approval_closed(e, slot, outcome)
+        for message_id in e.approval_messages or []:
+            await outbox.enqueue(db, outbox.card_activity(card), update_of=message_id,
+                                 topic=TOPIC_APPROVAL + ".closed")
+
+    async def _schedule_reminder(self, db: AsyncSession, e: Enrolment, slot: Slot) -> None:
+        if slot.start is None:
+            return
+        run_at = reminder_time(slot.start, self.settings.reminder_hour,
+                               self.settings.reminder_business_days)
+        if run_at <= self.runtime.clock.now():
+            return  # applied after the reminder would have gone
+        await jobs.schedule(db, REMINDER_JOB, run_at, {"enrolment_id": e.id},
+                            dedupe_key=reminder_key(e.id or 0))
+
+    # ------------------------------------------------------------ job handlers
+
+    async def remind(self, payload: dict[str, Any], db: AsyncSession) -> None:
+        """``enrol.reminder``: tell an enrolled person about tomorrow's session."""
+        enrolment = await db.get(Enrolment, int(payload["enrolment_id"]))
+        if enrolment is None or enrolment.status != ENROLLED:
+            return
+        slot = find_slot(self.runtime.catalogue.current, enrolment.session_id)
+        now = self.runtime.clock.now()
+        if slot is None or slot.start is None or now >= slot.start:
+            return
+        due = reminder_time(slot.start, self.settings.reminder_hour,
+                            self.settings.reminder_business_days)
+        if due > now:  # the session was moved later: remind on the new day instead
+            await jobs.schedule(db, REMINDER_JOB, due, payload,
+                                dedupe_key=f"{reminder_key(enrolment.id or 0)}:{due:%Y%m%d}")
+            return
+        await outbox.enqueue(db, outbox.card_activity(cards.reminder(slot), t.REMINDER.format(
+            course=slot.course.title)), user_id=enrolment.user_id, topic=TOPIC_NOTICE)
+
+    async def nudge(self, payload: dict[str, Any], db: AsyncSession) -> None:
+        """``enrol.nudge``: remind staff of mandatory courses they have not applied for,
+        then schedule next month's run."""
+        if not self.settings.nudge_enabled:
+            return
+        now = self.runtime.clock.now()
+        directory = self.runtime.directory.current
+        staff = [
+            StaffMember(p.aad_object_id, p.upn, p.name, p.tier)
+            for p in directory.people.values() if p.aad_object_id
+        ]
+        for member, courses in await missing_mandatory(
+            db, self.runtime.catalogue.current, staff, now
+        ):
+            await outbox.enqueue(db, outbox.card_activity(cards.nudge(member.tier, courses)),
+                                 user_id=member.user_id, topic=TOPIC_NOTICE)
+        await self.schedule_nudge(db)
+
+    async def schedule_nudge(self, db: AsyncSession) -> None:
+        """Schedule the next monthly nudge (one per month, whichever instance runs it)."""
+        if not self.settings.nudge_enabled:
+            return
+        run_at = next_nudge(self.runtime.clock.now(), self.settings.nudge_day,
+                            self.settings.nudge_hour)
+        await jobs.schedule(db, NUDGE_JOB, run_at, {}, dedupe_key=nudge_key(run_at))

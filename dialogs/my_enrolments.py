@@ -1,0 +1,65 @@
+"""申込状況: the person's enrolments; with an ``enrolment_id``, confirm and cancel that one."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.dialogs import (
+    ComponentDialog,
+    DialogTurnResult,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
+
+from bot import enrolment_cards as cards
+from bot.texts import enrolment as t
+from dialogs.enrol import PICK, PickPrompt, pick_options
+from domain.enrolment import Enrolment
+from domain.enrolment_rules import Slot
+
+
+class MyEnrolmentsPort(Protocol):
+    """What this dialog needs from the running bot."""
+
+    def faq_answer(self, text: str) -> str | None: ...
+    async def show_enrolments(self, turn_context: TurnContext) -> None: ...
+    async def cancellable(self, turn_context: TurnContext, enrolment_id: int
+                          ) -> tuple[Enrolment, Slot, str] | None: ...
+    async def cancel(self, turn_context: TurnContext, enrolment_id: int) -> None: ...
+
+
+class MyEnrolmentsDialog(ComponentDialog):
+    """Without options: list and end. With ``enrolment_id``: ask, then cancel or keep it."""
+
+    def __init__(self, port: MyEnrolmentsPort, dialog_id: str = "MyEnrolmentsDialog") -> None:
+        super().__init__(dialog_id)
+        self.port = port
+        self.add_dialog(PickPrompt(PICK, port.faq_answer))
+        self.add_dialog(WaterfallDialog("steps", [self._ask, self._finish]))
+        self.initial_dialog_id = "steps"
+
+    async def _ask(self, step: WaterfallStepContext) -> DialogTurnResult:
+        options: dict[str, Any] = step.options if isinstance(step.options, dict) else {}
+        if "enrolment_id" not in options:
+            await self.port.show_enrolments(step.context)
+            return await step.end_dialog()
+        enrolment_id = int(options["enrolment_id"])
+        found = await self.port.cancellable(step.context, enrolment_id)
+        if found is None:  # the port said why
+            return await step.end_dialog()
+        enrolment, slot, status = found
+        step.values["enrolment_id"] = enrolment_id
+        prompt = MessageFactory.attachment(
+            cards.attachment(cards.cancel_confirm(enrolment, slot, status))
+        )
+        return await step.prompt(
+            PICK, pick_options(prompt, None, t.RESUME_CANCEL, retry=t.RETRY_YES_NO)
+        )
+
+    async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
+        if step.result is True:
+            await self.port.cancel(step.context, step.values["enrolment_id"])
+        else:
+            await step.context.send_activity(t.CANCEL_KEPT)
+        return await step.end_dialog()

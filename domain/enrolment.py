@@ -1,0 +1,365 @@
+"""Training enrolment: apply, waitlist, approve, cancel; every rule enforced here.
+
+Concurrency: each change to a slot first locks the slot's seat counter row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the single pooled connection serialises
+writers), so seats are never oversold. A partial unique index allows one active enrolment per
+person and course, so a second confirmation (double tap, retry, another device) finds the
+first instead of adding one. Every change writes an audit row in the same transaction, and
+returns the list of :class:`Change` s so the caller can notify people in that transaction too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import JSON, Index, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.enrolment_rules import (
+    ACTIVE,
+    CANCELLED,
+    DECLINED,
+    ENROLLED,
+    HOLDS_SEAT,
+    PENDING,
+    WAITLISTED,
+    Applicant,
+    Refused,
+    Slot,
+    check_can_apply,
+    find_slot,
+)
+from domain.jobs import UtcDateTime
+from knowledge.catalogue import Catalogue
+
+T = TypeVar("T")
+_ACTIVE_SQL = "status IN ('enrolled', 'pending', 'waitlisted')"
+
+
+class SeatCounter(SQLModel, table=True):
+    """Seats taken (enrolled + pending) in one slot: the row every change locks first."""
+
+    __tablename__ = "enrolment_seat"
+
+    session_id: str = Field(primary_key=True, max_length=128)
+    course_id: str = Field(max_length=128)
+    capacity: int
+    taken: int = 0
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class Enrolment(SQLModel, table=True):
+    """One person's application for one slot and where it stands."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (
+        Index("ux_enrolment_active", "course_id", "user_id", unique=True,
+              sqlite_where=text(_ACTIVE_SQL), postgresql_where=text(_ACTIVE_SQL)),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(max_length=128)
+    course_id: str = Field(max_length=128)
+    user_id: str = Field(max_length=256)
+    upn: str | None = Field(default=None, max_length=256)
+    name: str = Field(max_length=256)
+    unit_code: str | None = Field(default=None, max_length=64)
+    unit_name: str | None = Field(default=None, max_length=256)
+    tier: str | None = Field(default=None, max_length=64)
+    status: str = Field(max_length=16)
+    approval_messages: list[int] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    decided_by: str | None = Field(default=None, max_length=256)
+
+
+class EnrolmentAudit(SQLModel, table=True):
+    """Who did what to which enrolment, and when."""
+
+    __tablename__ = "enrolment_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UtcDateTime)
+    actor_id: str = Field(max_length=256)
+    actor_name: str = Field(max_length=256)
+    action: str = Field(max_length=32)
+    enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id")
+    session_id: str = Field(max_length=128)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Whoever makes a change (the applicant, an approver, the system)."""
+
+    user_id: str
+    name: str = ""
+
+
+SYSTEM = Actor("system", "システム")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One enrolment that changed: ``kind`` is the new situation
+    (enrolled, pending, waitlisted, promoted, approved, declined, cancelled)."""
+
+    kind: str
+    enrolment: Enrolment
+    slot: Slot
+
+
+@dataclass(slots=True)
+class Outcome:
+    """The enrolment acted on; ``created`` False when it already existed (a repeat)."""
+
+    enrolment: Enrolment
+    slot: Slot
+    created: bool = True
+    position: int | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _dialect(db: AsyncSession) -> str:
+    return db.sync_session.get_bind().dialect.name
+
+
+async def _lock_seats(db: AsyncSession, slot: Slot, now: datetime) -> SeatCounter:
+    """The slot's seat counter, created if new, locked for this transaction."""
+    insert = pg_insert if _dialect(db) == "postgresql" else sqlite_insert
+    await db.execute(
+        insert(SeatCounter.__table__)
+        .values(session_id=slot.id, course_id=slot.course.id, capacity=slot.capacity, taken=0,
+                updated_at=now)
+        .on_conflict_do_nothing(index_elements=["session_id"])
+    )
+    seats = (
+        await db.execute(
+            select(SeatCounter).where(SeatCounter.session_id == slot.id)
+            .with_for_update().execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if seats.capacity != slot.capacity:  # the admin changed the catalogue
+        seats.capacity = slot.capacity
+    return seats
+
+
+def _facts(enrolment: Enrolment) -> dict[str, Any]:
+    """Plain values for a refusal (the row itself expires when the transaction rolls back)."""
+    return {"session_id": enrolment.session_id, "status": enrolment.status,
+            "decided_by": enrolment.decided_by}
+
+
+async def _audit(db: AsyncSession, now: datetime, actor: Actor, action: str,
+                 enrolment: Enrolment, **detail: Any) -> None:
+    db.add(EnrolmentAudit(
+        at=now, actor_id=actor.user_id, actor_name=actor.name, action=action,
+        enrolment_id=enrolment.id, session_id=enrolment.session_id,
+        detail={"status": enrolment.status, "user_id": enrolment.user_id, **detail},
+    ))
+
+
+async def waitlist_position(db: AsyncSession, enrolment: Enrolment) -> int | None:
+    """1 for the first person waiting; None when not on the waitlist."""
+    if enrolment.status != WAITLISTED:
+        return None
+    ahead = await db.execute(
+        select(func.count()).select_from(Enrolment).where(
+            Enrolment.session_id == enrolment.session_id,
+            Enrolment.status == WAITLISTED,
+            Enrolment.id <= (enrolment.id or 0),
+        )
+    )
+    return int(ahead.scalar_one())
+
+
+async def _fill(db: AsyncSession, seats: SeatCounter, slot: Slot, now: datetime) -> list[Change]:
+    """Move people up from the waitlist while seats are free (caller holds the lock)."""
+    changes: list[Change] = []
+    while seats.taken < seats.capacity:
+        first = (
+            await db.execute(
+                select(Enrolment)
+                .where(Enrolment.session_id == slot.id, Enrolment.status == WAITLISTED)
+                .order_by(Enrolment.id).limit(1)
+            )
+        ).scalar_one_or_none()
+        if first is None:
+            break
+        first.status = PENDING if slot.course.approval_required else ENROLLED
+        first.updated_at = now
+        seats.taken += 1
+        await db.flush()
+        await _audit(db, now, SYSTEM, "promote", first)
+        changes.append(Change("promoted", first, slot))
+    seats.updated_at = now
+    return changes
+
+
+async def active_for_course(db: AsyncSession, user_id: str, course_id: str) -> Enrolment | None:
+    return (
+        await db.execute(
+            select(Enrolment).where(
+                Enrolment.user_id == user_id, Enrolment.course_id == course_id,
+                Enrolment.status.in_(ACTIVE),
+            ).execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+# ------------------------------------------------------------------ the operations
+
+
+async def enrol(db: AsyncSession, catalogue: Catalogue, applicant: Applicant, slot_id: str,
+                now: datetime) -> Outcome:
+    """Apply for a slot: enrolled, pending approval (seat held) or waitlisted when full.
+
+    Applying again for the same slot returns the existing enrolment (``created`` False);
+    having an active enrolment in another slot of the course raises ``other_session``.
+    """
+    slot = find_slot(catalogue, slot_id)
+    if slot is None:
+        raise Refused("unknown_session", slot_id=slot_id)
+    seats = await _lock_seats(db, slot, now)
+    existing = await active_for_course(db, applicant.user_id, slot.course.id)
+    if existing is not None:
+        if existing.session_id != slot.id:
+            raise Refused("other_session", course=slot.course.title, **_facts(existing))
+        return Outcome(existing, slot, created=False,
+                       position=await waitlist_position(db, existing))
+    check_can_apply(slot, applicant, now)
+    changes = await _fill(db, seats, slot, now)  # a grown capacity serves the queue first
+    if seats.taken < seats.capacity:
+        status = PENDING if slot.course.approval_required else ENROLLED
+        seats.taken += 1
+    else:
+        status = WAITLISTED
+    enrolment = Enrolment(
+        session_id=slot.id, course_id=slot.course.id, user_id=applicant.user_id,
+        upn=applicant.upn, name=applicant.name, unit_code=applicant.unit_code,
+        unit_name=applicant.unit_name, tier=applicant.tier, status=status,
+        created_at=now, updated_at=now,
+    )
+    db.add(enrolment)
+    await db.flush()
+    await _audit(db, now, Actor(applicant.user_id, applicant.name), "apply", enrolment)
+    changes.append(Change(status, enrolment, slot))
+    return Outcome(enrolment, slot, True, await waitlist_position(db, enrolment), changes)
+
+
+async def _locked_enrolment(db: AsyncSession, catalogue: Catalogue, enrolment_id: int,
+                            now: datetime) -> tuple[Enrolment, Slot, SeatCounter]:
+    found = await db.get(Enrolment, enrolment_id)
+    if found is None:
+        raise Refused("not_found")
+    slot = find_slot(catalogue, found.session_id)
+    if slot is None:
+        raise Refused("unknown_session", slot_id=found.session_id)
+    seats = await _lock_seats(db, slot, now)
+    await db.refresh(found)  # read again under the lock
+    return found, slot, seats
+
+
+async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, actor: Actor,
+                 now: datetime) -> Outcome:
+    """Withdraw one's own enrolment until the deadline; the first on the waitlist moves up."""
+    enrolment, slot, seats = await _locked_enrolment(db, catalogue, enrolment_id, now)
+    if enrolment.user_id != actor.user_id:
+        raise Refused("not_owner")
+    if enrolment.status not in ACTIVE:
+        raise Refused("not_active", **_facts(enrolment))
+    if slot.closes_at is not None and now >= slot.closes_at:
+        raise Refused("cancel_closed", closes_at=slot.closes_at, course=slot.course.title)
+    held = enrolment.status in HOLDS_SEAT
+    enrolment.status, enrolment.updated_at = CANCELLED, now
+    changes = [Change(CANCELLED, enrolment, slot)]
+    if held:
+        seats.taken -= 1
+    await db.flush()
+    await _audit(db, now, actor, "cancel", enrolment)
+    changes += await _fill(db, seats, slot, now)
+    return Outcome(enrolment, slot, True, None, changes)
+
+
+async def decide(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, approve: bool,
+                 actor: Actor, now: datetime) -> Outcome:
+    """An approver's decision on a pending application; declining frees the seat."""
+    enrolment, slot, seats = await _locked_enrolment(db, catalogue, enrolment_id, now)
+    if enrolment.status != PENDING:
+        raise Refused("already_decided", **_facts(enrolment))
+    if slot.start is not None and now >= slot.start:
+        raise Refused("started", course=slot.course.title)
+    enrolment.status = ENROLLED if approve else DECLINED
+    enrolment.updated_at = enrolment.decided_at = now
+    enrolment.decided_by = actor.name or actor.user_id
+    changes = [Change("approved" if approve else DECLINED, enrolment, slot)]
+    if not approve:
+        seats.taken -= 1
+    await db.flush()
+    await _audit(db, now, actor, "approve" if approve else "decline", enrolment)
+    if not approve:
+        changes += await _fill(db, seats, slot, now)
+    return Outcome(enrolment, slot, True, None, changes)
+
+
+# ------------------------------------------------------------------ reading
+
+
+async def of_user(db: AsyncSession, user_id: str, statuses: Sequence[str] = ACTIVE
+                  ) -> list[Enrolment]:
+    rows = await db.execute(
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.status.in_(statuses))
+        .order_by(Enrolment.created_at, Enrolment.id)
+    )
+    return list(rows.scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    taken: int = 0
+    waitlisted: int = 0
+
+
+async def usage(db: AsyncSession, slot_ids: Sequence[str]) -> dict[str, Usage]:
+    """Seats taken and people waiting per slot (slots nobody applied for are absent)."""
+    rows = await db.execute(
+        select(Enrolment.session_id, Enrolment.status, func.count())
+        .where(Enrolment.session_id.in_(list(slot_ids)), Enrolment.status.in_(ACTIVE))
+        .group_by(Enrolment.session_id, Enrolment.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for session_id, status, n in rows.all():
+        counts.setdefault(session_id, {})[status] = int(n)
+    return {
+        sid: Usage(c.get(ENROLLED, 0) + c.get(PENDING, 0), c.get(WAITLISTED, 0))
+        for sid, c in counts.items()
+    }
+
+
+# ------------------------------------------------------------------ transactions
+
+
+async def in_transaction(sessions: async_sessionmaker[AsyncSession],
+                         work: Callable[[AsyncSession], Awaitable[T]], attempts: int = 3) -> T:
+    """Run ``work`` in one transaction; retried when the unique index refused a concurrent
+    duplicate (the retry then finds the row that won)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with sessions() as db, db.begin():
+                return await work(db)
+        except IntegrityError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")

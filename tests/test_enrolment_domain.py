@@ -1,0 +1,289 @@
+"""Enrolment rules in the domain layer and the database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import create_engine, migrate, session_factory
+from domain import enrolment as en
+from domain.enrolment import Actor, Enrolment, EnrolmentAudit, SeatCounter, in_transaction
+from domain.enrolment_rules import (
+    Applicant,
+    Refused,
+    courses_offered,
+    find_slot,
+)
+from knowledge.catalogue import TOKYO, Catalogue, load_catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE: Catalogue = load_catalogue(ROOT / "tests/data/courses_enrol").catalogue
+BEFORE = datetime(2030, 6, 1, 10, 0, tzinfo=TOKYO)  # every test session still open
+
+
+def person(n: int | str, tier: str = "主査", roles: frozenset[str] = frozenset()) -> Applicant:
+    return Applicant(f"user-{n}", f"職員 {n}", f"user{n}@pref.example.lg.jp", "DIG-01",
+                     "デジタル推進課", tier, roles)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(database_url)
+    await migrate(engine)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+async def apply(sessions: async_sessionmaker[AsyncSession], who: Applicant, slot: str,
+                now: datetime = BEFORE) -> en.Outcome:
+    return await in_transaction(sessions, lambda db: en.enrol(db, CATALOGUE, who, slot, now))
+
+
+async def statuses(sessions: async_sessionmaker[AsyncSession], slot: str) -> dict[str, int]:
+    async with sessions() as db:
+        rows = await db.execute(
+            select(Enrolment.status, func.count()).where(Enrolment.session_id == slot)
+            .group_by(Enrolment.status)
+        )
+        return {status: int(n) for status, n in rows.all()}
+
+
+async def taken(sessions: async_sessionmaker[AsyncSession], slot: str) -> int:
+    async with sessions() as db:
+        seats = await db.get(SeatCounter, slot)
+        return seats.taken if seats else 0
+
+
+# ------------------------------------------------------------------ pure rules
+
+
+def test_offered_courses_follow_tier_and_role_with_mandatory_first() -> None:
+    shusa = [c.id for c in courses_offered(CATALOGUE, person(1, "主査"), BEFORE)]
+    assert shusa[0] == "t-shusa"  # mandatory for 主査 comes first
+    assert "t-new-hire" not in shusa and "t-promoter" not in shusa
+    assert "t-approval" in shusa and "t-licence" in shusa
+    promoter = courses_offered(CATALOGUE, person(2, "主事・技師", frozenset({"promoter"})), BEFORE)
+    assert "t-promoter" in [c.id for c in promoter]
+    assert "t-approval" not in [c.id for c in promoter]
+
+
+def test_courses_whose_sessions_all_closed_are_not_offered() -> None:
+    late = datetime(2030, 6, 22, tzinfo=TOKYO)  # only to-late (no deadline, starts 7/1) is open
+    offered = {c.id: c for c in courses_offered(CATALOGUE, person(1), late)}
+    assert "t-shusa" not in offered and "t-open" in offered
+
+
+def test_slot_lookup_accepts_licence_courses_and_any_case() -> None:
+    assert find_slot(CATALOGUE, "TS-01").id == "ts-01"
+    licence = find_slot(CATALOGUE, "t-licence")
+    assert licence is not None and licence.session is None and licence.capacity == 2
+    assert find_slot(CATALOGUE, "t-shusa") is None  # a course with sessions is not a slot
+    assert find_slot(CATALOGUE, "nope") is None
+
+
+# ------------------------------------------------------------------ single operations
+
+
+async def test_enrol_then_repeat_gives_the_same_enrolment(sessions) -> None:
+    first = await apply(sessions, person(1), "ts-01")
+    again = await apply(sessions, person(1), "ts-01")
+    assert first.created and first.enrolment.status == "enrolled"
+    assert not again.created and again.enrolment.id == first.enrolment.id
+    assert await statuses(sessions, "ts-01") == {"enrolled": 1}
+    assert await taken(sessions, "ts-01") == 1
+
+
+async def test_second_session_of_the_same_course_is_refused(sessions) -> None:
+    await apply(sessions, person(1), "to-small")
+    with pytest.raises(Refused) as refused:
+        await apply(sessions, person(1), "to-last")
+    assert refused.value.reason == "other_session"
+
+
+@pytest.mark.parametrize(
+    ("who", "slot", "when", "reason"),
+    [
+        (person(1, "主任"), "ts-01", BEFORE, "not_eligible"),
+        (person(1), "ts-01", datetime(2030, 6, 6, tzinfo=TOKYO), "closed"),
+        (person(1), "to-late", datetime(2030, 7, 1, 15, 0, tzinfo=TOKYO), "started"),
+        (person(1), "no-such-session", BEFORE, "unknown_session"),
+    ],
+)
+async def test_rules_refuse_and_write_nothing(sessions, who, slot, when, reason) -> None:
+    with pytest.raises(Refused) as refused:
+        await apply(sessions, who, slot, when)
+    assert refused.value.reason == reason
+    async with sessions() as db:
+        assert (await db.execute(select(func.count()).select_from(Enrolment))).scalar_one() == 0
+        assert (await db.execute(select(func.count()).select_from(EnrolmentAudit))).scalar_one() == 0
+
+
+async def test_deadline_is_the_end_of_the_deadline_day(sessions) -> None:
+    last_minute = datetime(2030, 6, 5, 23, 58, tzinfo=TOKYO)
+    assert (await apply(sessions, person(1), "ts-01", last_minute)).enrolment.status == "enrolled"
+
+
+async def test_full_session_waitlists_and_a_cancellation_moves_the_first_up(sessions) -> None:
+    a = await apply(sessions, person("a"), "to-small")
+    b = await apply(sessions, person("b"), "to-small")
+    c = await apply(sessions, person("c"), "to-small")
+    assert (a.enrolment.status, b.enrolment.status, c.enrolment.status) == (
+        "enrolled", "waitlisted", "waitlisted")
+    assert (b.position, c.position) == (1, 2)
+    out = await in_transaction(sessions, lambda db: en.cancel(
+        db, CATALOGUE, a.enrolment.id, Actor("user-a"), BEFORE))
+    assert [(ch.kind, ch.enrolment.user_id) for ch in out.changes] == [
+        ("cancelled", "user-a"), ("promoted", "user-b")]
+    assert await statuses(sessions, "to-small") == {"cancelled": 1, "enrolled": 1, "waitlisted": 1}
+    async with sessions() as db:
+        still = await db.get(Enrolment, c.enrolment.id)
+        assert await en.waitlist_position(db, still) == 1
+    assert await taken(sessions, "to-small") == 1
+
+
+async def test_cancel_rules(sessions) -> None:
+    mine = await apply(sessions, person(1), "ts-01")
+    eid = mine.enrolment.id
+
+    async def cancel(actor: str, when: datetime) -> en.Outcome:
+        return await in_transaction(sessions, lambda db: en.cancel(
+            db, CATALOGUE, eid, Actor(actor), when))
+
+    with pytest.raises(Refused, match="not_owner"):
+        await cancel("user-2", BEFORE)
+    with pytest.raises(Refused, match="cancel_closed"):
+        await cancel("user-1", datetime(2030, 6, 6, tzinfo=TOKYO))
+    await cancel("user-1", BEFORE)
+    with pytest.raises(Refused, match="not_active"):
+        await cancel("user-1", BEFORE)
+    # after cancelling, the person may apply again
+    assert (await apply(sessions, person(1), "ts-01")).created
+
+
+async def test_approval_holds_a_seat_and_a_decline_frees_it(sessions) -> None:
+    first = await apply(sessions, person(1, "主任"), "ta-01")
+    second = await apply(sessions, person(2, "主任"), "ta-01")
+    assert (first.enrolment.status, second.enrolment.status) == ("pending", "waitlisted")
+    admin = Actor("admin-1", "管理者")
+    out = await in_transaction(sessions, lambda db: en.decide(
+        db, CATALOGUE, first.enrolment.id, False, admin, BEFORE))
+    kinds = [(c.kind, c.enrolment.user_id, c.enrolment.status) for c in out.changes]
+    assert kinds == [("declined", "user-1", "declined"), ("promoted", "user-2", "pending")]
+    with pytest.raises(Refused, match="already_decided"):
+        await in_transaction(sessions, lambda db: en.decide(
+            db, CATALOGUE, first.enrolment.id, True, admin, BEFORE))
+    out = await in_transaction(sessions, lambda db: en.decide(
+        db, CATALOGUE, second.enrolment.id, True, admin, BEFORE))
+    assert out.enrolment.status == "enrolled" and out.enrolment.decided_by == "管理者"
+    async with sessions() as db:
+        actions = (await db.execute(
+            select(EnrolmentAudit.action, EnrolmentAudit.actor_id).order_by(EnrolmentAudit.id)
+        )).all()
+    assert [tuple(a) for a in actions] == [
+        ("apply", "user-1"), ("apply", "user-2"), ("decline", "admin-1"), ("promote", "system"),
+        ("approve", "admin-1")]
+
+
+async def test_licence_pool_has_no_deadline(sessions) -> None:
+    outs = [await apply(sessions, person(n), "t-licence", datetime(2031, 1, 1, tzinfo=TOKYO))
+            for n in range(3)]
+    assert [o.enrolment.status for o in outs] == ["enrolled", "enrolled", "waitlisted"]
+
+
+async def test_the_database_itself_refuses_a_second_active_enrolment(sessions) -> None:
+    await apply(sessions, person(1), "to-small")
+    with pytest.raises(IntegrityError):
+        async with sessions() as db, db.begin():
+            db.add(Enrolment(session_id="to-last", course_id="t-open", user_id="user-1",
+                             name="x", status="waitlisted", created_at=BEFORE, updated_at=BEFORE))
+    # a cancelled one does not count
+    async with sessions() as db, db.begin():
+        db.add(Enrolment(session_id="to-last", course_id="t-open", user_id="user-1", name="x",
+                         status="cancelled", created_at=BEFORE, updated_at=BEFORE))
+
+
+# ------------------------------------------------------------------ concurrency
+
+
+async def _concurrently(count: int, work) -> list:
+    """Start ``count`` tasks that all wait at a barrier, so they really run together."""
+    barrier = asyncio.Barrier(count)
+    started = 0
+
+    async def one(i: int):
+        nonlocal started
+        started += 1
+        await barrier.wait()
+        return await work(i)
+
+    results = await asyncio.gather(*(one(i) for i in range(count)))
+    assert started == count
+    return results
+
+
+async def test_fifty_confirmations_for_the_last_ten_seats(sessions) -> None:
+    for n in range(20):  # 20 of the 30 seats are already taken
+        await apply(sessions, person(f"early-{n}"), "to-last")
+    results = await _concurrently(50, lambda i: apply(sessions, person(f"late-{i}"), "to-last"))
+    late = [r.enrolment.status for r in results]
+    assert late.count("enrolled") == 10 and late.count("waitlisted") == 40
+    assert sorted(r.position for r in results if r.position) == list(range(1, 41))
+    assert await statuses(sessions, "to-last") == {"enrolled": 30, "waitlisted": 40}
+    assert await taken(sessions, "to-last") == 30
+
+
+async def test_the_same_person_confirming_many_times_at_once_gets_one_enrolment(sessions) -> None:
+    results = await _concurrently(8, lambda i: apply(sessions, person(1), "ts-01"))
+    assert len({r.enrolment.id for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    assert await statuses(sessions, "ts-01") == {"enrolled": 1}
+
+
+async def test_two_sessions_of_one_course_at_once_give_one_enrolment(sessions) -> None:
+    async def attempt(i: int):
+        try:
+            return await apply(sessions, person(1), "to-small" if i % 2 else "to-last")
+        except Refused as exc:
+            return exc.reason
+
+    results = await _concurrently(6, attempt)
+    enrolled = [r for r in results if isinstance(r, en.Outcome)]
+    assert len({r.enrolment.id for r in enrolled}) == 1
+    assert all(r == "other_session" for r in results if isinstance(r, str))
+    async with sessions() as db:
+        active = await db.execute(
+            select(func.count()).select_from(Enrolment).where(text(en._ACTIVE_SQL)))
+        assert active.scalar_one() == 1
+
+
+async def test_concurrent_cancellations_and_applications_keep_the_count(sessions) -> None:
+    holders = [await apply(sessions, person(f"h{n}"), "to-late") for n in range(5)]
+    waiting = [await apply(sessions, person(f"w{n}"), "to-late") for n in range(5)]
+    assert all(w.enrolment.status == "waitlisted" for w in waiting)
+
+    async def work(i: int):
+        if i < 5:
+            h = holders[i].enrolment
+            return await in_transaction(sessions, lambda db: en.cancel(
+                db, CATALOGUE, h.id, Actor(h.user_id), BEFORE))
+        return await apply(sessions, person(f"new{i}"), "to-late")
+
+    await _concurrently(10, work)
+    counts = await statuses(sessions, "to-late")
+    assert counts["enrolled"] == 5 and counts["cancelled"] == 5 and counts["waitlisted"] == 5
+    assert await taken(sessions, "to-late") == 5
+    async with sessions() as db:  # the five who waited first were moved up
+        promoted = {e.user_id for e in (await db.execute(
+            select(Enrolment).where(Enrolment.session_id == "to-late",
+                                    Enrolment.status == "enrolled"))).scalars()}
+    assert promoted == {f"user-w{n}" for n in range(5)}

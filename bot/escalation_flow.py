@@ -1,0 +1,536 @@
+"""担当者に相談: the chat side of escalation tickets.
+
+Commands ``escalate`` / ``my_tickets`` / ``queue`` / ``ticket``, the card actions
+``ticket.*``, the admin commands 「管理 相談集計」 and 「管理 FAQ提案」, and the background
+work (claim deadlines, auto-resolve, undeliverable cards) of :mod:`bot.escalation_service`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.dialogs import DialogContext
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import cards as common_cards
+from bot import escalation_cards as cards
+from bot.escalation_service import (
+    AUTORESOLVE_JOB,
+    SLA_JOB,
+    Draft,
+    Escalations,
+    Requester,
+    target_label,
+)
+from bot.identity import Identity, IdentityResolver
+from bot.router import Route
+from bot.runtime import Runtime
+from bot.texts import escalation as texts
+from dialogs.escalate import EscalateDialog, TicketTextDialog
+from domain import ticket_proposals as proposals
+from domain import ticket_report
+from domain import tickets as t
+from domain.ticket_hours import JST
+from domain.tickets import STATUS_LABELS, Actor, InvalidTransition, NotAllowed, Ticket, TicketError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
+Work = Callable[[AsyncSession, Ticket, Actor, datetime], Awaitable[Any]]
+_KEY = re.compile(r"^[0-9a-f]{16,64}$")
+_REQUESTER_ACTIONS = ("resolve", "reopen", "cancel")
+
+
+def actor_of(who: Identity) -> Actor:
+    return Actor(who.user_id, who.name, who.upn, who.is_admin)
+
+
+def requester_of(who: Identity) -> Requester:
+    return Requester(who.user_id, who.name, who.upn, who.unit_code, who.unit_name,
+                     who.department_code, who.department_name)
+
+
+def clean_attachments(value: Any) -> tuple[dict[str, str], ...]:
+    """Attachment links from card data: only ``https`` URLs, at most ten."""
+    items = value if isinstance(value, list) else []
+    found = [
+        {"name": str(a.get("name") or "file")[:200], "url": a["url"][:2000]}
+        for a in items
+        if isinstance(a, dict) and isinstance(a.get("url"), str) and a["url"].startswith("https://")
+    ]
+    return tuple(found[:10])
+
+
+def _ticket_id(data: dict[str, Any]) -> int | None:
+    try:
+        value = int(str(data.get("ticket_id", "")).strip().lstrip("#"))
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def _reply(card: dict[str, Any]) -> Any:
+    return MessageFactory.attachment(cards.attachment(card))
+
+
+def _date(text: str) -> datetime:
+    day = datetime.strptime(text, "%Y-%m-%d").date()
+    return datetime.combine(day, time(0), JST)
+
+
+def install(runtime: Runtime) -> None:
+    bot = runtime.bot
+    svc = Escalations(runtime)
+    runtime.services["escalations"] = svc
+
+    def resolver() -> IdentityResolver:
+        return runtime.services["identity"]
+
+    async def identify(turn_context: TurnContext) -> Identity:
+        return await resolver().resolve(turn_context)
+
+    # ------------------------------------------------------------ the requester's dialog
+
+    async def describe(turn_context: TurnContext) -> str:
+        who = await identify(turn_context)
+        return svc.first_target(who.unit_code, who.unit_name, who.department_name, who.upn)
+
+    async def need_profile(dc: DialogContext) -> None:
+        if dc.active_dialog is not None:
+            await dc.cancel_all_dialogs()
+        await dc.begin_dialog("ProfileDialog", {"then": "escalate"})
+
+    async def escalate(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        who = await identify(turn_context)
+        if not who.known:
+            await need_profile(dc)
+            return
+        query = route.data.get("query")
+        if dc.active_dialog is not None:
+            await dc.cancel_all_dialogs()
+        await dc.begin_dialog(EscalateDialog.__name__,
+                              {"query": query if isinstance(query, str) else None})
+
+    async def submit(turn_context: TurnContext, dc: DialogContext, data: dict[str, Any]) -> None:
+        """Create the ticket from the confirmation card (or the typed 「はい」)."""
+        who = await identify(turn_context)
+        if not who.known:
+            await need_profile(dc)
+            return
+        key = str(data.get("draft") or "")
+        if not _KEY.match(key):
+            await turn_context.send_activity(texts.BAD_BUTTON)
+            return
+        question = str(data.get("question") or data.get("query") or "").strip()[:4000]
+        if not question:
+            await turn_context.send_activity(texts.EMPTY_QUESTION)
+            return
+        urgency = t.URGENT if data.get("urgency") == t.URGENT else t.NORMAL
+        draft = Draft(key, question, str(data.get("details") or "").strip()[:4000], urgency,
+                      clean_attachments(data.get("attachments")))
+        now = runtime.clock.now()
+        async with runtime.sessions() as session, session.begin():
+            ticket, level, created = await svc.create(session, requester_of(who), draft, now)
+            due = svc.calendar.add(now, svc.claim_minutes(ticket))
+        if dc.active_dialog is not None and dc.active_dialog.id == EscalateDialog.__name__:
+            await dc.cancel_all_dialogs()
+        if not created:
+            await turn_context.send_activity(texts.ALREADY_CREATED.format(id=ticket.id))
+        elif level is None:
+            await turn_context.send_activity(texts.CREATED_NOBODY.format(id=ticket.id))
+        else:
+            sla = texts.SLA_URGENT if urgency == t.URGENT else texts.SLA_NORMAL
+            await turn_context.send_activity(texts.CREATED.format(
+                id=ticket.id, target=target_label(level, who.unit_name, who.department_name),
+                sla=sla.format(time=cards.when(due))))
+
+    async def create(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await submit(turn_context, dc, route.data)
+
+    async def discard(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        if dc.active_dialog is not None and dc.active_dialog.id == EscalateDialog.__name__:
+            await dc.cancel_all_dialogs()
+        await turn_context.send_activity(texts.DRAFT_DISCARDED)
+
+    # ------------------------------------------------------------ acting on a ticket
+
+    async def run(turn_context: TurnContext, ticket_id: int, action: str, work: Work) -> Any:
+        """Load and lock the ticket, do ``work``, commit; refusals become clear messages
+        (nothing is written). Returns what ``work`` returned, or None when refused."""
+        who = await identify(turn_context)
+        actor = actor_of(who)
+        try:
+            async with runtime.sessions() as session, session.begin():
+                ticket = await t.get(session, ticket_id, lock=True)
+                if ticket is None:
+                    raise NotAllowed(ticket_id, action, actor.user_id)
+                return await work(session, ticket, actor, runtime.clock.now())
+        except NotAllowed:
+            log.warning("ticket action refused",
+                        extra={"user": actor.user_id, "ticket": ticket_id, "action": action})
+            await turn_context.send_activity(
+                texts.NOT_REQUESTER if action in _REQUESTER_ACTIONS else texts.NOT_ALLOWED)
+        except InvalidTransition as exc:
+            await turn_context.send_activity(
+                texts.INVALID_STATE.format(id=ticket_id, status=STATUS_LABELS[exc.status]))
+        except TicketError as exc:
+            message = {
+                "taken": texts.TAKEN_BY.format(id=ticket_id, name=str(exc)),
+                "already_yours": texts.ALREADY_YOURS.format(id=ticket_id),
+                "already_proposed": texts.ALREADY_PROPOSED,
+                "not_resolved": texts.PROPOSE_NOT_RESOLVED,
+            }.get(exc.code, texts.BAD_BUTTON)
+            await turn_context.send_activity(message)
+        return None
+
+    async def ask_text(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int,
+                       field: str, prompt: str, check: Work) -> None:
+        """The card's input box was empty: after the same permission check, ask in chat."""
+        allowed = await run(turn_context, ticket_id, route.name.removeprefix("ticket."), check)
+        if allowed:
+            if dc.active_dialog is not None:
+                await dc.cancel_all_dialogs()
+            await dc.begin_dialog(TicketTextDialog.__name__, {
+                "data": dict(route.data), "field": field, "prompt": prompt.format(id=ticket_id)})
+
+    def action(name: str, handle: Callable[[TurnContext, DialogContext, Route, int], Awaitable[None]]) -> None:
+        async def handler(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+            ticket_id = _ticket_id(route.data)
+            if ticket_id is None:
+                await turn_context.send_activity(texts.BAD_BUTTON)
+                return
+            await handle(turn_context, dc, route, ticket_id)
+
+        bot.card_actions[f"ticket.{name}"] = handler
+
+    async def may_handle(session: AsyncSession, ticket: Ticket, actor: Actor, now: datetime) -> bool:
+        await svc.check_handler(session, ticket, actor, "answer")
+        t.target_status(ticket, "answer")
+        return True
+
+    async def own_answered(session: AsyncSession, ticket: Ticket, actor: Actor, now: datetime) -> bool:
+        svc.check_requester(ticket, actor, "reopen")
+        t.target_status(ticket, "reopen")
+        return True
+
+    async def claim(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
+        done = await run(turn_context, ticket_id, "claim",
+                         lambda s, tk, a, now: _true(svc.claim(s, tk, a, now)))
+        if done:
+            await turn_context.send_activity(texts.CLAIMED.format(id=ticket_id))
+
+    async def answer(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
+        text = str(route.data.get("answer") or "").strip()[:8000]
+        if not text:
+            await ask_text(turn_context, dc, route, ticket_id, "answer", texts.ASK_ANSWER, may_handle)
+            return
+        done = await run(turn_context, ticket_id, "answer",
+                         lambda s, tk, a, now: _true(svc.answer(s, tk, a, text, now)))
+        if done:
+            await turn_context.send_activity(texts.ANSWER_SENT.format(id=ticket_id))
+
+    async def pass_on(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
+        reason = str(route.data.get("reason") or "").strip()[:2000]
+        if not reason:
+            await ask_text(turn_context, dc, route, ticket_id, "reason", texts.ASK_REASON, may_handle)
+            return
+
+        async def work(s: AsyncSession, tk: Ticket, a: Actor, now: datetime) -> str:
+            level = await svc.pass_on(s, tk, a, reason, now)
+            if level is None:
+                return texts.PASSED_NOBODY.format(id=ticket_id)
+            return texts.PASSED.format(id=ticket_id,
+                                       target=target_label(level, tk.unit_name, tk.department_name))
+
+        reply = await run(turn_context, ticket_id, "pass", work)
+        if reply:
+            await turn_context.send_activity(reply)
+
+    async def resolve(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
+        done = await run(turn_context, ticket_id, "resolve",
+                         lambda s, tk, a, now: _true(svc.resolve(s, tk, a, now)))
+        if done:
+            await turn_context.send_activity(texts.RESOLVED_THANKS.format(id=ticket_id))
+
+    async def reopen(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
+        followup = str(route.data.get("followup") or "").strip()[:4000]
+        if not followup:
+            await ask_text(turn_context, dc, route, ticket_id, "followup", texts.ASK_FOLLOWUP, own_answered)
+            return
+
+        async def work(s: AsyncSession, tk: Ticket, a: Actor, now: datetime) -> str:
+            await svc.reopen(s, tk, a, followup, now)
+            return texts.REOPENED.format(id=ticket_id, name=tk.assignee_name or "")
+
+        reply = await run(turn_context, ticket_id, "reopen", work)
+        if reply:
+            await turn_context.send_activity(reply)
+
+    async def cancel(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
+        done = await run(turn_context, ticket_id, "cancel",
+                         lambda s, tk, a, now: _true(svc.cancel(s, tk, a, now)))
+        if done:
+            await turn_context.send_activity(texts.CANCELLED.format(id=ticket_id))
+
+    async def propose(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
+        async def work(s: AsyncSession, tk: Ticket, a: Actor, now: datetime) -> int:
+            question = str(route.data.get("question") or "").strip() or tk.question
+            answer_text = str(route.data.get("answer") or "").strip() or tk.answer or ""
+            proposal = await svc.propose(s, tk, a, question[:1000], answer_text[:8000], now)
+            return proposal.id or 0
+
+        proposal_id = await run(turn_context, ticket_id, "propose", work)
+        if proposal_id:
+            await turn_context.send_activity(texts.PROPOSED.format(id=proposal_id))
+
+    async def show(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
+        who = await identify(turn_context)
+        async with runtime.sessions() as session:
+            ticket = await t.get(session, ticket_id)
+            routed = ticket is not None and await t.recipient(session, ticket_id, who.user_id) is not None
+            history = await t.events(session, ticket_id) if ticket else []
+        if ticket is None or not (routed or who.is_admin or ticket.requester_id == who.user_id):
+            await turn_context.send_activity(texts.NOT_FOUND.format(id=ticket_id))
+            return
+        actions, inputs = viewer_actions(ticket, who, routed)
+        await turn_context.send_activity(_reply(cards.detail(ticket, history, actions, inputs)))
+
+    for name, handle in (("claim", claim), ("answer", answer), ("pass", pass_on), ("resolve", resolve),
+                         ("reopen", reopen), ("cancel", cancel), ("propose", propose), ("show", show)):
+        action(name, handle)
+    bot.card_actions["ticket.create"] = create
+    bot.card_actions["ticket.discard"] = discard
+
+    # ------------------------------------------------------------ lists
+
+    async def ticket_command(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        ticket_id = _ticket_id({"ticket_id": route.arg})
+        if ticket_id is None:
+            await turn_context.send_activity(texts.BAD_BUTTON)
+            return
+        await show(turn_context, dc, route, ticket_id)
+
+    async def my_tickets(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        who = await identify(turn_context)
+        async with runtime.sessions() as session:
+            mine = await t.of_requester(session, who.user_id)
+        await turn_context.send_activity(
+            _reply(cards.listing(texts.MY_TICKETS_TITLE, mine, texts.MY_TICKETS_NONE)))
+
+    async def queue(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        who = await identify(turn_context)
+        async with runtime.sessions() as session:
+            waiting = await t.queue_of(session, who.user_id, everyone=who.is_admin)
+        title = texts.QUEUE_ALL_TITLE if who.is_admin else texts.QUEUE_TITLE
+        await turn_context.send_activity(_reply(cards.listing(title, waiting, texts.QUEUE_NONE)))
+
+    bot.commands.update({"escalate": escalate, "my_tickets": my_tickets, "queue": queue,
+                         "ticket": ticket_command})
+
+    # ------------------------------------------------------------ dialogs
+
+    async def resume(turn_context: TurnContext, dc: DialogContext, data: dict[str, Any]) -> None:
+        name = str(data.get("action", ""))
+        handler = bot.card_actions.get(name)
+        if handler is not None and name.startswith("ticket."):
+            await handler(turn_context, dc, Route("card", name=name, data=data))
+
+    bot.dialogs.add(EscalateDialog(describe, cards.confirm, submit))
+    bot.dialogs.add(TicketTextDialog(resume))
+
+    # ------------------------------------------------------------ admins
+
+    async def admin_only(turn_context: TurnContext) -> Identity | None:
+        who = await identify(turn_context)
+        if who.is_admin:
+            return who
+        log.warning("escalation admin command refused", extra={"user": who.user_id})
+        await turn_context.send_activity(texts.ADMIN_ONLY)
+        return None
+
+    async def report(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        if await admin_only(turn_context) is None:
+            return
+        words = route.arg.split()
+        try:
+            since = _date(words[0]) if words else None
+            until = _date(words[1]) + timedelta(days=1) if len(words) > 1 else None
+        except ValueError:
+            await turn_context.send_activity(texts.REPORT_USAGE)
+            return
+        async with runtime.sessions() as session:
+            found = await t.created_between(session, since, until)
+        result = ticket_report.build(found, runtime.clock.now(), since, until)
+        await turn_context.send_activity(_reply(report_card(result, words)))
+
+    async def faq_proposals(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        who = await admin_only(turn_context)
+        if who is None:
+            return
+        verb, _, rest = route.arg.strip().partition(" ")
+        number, _, text = rest.strip().partition(" ")
+        if verb in ("", "一覧", "list"):
+            async with runtime.sessions() as session:
+                pending = await proposals.listing(session)
+            await turn_context.send_activity(_reply(cards.proposals(pending)))
+            return
+        if not number.isdigit():
+            await turn_context.send_activity(texts.PROPOSALS_USAGE)
+            return
+        if verb in ("採用", "accept"):
+            await decide_proposal(turn_context, who, int(number), "accept")
+        elif verb in ("却下", "reject"):
+            await decide_proposal(turn_context, who, int(number), "reject")
+        elif verb in ("編集", "edit"):
+            await edit_proposal(turn_context, int(number), text)
+        elif verb in ("作成", "create"):
+            await propose(turn_context, dc, Route("card", name="ticket.propose"), int(number))
+        else:
+            await turn_context.send_activity(texts.PROPOSALS_USAGE)
+
+    async def edit_proposal(turn_context: TurnContext, proposal_id: int, text: str) -> None:
+        field, _, value = text.strip().partition(" ")
+        changes = {"質問": "question", "回答": "answer", "カテゴリ": "category"}
+        if field not in changes or not value.strip():
+            await turn_context.send_activity(texts.PROPOSALS_USAGE)
+            return
+        async with runtime.sessions() as session, session.begin():
+            proposal = await proposals.get(session, proposal_id)
+            if proposal is None:
+                await turn_context.send_activity(texts.PROPOSAL_NOT_FOUND.format(id=proposal_id))
+                return
+            try:
+                proposals.edit(proposal, **{changes[field]: value})
+            except TicketError:
+                await turn_context.send_activity(texts.PROPOSAL_DECIDED.format(id=proposal_id))
+                return
+            question, answer_text = proposal.question, proposal.answer
+        await turn_context.send_activity(
+            texts.PROPOSAL_EDITED.format(id=proposal_id, question=question, answer=answer_text))
+
+    async def decide_proposal(turn_context: TurnContext, who: Identity, proposal_id: int,
+                              decision: str) -> None:
+        actor, now = actor_of(who), runtime.clock.now()
+        try:
+            async with runtime.sessions() as session, session.begin():
+                if decision == "accept":
+                    proposal, path = await proposals.accept(
+                        session, proposal_id, actor, now, runtime.settings.faq_dir,
+                        runtime.faq.current.entries)
+                    entry = proposal.entry_id
+                else:
+                    found = await proposals.get(session, proposal_id)
+                    if found is None:
+                        raise TicketError("proposal_not_found", "")
+                    proposals.decide(found, proposals.REJECTED, actor, now)
+        except TicketError as exc:
+            message = {
+                "proposal_not_found": texts.PROPOSAL_NOT_FOUND.format(id=proposal_id),
+                "proposal_decided": texts.PROPOSAL_DECIDED.format(id=proposal_id),
+                "id_taken": texts.PROPOSAL_ID_TAKEN.format(entry=f"proposal-{proposal_id}", where=str(exc)),
+            }.get(exc.code, texts.PROPOSALS_USAGE)
+            await turn_context.send_activity(message)
+            return
+        if decision == "reject":
+            await turn_context.send_activity(texts.PROPOSAL_REJECTED.format(id=proposal_id))
+            return
+        status = await runtime.faq.reload()  # served at once, even without the file watcher
+        if status.errors:
+            await turn_context.send_activity(texts.PROPOSAL_ACCEPTED_STALE.format(
+                id=proposal_id, file=path.name, error=status.errors[0]))
+        else:
+            await turn_context.send_activity(texts.PROPOSAL_ACCEPTED.format(id=proposal_id, entry=entry))
+
+    async def proposal_button(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        who = await admin_only(turn_context)
+        number = str(route.data.get("proposal_id", ""))
+        decision = route.data.get("decision")
+        if who is None:
+            return
+        if not number.isdigit() or decision not in ("accept", "reject"):
+            await turn_context.send_activity(texts.BAD_BUTTON)
+            return
+        await decide_proposal(turn_context, who, int(number), str(decision))
+
+    bot.card_actions["ticket.proposal"] = proposal_button
+    admin_commands: dict[str, Handler] = runtime.services.setdefault("admin_commands", {})
+    admin_commands["相談集計"] = report
+    admin_commands["FAQ提案"] = faq_proposals
+    admin_commands["faq提案"] = faq_proposals
+
+    async def backlog() -> list[dict[str, Any]]:
+        async with runtime.sessions() as session:
+            waiting = await t.active(session)
+        counts = {label: sum(x.status == status for x in waiting)
+                  for status, label in STATUS_LABELS.items() if status in t.ACTIVE}
+        line = "、".join(f"{label} {n} 件" for label, n in counts.items())
+        return [common_cards.text(texts.ADMIN_BACKLOG_TITLE, weight="Bolder"), common_cards.text(line)]
+
+    runtime.services.setdefault("admin_reports", []).append(backlog)
+
+    # ------------------------------------------------------------ background work
+
+    runtime.worker.handlers.register(SLA_JOB, svc.on_sla)
+    runtime.worker.handlers.register(AUTORESOLVE_JOB, svc.on_autoresolve)
+    runtime.worker.outcomes.on_outcome("escalation:", svc.on_outcome)
+
+
+async def _true(work: Awaitable[Any]) -> bool:
+    await work
+    return True
+
+
+def viewer_actions(ticket: Ticket, who: Identity, routed: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The buttons (and input boxes) of a ticket's detail card for this viewer."""
+    tid = ticket.id
+    handler = routed or who.is_admin
+    free = ticket.assignee_id in (None, who.user_id) or who.is_admin
+    actions: list[dict[str, Any]] = []
+    inputs: list[dict[str, Any]] = []
+    if handler and ticket.status == t.OPEN:
+        actions.append(common_cards.submit(texts.BUTTON_CLAIM, "ticket.claim", ticket_id=tid))
+    if handler and ticket.status in t.ACTIVE and free:
+        inputs.append(cards.answer_input())
+        actions.append(common_cards.submit(texts.BUTTON_ANSWER, "ticket.answer", ticket_id=tid))
+        actions.append(common_cards.submit(texts.BUTTON_PASS, "ticket.pass", ticket_id=tid))
+    mine = ticket.requester_id == who.user_id
+    if mine and ticket.status == t.ANSWERED:
+        actions.append(common_cards.submit(texts.BUTTON_SOLVED, "ticket.resolve", ticket_id=tid))
+        actions.append(common_cards.submit(texts.BUTTON_NOT_SOLVED, "ticket.reopen", ticket_id=tid))
+    if mine and ticket.status in t.ACTIVE:
+        actions.append(common_cards.submit(texts.BUTTON_CANCEL, "ticket.cancel", ticket_id=tid))
+    if handler and ticket.status == t.RESOLVED:
+        actions.append(common_cards.submit(texts.BUTTON_PROPOSE, "ticket.propose", ticket_id=tid))
+    return actions, inputs
+
+
+def report_card(result: ticket_report.Report, words: list[str]) -> dict[str, Any]:
+    period = (texts.REPORT_PERIOD.format(since=words[0], until=words[1] if len(words) > 1 else "")
+              if words else texts.REPORT_PERIOD_ALL)
+
+    def row(r: ticket_report.Row) -> str:
+        f = ticket_report.fmt
+        return texts.REPORT_ROW.format(
+            tickets=r.tickets, open=r.open, claim_median=f(r.to_claim.median), claim_p90=f(r.to_claim.p90),
+            resolve_median=f(r.to_resolve.median), resolve_p90=f(r.to_resolve.p90))
+
+    text = common_cards.text
+    body = [
+        text(texts.REPORT_TITLE.format(period=period), weight="Bolder", size="Medium"),
+        text(texts.REPORT_ALL, weight="Bolder"), text(row(result.total)),
+        text(texts.REPORT_DEPARTMENTS, weight="Bolder"),
+        common_cards.facts([(r.name, row(r)) for r in result.departments] or [("-", "-")]),
+        text(texts.REPORT_UNITS, weight="Bolder"),
+        common_cards.facts([(r.name, row(r)) for r in result.units[:10]] or [("-", "-")]),
+        text(texts.REPORT_BACKLOG, weight="Bolder"),
+        text("、".join(f"{STATUS_LABELS[s]} {n} 件" for s, n in result.backlog.items())
+             + "\n\n" + texts.REPORT_OLDEST.format(minutes=ticket_report.fmt(result.oldest_open_minutes))),
+        text(texts.REPORT_TOPICS, weight="Bolder"),
+        text("\n".join(f"{i}. {name}（{n} 件）" for i, (name, n) in enumerate(result.topics, 1)) or "-"),
+    ]
+    return cards.content(body)

@@ -1,0 +1,362 @@
+"""Escalation end to end through the dev channel: deadlines on a hand-moved clock, forged
+card submissions, attachments, auto-resolve, FAQ proposals served by the FAQ, the CLI, a
+channel that fails 30% of requests, and a restart before the promoter was notified."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot import escalation_cli
+from bot.devchannel.client import DevUser
+from bot.devchannel.harness import Harness
+from bot.devchannel.server import Faults
+from domain import jobs, outbox
+from domain import tickets as t
+from domain.clock import ManualClock
+from domain.ticket_hours import JST
+from domain.ticket_proposals import ACCEPTED_FILE, FaqProposal
+from tests.conftest import ROOT, make_settings
+
+STAFF = DevUser("staff", "林 和夫", "07b5857b-bb94-5f1d-82f9-9fefc48e0cc0", "hayashi.kazuo@pref.example.lg.jp")
+PROMOTER = DevUser("promoter", "山崎 亮", "7853343f-e605-5fbc-9cce-b60244cde7c8", "yamazaki.ryo@pref.example.lg.jp")
+BACKUP = DevUser("backup", "清水 恵子", "df527e2c-1e71-546d-b5d6-6fa6bea73cd2", "shimizu.keiko@pref.example.lg.jp")
+OUTSIDER = DevUser("outsider", "高橋 翔太", "32717141-2b0b-5c11-8d4c-fd3824733844", "takahashi.shota@pref.example.lg.jp")
+ADMIN = DevUser("admin", "西村 拓海", "43850bd3-b9bb-51f9-8023-e185b8af3d92", "nishimura.takumi@pref.example.lg.jp")
+USERS = [STAFF, PROMOTER, BACKUP, OUTSIDER, ADMIN]
+MONDAY_10 = datetime(2026, 5, 11, 10, 0, tzinfo=JST)
+QUESTION = "共有フォルダの容量を増やしてもらう申請はどこに出せばいいですか"
+ANSWER = "総務事務システムの「ファイルサーバ容量変更申請」から申請してください。"
+
+
+@pytest.fixture
+def faq_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped FAQ (accepting a proposal writes into it)."""
+    target = tmp_path / "faq"
+    shutil.copytree(ROOT / "content/faq", target)
+    return target
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(MONDAY_10.astimezone(UTC))
+
+
+@pytest.fixture
+async def h(sqlite_url: str, faq_dir: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    async with Harness(make_settings(sqlite_url, faq_dir=faq_dir), USERS, clock=clock) as harness:
+        for user in (PROMOTER, BACKUP, OUTSIDER, ADMIN):  # they have opened the bot once
+            await harness.client.post(harness.client.install(user))
+        for user in USERS:
+            harness.client.transcript(user.key)
+        yield harness
+
+
+def said(h: Harness, key: str) -> str:
+    return h.client.transcript(key)
+
+
+async def press(h: Harness, key: str, title: str, **inputs: Any) -> int:
+    """Press the newest button with this title, with card inputs filled in (as Teams sends them)."""
+    for button in reversed(h.client.last_buttons(key)):
+        if button.title == title:
+            return await h.client.send(key, "", {**button.value, **inputs})
+    raise AssertionError(f"no button {title}: {[b.title for b in h.client.last_buttons(key)]}")
+
+
+async def escalate(h: Harness, question: str = QUESTION, **inputs: Any) -> None:
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", question)
+    await press(h, "staff", "送信する", question=question, **inputs)
+
+
+async def ticket(h: Harness, ticket_id: int = 1) -> t.Ticket:
+    async with h.runtime.sessions() as session:
+        found = await t.get(session, ticket_id)
+    assert found is not None
+    return found
+
+
+async def answered(h: Harness) -> None:
+    await escalate(h)
+    await h.runtime.drain()
+    await press(h, "promoter", "対応します")
+    await press(h, "promoter", "回答する", answer=ANSWER)
+    await h.runtime.drain()
+
+
+# ------------------------------------------------------------------ deadlines
+
+
+async def test_an_urgent_ticket_is_reminded_after_30_business_minutes(h: Harness, clock: ManualClock) -> None:
+    clock.set(datetime(2026, 5, 1, 17, 0, tzinfo=JST).astimezone(UTC))  # Friday before Golden Week
+    await escalate(h, urgency="urgent", details="会議が 9 時からです")
+    assert "5/7(木) 08:45 ごろまでに" in said(h, "staff")
+    await h.runtime.drain()
+    card = said(h, "promoter")
+    assert "【至急】相談が届きました（チケット 1）" in card and "会議が 9 時からです" in card
+    clock.set(datetime(2026, 5, 7, 8, 44, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    assert said(h, "promoter") == ""
+    clock.advance(timedelta(minutes=2))
+    await h.runtime.drain()
+    assert "チケット 1 の相談がまだ受け付けられていません（林 和夫さん・至急）" in said(h, "promoter")
+    assert said(h, "backup") == ""
+    clock.advance(timedelta(minutes=31))
+    await h.runtime.drain()
+    assert "相談が届きました（チケット 1）" in said(h, "backup")
+    assert (await ticket(h)).level_role == "promoter"  # the backup level
+
+
+async def test_an_unrated_answer_is_resolved_after_three_business_days(h: Harness, clock: ManualClock) -> None:
+    await answered(h)
+    assert "チケット 1 に回答が届きました" in said(h, "staff")
+    clock.set(datetime(2026, 5, 14, 9, 59, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    assert (await ticket(h)).status == t.ANSWERED
+    clock.advance(timedelta(minutes=2))
+    await h.runtime.drain()
+    resolved = await ticket(h)
+    assert resolved.status == t.RESOLVED and "3業務日" in (resolved.resolution_note or "")
+    assert "回答から3業務日が過ぎたため解決済みにしました" in said(h, "staff")
+    assert "FAQに提案する" in said(h, "promoter")
+
+
+# ------------------------------------------------------------------ permissions
+
+
+async def test_forged_submissions_are_refused_logged_and_change_nothing(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await escalate(h)
+    await h.runtime.drain()
+    said(h, "outsider")
+    caplog.set_level(logging.WARNING, logger="bot.escalation_flow")
+    for action, extra in (("ticket.claim", {}), ("ticket.answer", {"answer": "偽の回答"}),
+                          ("ticket.pass", {"reason": "偽"})):
+        await h.client.send("outsider", "", {"action": action, "ticket_id": 1, **extra})
+        assert "このチケットは操作できません。担当として依頼を受けた方と管理者だけ" in said(h, "outsider")
+    await h.client.send("promoter", "", {"action": "ticket.resolve", "ticket_id": 1})
+    assert "相談した本人だけが評価や取り消しをできます" in said(h, "promoter")
+    await h.client.send("outsider", "チケット 1")
+    assert "チケット 1 は見つからないか、表示する権限がありません" in said(h, "outsider")
+    await h.client.send("outsider", "", {"action": "ticket.claim", "ticket_id": "1; drop"})
+    assert "このボタンは古いか、正しくありません" in said(h, "outsider")
+    refused = [r for r in caplog.records if r.getMessage() == "ticket action refused"]
+    assert len(refused) == 4 and {r.action for r in refused} == {"claim", "answer", "pass", "resolve"}  # type: ignore[attr-defined]
+    found = await ticket(h)
+    assert found.status == t.OPEN and found.answer is None and found.level == 0
+    async with h.runtime.sessions() as session:
+        assert [e.action for e in await t.events(session, 1)] == ["created", "routed"]
+    assert said(h, "staff").count("回答が届きました") == 0
+
+
+async def test_an_admin_may_take_any_ticket(h: Harness) -> None:
+    await escalate(h)
+    await h.runtime.drain()
+    await h.client.send("admin", "対応待ち一覧")
+    assert "1. [受付待ち] 共有フォルダ" in said(h, "admin")
+    await press(h, "admin", "チケット 1 を見る")
+    await press(h, "admin", "対応します")
+    assert "チケット 1 の対応を始めました" in said(h, "admin")
+    await h.runtime.drain()
+    assert "西村 拓海さんが対応しています" in said(h, "promoter")
+
+
+# ------------------------------------------------------------------ attachments and cancelling
+
+
+async def test_files_and_images_are_kept_with_the_ticket_as_links(h: Harness) -> None:
+    await h.client.send("staff", "担当者に相談")
+    attachments = [
+        {"contentType": "application/vnd.microsoft.teams.file.download.info", "name": "エラー.xlsx",
+         "content": {"downloadUrl": "https://contoso.sharepoint.com/x/エラー.xlsx", "fileType": "xlsx"}},
+        {"contentType": "image/png", "name": "screen.png", "contentUrl": "https://smba.example/img/1"},
+        {"contentType": "text/html", "content": "<p>質問</p>"},
+        {"contentType": "image/png", "name": "evil", "contentUrl": "javascript:alert(1)"},
+    ]
+    await h.client.post(h.client.activity(STAFF, text=QUESTION, attachments=attachments))
+    card = said(h, "staff")
+    assert "[エラー.xlsx](https://contoso.sharepoint.com/x/エラー.xlsx)" in card and "javascript" not in card
+    await h.client.post(h.client.activity(STAFF, text="追加の画像です", attachments=[
+        {"contentType": "image/jpeg", "name": "photo.jpg", "contentUrl": "https://smba.example/img/2"}]))
+    assert "添付を追加しました" in said(h, "staff")
+    await h.client.send("staff", "はい")
+    assert "チケット番号: 1" in said(h, "staff")
+    found = await ticket(h)
+    assert [a["name"] for a in found.attachments] == ["エラー.xlsx", "screen.png", "photo.jpg"]
+    await h.runtime.drain()
+    assert "[photo.jpg](https://smba.example/img/2)" in said(h, "promoter")
+
+
+async def test_a_second_press_of_send_does_not_make_a_second_ticket(h: Harness) -> None:
+    await escalate(h)
+    await press(h, "staff", "送信する")
+    assert "この相談はすでに受け付けています。チケット番号: 1" in said(h, "staff")
+    async with h.runtime.sessions() as session:
+        assert len(await t.of_requester(session, STAFF.aad_object_id)) == 1
+
+
+# ------------------------------------------------------------------ the knowledge loop
+
+
+async def test_an_accepted_proposal_is_answered_by_the_faq(h: Harness, faq_dir: Path) -> None:
+    await answered(h)
+    await press(h, "staff", "解決した")
+    await h.runtime.drain()
+    await press(h, "promoter", "FAQに提案する", question="共有フォルダの容量を増やしたい", answer=ANSWER)
+    assert "FAQ 提案 1 を送りました" in said(h, "promoter")
+    await h.runtime.drain()
+    assert "提案 1 が届きました（山崎 亮さん）" in said(h, "admin")
+    await h.client.send("promoter", "管理 FAQ提案")
+    assert "管理者のみ" in said(h, "promoter")
+    await h.client.send("admin", "管理 FAQ提案")
+    assert "Q: 共有フォルダの容量を増やしたい" in said(h, "admin")
+    await h.client.send("admin", "管理 FAQ提案 編集 1 回答 " + ANSWER + "所属長の承認が必要です。")
+    assert "提案 1 を修正しました" in said(h, "admin")
+    await press(h, "admin", "提案 1 を採用")
+    assert "提案 1 を FAQ（proposal-1）として追加しました" in said(h, "admin")
+    assert (faq_dir / ACCEPTED_FILE).exists()
+    await h.client.send("outsider", "共有フォルダの容量を増やしたい")
+    assert "所属長の承認が必要です" in said(h, "outsider")
+    await h.client.send("outsider", QUESTION)  # the requester's wording is an alternate
+    assert "ファイルサーバ容量変更申請" in said(h, "outsider")
+    await h.client.send("admin", "管理 FAQ提案 採用 1")
+    assert "提案 1 はすでに処理済みです" in said(h, "admin")
+
+
+async def test_cli_report_and_proposals(h: Harness, capsys: pytest.CaptureFixture[str], faq_dir: Path) -> None:
+    await answered(h)
+    await press(h, "staff", "解決した")
+    await h.runtime.drain()
+    await press(h, "promoter", "FAQに提案する")
+    settings = h.settings
+    assert await escalation_cli.run(["report", "--format", "csv"], settings) == 0
+    out = capsys.readouterr().out
+    assert "所属,総務課,1,0,1" in out and "部局,総務部,1" in out
+    assert await escalation_cli.run(["report", "--since", "2026-05-12"], settings) == 0
+    assert "| 合計 | 0 |" in capsys.readouterr().out
+    assert await escalation_cli.run(["proposals", "list"], settings) == 0
+    assert f"Q: {QUESTION}" in capsys.readouterr().out
+    assert await escalation_cli.run(["proposals", "accept", "1", "--question", "容量を増やしたい"], settings) == 0
+    assert "proposal-1" in capsys.readouterr().out
+    assert "容量を増やしたい" in (faq_dir / ACCEPTED_FILE).read_text(encoding="utf-8")
+    assert await escalation_cli.run(["proposals", "accept", "1"], settings) == 1
+    assert await escalation_cli.run(["report", "--since", "yesterday"], settings) == 2
+    await h.client.send("admin", "管理 相談集計 2026-05-01 2026-05-31")
+    report = said(h, "admin")
+    assert "相談の集計（2026-05-01 〜 2026-05-31）" in report and "総務課" in report
+
+
+# ------------------------------------------------------------------ faults and restarts
+
+
+async def retry(h: Harness, clock: ManualClock, key: str, action: Any, done: Any, attempts: int = 12) -> None:
+    """Do ``action`` until ``done()`` holds, as a person presses again a minute later when
+    nothing happened (the minute also lets the outbox's backed-off retries fall due)."""
+    for _ in range(attempts):
+        if await done():
+            return
+        await action()
+        clock.advance(timedelta(minutes=1))
+        await h.runtime.drain()
+    assert await done(), f"{key}: gave up"
+
+
+async def undelivered(h: Harness) -> list[outbox.OutboxMessage]:
+    async with h.runtime.sessions() as session:
+        query = select(outbox.OutboxMessage).where(outbox.OutboxMessage.status == outbox.PENDING)
+        return list((await session.execute(query)).scalars())
+
+
+async def test_a_channel_failing_30_percent_of_requests_loses_nothing(h: Harness, clock: ManualClock) -> None:
+    h.channel.faults = Faults(rate=0.3, statuses=(429, 500), seed=11)
+
+    async def status_is(*statuses: str) -> bool:
+        return (await ticket(h)).status in statuses if await exists() else False
+
+    async def exists() -> bool:
+        async with h.runtime.sessions() as session:
+            return await t.get(session, 1) is not None
+
+    await retry(h, clock, "staff", lambda: escalate(h), exists)
+    await retry(h, clock, "promoter", lambda: h.client.send(
+        "promoter", "", {"action": "ticket.claim", "ticket_id": 1}), lambda: status_is(t.CLAIMED))
+    await retry(h, clock, "promoter", lambda: h.client.send(
+        "promoter", "", {"action": "ticket.answer", "ticket_id": 1, "answer": ANSWER}),
+        lambda: status_is(t.ANSWERED))
+    await retry(h, clock, "staff", lambda: h.client.send(
+        "staff", "", {"action": "ticket.resolve", "ticket_id": 1}), lambda: status_is(t.RESOLVED))
+    await h.runtime.drain()
+    assert h.channel.failures > 0
+    async with h.runtime.sessions() as session:
+        messages = (await session.execute(select(outbox.OutboxMessage))).scalars().all()
+        tickets = await t.of_requester(session, STAFF.aad_object_id)
+    assert len(tickets) == 1  # retried presses never made a second ticket
+    assert messages and all(m.status == outbox.SENT for m in messages), [
+        (m.topic, m.status, m.last_error) for m in messages]
+    topics = sorted(m.topic.split(":")[1] for m in messages)
+    assert topics == ["answer", "card", "note", "resolved", "update", "update", "update", "update"]
+    h.channel.faults = Faults()
+    staff_chat = "\n".join(str(s.activity) for s in h.channel.sent
+                           if s.conversation_id == STAFF.personal_conversation)
+    assert ANSWER in staff_chat and "山崎 亮さんが対応を始めました" in staff_chat
+
+
+async def _none(items: Any) -> bool:
+    return not await items
+
+
+async def test_a_restart_after_the_ticket_is_created_still_notifies_the_promoter(h: Harness) -> None:
+    await h.runtime.worker.stop()  # the process dies before it could deliver anything
+    await escalate(h)
+    assert "チケット番号: 1" in said(h, "staff")
+    assert said(h, "promoter") == ""
+    async with h.runtime.sessions() as session:
+        pending = (await session.execute(select(outbox.OutboxMessage))).scalars().all()
+        sla = (await session.execute(select(jobs.Job).where(jobs.Job.kind == "escalation.sla"))).scalars().all()
+    assert [m.status for m in pending] == [outbox.PENDING] and len(sla) == 1
+    await h.restart()
+    await h.runtime.drain()
+    assert "相談が届きました（チケット 1）" in said(h, "promoter")
+
+
+async def test_proposals_table_links_the_ticket(h: Harness) -> None:
+    await answered(h)
+    await press(h, "staff", "まだ解決しない", followup="容量の上限も知りたい")
+    assert "もう一度お送りしました" in said(h, "staff")
+    await h.runtime.drain()
+    assert "容量の上限も知りたい" in said(h, "promoter")
+    await press(h, "promoter", "回答する", answer="上限は 50GB です。")
+    await h.runtime.drain()
+    await press(h, "staff", "解決した")
+    await h.runtime.drain()
+    await press(h, "promoter", "FAQに提案する")
+    await press(h, "promoter", "FAQに提案する")
+    assert "すでに FAQ に提案されています" in said(h, "promoter")
+    async with h.runtime.sessions() as session:
+        [proposal] = (await session.execute(select(FaqProposal))).scalars().all()
+    assert proposal.ticket_id == 1 and proposal.answer == "上限は 50GB です。"
+
+
+@pytest.mark.postgres
+async def test_the_whole_flow_on_postgresql(pg_url: str, faq_dir: Path, clock: ManualClock) -> None:
+    async with Harness(make_settings(pg_url, faq_dir=faq_dir), USERS, clock=clock) as harness:
+        for user in (PROMOTER, BACKUP, ADMIN):
+            await harness.client.post(harness.client.install(user))
+        await answered(harness)
+        await press(harness, "staff", "解決した")
+        await harness.runtime.drain()
+        await press(harness, "promoter", "FAQに提案する")
+        await harness.client.send("admin", "管理 FAQ提案 採用 1")
+        assert "提案 1 を FAQ（proposal-1）として追加しました" in said(harness, "admin")
+        async with harness.runtime.sessions() as session:
+            trail = [e.action for e in await t.events(session, 1)]
+        assert trail == ["created", "routed", "claim", "answer", "resolve", "proposed"]

@@ -4,6 +4,8 @@
     python app.py chat                 chat with the bot in the terminal (no Teams needed)
     python app.py converse FILE...     run conversation scripts (YAML) against a fresh bot
     python app.py package              write the Teams app package (zip) for sideloading
+    python app.py enrolment ...        training rosters (CSV/xlsx) and a summary per course
+    python app.py tickets ...          escalation report and FAQ proposals
     python app.py migrate              apply database migrations and exit
 """
 
@@ -74,7 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     package = sub.add_parser("package", help="Teams アプリパッケージ (zip) を作成します")
     package.add_argument("rest", nargs=argparse.REMAINDER)
     sub.add_parser("migrate", help="データベースを最新のスキーマにします")
-    args = parser.parse_args(argv)
+    enrolment = sub.add_parser("enrolment", help="研修の名簿・集計 (roster SESSION_ID / summary)")
+    enrolment.add_argument("rest", nargs=argparse.REMAINDER)
+    tickets = sub.add_parser("tickets", help="相談の集計・FAQ 提案 (report / proposals ...)")
+    tickets.add_argument("rest", nargs=argparse.REMAINDER)
+    args, unknown = parser.parse_known_args(argv)
+    if hasattr(args, "rest"):  # commands that take their own options
+        args.rest = unknown + args.rest
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
 
     try:
         settings = load_settings()
@@ -105,6 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         if settings.app_id and "--app-id" not in rest:
             rest += ["--app-id", settings.app_id]
         return package_main(rest)
+    if args.command == "enrolment":
+        from bot.enrolment_cli import main as enrolment_main
+
+        return enrolment_main(args.rest, settings)
+    if args.command == "tickets":
+        from bot.escalation_cli import main as tickets_main
+
+        return tickets_main(args.rest, settings)
     if args.command == "migrate":
         async def _migrate() -> None:
             engine = create_engine(settings.database_url)

@@ -1,0 +1,38 @@
+"""``python app.py`` sub-commands reach their modules (run as a newcomer would run them)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}",
+                   "MicrosoftAppId": "", **env}
+    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_migrate_then_enrolment_summary_and_tickets_report(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    summary = run(tmp_path, "enrolment", "summary")
+    assert summary.returncode == 0, summary.stderr
+    assert "新任所属長DX研修" in summary.stdout
+    report = run(tmp_path, "tickets", "report", "--format", "markdown")
+    assert report.returncode == 0, report.stderr
+
+
+def test_package_needs_an_app_id_and_then_writes_the_zip(tmp_path: Path) -> None:
+    assert run(tmp_path, "package").returncode == 2
+    out = tmp_path / "app.zip"
+    app_id = "5f0c2d1e-7a1b-4c2d-9e3f-0a1b2c3d4e5f"
+    done = run(tmp_path, "package", "--out", str(out), MicrosoftAppId=app_id,
+               MicrosoftAppTenantId="00000000-0000-4000-8000-000000000001")
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out) as z:
+        assert app_id in z.read("manifest.json").decode()

@@ -100,15 +100,15 @@ def install(runtime: Runtime) -> None:
         who = await identify(turn_context)
         return svc.first_target(who.unit_code, who.unit_name, who.department_name, who.upn)
 
-    async def need_profile(dc: DialogContext) -> None:
+    async def need_profile(dc: DialogContext, data: dict) -> None:
         if dc.active_dialog is not None:
             await dc.cancel_all_dialogs()
-        await dc.begin_dialog("ProfileDialog", {"then": "escalate"})
+        await dc.begin_dialog("ProfileDialog", {"then": "escalate", "then_data": data})
 
     async def escalate(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         who = await identify(turn_context)
         if not who.known:
-            await need_profile(dc)
+            await need_profile(dc, route.data)
             return
         query = route.data.get("query")
         if dc.active_dialog is not None:
@@ -120,7 +120,7 @@ def install(runtime: Runtime) -> None:
         """Create the ticket from the confirmation card (or the typed 「はい」)."""
         who = await identify(turn_context)
         if not who.known:
-            await need_profile(dc)
+            await need_profile(dc, {"query": data.get("question")} if data.get("question") else {})
             return
         key = str(data.get("draft") or "")
         if not _KEY.match(key):
@@ -461,7 +461,6 @@ def install(runtime: Runtime) -> None:
     admin_commands: dict[str, Handler] = runtime.services.setdefault("admin_commands", {})
     admin_commands["相談集計"] = report
     admin_commands["FAQ提案"] = faq_proposals
-    admin_commands["faq提案"] = faq_proposals
 
     async def backlog() -> list[dict[str, Any]]:
         async with runtime.sessions() as session:

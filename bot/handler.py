@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from botbuilder.core import ConversationState, MessageFactory, TurnContext, UserState
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import Dialog, DialogContext, DialogSet, DialogTurnStatus
-from botbuilder.schema import ChannelAccount
+from botbuilder.schema import Attachment, ChannelAccount
 from botbuilder.schema.teams import TeamInfo
 
 from bot import cards, texts
@@ -64,7 +64,8 @@ class DxBot(TeamsActivityHandler):
         text = clean_text(turn_context)
         dc = await self.dialogs.create_context(turn_context)
         route = decide(
-            text, activity.value, dialog_active=dc.active_dialog is not None, intent_of=self.intent_of
+            text, activity.value, dialog_active=dc.active_dialog is not None,
+            has_files=any(is_file(a) for a in activity.attachments or []), intent_of=self.intent_of,
         )
         log.info("route", extra={"route": route.kind, "command": route.name})
         if route.kind == "empty":
@@ -89,8 +90,9 @@ class DxBot(TeamsActivityHandler):
             # names the command to resume with.
             then = result.result.get("then")
             handler = self.commands.get(then) if isinstance(then, str) else None
+            data = result.result.get("then_data")
             if handler:
-                await handler(dc.context, dc, Route("command", name=then))
+                await handler(dc.context, dc, Route("command", name=then, data=data if isinstance(data, dict) else {}))
 
     def begin(self, dialog_id: str) -> CommandHandler:
         """A command handler that starts a dialog (replacing any active one)."""
@@ -157,6 +159,12 @@ class DxBot(TeamsActivityHandler):
         await turn_context.send_activity(
             MessageFactory.attachment(cards.welcome(), text=texts.CANNOT_ANSWER_YET)
         )
+
+
+def is_file(attachment: Attachment) -> bool:
+    """A file or image the user sent (not the HTML copy of the message Teams adds)."""
+    kind = attachment.content_type or ""
+    return kind.startswith("image/") or kind == "application/vnd.microsoft.teams.file.download.info"
 
 
 def clean_text(turn_context: TurnContext) -> str:

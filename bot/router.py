@@ -77,6 +77,7 @@ def decide(
     value: Any,
     *,
     dialog_active: bool,
+    has_files: bool = False,
     intent_of: Callable[[str], str | None] | None = None,
 ) -> Route:
     """Pick the route for one message. Pure: no I/O, no botbuilder."""
@@ -84,7 +85,7 @@ def decide(
         return Route("card", name=value["action"], text=text, data=value)
     text = text.strip()
     if not text:
-        return Route("dialog") if dialog_active and value else Route("empty")
+        return Route("dialog") if dialog_active and (value or has_files) else Route("empty")
     command = parse_command(text)
     if command:
         return Route("command", name=command[0], arg=command[1], text=text)

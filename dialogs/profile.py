@@ -26,7 +26,11 @@ SaveProfile = Callable[[TurnContext, Unit, str], Awaitable[None]]
 
 
 class ProfileDialog(ComponentDialog):
-    """Unit (free text → candidates), then tier; ends with ``{"then": <command>}`` if given."""
+    """Unit (free text → candidates), then tier.
+
+    Started on behalf of a command (options ``{"then": name, "then_data": {...}}``), it ends
+    with the same keys so that the handler resumes that command with its data.
+    """
 
     def __init__(self, directory: Callable[[], Directory], tiers: Sequence[str], save: SaveProfile) -> None:
         super().__init__(ProfileDialog.__name__)
@@ -85,7 +89,8 @@ class ProfileDialog(ComponentDialog):
         await self._save(step.context, unit, tier)
         await step.context.send_activity(texts.SAVED.format(unit=unit.name, tier=tier))
         result: dict[str, Any] = {"profile": {"unit_code": unit.code, "tier": tier}}
-        then = (step.options or {}).get("then")
-        if then:
-            result["then"] = then
+        options = step.options or {}
+        if options.get("then"):
+            result["then"] = options["then"]
+            result["then_data"] = options.get("then_data") or {}
         return await step.end_dialog(result)

@@ -30,7 +30,8 @@ PROMOTER = DevUser("promoter", "山崎 亮", "7853343f-e605-5fbc-9cce-b60244cde7
 BACKUP = DevUser("backup", "清水 恵子", "df527e2c-1e71-546d-b5d6-6fa6bea73cd2", "shimizu.keiko@pref.example.lg.jp")
 OUTSIDER = DevUser("outsider", "高橋 翔太", "32717141-2b0b-5c11-8d4c-fd3824733844", "takahashi.shota@pref.example.lg.jp")
 ADMIN = DevUser("admin", "西村 拓海", "43850bd3-b9bb-51f9-8023-e185b8af3d92", "nishimura.takumi@pref.example.lg.jp")
-USERS = [STAFF, PROMOTER, BACKUP, OUTSIDER, ADMIN]
+STRANGER = DevUser("stranger", "外部 太郎", "99999999-0000-4000-8000-000000000001", "gaibu@example.com")
+USERS = [STAFF, PROMOTER, BACKUP, OUTSIDER, ADMIN, STRANGER]
 MONDAY_10 = datetime(2026, 5, 11, 10, 0, tzinfo=JST)
 QUESTION = "共有フォルダの容量を増やしてもらう申請はどこに出せばいいですか"
 ANSWER = "総務事務システムの「ファイルサーバ容量変更申請」から申請してください。"
@@ -168,6 +169,31 @@ async def test_an_admin_may_take_any_ticket(h: Harness) -> None:
     assert "チケット 1 の対応を始めました" in said(h, "admin")
     await h.runtime.drain()
     assert "西村 拓海さんが対応しています" in said(h, "promoter")
+    await h.client.send("admin", "管理")
+    status = said(h, "admin")
+    assert "担当者への相談（未解決）" in status and "対応中 1 件" in status and "管理 相談集計" in status
+
+
+async def test_someone_the_bot_does_not_know_is_asked_for_their_unit_first(h: Harness) -> None:
+    await h.client.send("stranger", "担当者に相談")
+    assert "所属" in said(h, "stranger")
+    async with h.runtime.sessions() as session:
+        assert await t.of_requester(session, STRANGER.aad_object_id) == []
+
+
+async def test_the_requester_can_change_their_mind_before_sending(h: Harness) -> None:
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", QUESTION)
+    await h.client.send("staff", "うーん")
+    assert "「いいえ」と入力してください" in said(h, "staff")
+    await h.client.send("staff", "いいえ")
+    assert "相談の送信をやめました" in said(h, "staff")
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", QUESTION)
+    await press(h, "staff", "やめる")
+    assert "相談の送信をやめました" in said(h, "staff")
+    await h.client.send("staff", "相談状況")
+    assert "まだ相談はありません" in said(h, "staff")
 
 
 # ------------------------------------------------------------------ attachments and cancelling

@@ -95,3 +95,16 @@ async def test_forged_feedback_on_someone_elses_query_is_refused(harness: Harnes
     assert texts.STALE_FEEDBACK in harness.client.transcript("other")
     (row,) = await log_rows(harness)
     assert row.feedback is None
+
+
+async def test_a_stranger_asking_for_a_person_registers_first_and_keeps_the_question(harness: Harness) -> None:
+    client = harness.client
+    await client.send("other", "給与明細はどこで見られますか")
+    await press(harness, "other", texts.BUTTON_ESCALATE)
+    assert "所属" in client.transcript("other")  # the profile comes first
+    await client.send("other", "総務課")
+    await press(harness, "other", "総務課")
+    await press(harness, "other", "主事・技師")
+    text = client.transcript("other")
+    assert "総務課のデジタル活用推進員" in text
+    assert "給与明細はどこで見られますか" in text  # the question was carried over

@@ -41,3 +41,9 @@ def test_intents_then_faq() -> None:
     route = decide("VPNが遅い", None, dialog_active=False, intent_of=intent_of)
     assert (route.kind, route.text) == ("faq", "VPNが遅い")
     assert decide("  ", None, dialog_active=False).kind == "empty"
+
+
+def test_a_file_without_text_goes_to_an_active_dialog() -> None:
+    assert decide("", None, dialog_active=True, has_files=True).kind == "dialog"
+    assert decide("", None, dialog_active=False, has_files=True).kind == "empty"
+    assert decide("", None, dialog_active=True).kind == "empty"

@@ -31,7 +31,8 @@ def _card_elements(elements: list[Any], lines: list[str], depth: int = 0) -> Non
                 _card_elements(column.get("items", []), lines, depth)
         elif kind and kind.startswith("Input."):
             label = el.get("label") or el.get("placeholder") or el.get("id")
-            lines.append(f"{pad}[入力欄: {label}]")
+            value = el.get("value")
+            lines.append(f"{pad}[入力欄: {label}]" + (f" {value}" if value else ""))
         elif kind == "ActionSet":
             pass  # listed with the buttons
 

@@ -122,7 +122,8 @@ class Escalations:
         return await outbox.enqueue(session, activity, user_id=user_id, topic=topic)
 
     async def tell_admins(self, session: AsyncSession, text: str) -> None:
-        log.info("escalation: telling the admins", extra={"text": text})
+        log.info("escalation: telling the admins")
+        log.debug("escalation: admin note", extra={"text": text})
         for admin in self.directory.admins():
             user_id = await self.user_id_of(session, admin)
             if user_id:

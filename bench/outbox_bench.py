@@ -83,11 +83,11 @@ async def sqlite_database() -> AsyncIterator[str]:
         yield f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
 
 
-async def wait_all(channel: TimedChannel, expect: int, timeout: float = 300) -> None:
+async def wait_all(channel: TimedChannel, expect: int) -> None:
     channel.expect = expect
     if len(channel.arrival) < expect:
         channel.all_in.clear()
-        await asyncio.wait_for(channel.all_in.wait(), timeout)
+        await asyncio.wait_for(channel.all_in.wait(), 300)
 
 
 async def burst(rt: Runtime, channel: TimedChannel, users: list[DevUser], per: int) -> float:

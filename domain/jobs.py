@@ -224,7 +224,12 @@ Handler = Callable[[dict[str, Any], AsyncSession], Awaitable[None]]
 
 
 class JobHandlers:
-    """Handlers by job kind: ``register("reminder", handler)``; ``handler(payload, session)``."""
+    """Handlers by job kind: ``register("reminder", handler)``; ``handler(payload, session)``.
+
+    A handler does its database work in the session it is given (its writes commit with the
+    job's completion) and opens no other session meanwhile: on SQLite the engine has one
+    connection, so a second session would wait for the first.
+    """
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, exists, or_, select, update
+from sqlalchemy import JSON, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -174,10 +174,22 @@ async def claim(
     return sorted(claimed, key=lambda m: m.id or 0)
 
 
-async def count_due(session: AsyncSession, now: datetime) -> int:
-    """Messages that could be claimed now (for monitoring and benchmarks)."""
-    rows = await session.execute(select(OutboxMessage.id).where(_due(now)))
-    return len(rows.all())
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox at a glance (for the admins' status card and monitoring)."""
+
+    by_status: dict[str, int]
+    oldest_pending: datetime | None
+
+
+async def backlog(session: AsyncSession) -> Backlog:
+    counts = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    oldest = await session.execute(
+        select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == PENDING)
+    )
+    return Backlog({status: n for status, n in counts.all()}, oldest.scalar_one_or_none())
 
 
 async def resolve_reference(session: AsyncSession, message: OutboxMessage) -> dict[str, Any] | None:

@@ -7,13 +7,13 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.delivery import Delivery, Result
+from bot.delivery import ConversationLimiter, Delivery, Result, parse_retry_after
 from bot.devchannel.client import DevUser
 from bot.devchannel.harness import BotServer, Harness
 from bot.devchannel.server import Faults
@@ -259,6 +259,38 @@ async def test_the_rate_limit_defers_messages_without_dropping_them(database_url
         assert delivered(h, U0.personal_conversation, mark) == texts
 
 
+async def test_stopping_finishes_the_send_in_flight_and_releases_it(database_url: str) -> None:
+    clock = ManualClock()
+    async with running(database_url, clock) as h:
+        mark = h.channel.last_seq
+        h.channel.faults = Faults(rate=1.0, statuses=("timeout",), hang_seconds=0.6)
+        in_flight = asyncio.Event()
+        send = h.runtime.worker.delivery.send
+
+        async def noted(*args: Any, **kwargs: Any) -> Result:
+            in_flight.set()
+            return await send(*args, **kwargs)
+
+        h.runtime.worker.delivery.send = noted  # type: ignore[method-assign]
+        (message_id,) = await enqueue(h.runtime, U0, "停止中に送信")
+        await in_flight.wait()
+        assert h.server is not None
+        sessions = h.runtime.sessions
+        await h.server.stop()  # graceful: waits for the send (cut by the 0.3 s timeout)
+
+        async with sessions() as session:
+            stopped = await session.get(OutboxMessage, message_id)
+        assert stopped is not None
+        assert (stopped.status, stopped.attempts, stopped.claimed_by) == ("pending", 1, None)
+        assert stopped.last_error == "timeout after 0.3 s"
+
+        h.channel.faults = Faults()
+        h.server = BotServer(h.settings, clock=clock)
+        await h.server.start()
+        await settle(h.runtime, clock, lambda: delivered(h, U0.personal_conversation, mark) != [])
+        assert delivered(h, U0.personal_conversation, mark) == ["停止中に送信"]
+
+
 async def test_pending_messages_survive_a_restart(database_url: str) -> None:
     clock = ManualClock()
     async with running(database_url, clock) as h:
@@ -344,3 +376,32 @@ async def test_a_worker_dying_after_sending_leads_to_a_resend_not_a_loss(
         await rt.drain()
         assert delivered(h, U0.personal_conversation, mark) == ["一通目", "一通目", "二通目"]
         assert set((await statuses(rt)).values()) == {"sent"}
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert parse_retry_after("120", now) == 120.0
+    assert parse_retry_after("Thu, 26 Nov 2026 09:00:30 GMT", now) == 30.0
+    assert parse_retry_after("Thu, 26 Nov 2026 08:00:00 GMT", now) == 0.0
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(None, now) is None
+
+
+def test_the_limiter_follows_every_teams_window() -> None:
+    limiter = ConversationLimiter()
+    start = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    sent: list[datetime] = []
+    now = start
+    while len(sent) < 70:  # always send at the earliest moment the limiter allows
+        wait = limiter.wait("c", now)
+        if wait is not None:
+            now += wait
+            continue
+        limiter.record("c", now)
+        sent.append(now)
+    for window, limit in ((1, 7), (2, 8), (30, 60)):
+        for i, moment in enumerate(sent):
+            inside = [t for t in sent[: i + 1] if t > moment - timedelta(seconds=window)]
+            assert len(inside) <= limit
+    assert sent[60] >= start + timedelta(seconds=30)  # the 61st waits for the 30 s window
+    assert limiter.wait("other", start) is None  # per conversation

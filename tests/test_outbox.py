@@ -195,3 +195,21 @@ async def test_a_final_outcome_schedules_the_hooks_once(
     assert [(j.kind, j.payload) for j in rows] == [
         (outbox.OUTCOME_JOB, {"message_id": claimed[0].id})
     ]
+
+
+async def test_the_backlog_counts_messages_by_status(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = ManualClock()
+    await put(sessions, "a", "b", user="a")
+    await put(sessions, "c", user="c")
+    a, c = await claim(sessions, clock)
+    async with sessions() as session, session.begin():
+        await outbox.mark_sent(session, a, "act", clock.now())
+        await outbox.mark_final(session, c, outbox.UNREACHABLE, "HTTP 403", clock.now())
+    async with sessions() as session:
+        summary = await outbox.backlog(session)
+        b = (await session.execute(select(OutboxMessage).where(OutboxMessage.status == "pending")))
+        (pending,) = b.scalars().all()
+    assert summary.by_status == {"sent": 1, "unreachable": 1, "pending": 1}
+    assert summary.oldest_pending == pending.created_at

@@ -14,6 +14,8 @@ from bot.identity import IdentityResolver
 from bot.router import Route
 from bot.runtime import Runtime
 from bot.texts import admin as texts
+from domain import outbox
+from domain.reach import unreachable
 from knowledge.live import LiveStatus
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 AdminCommand = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
 STATUS_WORDS = ("状態", "status", "")
 MAX_ERRORS = 5
+MAX_PEOPLE = 30
 
 
 def status_lines(status: LiveStatus) -> list[str]:
@@ -41,6 +44,32 @@ def status_lines(status: LiveStatus) -> list[str]:
 def install(runtime: Runtime) -> None:
     commands: dict[str, AdminCommand] = runtime.services.setdefault("admin_commands", {})
     reports: list[Callable[[], Awaitable[list[dict]]]] = runtime.services.setdefault("admin_reports", [])
+
+    async def delivery() -> list[dict]:
+        """The outbox backlog and the people the bot cannot reach."""
+        directory = runtime.directory.current
+        supporters = [p for p in directory.people.values() if directory.roles_of(p.upn)]
+        async with runtime.sessions() as session:
+            summary = await outbox.backlog(session)
+            missing = await unreachable(session, [(p.aad_object_id, p.upn) for p in supporters])
+        lines = [texts.OUTBOX_LINE.format(status=texts.OUTBOX_STATUS.get(k, k), count=n)
+                 for k, n in sorted(summary.by_status.items())] or [texts.OUTBOX_EMPTY]
+        if summary.oldest_pending:
+            age = runtime.clock.now() - summary.oldest_pending
+            lines.append(texts.OUTBOX_OLDEST.format(minutes=int(age.total_seconds() // 60)))
+        people = []
+        for item in missing:
+            person = directory.person_by_aad(item.user_id) or directory.person_by_upn(item.upn)
+            name = person.name if person else (item.upn or item.user_id or "?")
+            reason = texts.NEVER_OPENED if item.reason == "never_opened" else texts.BLOCKED
+            people.append(texts.UNREACHABLE_LINE.format(name=name, reason=reason))
+        return [
+            cards.text(texts.OUTBOX_TITLE, weight="Bolder"), cards.text("\n".join(lines)),
+            cards.text(texts.UNREACHABLE_TITLE, weight="Bolder"),
+            cards.text("\n".join(people[:MAX_PEOPLE]) if people else texts.UNREACHABLE_NONE),
+        ]
+
+    reports.insert(0, delivery)
 
     async def status(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         body = [cards.text(texts.STATUS_TITLE, weight="Bolder", size="Medium")]

@@ -44,3 +44,21 @@ async def test_a_broken_file_keeps_the_last_good_version_and_is_shown_with_its_l
         # The bot still answers from the last good FAQ.
         await h.client.send("other", "VPNが遅い")
         assert "VPN" in h.client.transcript("other")
+
+
+async def test_status_shows_the_outbox_and_people_the_bot_cannot_reach(harness: Harness) -> None:
+    from domain import outbox
+
+    await harness.client.send("staff", "ヘルプ")  # 佐藤 花子 has opened the bot
+    harness.channel.faults.blocked_conversations.add(OTHER.personal_conversation)
+    await harness.client.send("other", "ヘルプ")
+    async with harness.runtime.sessions() as session, session.begin():
+        await outbox.enqueue(session, "お知らせ", user_id=OTHER.aad_object_id, topic="test")
+    await harness.runtime.drain()  # the channel answers 403: the person blocked the bot
+    harness.client.received("staff")
+    await harness.client.send("staff", "管理 状態")
+    text = harness.client.transcript("staff")
+    assert "届け先なし: 1 件" in text
+    assert f"{OTHER.upn}: {texts.BLOCKED}" in text or f"{OTHER.aad_object_id}: {texts.BLOCKED}" in text
+    assert f"高橋 翔太: {texts.NEVER_OPENED}" in text  # a promoter who never opened the bot
+    assert "佐藤 花子: " not in text

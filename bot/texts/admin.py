@@ -11,13 +11,16 @@ STATUS_ERROR = "  - {error}"
 STATUS_MORE = "  - ほか {n} 件"
 COMMANDS_TITLE = "使えるコマンド"
 COMMAND_LINE = "- 管理 {word}: {description}"
-OUTBOX_TITLE = "配信待ちメッセージ"
+OUTBOX_TITLE = "通知の配信状況"
 OUTBOX_LINE = "- {status}: {count} 件"
-OUTBOX_OLDEST = "- 最も古い未配信: {age}"
-UNREACHABLE_TITLE = "連絡がつかない人"
+OUTBOX_EMPTY = "- 通知はまだありません"
+OUTBOX_OLDEST = "- 最も古い未配信: {minutes} 分前から"
+OUTBOX_STATUS = {"pending": "配信待ち", "sent": "配信済み", "failed": "配信失敗", "unreachable": "届け先なし"}
+UNREACHABLE_TITLE = "連絡がつかない人 (推進員・スペシャリスト・ヘルプデスク・管理者)"
 UNREACHABLE_NONE = "- いません"
-UNREACHABLE_LINE = "- {name}（{upn}）: {reason}"
-NEVER_OPENED = "ボットを一度も開いていません"
+UNREACHABLE_LINE = "- {name}: {reason}"
+NEVER_OPENED = "ボットを一度も開いていません (Teams でボットを追加してもらってください)"
+BLOCKED = "ボットがブロックまたは削除されています"
 DESCRIPTIONS = {
     "状態": "データファイル・配信待ち・連絡がつかない人",
     "名簿": "研修日程の名簿 (例: 管理 名簿 nh-01)",

@@ -56,6 +56,7 @@ class DevChannel:
         self.faults = Faults()
         self.failures = 0
         self.members: dict[str, dict[str, Any]] = {}
+        self.member_lookups = 0
         self.hold: asyncio.Event | None = None  # when set, sends wait until it is set
         self.arrived = asyncio.Event()  # set whenever a send reaches the channel
         self._ids = itertools.count(1)
@@ -193,6 +194,7 @@ class DevChannel:
         return web.json_response({"members": list(self.members.values())})
 
     async def _member(self, request: web.Request) -> web.Response:
+        self.member_lookups += 1
         member = self.members.get(request.match_info["member_id"])
         if member is None:
             return web.json_response(

@@ -1,0 +1,42 @@
+"""Who is this Teams user: directory by Entra ID, then by UPN from Teams, then their own profile."""
+
+from __future__ import annotations
+
+from bot.devchannel.client import DevUser
+from bot.devchannel.harness import Harness
+from bot.texts import profile
+from tests.conftest import make_settings
+
+BY_AAD = DevUser("aad", "佐藤 花子", "d1cb8940-7937-5150-b23f-c6407ddb8eb8", "sato.hanako@pref.example.lg.jp")
+# In the directory without an object id: found through the UPN that Teams reports.
+BY_UPN = DevUser("upn", "石井 遥", "7e57a11d-0000-4000-8000-00000000a001", "Ishii.Haruka@pref.example.lg.jp")
+STRANGER = DevUser("stranger", "外部 太郎", "7e57a11d-0000-4000-8000-00000000a002", "gaibu@example.com")
+
+
+async def test_directory_by_object_id_needs_no_member_lookup(sqlite_url: str) -> None:
+    async with Harness(make_settings(sqlite_url), [BY_AAD]) as h:
+        await h.client.send("aad", "プロフィール")
+        assert "デジタル改革推進課" in h.client.transcript("aad")
+        assert h.channel.member_lookups == 0
+
+
+async def test_directory_by_upn_from_teams_is_looked_up_once(sqlite_url: str) -> None:
+    async with Harness(make_settings(sqlite_url), [BY_UPN]) as h:
+        await h.client.send("upn", "プロフィール")
+        await h.client.send("upn", "プロフィール")
+        text = h.client.transcript("upn")
+        assert text.count("河川課") == 2 and profile.FROM_DIRECTORY in text  # UPN case ignored
+        assert h.channel.member_lookups == 1  # cached
+
+
+async def test_someone_unknown_is_asked_and_then_remembered(sqlite_url: str) -> None:
+    async with Harness(make_settings(sqlite_url), [STRANGER]) as h:
+        await h.client.send("stranger", "プロフィール")
+        assert profile.NONE in h.client.transcript("stranger")
+        await h.client.send("stranger", "道路企画課")
+        await h.client.press("stranger", h.client.last_buttons("stranger")[0])
+        await h.client.send("stranger", "4")  # 主査, by number
+        assert profile.SAVED.format(unit="道路企画課", tier="主査") in h.client.transcript("stranger")
+        await h.client.send("stranger", "プロフィール")
+        text = h.client.transcript("stranger")
+        assert profile.FROM_PROFILE in text and profile.BUTTON_CHANGE in text

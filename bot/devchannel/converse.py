@@ -10,9 +10,10 @@ import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -30,12 +31,18 @@ class ScriptError(Exception):
     """The script itself is malformed (not a failing expectation)."""
 
 
+DATA_KEYS = ("faq_dir", "org_dir", "courses_dir", "intents_file")
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
 @dataclass
 class Script:
     path: Path
     name: str
     users: list[DevUser]
     steps: list[dict[str, Any]]
+    start: datetime | None = None  # the clock's start (default: now)
+    data: dict[str, Path] = field(default_factory=dict)  # data files, relative to the script
 
 
 @dataclass
@@ -69,7 +76,18 @@ def load_script(path: Path) -> Script:
     for i, step in enumerate(doc["steps"], start=1):
         if not isinstance(step, dict) or not any(k in step for k in STEP_KINDS):
             raise ScriptError(f"{path}: step {i}: {', '.join(STEP_KINDS)} のどれかを書いてください")
-    return Script(path, str(doc.get("name", path.stem)), users, doc["steps"])
+    data = doc.get("data") or {}
+    if not isinstance(data, dict) or not set(data) <= set(DATA_KEYS):
+        raise ScriptError(f"{path}: data に書けるのは {', '.join(DATA_KEYS)} です")
+    start = doc.get("start")
+    if start is not None:
+        try:
+            start = datetime.fromisoformat(str(start))
+        except ValueError as exc:
+            raise ScriptError(f"{path}: start は 2026-12-01 09:00 の形で書いてください") from exc
+        start = start if start.tzinfo else start.replace(tzinfo=TOKYO)
+    return Script(path, str(doc.get("name", path.stem)), users, doc["steps"], start,
+                  {k: (path.parent / str(v)).resolve() for k, v in data.items()})
 
 
 def parse_duration(value: Any) -> timedelta | None:
@@ -183,9 +201,10 @@ async def run_script(script: Script, base: Settings, overrides: dict[str, Any]) 
         settings = base.model_copy(update={
             "database_url": f"sqlite+aiosqlite:///{Path(tmp) / 'converse.sqlite3'}",
             "watch_files": False,
+            **script.data,
             **overrides,
         })
-        clock = ManualClock()
+        clock = ManualClock(script.start)
         async with Harness(settings, script.users, clock=clock) as harness:
             return await Runner(script, harness, clock).run()
 

@@ -94,6 +94,11 @@ class Runtime:
         return problems
 
 
+#: Intents are few and share words (研修・申込), so their scores crowd near the top: a
+#: confident intent needs a high score but only a small lead over the next one.
+INTENT_MATCHING = MatchSettings(answer_threshold=0.85, answer_margin=0.03)
+
+
 def _match_settings(settings: Settings) -> MatchSettings:
     overrides = {
         k: v
@@ -131,7 +136,7 @@ async def start_runtime(settings: Settings, clock: Clock | None = None) -> Async
         faq = faq_live(settings.faq_dir, _match_settings(settings), debounce_ms=debounce)
         directory = LiveData("directory", settings.org_dir, build_directory, debounce_ms=debounce)
         catalogue = LiveData("catalogue", settings.courses_dir, build_catalogue, debounce_ms=debounce)
-        intents = faq_live(settings.intents_file, MatchSettings(), debounce_ms=debounce)
+        intents = faq_live(settings.intents_file, INTENT_MATCHING, debounce_ms=debounce)
         intents.name = "intents"
         for source in (faq, directory, catalogue, intents):
             await source.reload()

@@ -6,8 +6,10 @@ Pipeline (the same for FAQ text and for user queries, so both sides meet):
    small kana→full size (ぁ→あ), long-vowel marks dropped (サーバー = サーバ), punctuation
    and whitespace collapsed to one space.
 2. :class:`TermFolder` — every synonym variant replaced by its group's canonical term.
-3. :func:`strip_boilerplate` — polite phrases that carry no meaning (教えてください, ですか…).
-4. spaces removed, then :func:`drop_okurigana` — a single hiragana between two kanji goes
+3. :mod:`knowledge.paraphrases` — built-in generic paraphrases and verb endings, the same for
+   every FAQ (忘れちゃった→忘れた, やり方→方法, 給料→給与), after the admin's synonyms.
+4. :func:`strip_boilerplate` — polite phrases that carry no meaning (教えてください, ですか…).
+5. spaces removed, then :func:`drop_okurigana` — a single hiragana between two kanji goes
    (申し込み→申込み, 問い合わせ→問合わせ, 研修を受講→研修受講).
 """
 
@@ -17,6 +19,8 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+
+from knowledge import paraphrases
 
 _KANA_OFFSET = ord("ァ") - ord("ぁ")
 _KATAKANA = "".join(chr(c) for c in range(ord("ァ"), ord("ヶ") + 1))
@@ -224,6 +228,12 @@ def strip_boilerplate(text: str) -> str:
 
 
 _NO_TERMS = TermFolder()
+_BUILTIN = TermFolder(paraphrases.GROUPS)
+
+
+def fold_generic(text: str) -> str:
+    """Built-in paraphrases and verb endings, on text passed through :func:`fold_chars`."""
+    return _BUILTIN.fold(paraphrases.fold_endings(text))
 
 
 def normalize(text: str, terms: TermFolder | None = None, *, boilerplate: bool = True) -> str:
@@ -231,7 +241,7 @@ def normalize(text: str, terms: TermFolder | None = None, *, boilerplate: bool =
 
     ``boilerplate=False`` keeps polite phrases (for answers, which are not questions).
     """
-    folded = (_NO_TERMS if terms is None else terms).fold(fold_chars(text))
+    folded = fold_generic((_NO_TERMS if terms is None else terms).fold(fold_chars(text)))
     if boilerplate:
         folded = strip_boilerplate(folded)
     return drop_okurigana(folded.replace(" ", ""))

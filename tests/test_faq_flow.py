@@ -108,3 +108,17 @@ async def test_a_stranger_asking_for_a_person_registers_first_and_keeps_the_ques
     text = client.transcript("other")
     assert "総務課のデジタル活用推進員" in text
     assert "給与明細はどこで見られますか" in text  # the question was carried over
+
+
+async def test_free_text_intents_start_their_feature_and_other_text_goes_to_the_faq(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "研修に申し込みたい")
+    assert "申し込む研修を選んでください" in client.transcript("staff")
+    await client.send("staff", "キャンセル")
+    client.received("staff")
+    await client.send("staff", "担当者と話したい")
+    assert "担当者に送る質問を入力してください" in client.transcript("staff")
+    await client.send("staff", "キャンセル")
+    client.received("staff")
+    await client.send("staff", "VPNが遅い")
+    assert "VPNが遅い・切れるとき" in client.transcript("staff")

@@ -84,9 +84,12 @@ def test_alternate_phrasing_matches_and_is_reported(matcher: Matcher) -> None:
 
 
 def test_ambiguous_query_asks_to_clarify(matcher: Matcher) -> None:
-    result = matcher.match("パスワード")
+    result = matcher.match("VPN")
     assert result.band == "clarify"
-    assert {c.entry.id for c in result.candidates[:2]} == {"password-forgot", "password-expired"}
+    assert {c.entry.id for c in result.candidates[:2]} == {"vpn-connect", "vpn-slow"}
+    # Both password entries are offered, the one whose answer also talks about it first.
+    ranked = [c.entry.id for c in matcher.match("パスワード").candidates[:2]]
+    assert ranked == ["password-forgot", "password-expired"]
 
 
 def test_unrelated_query_gets_no_answer(matcher: Matcher) -> None:
@@ -149,7 +152,7 @@ def test_scores_are_calibrated_sorted_and_limited(matcher: Matcher) -> None:
 
 
 def test_band_is_decided_on_all_candidates_not_the_shown_ones(matcher: Matcher) -> None:
-    assert matcher.match("パスワード", limit=1).band == "clarify"
+    assert matcher.match("VPN", limit=1).band == "clarify"
 
 
 def test_settings_move_the_bands() -> None:

@@ -17,7 +17,7 @@ conversation_id: ContextVar[str] = ContextVar("conversation_id", default="-")
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
 
-class _ContextFilter(logging.Filter):
+class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = correlation_id.get()
         record.conversation_id = conversation_id.get()
@@ -66,7 +66,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     """Install one handler on the root logger (idempotent)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
-    handler.addFilter(_ContextFilter())
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_dxbot", False):

@@ -90,6 +90,14 @@ class Settings(BaseSettings):
         "12-29,12-30,12-31,01-02,01-03", validation_alias=_env("BUSINESS_CLOSED_DAYS")
     )
 
+    enrol_reminder_hour: int = Field(17, ge=0, le=23, validation_alias=_env("ENROL_REMINDER_HOUR"))
+    enrol_reminder_business_days: bool = Field(
+        True, validation_alias=_env("ENROL_REMINDER_BUSINESS_DAYS")
+    )
+    enrol_nudge_enabled: bool = Field(False, validation_alias=_env("ENROL_NUDGE_ENABLED"))
+    enrol_nudge_day: int = Field(1, ge=1, le=28, validation_alias=_env("ENROL_NUDGE_DAY"))
+    enrol_nudge_hour: int = Field(9, ge=0, le=23, validation_alias=_env("ENROL_NUDGE_HOUR"))
+
     @field_validator("allowed_tenant_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -278,7 +278,7 @@ def _int(value: object) -> int | None:
 
 def install(runtime: Runtime) -> None:
     """Register the enrolment feature on the runtime."""
-    flow = EnrolmentFlow(runtime, EnrolmentSettings())
+    flow = EnrolmentFlow(runtime, EnrolmentSettings.from_settings(runtime.settings))
     runtime.services["enrolment"] = flow
     bot = runtime.bot
     bot.dialogs.add(EnrolDialog(flow, ENROL_DIALOG))

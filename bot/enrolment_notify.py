@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import enrolment_cards as cards
@@ -32,6 +31,7 @@ from knowledge.catalogue import Course
 from knowledge.directory import Person
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -40,16 +40,22 @@ TOPIC_NOTICE = "enrol.notice"
 TOPIC_APPROVAL = "enrol.approval"
 
 
-class EnrolmentSettings(BaseSettings):
-    """Reminder settings, from environment variables (``ENROL_REMINDER_HOUR=17`` ...)."""
+@dataclass(frozen=True, slots=True)
+class EnrolmentSettings:
+    """Reminder settings (``ENROL_REMINDER_HOUR=17`` ... in :mod:`bot.config`)."""
 
-    model_config = SettingsConfigDict(env_prefix="ENROL_", extra="ignore")
-
-    reminder_hour: int = Field(17, ge=0, le=23)
+    reminder_hour: int = 17
     reminder_business_days: bool = True  # Monday's session is announced on Friday
     nudge_enabled: bool = False
-    nudge_day: int = Field(1, ge=1, le=28)
-    nudge_hour: int = Field(9, ge=0, le=23)
+    nudge_day: int = 1
+    nudge_hour: int = 9
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EnrolmentSettings:
+        return cls(
+            settings.enrol_reminder_hour, settings.enrol_reminder_business_days,
+            settings.enrol_nudge_enabled, settings.enrol_nudge_day, settings.enrol_nudge_hour,
+        )
 
 
 class Notifier:

@@ -55,3 +55,13 @@ def test_app_exits_2_on_invalid_configuration(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "PORT" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_env_example_and_readme_document_every_variable() -> None:
+    from bot.config import Settings
+
+    names = {str(f.validation_alias.choices[0]) for f in Settings.model_fields.values()}
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert {n for n in names if f"{n}=" not in example} == set()
+    assert {n for n in names if f"`{n}`" not in readme} == set()

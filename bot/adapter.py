@@ -1,8 +1,9 @@
 """botbuilder's CloudAdapter with the bot's error handler.
 
-An exception in a turn is logged with the correlation id, the person is told in Japanese
-(quoting the id), and the conversation's dialog state is cleared so the next message starts
-afresh. A failure to send that apology (the channel is down) is logged, never raised.
+An exception in a turn is logged with the correlation id and the person is told in Japanese
+(quoting the id). If the bot's own code failed, the conversation's dialog state is cleared so
+the next message starts afresh; if the channel failed, the dialog is kept so the person can
+simply try again. A failure to send the apology (the channel is down) is logged, never raised.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
+from msrest.exceptions import HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
+from requests import RequestException
 
 from bot import texts
 from bot.config import Settings
@@ -29,17 +32,25 @@ def _fast_msrest_retry_policy() -> None:
     ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
 
 
+def is_channel_failure(error: BaseException) -> bool:
+    """The channel (Teams) failed or did not answer: the dialog itself is fine."""
+    return isinstance(error, HttpOperationError | RequestException | TimeoutError | ConnectionError)
+
+
 def create_adapter(settings: Settings, conversation_state: ConversationState) -> CloudAdapter:
     _fast_msrest_retry_policy()
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
 
     async def on_error(turn_context: TurnContext, error: Exception) -> None:
         cid = correlation_id.get()
-        log.error("turn failed", exc_info=error, extra={"activity_type": turn_context.activity.type})
-        try:
-            await conversation_state.delete(turn_context)
-        except Exception:
-            log.exception("could not clear conversation state after an error")
+        channel_failed = is_channel_failure(error)
+        log.error("turn failed", exc_info=error,
+                  extra={"activity_type": turn_context.activity.type, "channel_failure": channel_failed})
+        if not channel_failed:  # our own bug: start the conversation afresh
+            try:
+                await conversation_state.delete(turn_context)
+            except Exception:
+                log.exception("could not clear conversation state after an error")
         if turn_context.activity.type != "message":
             return
         try:

@@ -116,3 +116,14 @@ async def test_a_stranger_is_asked_once_and_can_pick_again(harness: Harness) -> 
     await client.send("other", "人事")
     await client.press("other", next(b for b in client.last_buttons("other") if b.title == profile.RETYPE_UNIT))
     assert profile.ASK_UNIT in client.transcript("other")
+
+
+async def test_a_channel_failure_mid_dialog_keeps_the_dialog(harness: Harness) -> None:
+    client = harness.client
+    await client.send("other", "プロフィール")
+    assert profile.ASK_UNIT in client.transcript("other")
+    harness.channel.faults.rate, harness.channel.faults.statuses = 1.0, (500,)
+    assert await client.send("other", "総務課") == 201  # the reply could not be delivered
+    harness.channel.faults.rate = 0.0
+    await client.send("other", "総務課")  # trying again continues the same dialog
+    assert profile.CHOOSE_UNIT in client.transcript("other")

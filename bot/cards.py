@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from botbuilder.core import CardFactory
@@ -12,12 +13,17 @@ from bot import texts
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 
 
-def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Attachment:
-    """Wrap body elements and actions into an Adaptive Card attachment."""
-    content: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
+def content(body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The Adaptive Card JSON (plain data, so that the outbox can store it)."""
+    result: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
     if actions:
-        content["actions"] = actions
-    return CardFactory.adaptive_card(content)
+        result["actions"] = list(actions)
+    return result
+
+
+def card(body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] | None = None) -> Attachment:
+    """Wrap body elements and actions into an Adaptive Card attachment."""
+    return CardFactory.adaptive_card(content(body, actions))
 
 
 def text(value: str, *, weight: str | None = None, size: str | None = None,

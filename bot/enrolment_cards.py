@@ -12,7 +12,7 @@ from typing import Any
 from botbuilder.core import CardFactory
 from botbuilder.schema import Attachment
 
-from bot.cards import SCHEMA, facts, open_url, submit, text
+from bot.cards import content, facts, open_url, submit, text
 from bot.texts import enrolment as t
 from domain.enrolment import Enrolment, Usage
 from domain.enrolment_reports import CourseSummary, RosterRow
@@ -20,13 +20,6 @@ from domain.enrolment_rules import Slot
 from knowledge.catalogue import Course
 
 Card = dict[str, Any]
-
-
-def content(body: list[dict[str, Any]], actions: Sequence[dict[str, Any]] = ()) -> Card:
-    card: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
-    if actions:
-        card["actions"] = list(actions)
-    return card
 
 
 def attachment(card: Card) -> Attachment:

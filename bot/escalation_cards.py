@@ -25,9 +25,6 @@ def when(moment: datetime) -> str:
     return f"{local.month}/{local.day}({_WEEKDAYS[local.weekday()]}) {local:%H:%M}"
 
 
-def content(body: list[Json], actions: list[Json] | None = None) -> Json:
-    """The card JSON (what :func:`bot.cards.card` wraps), for the outbox."""
-    return dict(cards.card(body, actions).content)
 
 
 def attachment(card: Json) -> Attachment:
@@ -74,7 +71,7 @@ def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str
         cards.text(texts.CONFIRM_HINT, subtle=True),
     ]
     data = {"draft": key, "query": question, "attachments": list(attachments)}
-    return content(body, [
+    return cards.content(body, [
         cards.submit(texts.BUTTON_SEND, "ticket.create", **data),
         cards.submit(texts.BUTTON_DISCARD, "ticket.discard", draft=key),
     ])
@@ -117,7 +114,7 @@ def _answer_box(ticket: Ticket) -> list[Json]:
 
 
 def _pass_action(ticket: Ticket) -> Json:
-    inner = content(
+    inner = cards.content(
         [_input("reason", texts.REASON_LABEL, placeholder=texts.REASON_PLACEHOLDER, multiline=False)],
         [cards.submit(texts.BUTTON_PASS, "ticket.pass", ticket_id=ticket.id)],
     )
@@ -140,12 +137,12 @@ def request(ticket: Ticket, view: str, by: str | None = None) -> Json:
                    _pass_action(ticket)]
         if view == "open":
             actions.insert(0, cards.submit(texts.BUTTON_CLAIM, "ticket.claim", ticket_id=ticket.id))
-        return content(body, actions)
+        return cards.content(body, actions)
     note = {
         "taken": texts.VIEW_TAKEN, "answered": texts.VIEW_ANSWERED, "cancelled": texts.VIEW_CANCELLED,
         "passed": texts.VIEW_PASSED, "resolved": texts.VIEW_RESOLVED,
     }[view].format(name=by or "")
-    return content([*body, cards.text(note, weight="Bolder")])
+    return cards.content([*body, cards.text(note, weight="Bolder")])
 
 
 # ------------------------------------------------------------------ the requester's answer
@@ -162,9 +159,9 @@ def answer(ticket: Ticket, view: str = "ask") -> Json:
     ]
     if view != "ask":
         label = texts.RATED_SOLVED if view == "resolved" else texts.RATED_REOPENED
-        return content([*body, cards.text(label, weight="Bolder")])
+        return cards.content([*body, cards.text(label, weight="Bolder")])
     body.append(_input("followup", texts.FOLLOWUP_LABEL))
-    return content(body, [
+    return cards.content(body, [
         cards.submit(texts.BUTTON_SOLVED, "ticket.resolve", ticket_id=ticket.id),
         cards.submit(texts.BUTTON_NOT_SOLVED, "ticket.reopen", ticket_id=ticket.id),
     ])
@@ -183,7 +180,7 @@ def resolved(ticket: Ticket, note: str | None = None) -> Json:
         _input("question", texts.PROPOSE_QUESTION, value=ticket.question, multiline=False),
         _input("answer", texts.PROPOSE_ANSWER, value=ticket.answer or ""),
     ]
-    return content(body, [cards.submit(texts.BUTTON_PROPOSE, "ticket.propose", ticket_id=ticket.id)])
+    return cards.content(body, [cards.submit(texts.BUTTON_PROPOSE, "ticket.propose", ticket_id=ticket.id)])
 
 
 # ------------------------------------------------------------------ lists and details
@@ -191,7 +188,7 @@ def resolved(ticket: Ticket, note: str | None = None) -> Json:
 
 def listing(title: str, tickets: Sequence[Ticket], empty: str) -> Json:
     if not tickets:
-        return content([cards.text(title, weight="Bolder"), cards.text(empty)])
+        return cards.content([cards.text(title, weight="Bolder"), cards.text(empty)])
     lines = [
         texts.LIST_LINE.format(id=t.id, status=STATUS_LABELS[t.status],
                                question=(texts.LIST_URGENT if t.urgency == URGENT else "")
@@ -200,7 +197,7 @@ def listing(title: str, tickets: Sequence[Ticket], empty: str) -> Json:
     ]
     actions = [cards.submit(texts.BUTTON_SHOW.format(id=t.id), "ticket.show", ticket_id=t.id)
                for t in tickets[:6]]
-    return content([cards.text(title, weight="Bolder"), cards.text("\n\n".join(lines))], actions)
+    return cards.content([cards.text(title, weight="Bolder"), cards.text("\n\n".join(lines))], actions)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -234,12 +231,12 @@ def detail(ticket: Ticket, history: Sequence[TicketEvent], actions: list[Json],
         for e in history[-8:]
     ]
     body += [cards.text(texts.HISTORY_TITLE, weight="Bolder"), cards.text("\n".join(lines), subtle=True)]
-    return content([*body, *inputs], actions)
+    return cards.content([*body, *inputs], actions)
 
 
 def proposals(items: Sequence[FaqProposal]) -> Json:
     if not items:
-        return content([cards.text(texts.PROPOSALS_TITLE, weight="Bolder"), cards.text(texts.PROPOSALS_NONE)])
+        return cards.content([cards.text(texts.PROPOSALS_TITLE, weight="Bolder"), cards.text(texts.PROPOSALS_NONE)])
     body = [cards.text(texts.PROPOSALS_TITLE, weight="Bolder")]
     actions: list[Json] = []
     for p in items:
@@ -252,4 +249,4 @@ def proposals(items: Sequence[FaqProposal]) -> Json:
                         cards.submit(texts.BUTTON_REJECT.format(id=p.id), "ticket.proposal",
                                      proposal_id=p.id, decision="reject")]
     body.append(cards.text(texts.PROPOSALS_USAGE, subtle=True))
-    return content(body, actions)
+    return cards.content(body, actions)

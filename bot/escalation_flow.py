@@ -532,4 +532,4 @@ def report_card(result: ticket_report.Report, words: list[str]) -> dict[str, Any
         text(texts.REPORT_TOPICS, weight="Bolder"),
         text("\n".join(f"{i}. {name}（{n} 件）" for i, (name, n) in enumerate(result.topics, 1)) or "-"),
     ]
-    return cards.content(body)
+    return common_cards.content(body)

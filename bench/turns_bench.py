@@ -88,7 +88,10 @@ def queries() -> list[str]:
     return ["ヘルプ", "VPN 遅い", "パスワード忘れた"]
 
 
-async def load(url: str, channel: DevChannel, users: int, turns: int, texts: list[str]) -> tuple[list[float], float]:
+async def load(url: str, channel: DevChannel, users: int, turns: int, texts: list[str],
+               pace: float | None = None) -> tuple[list[float], float]:
+    """Each user sends ``turns // users`` messages: back to back (closed loop), or one every
+    ``pace`` seconds (people typing), and the time to each reply is recorded."""
     people = [DevUser(f"u{i}", f"利用者{i}", f"00000000-0000-4000-8000-{i:012d}") for i in range(users)]
     latencies: list[float] = []
     async with DevClient(url, channel, people) as client:
@@ -97,7 +100,11 @@ async def load(url: str, channel: DevChannel, users: int, turns: int, texts: lis
         per_user = max(1, turns // users)
 
         async def run(person: DevUser, offset: int) -> None:
+            loop = asyncio.get_running_loop()
+            first = loop.time() + (offset % 97) / 97 * (pace or 0)
             for i in range(per_user):
+                if pace:
+                    await asyncio.sleep(max(0.0, first + i * pace - loop.time()))
                 text = texts[(offset + i) % len(texts)]
                 started = time.perf_counter()
                 status = await client.send(person.key, text)
@@ -120,6 +127,8 @@ async def main() -> None:
     parser.add_argument("--turns", type=int, default=300)
     parser.add_argument("--database-url")
     parser.add_argument("--concurrency", default="1,10,50")
+    parser.add_argument("--pace", type=float, default=1.0,
+                        help="seconds between one user's messages in the paced rows")
     args = parser.parse_args()
     configure_logging("WARNING")
     texts = queries()
@@ -138,21 +147,28 @@ async def main() -> None:
                 for users in (int(c) for c in args.concurrency.split(",")):
                     for name, target in targets:
                         lat, elapsed = await load(target, channel, users, args.turns, texts)
-                        rows.append((users, name, len(lat), statistics.median(lat), pct(lat, 99), len(lat) / elapsed))
+                        rows.append((users, "back to back", name, len(lat), statistics.median(lat),
+                                     pct(lat, 99), len(lat) / elapsed))
+                for users in (10, 50):
+                    for name, target in targets:
+                        turns = users * 10
+                        lat, elapsed = await load(target, channel, users, turns, texts, args.pace)
+                        rows.append((users, f"1 msg / {args.pace:g} s each", name, len(lat),
+                                     statistics.median(lat), pct(lat, 99), len(lat) / elapsed))
         finally:
             for proc in (bot, echo):
                 proc.terminate()
                 await proc.wait()
     db = "PostgreSQL" if (args.database_url or "").startswith("postgresql") else "SQLite"
     print(f"\nTurn latency over HTTP through the dev channel ({db}, {args.turns} turns per row)\n")
-    print("| users | bot | turns | p50 ms | p99 ms | turns/s | vs echo |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
-    echo_tps: dict[int, float] = {}
-    for users, name, n, p50, p99, tps in rows:
+    print("| users | sending | bot | turns | p50 ms | p99 ms | turns/s | vs echo |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|")
+    echo_tps: dict[tuple[int, str], float] = {}
+    for users, mode, name, n, p50, p99, tps in rows:
         if name == "echo bot":
-            echo_tps[users] = tps
-        ratio = f"{tps / echo_tps[users]:.0%}" if name != "echo bot" else ""
-        print(f"| {users} | {name} | {n} | {p50:.1f} | {p99:.1f} | {tps:.0f} | {ratio} |")
+            echo_tps[(users, mode)] = tps
+        ratio = f"{tps / echo_tps[(users, mode)]:.0%}" if name != "echo bot" else ""
+        print(f"| {users} | {mode} | {name} | {n} | {p50:.1f} | {p99:.1f} | {tps:.0f} | {ratio} |")
 
 
 if __name__ == "__main__":

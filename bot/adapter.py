@@ -9,11 +9,21 @@ simply try again. A failure to send the apology (the channel is down) is logged,
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    ClaimsIdentity,
+    ConnectorFactory,
+    JwtTokenValidation,
+    UserTokenClient,
 )
 from msrest.exceptions import HttpOperationError
 from msrest.universal_http.requests import ClientRetryPolicy
@@ -37,9 +47,53 @@ def is_channel_failure(error: BaseException) -> bool:
     return isinstance(error, HttpOperationError | RequestException | TimeoutError | ConnectionError)
 
 
+class _CachingConnectorFactory(ConnectorFactory):
+    """Hands out one connector client per (app id, service URL, audience) instead of a new one
+    (with a new HTTP session, so a new connection) for every turn."""
+
+    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[Any, ...], ConnectorClient]) -> None:
+        self._inner = inner
+        self._cache = cache
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        key = (getattr(self._inner, "_app_id", None), service_url, audience)
+        client = self._cache.get(key)
+        if client is None:
+            client = await self._inner.create(service_url, audience)
+            self._cache[key] = client
+        return client
+
+
+class CachingAuthentication(ConfigurationBotFrameworkAuthentication):
+    """botbuilder's authentication, reusing connector and user-token clients across turns
+    (as its older BotFrameworkAdapter did); measured in ``bench/turns_bench.py``."""
+
+    def __init__(self, configuration: Any) -> None:
+        super().__init__(configuration)
+        self._connectors: dict[tuple[Any, ...], ConnectorClient] = {}
+        self._token_clients: dict[Any, UserTokenClient] = {}
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        result = await super().authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = _CachingConnectorFactory(result.connector_factory, self._connectors)
+        return result
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return _CachingConnectorFactory(super().create_connector_factory(claims_identity), self._connectors)
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        key = JwtTokenValidation.get_app_id_from_claims(claims_identity.claims or {}) if claims_identity else None
+        client = self._token_clients.get(key)
+        if client is None:
+            client = await super().create_user_token_client(claims_identity)
+            self._token_clients[key] = client
+        return client
+
+
 def create_adapter(settings: Settings, conversation_state: ConversationState) -> CloudAdapter:
     _fast_msrest_retry_policy()
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(settings.bot_framework_config()))
+    adapter = CloudAdapter(CachingAuthentication(settings.bot_framework_config()))
 
     async def on_error(turn_context: TurnContext, error: Exception) -> None:
         cid = correlation_id.get()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs.prompts import Prompt, PromptOptions, PromptRecognizerResult
@@ -22,7 +23,7 @@ _YES = {
 _NO = {
     "いいえ", "いや", "いえ", "no", "n", "やめる", "やめます", "やめて", "やめとく", "やっぱりやめる",
     "結構です", "けっこうです", "不要", "いらない", "しない", "しません", "ちがう", "違う", "違います",
-    "だめ", "ダメ", "まだ", "取り消し", "とりやめ", "取りやめ",
+    "だめ", "ダメ",
 }
 _TRIM = re.compile(r"[\s。、.,!！?？〜~ー-]+$|^[\s]+")
 
@@ -39,11 +40,21 @@ _YES_KEYS = {_key(w) for w in _YES}
 _NO_KEYS = {_key(w) for w in _NO}
 
 
-def parse_yes_no(text: str | None) -> bool | None:
-    """True for yes, False for no, None when the text is neither."""
+def parse_yes_no(
+    text: str | None, yes: Iterable[str] = (), no: Iterable[str] = ()
+) -> bool | None:
+    """True for yes, False for no, None when the text is neither.
+
+    ``yes``/``no`` add the words of this question, typically its buttons' labels
+    (「送信する」「取り消す」 are yes there, 「やめる」 no); they win over the shared words.
+    """
     key = _key(text or "")
     if not key:
         return None
+    if key in {_key(w) for w in yes}:
+        return True
+    if key in {_key(w) for w in no}:
+        return False
     if key in _YES_KEYS:
         return True
     if key in _NO_KEYS:

@@ -47,3 +47,11 @@ async def test_prompt_retries_until_it_understands_and_returns_a_bool() -> None:
     step = await step.assert_reply("「はい」か「いいえ」でお答えください。")
     await step.send("うん")
     assert results == [True]
+
+
+def test_a_questions_own_button_labels_count_and_win() -> None:
+    assert parse_yes_no("送信する", yes=("送信する",), no=("やめる",)) is True
+    assert parse_yes_no("取り消す", yes=("取り消す",)) is True
+    assert parse_yes_no("取り消し") is None  # not a shared "no": it means yes at a cancel prompt
+    assert parse_yes_no("まだ") is None
+    assert parse_yes_no("やめる", yes=("送信する",), no=("やめる",)) is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import DialogContext
@@ -19,6 +20,7 @@ from domain.reach import unreachable
 from knowledge.live import LiveStatus
 
 log = logging.getLogger(__name__)
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 AdminCommand = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
 STATUS_WORDS = ("状態", "status", "")
@@ -28,7 +30,7 @@ MAX_PEOPLE = 30
 
 def status_lines(status: LiveStatus) -> list[str]:
     """How one data file set is doing, with its first errors (file and line) if it failed."""
-    loaded = status.loaded_at.astimezone().strftime("%m/%d %H:%M") if status.loaded_at else "-"
+    loaded = status.loaded_at.astimezone(TOKYO).strftime("%m/%d %H:%M") if status.loaded_at else "-"
     if not status.ready:
         lines = [texts.STATUS_NOT_LOADED.format(name=status.name)]
     elif status.stale:

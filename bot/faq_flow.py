@@ -7,6 +7,7 @@ matcher): a confident intent starts its command (研修申込, 担当者に相�
 from __future__ import annotations
 
 import logging
+import re
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import DialogContext
@@ -19,8 +20,20 @@ from bot.runtime import Runtime
 from bot.texts import faq as texts
 from domain.faq_log import candidate_ids, log_query, own_row
 from knowledge.faq_live import FaqKnowledge
+from knowledge.matcher import MatchResult
 
 log = logging.getLogger(__name__)
+
+
+_QUESTION = re.compile(r"(とは|って何|ってなに|[?？]|ですか|ますか|方法|やり方|どうやって|どうすれば|教えて)")
+
+
+def prefer_faq(text: str, faq_score: float, intent_score: float) -> bool:
+    """A question (「推進員とは」) goes to a strong FAQ entry rather than starting a procedure;
+    otherwise the FAQ must clearly beat the intent."""
+    if _QUESTION.search(text) and faq_score >= 0.8:
+        return True
+    return faq_score >= intent_score + 0.05
 
 
 def install(runtime: Runtime) -> None:
@@ -30,12 +43,30 @@ def install(runtime: Runtime) -> None:
         return runtime.faq.current
 
     def intent_of(text: str) -> str | None:
+        """The command a free text asks for, unless the FAQ is the better answer."""
         result = runtime.intents.current.matcher.match(text, limit=1)
         top = result.top
-        return top.entry.id if result.band == "answer" and top and top.entry.id in bot.commands else None
+        if result.band != "answer" or top is None or top.entry.id not in bot.commands:
+            return None
+        faq = match_faq(text).top
+        if faq and prefer_faq(text, faq.score, top.score):
+            return None
+        return top.entry.id
+
+    def match_faq(text: str) -> MatchResult:
+        """The FAQ match, computed once per text and FAQ version (intents and answers share it)."""
+        matcher = knowledge().matcher
+        key = (id(matcher), text)
+        if key not in recent:
+            recent[key] = matcher.match(text)
+            while len(recent) > 64:
+                recent.pop(next(iter(recent)))
+        return recent[key]
+
+    recent: dict[tuple[int, str], MatchResult] = {}
 
     async def answer(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        result = knowledge().matcher.match(route.text)
+        result = match_faq(route.text)
         identity: IdentityResolver = runtime.services["identity"]
         who = await identity.resolve(turn_context)
         top = result.top

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ async def test_admin_sees_each_data_file(harness: Harness) -> None:
     for name in ("faq", "directory", "catalogue", "intents"):
         assert f"✅ {name}:" in text
     assert "管理 状態" in text
+    loaded = harness.runtime.faq.status.loaded_at
+    assert loaded.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%m/%d %H:%M") in text  # Japan time
 
 
 async def test_unknown_admin_word(harness: Harness) -> None:

@@ -122,3 +122,10 @@ async def test_free_text_intents_start_their_feature_and_other_text_goes_to_the_
     client.received("staff")
     await client.send("staff", "VPNが遅い")
     assert "VPNが遅い・切れるとき" in client.transcript("staff")
+
+
+async def test_a_question_about_a_topic_is_answered_not_taken_as_a_request(harness: Harness) -> None:
+    await harness.client.send("staff", "デジタル活用推進員とは")
+    text = harness.client.transcript("staff")
+    assert "担当者に送る質問" not in text  # not the escalation dialog
+    assert "デジタル活用推進員とはどんな人ですか" in text

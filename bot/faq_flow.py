@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import DialogContext
@@ -18,13 +19,20 @@ from bot.references import user_key
 from bot.router import Route
 from bot.runtime import Runtime
 from bot.texts import faq as texts
-from domain.faq_log import candidate_ids, log_query, own_row
+from domain.faq_log import candidate_ids, latest_unrated, log_query, own_row
+from domain.models import FaqQueryRow, utcnow
 from knowledge.faq_live import FaqKnowledge
 from knowledge.matcher import MatchResult
 
 log = logging.getLogger(__name__)
+FEEDBACK_WINDOW = timedelta(hours=1)
 
 
+#: After 「解決しない」, offer other candidates only if the matcher gave them at least this
+#: much (below it they are noise, and a person is the better offer).
+NEXT_CANDIDATE_FLOOR = 0.1
+SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved"})
+SHORT_TEXT = 16
 _QUESTION = re.compile(r"(とは|って何|ってなに|[?？]|ですか|ますか|方法|やり方|どうやって|どうすれば|教えて)")
 
 
@@ -48,6 +56,8 @@ def install(runtime: Runtime) -> None:
         top = result.top
         if result.band != "answer" or top is None or top.entry.id not in bot.commands:
             return None
+        if top.entry.id in SHORT_ONLY and len(result.normalized) > SHORT_TEXT:
+            return None  # 「…が解決しない」 is a question, not feedback
         faq = match_faq(text).top
         if faq and prefer_faq(text, faq.score, top.score):
             return None
@@ -117,7 +127,7 @@ def install(runtime: Runtime) -> None:
                 return
             row.feedback = value
             shown = {str(route.data.get("id")), row.chosen_id}
-            others = [i for i in candidate_ids(row) if i not in shown]
+            others = [i for i in candidate_ids(row, NEXT_CANDIDATE_FLOOR) if i not in shown]
             query, log_id = row.query, row.id or 0
         if value == "solved":
             await turn_context.send_activity(texts.SOLVED_THANKS)
@@ -129,6 +139,35 @@ def install(runtime: Runtime) -> None:
         else:
             card = faq_cards.offer_person(query, texts.OFFER_PERSON)
         await turn_context.send_activity(MessageFactory.attachment(card))
+
+    async def latest_answer(turn_context: TurnContext) -> FaqQueryRow | None:
+        """The person's latest answered question still waiting for feedback (last hour)."""
+        since = utcnow() - FEEDBACK_WINDOW  # the log's own (real) time
+        async with runtime.sessions() as session:
+            return await latest_unrated(session, user_key(turn_context.activity), since)
+
+    async def typed_feedback(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        """「解決しました」「解決しません」 typed instead of pressed: rate the latest answer."""
+        row = await latest_answer(turn_context)
+        value = "solved" if route.name == "solved" else "unsolved"
+        if row is None:
+            if value == "solved":
+                await turn_context.send_activity(texts.THANKS)
+            else:
+                await turn_context.send_activity(MessageFactory.attachment(
+                    faq_cards.offer_person("", texts.OFFER_PERSON)))
+            return
+        await feedback(turn_context, dc, Route("card", name="faq.feedback", data={
+            "log": row.id, "value": value, "id": row.chosen_id}))
+
+    async def greeting(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await turn_context.send_activity(texts.GREETING)
+
+    async def thanks(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await turn_context.send_activity(texts.THANKS)
+
+    bot.commands.update({"greeting": greeting, "thanks": thanks,
+                         "solved": typed_feedback, "unsolved": typed_feedback})
 
     async def none_of_these(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         async with runtime.sessions() as session, session.begin():

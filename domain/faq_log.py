@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.models import FaqQueryRow
@@ -42,8 +44,21 @@ async def own_row(session: AsyncSession, log_id: object, user_id: str) -> FaqQue
     return row if row is not None and row.user_id == user_id else None
 
 
-def candidate_ids(row: FaqQueryRow) -> list[str]:
+def candidate_ids(row: FaqQueryRow, min_score: float = 0.0) -> list[str]:
+    """The ids the matcher offered for this query, best first, scoring at least ``min_score``."""
     try:
-        return [str(c[0]) for c in json.loads(row.candidates)]
-    except (ValueError, TypeError, IndexError):
+        return [str(i) for i, score in json.loads(row.candidates) if float(score) >= min_score]
+    except (ValueError, TypeError):
         return []
+
+
+async def latest_unrated(session: AsyncSession, user_id: str, since: datetime) -> FaqQueryRow | None:
+    """The person's newest answered query since ``since`` that has no feedback yet."""
+    result = await session.execute(
+        select(FaqQueryRow)
+        .where(FaqQueryRow.user_id == user_id, FaqQueryRow.created_at >= since,
+               FaqQueryRow.chosen_id.is_not(None), FaqQueryRow.feedback.is_(None))
+        .order_by(FaqQueryRow.id.desc())
+        .limit(1)
+    )
+    return result.scalars().first()

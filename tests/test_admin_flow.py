@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 

@@ -129,3 +129,46 @@ async def test_a_question_about_a_topic_is_answered_not_taken_as_a_request(harne
     text = harness.client.transcript("staff")
     assert "担当者に送る質問" not in text  # not the escalation dialog
     assert "デジタル活用推進員とはどんな人ですか" in text
+
+
+async def test_greetings_thanks_and_typed_feedback(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "こんにちは")
+    assert texts.GREETING in client.transcript("staff")
+    await client.send("staff", "VPNが遅い")
+    client.received("staff")
+    await client.send("staff", "解決しました")
+    assert texts.SOLVED_THANKS in client.transcript("staff")
+    (row,) = await log_rows(harness)
+    assert row.feedback == "solved"
+    await client.send("staff", "ありがとう")
+    assert texts.THANKS in client.transcript("staff")
+    await client.send("staff", "ﾊﾟｽﾜｰﾄﾞ忘れた")
+    client.received("staff")
+    await client.send("staff", "解決しません")
+    assert texts.NEXT_CANDIDATES in client.transcript("staff")
+    rows = await log_rows(harness)
+    assert [r.feedback for r in rows] == ["solved", "unsolved"]
+
+
+async def test_a_long_question_with_feedback_words_is_still_a_question(harness: Harness) -> None:
+    await harness.client.send("staff", "Teamsの画面共有がうまくできず解決しません")
+    text = harness.client.transcript("staff")
+    assert texts.NEXT_CANDIDATES not in text and texts.THANKS not in text
+
+
+async def test_every_example_in_the_help_is_answered_directly(harness: Harness) -> None:
+    from bot.texts import FAQ_EXAMPLES
+
+    examples = [line[2:] for line in FAQ_EXAMPLES.splitlines() if line.startswith("- ")]
+    assert len(examples) == 4
+    for example in examples:
+        await harness.client.send("staff", example)
+        assert texts.BUTTON_SOLVED in harness.client.transcript("staff"), example
+
+
+async def test_unsolved_on_a_clear_answer_offers_a_person_not_noise(harness: Harness) -> None:
+    await harness.client.send("staff", "VPNが遅い")
+    await press(harness, "staff", texts.BUTTON_UNSOLVED)
+    text = harness.client.transcript("staff")
+    assert texts.OFFER_PERSON in text and texts.NEXT_CANDIDATES not in text

@@ -53,6 +53,7 @@ SETS = (
         DATA / "generalise" / "resident" / "faq",
         DATA / "generalise" / "resident" / "queries.csv",
     ),
+    EvalSet("it", DATA / "generalise" / "it" / "faq", DATA / "generalise" / "it" / "queries.csv"),
 )
 
 

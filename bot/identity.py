@@ -55,13 +55,13 @@ class IdentityResolver:
     async def _upn(self, turn_context: TurnContext, user_id: str) -> str | None:
         if user_id in self._upns:
             return self._upns[user_id]
-        upn: str | None = None
         sender = turn_context.activity.from_property
         try:
             member = await TeamsInfo.get_member(turn_context, sender.id)
-            upn = (member.user_principal_name or member.email or None) if member else None
-        except Exception as exc:  # not in Teams, or the channel does not know the member
+        except Exception as exc:  # not in Teams, or the channel failed: ask again next turn
             log.info("member lookup failed", extra={"error": type(exc).__name__})
+            return None
+        upn = (member.user_principal_name or member.email or None) if member else None
         self._upns[user_id] = upn.lower() if upn else None
         return self._upns[user_id]
 

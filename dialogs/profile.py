@@ -54,8 +54,10 @@ class ProfileDialog(ComponentDialog):
         found = self._directory().find_units(str(step.result))
         if not found:
             return await step.replace_dialog("steps", {**(step.options or {}), "again": True})
-        step.values["candidates"] = {u.name: u.code for u, _ in found}
-        choices = [Choice(u.name) for u, _ in found] + [Choice(texts.RETYPE_UNIT)]
+        # Labelled with the department: two units may share a name (総務課 in several 部).
+        step.values["candidates"] = {texts.UNIT_LABEL.format(unit=u.name, department=u.department_name): u.code
+                                     for u, _ in found}
+        choices = [Choice(label) for label in step.values["candidates"]] + [Choice(texts.RETYPE_UNIT)]
         return await step.prompt(
             "unit_choice",
             PromptOptions(

@@ -43,6 +43,7 @@ _ANSWER_WEIGHT = 0.4
 _BM25_EXTRA = 10  # best entries by whole-entry BM25 always join the pool
 _COMMON_DF = 0.4  # grams in more than this share of entries skip the candidate stage
 _MAX_QUERY_CHARS = 200
+_DENSE_LIMIT = 1 << 24  # largest gram-code space indexed by lookup table rather than sort
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,29 +152,57 @@ class _Postings:
         return self.entries[lo:hi], self.weights[lo:hi]
 
 
-def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted distinct values, the index of each input value among them, and their counts.
+def _char_ids(*arrays: np.ndarray) -> tuple[np.ndarray, int]:
+    """A table from code point to a dense id over the characters present, and their number."""
+    present = np.zeros(0x110000, dtype=bool)
+    for points in arrays:
+        present[points] = True
+    present[_SEP] = False
+    chars = np.flatnonzero(present)
+    table = np.zeros(0x110000, dtype=np.int64)
+    table[chars] = np.arange(len(chars))
+    return table, len(chars)
 
-    (Sort-based: much faster here than numpy's hash-based ``np.unique``.)
-    """
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
+
+def _dense_codes(points: np.ndarray, table: np.ndarray, n_chars: int) -> np.ndarray:
+    """The grams of :func:`_codes`, in the same order, numbered densely over the characters
+    present (unigram ``id``, bigram ``n + first * n + second``): the same sort order, and a
+    code space small enough for a lookup table instead of a sort."""
+    ids = table[points]
+    keep = points != _SEP
+    bkeep = keep[:-1] & keep[1:]
+    bi = n_chars + ids[:-1][bkeep] * n_chars + ids[1:][bkeep]
+    return np.concatenate((ids[keep], bi))
+
+
+def _vocabulary(codes: np.ndarray, dense: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct gram codes and each input gram's index among them."""
+    if space <= _DENSE_LIMIT:
+        seen = np.zeros(space, dtype=bool)
+        seen[dense] = True
+        present = np.flatnonzero(seen)
+        lookup = np.zeros(space, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        inverse = lookup[dense]
+        vocab = np.empty(len(present), dtype=np.int64)
+        vocab[inverse] = codes
+        return vocab, inverse
+    vocab = np.unique(codes)
+    return vocab, np.searchsorted(vocab, codes)
+
+
+def _counted(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys and how often each occurs."""
+    ordered = np.sort(keys)
     first = np.empty(len(ordered), dtype=bool)
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    inverse = np.empty(len(values), dtype=np.int64)
-    inverse[order] = np.cumsum(first) - 1
     starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, len(ordered)))
-    return ordered[first], inverse, counts
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
 
 
 def _unique_pairs(a: np.ndarray, b: np.ndarray, b_size: int) -> tuple[np.ndarray, np.ndarray]:
-    keys = np.sort(a.astype(np.int64) * b_size + b, kind="stable")
-    keep = np.empty(len(keys), dtype=bool)
-    keep[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-    keys = keys[keep]
+    keys, _ = _counted(a.astype(np.int64) * b_size + b)
     return keys // b_size, keys % b_size
 
 
@@ -207,27 +236,31 @@ class Matcher:
         is_bigram = a_codes >= (1 << 21)
         a_all_entry = a_text[a_pos]
 
-        self._vocab, inverse, _ = _unique(np.concatenate((q_codes, a_codes)))
+        table, n_chars = _char_ids(q_points, a_points)
+        dense = np.concatenate(
+            (_dense_codes(q_points, table, n_chars), _dense_codes(a_points, table, n_chars))
+        )
+        codes = np.concatenate((q_codes, a_codes))
+        self._vocab, inverse = _vocabulary(codes, dense, n_chars * (n_chars + 1))
         n_grams = len(self._vocab)
         q_ids, a_all_ids = inverse[: len(q_codes)], inverse[len(q_codes) :]
         a_ids, a_entry = a_all_ids[is_bigram], a_all_entry[is_bigram]
 
-        qg, qe = _unique_pairs(q_ids, q_entry, max(n, 1))
+        size = max(n, 1)
+        qg, qe = _unique_pairs(q_ids, q_entry, size)
         self._q = _Postings(qg, qe, np.ones(len(qg)), n_grams)
-        a_keys, _, tf = _unique(a_ids.astype(np.int64) * max(n, 1) + a_entry)
-        ag, ae = a_keys // max(n, 1), a_keys % max(n, 1)
+        a_keys, tf = _counted(a_ids * size + a_entry)
+        ag, ae = a_keys // size, a_keys % size
         lengths = np.array([max(1, len(doc.answer) - 1) for doc in self._docs], dtype=np.float64)
         norm = _K1 * (1 - _B + _B * lengths / (lengths.mean() if n else 1.0))
         self._a = _Postings(ag, ae, tf * (_K1 + 1) / (tf + norm[ae]), n_grams)
 
-        q_all = np.concatenate((q_ids, a_all_ids))
         e_all = np.concatenate((q_entry, a_all_entry))
-        dg, _ = _unique_pairs(q_all, e_all, max(n, 1))
-        df = np.bincount(dg, minlength=n_grams).astype(np.float64)
         # Whole-entry BM25 (question side and answer as one text, term frequencies counted):
         # the ranking feature that carries over best to FAQs worded unlike their users.
-        keys, _, tf_all = _unique(q_all.astype(np.int64) * max(n, 1) + e_all)
-        bg, be = keys // max(n, 1), keys % max(n, 1)
+        keys, tf_all = _counted(np.concatenate((q_ids, a_all_ids)) * size + e_all)
+        bg, be = keys // size, keys % size
+        df = np.bincount(bg, minlength=n_grams).astype(np.float64)
         doc_len = np.bincount(e_all, minlength=n).astype(np.float64)
         bnorm = _K1 * (1 - _B + _B * doc_len / (doc_len.mean() if n else 1.0))
         self._bm = _Postings(bg, be, tf_all * (_K1 + 1) / (tf_all + bnorm[be]), n_grams)

@@ -181,8 +181,10 @@ def _whole(match: re.Match[str]) -> bool:
     return not (edge.match(before) or edge.match(after))
 
 
-_BOILERPLATE_RE = re.compile(f"[をはがにでへも]?(?:{_trie(fold_chars(p) for p in BOILERPLATE)})")
-_TRAILING_PARTICLE = re.compile(r"(?<=..)[をはがにでへも]$")
+_PARTICLES = "をはがにでへも"
+_BOILERPLATE_RE = re.compile(
+    _trie(f"{particle}{fold_chars(p)}" for p in BOILERPLATE for particle in ("", *_PARTICLES))
+)
 
 
 class TermFolder:
@@ -204,6 +206,8 @@ class TermFolder:
             # inside it (パスワ inside パスワード).
             self._canonical.setdefault(canonical, canonical)
         self._pattern = _term_pattern(self._canonical)
+        # Only ASCII words and single characters need the whole-word check.
+        self._edged = {t for t in self._canonical if len(t) == 1 or _is_ascii_word(t)}
         digest = hashlib.blake2b(repr(sorted(self._canonical.items())).encode(), digest_size=16)
         self.key = digest.hexdigest()
 
@@ -214,8 +218,13 @@ class TermFolder:
         """Fold variants in text already passed through :func:`fold_chars`."""
         if self._pattern is None:
             return text
-        canonical = self._canonical
-        return self._pattern.sub(lambda m: canonical[m.group(0)] if _whole(m) else m.group(0), text)
+        canonical, edged = self._canonical, self._edged
+
+        def replace(m: re.Match[str]) -> str:
+            term = m.group(0)
+            return canonical[term] if term not in edged or _whole(m) else term
+
+        return self._pattern.sub(replace, text)
 
 
 def strip_boilerplate(text: str) -> str:
@@ -223,7 +232,9 @@ def strip_boilerplate(text: str) -> str:
 
     The text is kept as it is if nothing else would be left.
     """
-    stripped = _TRAILING_PARTICLE.sub("", _BOILERPLATE_RE.sub(" ", text).strip())
+    stripped = _BOILERPLATE_RE.sub(" ", text).strip()
+    if len(stripped) > 2 and stripped[-1] in _PARTICLES:
+        stripped = stripped[:-1]
     return stripped if stripped else text
 
 

@@ -40,3 +40,15 @@ async def test_someone_unknown_is_asked_and_then_remembered(sqlite_url: str) -> 
         await h.client.send("stranger", "プロフィール")
         text = h.client.transcript("stranger")
         assert profile.FROM_PROFILE in text and profile.BUTTON_CHANGE in text
+
+
+async def test_a_failed_member_lookup_is_tried_again_later(sqlite_url: str) -> None:
+    async with Harness(make_settings(sqlite_url), [BY_UPN]) as h:
+        member = h.channel.members.pop(BY_UPN.teams_id)  # Teams does not know the member yet
+        await h.client.send("upn", "プロフィール")
+        assert profile.NONE in h.client.transcript("upn")
+        await h.client.send("upn", "キャンセル")
+        h.channel.members[BY_UPN.teams_id] = member
+        await h.client.send("upn", "プロフィール")
+        assert "河川課" in h.client.transcript("upn")
+        assert h.channel.member_lookups == 2

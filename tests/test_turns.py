@@ -88,7 +88,7 @@ async def test_a_restart_in_the_middle_of_a_dialog_resumes_it(database_url: str)
         await h.client.send("other", "そうむ")  # typed in hiragana
         assert profile.CHOOSE_UNIT in h.client.transcript("other")
         await h.restart()  # a new app process on the same database
-        await h.client.press("other", next(b for b in h.client.last_buttons("other") if b.title == "総務課"))
+        await h.client.press("other", next(b for b in h.client.last_buttons("other") if b.title == "総務課（総務部）"))
         assert profile.ASK_TIER in h.client.transcript("other")
         await h.client.send("other", "主査")
         assert profile.SAVED.format(unit="総務課", tier="主査") in h.client.transcript("other")

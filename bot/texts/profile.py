@@ -3,6 +3,7 @@
 ASK_UNIT = "はじめに、あなたの所属（課・室の名前）を入力してください。例: 総務課"
 ASK_UNIT_AGAIN = "所属が見つかりませんでした。課・室の名前をもう一度入力してください。例: 総務課、人事課"
 CHOOSE_UNIT = "所属はどれでしょうか。"
+UNIT_LABEL = "{unit}（{department}）"
 RETYPE_UNIT = "どれでもない（入力し直す）"
 ASK_TIER = "職位を選んでください。"
 RETRY_CHOICE = "ボタンから選ぶか、番号を入力してください。"

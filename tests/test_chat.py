@@ -31,3 +31,22 @@ def test_chat_session(tmp_path: Path) -> None:
     assert "その番号のボタンはありません" in out
     assert "利用者「nobody」はいません" in out
     assert "データファイルの状態" in out  # /as admin then 管理
+
+
+async def test_a_message_that_arrives_while_reading_is_shown_at_once(
+    harness, capsys  # type: ignore[no-untyped-def]
+) -> None:
+    from bot.devchannel.chat import ChatSession
+    from domain import outbox
+    from tests.conftest import STAFF
+
+    session = ChatSession(harness, list(harness.client.users.values()), {}, "staff")
+    await session.handle("ヘルプ")  # opens the chat (a conversation reference is stored)
+    session.show()
+    capsys.readouterr()
+    async with harness.runtime.sessions() as db, db.begin():
+        await outbox.enqueue(db, "推進員からの回答です", user_id=STAFF.aad_object_id, topic="test")
+    await harness.runtime.drain()
+    assert "推進員からの回答です" in capsys.readouterr().out
+    # And a number then presses a button of that newest message, not an older card.
+    assert harness.client.received("staff") == []

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.devchannel.client import DevUser
+from bot.devchannel.converse import ScriptError, parse_duration
 from bot.devchannel.harness import Harness
 from bot.devchannel.render import render
+from bot.devchannel.server import Sent
 from domain.clock import ShiftedClock
 from knowledge.directory import ROLE_LABELS, Directory, load_directory
 
@@ -64,6 +66,93 @@ def describe(user: DevUser, directory_roles: dict[str, str]) -> str:
     return f"{user.key:<10} {user.name} {directory_roles.get(user.upn, '')}".rstrip()
 
 
+class ChatSession:
+    """One terminal session: whose turn it is, and how each typed line is handled."""
+
+    def __init__(self, harness: Harness, people: list[DevUser], roles: dict[str, str], current: str) -> None:
+        self.h = harness
+        self.people = people
+        self.roles = roles
+        self.current = current
+        self.busy = False  # while our own turn runs, its replies are printed when it ends
+        harness.channel.on_record = self._arrived
+
+    def _arrived(self, sent: Sent) -> None:
+        """Show at once what reaches the current person while they read (a promoter's answer)."""
+        if not self.busy and sent.conversation_id == self.h.client.users[self.current].personal_conversation:
+            self.show()
+
+    def show(self) -> None:
+        for sent in self.h.client.received(self.current):
+            print(render(sent.activity, updated=sent.method == "update"), flush=True)
+
+    async def handle(self, line: str) -> bool:
+        """Act on one typed line; False ends the session."""
+        client = self.h.client
+        if line in ("/quit", "/exit"):
+            return False
+        if line == "/users":
+            print("\n".join("  " + describe(p, self.roles) for p in self.people))
+        elif line.startswith("/as"):
+            key = line[3:].strip()
+            if key not in client.users:
+                print(f"利用者「{key}」はいません。/users で一覧を表示します。")
+            else:
+                self.current = key
+                print(client.transcript(key) or "(新着はありません)")
+        elif line == "/install":
+            await client.post(client.install(client.users[self.current]))
+        elif line.startswith("/wait"):
+            await self.wait(line[5:].strip())
+        elif line.isdigit():
+            await self.press(int(line))
+        elif line:
+            await client.send(self.current, line)
+        return True
+
+    async def wait(self, amount: str) -> None:
+        if self.h.server is None:
+            print("/wait は --url なしで起動したときだけ使えます。")
+            return
+        try:
+            delta = parse_duration(amount or "drain")
+        except ScriptError as exc:
+            print(exc)
+            return
+        clock = self.h.runtime.clock
+        if delta is not None and isinstance(clock, ShiftedClock):
+            clock.advance(delta)
+        await self.h.runtime.drain()
+
+    async def press(self, number: int) -> None:
+        buttons = self.h.client.last_buttons(self.current)
+        if not 1 <= number <= len(buttons):
+            print("その番号のボタンはありません。")
+        elif buttons[number - 1].kind == "openUrl":
+            print(f"リンク: {buttons[number - 1].value}")
+        else:
+            await self.h.client.press(self.current, buttons[number - 1])
+
+    async def run(self) -> int:
+        client = self.h.client
+        while True:
+            waiting = [k for k in client.users if k != self.current and client.received(k, mark=False)]
+            if waiting:
+                print(f"(新着あり: {', '.join(waiting)} — /as キー で表示)")
+            try:
+                line = await asyncio.to_thread(input, f"\n{client.users[self.current].name}> ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+            self.busy = True
+            try:
+                if not await self.handle(line.strip()):
+                    return 0
+            finally:
+                self.busy = False
+            self.show()
+
+
 async def run_chat(settings: Settings, url: str | None = None, user: str | None = None) -> int:
     people = personas(settings.org_dir)
     roles: dict[str, str] = {}
@@ -78,57 +167,4 @@ async def run_chat(settings: Settings, url: str | None = None, user: str | None 
         print("DXサポートボットとの会話 (Teams の代わりに開発用チャネルを使っています)")
         print(HELP)
         print("利用者:\n" + "\n".join("  " + describe(p, roles) for p in people))
-        while True:
-            waiting = [k for k in h.client.users if k != current and h.client.received(k, mark=False)]
-            if waiting:
-                print(f"(新着あり: {', '.join(waiting)} — /as キー で表示)")
-            try:
-                line = await asyncio.to_thread(input, f"\n{h.client.users[current].name}> ")
-            except (EOFError, KeyboardInterrupt):
-                print()
-                return 0
-            line = line.strip()
-            if line in ("/quit", "/exit"):
-                return 0
-            if line == "/users":
-                print("\n".join("  " + describe(p, roles) for p in people))
-                continue
-            if line.startswith("/as"):
-                key = line[3:].strip()
-                if key not in h.client.users:
-                    print(f"利用者「{key}」はいません。/users で一覧を表示します。")
-                    continue
-                current = key
-                print(h.client.transcript(current) or "(新着はありません)")
-                continue
-            if line == "/install":
-                await h.client.post(h.client.install(h.client.users[current]))
-            elif line.startswith("/wait"):
-                if h.server is None:
-                    print("/wait は --url なしで起動したときだけ使えます。")
-                    continue
-                from bot.devchannel.converse import ScriptError, parse_duration
-
-                try:
-                    delta = parse_duration(line[5:].strip() or "drain")
-                except ScriptError as exc:
-                    print(exc)
-                    continue
-                clock = h.runtime.clock
-                if delta is not None and hasattr(clock, "advance"):
-                    clock.advance(delta)
-                await h.runtime.drain()
-            elif line.isdigit():
-                buttons = h.client.last_buttons(current)
-                index = int(line) - 1
-                if not 0 <= index < len(buttons):
-                    print("その番号のボタンはありません。")
-                    continue
-                if buttons[index].kind == "openUrl":
-                    print(f"リンク: {buttons[index].value}")
-                    continue
-                await h.client.press(current, buttons[index])
-            elif line:
-                await h.client.send(current, line)
-            for sent in h.client.received(current):
-                print(render(sent.activity, updated=sent.method == "update"))
+        return await ChatSession(h, people, roles, current).run()

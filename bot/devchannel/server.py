@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,7 @@ class DevChannel:
         self.member_lookups = 0
         self.hold: asyncio.Event | None = None  # when set, sends wait until it is set
         self.arrived = asyncio.Event()  # set whenever a send reaches the channel
+        self.on_record: Callable[[Sent], None] | None = None  # e.g. the chat shows it at once
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -122,6 +124,8 @@ class DevChannel:
         async with self._changed:
             self.sent.append(sent)
             self._changed.notify_all()
+        if self.on_record is not None:
+            self.on_record(sent)
 
     # ------------------------------------------------------------ endpoints
 

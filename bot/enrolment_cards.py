@@ -6,7 +6,7 @@ Every button is an ``Action.Submit`` whose data names its action and carries all
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from botbuilder.core import CardFactory
@@ -50,36 +50,66 @@ def seats(slot: Slot, used: Usage | None) -> str:
     return t.SEATS_FULL.format(n=used.waitlisted)
 
 
-def course_label(course: Course, mandatory: bool) -> str:
-    return f"【{t.MANDATORY}】{course.title}" if mandatory else course.title
+def course_label(course: Course, mandatory: bool, applied: bool = False) -> str:
+    marks = (t.APPLIED_MARK,) if applied else (t.MANDATORY,) if mandatory else ()
+    return "".join(f"【{m}】" for m in marks) + course.title
 
 
 # ---------------------------------------------------------------- applying
 
 
-def courses(offered: Sequence[tuple[Course, bool]]) -> Card:
-    """The courses this person may take, mandatory ones first, one button each."""
+def courses(offered: Sequence[tuple[Course, bool]], applied: Set[str] = frozenset()) -> Card:
+    """The courses this person may take, mandatory ones first, one button each; those in
+    ``applied`` (course ids) are marked 【申込済】."""
     body: list[dict[str, Any]] = [
         text(t.COURSES_TITLE, weight="Bolder", size="Medium"), text(t.PICK_COURSE),
     ]
     for number, (course, mandatory) in enumerate(offered, start=1):
-        body.append(text(f"{number}. {course_label(course, mandatory)}", weight="Bolder"))
+        label = course_label(course, mandatory, course.id in applied)
+        body.append(text(f"{number}. {label}", weight="Bolder"))
         summary = course.description.strip().splitlines()[0] if course.description else ""
         body.append(text(f"{course.category}　{summary}".strip(), subtle=True))
-        body.append(_buttons(submit(course_label(course, mandatory), "enrol.course",
-                                    course_id=course.id)))
+        body.append(_buttons(submit(label, "enrol.course", course_id=course.id)))
     return content(body)
 
 
-def sessions(course: Course, slots: Sequence[Slot], usage: Mapping[str, Usage]) -> Card:
-    body: list[dict[str, Any]] = [text(t.PICK_SESSION.format(course=course.title), weight="Bolder")]
+def sessions(course: Course, slots: Sequence[Slot], usage: Mapping[str, Usage],
+             change_of: Enrolment | None = None, current: Slot | None = None) -> Card:
+    """The open sessions, one button each; for a change of session (``change_of``) the
+    buttons carry the enrolment being moved."""
+    heading = (t.PICK_NEW_SESSION.format(course=course.title, current=when(current))
+               if change_of is not None and current is not None
+               else t.PICK_SESSION.format(course=course.title))
+    extra = {"change_of": change_of.id} if change_of is not None else {}
+    body: list[dict[str, Any]] = [text(heading, weight="Bolder")]
     for number, slot in enumerate(slots, start=1):
         body.append(text(f"{number}. {when(slot)}", weight="Bolder"))
         body.append(text(f"{place(slot)}　{seats(slot, usage.get(slot.id))}", subtle=True))
         label = t.day_time(slot.session.start) if slot.session else course.title
         body.append(_buttons(submit(label, "enrol.session", course_id=course.id,
-                                    session_id=slot.id)))
+                                    session_id=slot.id, **extra)))
     return content(body)
+
+
+def applied(enrolment: Enrolment, slot: Slot, status: str, *, can_change: bool,
+            can_cancel: bool, note: str | None) -> Card:
+    """A course the person already applied for: where it stands, and what they can do."""
+    body = [
+        text(t.APPLIED_TITLE, weight="Bolder", size="Medium"),
+        text(t.APPLIED_BODY.format(course=slot.course.title)),
+        facts([(t.FACT_WHEN, when(slot)), (t.FACT_PLACE, place(slot)), (t.FACT_STATUS, status)]),
+    ]
+    if note:
+        body.append(text(note, subtle=True))
+    actions = []
+    if can_change:
+        actions.append(submit(t.BUTTON_CHANGE, "enrol.course", course_id=slot.course.id,
+                              change_of=enrolment.id))
+    if can_cancel:
+        actions.append(submit(t.BUTTON_CANCEL.format(course=slot.course.title),
+                              "enrol.cancel_ask", enrolment_id=enrolment.id))
+    actions.append(submit(t.BUTTON_MY, "command", command="my_enrolments"))
+    return content(body, actions)
 
 
 def confirm(slot: Slot, used: Usage | None) -> Card:
@@ -96,8 +126,32 @@ def confirm(slot: Slot, used: Usage | None) -> Card:
     body.append(text(t.CONFIRM_ASK))
     return content(body, [
         submit(t.BUTTON_APPLY, "enrol.confirm", session_id=slot.id),
-        submit(t.BUTTON_STOP, "enrol.abort"),
+        submit(t.BUTTON_STOP, "enrol.abort", session_id=slot.id),
     ])
+
+
+def change_confirm(enrolment: Enrolment, old: Slot, new: Slot, used: Usage | None) -> Card:
+    rows = [(t.FACT_COURSE, new.course.title), (t.FACT_CURRENT, when(old)),
+            (t.FACT_NEW, when(new)), (t.FACT_PLACE, place(new)),
+            (t.FACT_SEATS, seats(new, used))]
+    body = [text(t.CHANGE_TITLE, weight="Bolder", size="Medium"), facts(rows)]
+    if new.capacity - (used or Usage()).taken <= 0:
+        body.append(text(t.CHANGE_WILL_WAITLIST, weight="Bolder"))
+    body.append(text(t.CHANGE_ASK))
+    return content(body, [
+        submit(t.BUTTON_CHANGE_YES, "enrol.change", enrolment_id=enrolment.id,
+               session_id=new.id),
+        submit(t.BUTTON_STOP, "enrol.abort", session_id=new.id, change_of=enrolment.id),
+    ])
+
+
+def used(title: str, slot: Slot | None, outcome: str) -> Card:
+    """A confirmation card once answered: what it was about and how it ended, no buttons."""
+    body: list[dict[str, Any]] = [text(title, weight="Bolder", size="Medium")]
+    if slot is not None:
+        body.append(facts([(t.FACT_COURSE, slot.course.title), (t.FACT_WHEN, when(slot))]))
+    body.append(text(t.CARD_USED.format(outcome=outcome.split("\n")[0]), weight="Bolder"))
+    return content(body)
 
 
 def done(message: str, slot: Slot) -> Card:
@@ -140,7 +194,7 @@ def cancel_confirm(enrolment: Enrolment, slot: Slot, status: str) -> Card:
     ]
     return content(body, [
         submit(t.BUTTON_CANCEL_YES, "enrol.cancel", enrolment_id=enrolment.id),
-        submit(t.BUTTON_CANCEL_NO, "enrol.cancel_keep"),
+        submit(t.BUTTON_CANCEL_NO, "enrol.cancel_keep", enrolment_id=enrolment.id),
     ])
 
 
@@ -184,12 +238,14 @@ def _application_facts(enrolment: Enrolment, slot: Slot) -> dict[str, Any]:
     ])
 
 
-def approval(enrolment: Enrolment, slot: Slot) -> Card:
+def approval(enrolment: Enrolment, slot: Slot, note: str | None = None) -> Card:
     body = [
         text(t.APPROVAL_TITLE, weight="Bolder", size="Medium"),
         text(t.APPROVAL_BODY.format(name=enrolment.name)),
         _application_facts(enrolment, slot),
     ]
+    if note:
+        body.insert(1, text(note, weight="Bolder"))
     return content(body, [
         submit(t.BUTTON_APPROVE, "enrol.approve", enrolment_id=enrolment.id),
         submit(t.BUTTON_DECLINE, "enrol.decline", enrolment_id=enrolment.id),

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import enrolment_admin
 from bot import enrolment_cards as cards
-from bot.enrolment_notify import EnrolmentSettings, Notifier
+from bot.enrolment_notify import TOPIC_APPROVAL, EnrolmentSettings, Notifier
 from bot.identity import Identity, IdentityResolver
 from bot.router import Route
 from bot.texts import enrolment as t
@@ -28,7 +28,16 @@ from dialogs.my_enrolments import MyEnrolmentsDialog
 from domain import enrolment as en
 from domain.enrolment import Actor, Enrolment, Usage
 from domain.enrolment_reminders import NUDGE_JOB, REMINDER_JOB
-from domain.enrolment_rules import ACTIVE, DECLINED, Applicant, Refused, Slot, find_slot
+from domain.enrolment_rules import (
+    ACTIVE,
+    CANCELLED,
+    DECLINED,
+    Applicant,
+    Refused,
+    Slot,
+    find_slot,
+    open_slots,
+)
 from knowledge.catalogue import Catalogue
 
 if TYPE_CHECKING:
@@ -106,14 +115,36 @@ class EnrolmentFlow:
 
         return await en.in_transaction(self.runtime.sessions, unit)
 
-    async def confirm(self, turn_context: TurnContext, slot_id: str) -> None:
+    async def replace_card(self, turn_context: TurnContext, card_id: str | None,
+                           card: cards.Card) -> None:
+        """Replace an answered card (its activity id) so its buttons are gone; best effort."""
+        if not card_id:
+            return
+        activity = MessageFactory.attachment(cards.attachment(card))
+        activity.id = card_id
+        try:
+            await turn_context.update_activity(activity)
+        except Exception:
+            log.warning("could not update an answered card", exc_info=True)
+
+    async def _say_done(self, turn_context: TurnContext, message: str, slot: Slot) -> None:
+        await turn_context.send_activity(
+            MessageFactory.attachment(cards.attachment(cards.done(message, slot)))
+        )
+
+    async def confirm(self, turn_context: TurnContext, slot_id: str,
+                      card_id: str | None = None) -> None:
         """Apply for a slot and say how it went (a repeat says it is already done)."""
         applicant = await self.applicant(turn_context)
         catalogue, now = self.catalogue(), self.now()
+        slot = find_slot(catalogue, slot_id)
         try:
             out = await self._change(lambda db: en.enrol(db, catalogue, applicant, slot_id, now))
         except Refused as exc:
-            await turn_context.send_activity(refusal(exc, catalogue))
+            message = refusal(exc, catalogue)
+            await turn_context.send_activity(message)
+            await self.replace_card(turn_context, card_id, cards.used(t.CONFIRM_TITLE, slot,
+                                                                      message))
             return
         fields = {"course": out.slot.course.title, "when": cards.when(out.slot)}
         if not out.created:
@@ -124,9 +155,87 @@ class EnrolmentFlow:
             message = t.DONE_PENDING.format(**fields)
         else:
             message = t.DONE_ENROLLED.format(**fields)
-        await turn_context.send_activity(
-            MessageFactory.attachment(cards.attachment(cards.done(message, out.slot)))
-        )
+        await self._say_done(turn_context, message, out.slot)
+        await self.replace_card(turn_context, card_id, cards.used(t.CONFIRM_TITLE, out.slot,
+                                                                  message))
+
+    async def change(self, turn_context: TurnContext, enrolment_id: int, slot_id: str,
+                     card_id: str | None = None) -> None:
+        """Move an enrolment to another session of its course and say how it went."""
+        applicant = await self.applicant(turn_context)
+        catalogue, now = self.catalogue(), self.now()
+        slot = find_slot(catalogue, slot_id)
+        try:
+            out = await self._change(lambda db: en.change_session(
+                db, catalogue, enrolment_id, slot_id, applicant, now))
+        except Refused as exc:
+            message = refusal(exc, catalogue)
+            await turn_context.send_activity(message)
+            await self.replace_card(turn_context, card_id, cards.used(t.CHANGE_TITLE, slot,
+                                                                      message))
+            return
+        fields = {"course": out.slot.course.title, "when": cards.when(out.slot)}
+        if not out.created:
+            message = t.ALREADY.format(status=t.status_label(out.enrolment.status, out.position))
+        elif out.enrolment.status == "waitlisted":
+            message = t.CHANGED_WAITLISTED.format(position=out.position, **fields)
+        elif out.enrolment.status == "pending":
+            message = t.CHANGED_PENDING.format(**fields)
+        else:
+            message = t.CHANGED.format(**fields)
+        await self._say_done(turn_context, message, out.slot)
+        await self.replace_card(turn_context, card_id, cards.used(t.CHANGE_TITLE, out.slot,
+                                                                  message))
+
+    async def abort(self, turn_context: TurnContext, slot_id: str | None,
+                    change_of: int | None = None, card_id: str | None = None) -> None:
+        """「やめる」: truthful even on an old card: if the application (or the change) went
+        through meanwhile, say so instead."""
+        catalogue = self.catalogue()
+        slot = find_slot(catalogue, slot_id) if slot_id else None
+        existing = None
+        if slot is not None:
+            existing = (await self.active_by_course(turn_context)).get(slot.course.id)
+        title = t.CHANGE_TITLE if change_of is not None else t.CONFIRM_TITLE
+        done = existing is not None and (change_of is None or existing.session_id == slot_id)
+        if existing is not None and done:
+            current = find_slot(catalogue, existing.session_id) or slot
+            assert current is not None
+            async with self.runtime.sessions() as db:
+                position = await en.waitlist_position(db, existing)
+            message = t.ALREADY_DONE.format(when=cards.when(current),
+                                            status=t.status_label(existing.status, position))
+            await self._say_done(turn_context, message, current)
+        elif existing is not None:
+            current = find_slot(catalogue, existing.session_id)
+            message = t.CHANGE_ABORTED.format(when=cards.when(current) if current else "")
+            await turn_context.send_activity(message)
+        else:
+            message = t.ABORTED
+            await turn_context.send_activity(message)
+        await self.replace_card(turn_context, card_id, cards.used(title, slot, message))
+
+    async def active_by_course(self, turn_context: TurnContext) -> dict[str, Enrolment]:
+        """This person's active enrolments, by course id."""
+        identity = await self.identity(turn_context)
+        async with self.runtime.sessions() as db:
+            return {e.course_id: e for e in await en.of_user(db, identity.user_id)}
+
+    async def show_applied(self, turn_context: TurnContext, enrolment: Enrolment) -> None:
+        """A course already applied for: its status, with 日程を変更する when possible."""
+        catalogue, now = self.catalogue(), self.now()
+        slot = find_slot(catalogue, enrolment.session_id)
+        if slot is None:
+            await turn_context.send_activity(t.REFUSED["unknown_session"])
+            return
+        async with self.runtime.sessions() as db:
+            status = t.status_label(enrolment.status, await en.waitlist_position(db, enrolment))
+        movable = slot.closes_at is None or now < slot.closes_at
+        others = [s for s in open_slots(slot.course, now) if s.id != slot.id]
+        note = None if movable and others else t.APPLIED_NO_OTHER if movable else t.APPLIED_CLOSED
+        card = cards.applied(enrolment, slot, status, can_change=movable and bool(others),
+                             can_cancel=movable, note=note)
+        await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
 
     async def show_enrolments(self, turn_context: TurnContext) -> None:
         identity = await self.identity(turn_context)
@@ -168,17 +277,38 @@ class EnrolmentFlow:
             return None
         return e, slot, t.status_label(e.status, position)
 
-    async def cancel(self, turn_context: TurnContext, enrolment_id: int) -> None:
+    async def cancel(self, turn_context: TurnContext, enrolment_id: int,
+                     card_id: str | None = None) -> None:
         identity = await self.identity(turn_context)
         actor = Actor(identity.user_id, identity.name)
         catalogue, now = self.catalogue(), self.now()
         try:
             out = await self._change(lambda db: en.cancel(db, catalogue, enrolment_id, actor, now))
         except Refused as exc:
-            await turn_context.send_activity(refusal(exc, catalogue))
+            message = refusal(exc, catalogue)
+            await turn_context.send_activity(message)
+            await self.replace_card(turn_context, card_id, cards.used(t.CANCEL_TITLE, None,
+                                                                      message))
             return
-        await turn_context.send_activity(t.CANCEL_DONE.format(
-            course=out.slot.course.title, when=cards.when(out.slot)))
+        message = t.CANCEL_DONE.format(course=out.slot.course.title, when=cards.when(out.slot))
+        await turn_context.send_activity(message)
+        await self.replace_card(turn_context, card_id, cards.used(t.CANCEL_TITLE, out.slot,
+                                                                  message))
+
+    async def keep(self, turn_context: TurnContext, enrolment_id: int | None,
+                   card_id: str | None = None) -> None:
+        """「取り消さない」: truthful even when the enrolment was cancelled meanwhile."""
+        identity = await self.identity(turn_context)
+        e = None
+        if enrolment_id is not None:
+            async with self.runtime.sessions() as db:
+                e = await db.get(Enrolment, enrolment_id)
+        mine = e is not None and e.user_id == identity.user_id
+        message = (t.ALREADY_CANCELLED if mine and e is not None and e.status == CANCELLED
+                   else t.CANCEL_KEPT)
+        await turn_context.send_activity(message)
+        slot = find_slot(self.catalogue(), e.session_id) if mine and e is not None else None
+        await self.replace_card(turn_context, card_id, cards.used(t.CANCEL_TITLE, slot, message))
 
     # ------------------------------------------------------------ commands and card actions
 
@@ -205,19 +335,35 @@ class EnrolmentFlow:
         """「研修申込」, the intent, or a course / session button (which carry their ids)."""
         if not await self._known(turn_context, dc, "enrol"):
             return
-        keys = ("course_id", "session_id")
-        await self._restart(dc, ENROL_DIALOG, {k: str(route.data[k]) for k in keys
-                                               if route.data.get(k)})
+        keys = ("course_id", "session_id", "change_of")
+        options = {k: str(route.data[k]) for k in keys if route.data.get(k)}
+        if route.text and "course_id" not in options:  # 「Udemy を使いたい」 names a course
+            options["text"] = route.text
+        await self._restart(dc, ENROL_DIALOG, options)
 
     async def on_confirm(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         if not await self._known(turn_context, dc, "enrol"):
             return
         await self._end_mine(dc, ENROL_DIALOG)
-        await self.confirm(turn_context, str(route.data.get("session_id", "")))
+        await self.confirm(turn_context, str(route.data.get("session_id", "")),
+                           turn_context.activity.reply_to_id)
+
+    async def on_change(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        if not await self._known(turn_context, dc, "enrol"):
+            return
+        await self._end_mine(dc, ENROL_DIALOG)
+        enrolment_id = _int(route.data.get("enrolment_id"))
+        if enrolment_id is None:
+            await turn_context.send_activity(t.REFUSED["not_found"])
+            return
+        await self.change(turn_context, enrolment_id, str(route.data.get("session_id", "")),
+                          turn_context.activity.reply_to_id)
 
     async def on_abort(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self._end_mine(dc, ENROL_DIALOG)
-        await turn_context.send_activity(t.ABORTED)
+        session_id = route.data.get("session_id")
+        await self.abort(turn_context, str(session_id) if session_id else None,
+                         _int(route.data.get("change_of")), turn_context.activity.reply_to_id)
 
     async def on_my(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self.show_enrolments(turn_context)
@@ -235,11 +381,12 @@ class EnrolmentFlow:
         if enrolment_id is None:
             await turn_context.send_activity(t.REFUSED["not_found"])
             return
-        await self.cancel(turn_context, enrolment_id)
+        await self.cancel(turn_context, enrolment_id, turn_context.activity.reply_to_id)
 
     async def on_cancel_keep(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self._end_mine(dc, MY_DIALOG)
-        await turn_context.send_activity(t.CANCEL_KEPT)
+        await self.keep(turn_context, _int(route.data.get("enrolment_id")),
+                        turn_context.activity.reply_to_id)
 
     async def on_decide(self, turn_context: TurnContext, route: Route, approve: bool) -> None:
         identity = await self.identity(turn_context)
@@ -270,6 +417,8 @@ class EnrolmentFlow:
 
 
 def _int(value: object) -> int | None:
+    if value is None:
+        return None
     try:
         return int(str(value))
     except ValueError:
@@ -289,6 +438,7 @@ def install(runtime: Runtime) -> None:
         "enrol.course": flow.on_enrol,
         "enrol.session": flow.on_enrol,
         "enrol.confirm": flow.on_confirm,
+        "enrol.change": flow.on_change,
         "enrol.abort": flow.on_abort,
         "enrol.cancel_ask": flow.on_cancel_ask,
         "enrol.cancel": flow.on_cancel,
@@ -298,6 +448,7 @@ def install(runtime: Runtime) -> None:
     })
     runtime.worker.handlers.register(REMINDER_JOB, flow.notifier.remind)
     runtime.worker.handlers.register(NUDGE_JOB, flow.notifier.nudge)
+    runtime.worker.outcomes.on_outcome(TOPIC_APPROVAL + ":", flow.notifier.on_outcome)
     enrolment_admin.install(runtime, flow)
     if flow.notifier.settings.nudge_enabled:
         task = asyncio.get_running_loop().create_task(_first_nudge(runtime, flow.notifier))

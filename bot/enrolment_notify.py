@@ -9,13 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import enrolment_cards as cards
 from bot.identity import Identity
 from bot.texts import enrolment as t
 from domain import jobs, outbox
-from domain.enrolment import Change, Enrolment
+from domain.enrolment import SYSTEM, Change, Enrolment, EnrolmentAudit, audit
 from domain.enrolment_reminders import (
     NUDGE_JOB,
     REMINDER_JOB,
@@ -26,7 +27,8 @@ from domain.enrolment_reminders import (
     reminder_key,
     reminder_time,
 )
-from domain.enrolment_rules import ENROLLED, Slot, find_slot
+from domain.enrolment_rules import ENROLLED, PENDING, Slot, find_slot
+from domain.models import ConversationRefRow
 from knowledge.catalogue import Course
 from knowledge.directory import Person
 
@@ -37,7 +39,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOPIC_NOTICE = "enrol.notice"
-TOPIC_APPROVAL = "enrol.approval"
+TOPIC_APPROVAL = "enrol.approval"  # + ":<enrolment id>" for each approval request
+TOPIC_APPROVAL_ADMIN = "enrol.approval_admin"  # + ":<enrolment id>": the admins' fallback
+NO_APPROVER = "no_approver"  # audit action when no approver could be reached
+
+
+def approval_topic(enrolment_id: int) -> str:
+    return f"{TOPIC_APPROVAL}:{enrolment_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,30 +134,103 @@ class Notifier:
             await self._tell(db, e, slot, t.DECLINED)
             await self._close_approvals(db, e, slot, t.DECIDED_BY.format(
                 who=e.decided_by, decision=t.DECISION["declined"]))
-        elif kind == "cancelled":
+        elif kind in ("cancelled", "moved"):
             await jobs.cancel(db, reminder_key(e.id or 0))
             if e.decided_at is None:
-                await self._close_approvals(db, e, slot, t.WITHDRAWN)
+                await self._close_approvals(
+                    db, e, slot, t.WITHDRAWN if kind == "cancelled" else t.MOVED_AWAY)
 
     async def _tell(self, db: AsyncSession, e: Enrolment, slot: Slot, template: str) -> None:
         message = template.format(course=slot.course.title, when=cards.when(slot))
         await outbox.enqueue(db, outbox.card_activity(cards.notice(message, slot)),
                              user_id=e.user_id, topic=TOPIC_NOTICE)
 
+    async def user_id_of(self, db: AsyncSession, person: Person) -> str | None:
+        """The person's Entra object id (the outbox key): from the directory, else from a chat
+        they had with the bot (matched by UPN)."""
+        if person.aad_object_id:
+            return person.aad_object_id
+        row = await db.execute(
+            select(ConversationRefRow.user_id)
+            .where(ConversationRefRow.upn == person.upn,
+                   ConversationRefRow.conversation_type == "personal")
+            .limit(1)
+        )
+        return row.scalar_one_or_none()
+
     async def _ask_approval(self, db: AsyncSession, e: Enrolment, slot: Slot) -> None:
         ids: list[int] = []
         card = cards.approval(e, slot)
         summary = t.APPROVAL_TEXT.format(name=e.name, course=slot.course.title)
+        asked: set[str] = set()
         for person in self.approvers(slot.course, e.unit_code):
-            if not person.aad_object_id:
+            user_id = await self.user_id_of(db, person)
+            if not user_id:
                 log.warning("approver without an Entra object id", extra={"upn": person.upn})
                 continue
+            if user_id in asked:
+                continue
+            asked.add(user_id)
             message = await outbox.enqueue(db, outbox.card_activity(card, summary),
-                                           user_id=person.aad_object_id, topic=TOPIC_APPROVAL)
+                                           user_id=user_id, topic=approval_topic(e.id or 0))
             ids.append(message.id or 0)
-        if not ids:
-            log.warning("nobody can be asked to approve", extra={"enrolment_id": e.id})
         e.approval_messages = ids
+        if not ids:
+            await self._nobody_reached(db, e, slot, [], set())
+
+    async def _nobody_reached(self, db: AsyncSession, e: Enrolment, slot: Slot,
+                              asked: list[int], unreachable: set[str]) -> None:
+        """No approver can be reached: tell the applicant, and ask the admins (those not
+        already tried) to approve instead; recorded in the audit trail once per request."""
+        log.warning("nobody can be asked to approve", extra={"enrolment_id": e.id})
+        await audit(db, self.runtime.clock.now(), SYSTEM, NO_APPROVER, e, asked=sorted(asked))
+        await self._tell(db, e, slot, t.NO_APPROVER_APPLICANT)
+        card = cards.approval(e, slot, note=t.NO_APPROVER_ADMIN)
+        summary = t.APPROVAL_TEXT.format(name=e.name, course=slot.course.title)
+        ids = list(e.approval_messages or [])
+        for admin in self.runtime.directory.current.admins():
+            user_id = await self.user_id_of(db, admin)
+            if not user_id or user_id in unreachable:
+                continue
+            message = await outbox.enqueue(db, outbox.card_activity(card, summary),
+                                           user_id=user_id,
+                                           topic=f"{TOPIC_APPROVAL_ADMIN}:{e.id}")
+            ids.append(message.id or 0)
+        e.approval_messages = ids
+        if not ids:
+            log.error("no admin can be reached about an approval", extra={"enrolment_id": e.id})
+
+    async def on_outcome(self, message: outbox.OutboxMessage, outcome: outbox.Outcome,
+                         db: AsyncSession) -> None:
+        """Outbox hook for approval requests: when none of them reached anyone, act as if
+        nobody could be asked."""
+        if outcome.status == outbox.SENT:
+            return
+        try:
+            enrolment_id = int(message.topic.rsplit(":", 1)[1])
+        except (IndexError, ValueError):
+            return
+        e = await db.get(Enrolment, enrolment_id)
+        if e is None or e.status != PENDING:
+            return
+        rows = (await db.execute(
+            select(outbox.OutboxMessage).where(
+                outbox.OutboxMessage.id.in_(list(e.approval_messages or [])),
+                outbox.OutboxMessage.topic == approval_topic(enrolment_id))
+        )).scalars().all()
+        if message.id not in {r.id for r in rows}:
+            return  # an older request, replaced since
+        if any(r.status in (outbox.PENDING, outbox.SENT) for r in rows):
+            return  # someone got it, or may still get it
+        asked = sorted(r.id or 0 for r in rows)
+        done = (await db.execute(select(EnrolmentAudit.detail).where(
+            EnrolmentAudit.enrolment_id == enrolment_id, EnrolmentAudit.action == NO_APPROVER
+        ))).scalars().all()
+        if any(sorted(d.get("asked", [])) == asked for d in done):
+            return  # already handled
+        slot = find_slot(self.runtime.catalogue.current, e.session_id)
+        if slot is not None:
+            await self._nobody_reached(db, e, slot, asked, {r.user_id or "" for r in rows})
 
     async def _close_approvals(self, db: AsyncSession, e: Enrolment, slot: Slot,
                                outcome: str) -> None:

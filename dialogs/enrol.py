@@ -2,8 +2,10 @@
 
 Buttons on the cards are card actions (``enrol.course``, ``enrol.session``, ``enrol.confirm``)
 that restart this dialog at the right step, so old cards keep working; typed answers
-(a number, a title, はい/いいえ) go through :class:`PickPrompt`. Text that is no answer but a
-question the FAQ answers confidently gets that answer, then the prompt asks to continue.
+(a number, a title, はい/いいえ or the button's own label) go through :class:`PickPrompt`.
+Text that is no answer but a question the FAQ answers confidently gets that answer, then the
+prompt asks to continue. A course already applied for shows where it stands, with a
+「日程を変更する」 button that comes back here with ``change_of`` (the enrolment to move).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from botbuilder.schema import Activity
 from bot import enrolment_cards as cards
 from bot.texts import enrolment as t
 from dialogs.yesno import parse_yes_no
-from domain.enrolment import Usage
+from domain.enrolment import Enrolment, Usage
+from domain.enrolment_match import named_course
 from domain.enrolment_rules import (
     Applicant,
     courses_offered,
@@ -47,20 +50,29 @@ class EnrolPort(Protocol):
     def faq_answer(self, text: str) -> str | None: ...
     async def applicant(self, turn_context: TurnContext) -> Applicant: ...
     async def usage(self, slot_ids: Iterable[str]) -> Mapping[str, Usage]: ...
-    async def confirm(self, turn_context: TurnContext, slot_id: str) -> None: ...
+    async def active_by_course(self, turn_context: TurnContext) -> Mapping[str, Enrolment]: ...
+    async def show_applied(self, turn_context: TurnContext, enrolment: Enrolment) -> None: ...
+    async def confirm(self, turn_context: TurnContext, slot_id: str,
+                      card_id: str | None = None) -> None: ...
+    async def change(self, turn_context: TurnContext, enrolment_id: int, slot_id: str,
+                     card_id: str | None = None) -> None: ...
+    async def abort(self, turn_context: TurnContext, slot_id: str | None,
+                    change_of: int | None = None, card_id: str | None = None) -> None: ...
 
 
 def fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def pick_options(prompt: Activity, choices: Mapping[str, Iterable[str]] | None, resume: str,
-                 retry: str = t.RETRY_PICK) -> PromptOptions:
+def pick_options(prompt: Activity | None, choices: Mapping[str, Iterable[str]] | None,
+                 resume: str, retry: str = t.RETRY_PICK, *, yes: Iterable[str] = (),
+                 no: Iterable[str] = ()) -> PromptOptions:
     """Options for :class:`PickPrompt`: ``choices`` maps each value to the texts that pick it
-    (None: a yes/no question)."""
+    (None: a yes/no question, where ``yes``/``no`` are the question's own button labels).
+    ``prompt`` None when the caller sent the question itself."""
     spec: dict[str, Any] = {"resume": resume}
     if choices is None:
-        spec["yes_no"] = True
+        spec["yes_no"] = {"yes": list(yes), "no": list(no)}
     else:
         spec["choices"] = {fold(label): value for value, labels in choices.items()
                            for label in labels}
@@ -91,7 +103,8 @@ class PickPrompt(Prompt):
         spec = options.validations or {}
         typed = (turn_context.activity.text or "").strip()
         if spec.get("yes_no"):
-            answer = parse_yes_no(typed)
+            words = spec["yes_no"] if isinstance(spec["yes_no"], dict) else {}
+            answer = parse_yes_no(typed, yes=words.get("yes", ()), no=words.get("no", ()))
             if answer is not None:
                 result.succeeded, result.value = True, answer
         elif fold(typed) in spec.get("choices", {}):
@@ -121,32 +134,56 @@ class EnrolDialog(ComponentDialog):
 
     async def _course(self, step: WaterfallStepContext) -> DialogTurnResult:
         applicant = await self.port.applicant(step.context)
-        offered = courses_offered(self.port.catalogue(), applicant, self.port.now())
-        wanted = self._options(step).get("course_id")
+        catalogue = self.port.catalogue()
+        offered = courses_offered(catalogue, applicant, self.port.now())
+        options = self._options(step)
+        wanted = options.get("course_id")
+        if not wanted and options.get("text"):
+            named = named_course(catalogue, str(options["text"]), {c.id for c in offered})
+            wanted = named.id if named else None
         if wanted and any(c.id == wanted for c in offered):
             return await step.next(wanted)
         if not offered:
             await step.context.send_activity(t.NO_COURSES)
             return await step.end_dialog()
+        named = catalogue.course(str(wanted)) if wanted else None
+        if named is not None:  # named but not offered: say why, then offer the rest
+            eligible = Catalogue.is_eligible(named, applicant.tier, applicant.roles)
+            template = t.NOT_OFFERED_NAMED if eligible else t.NOT_ELIGIBLE_NAMED
+            await step.context.send_activity(template.format(course=named.title))
+        applied = set(await self.port.active_by_course(step.context))
         pairs = [(c, is_mandatory(c, applicant)) for c in offered]
         by_id = {c.id: c for c in offered}
-        choices = numbered(by_id, lambda cid: (by_id[cid].title, cid,
-                                                cards.course_label(by_id[cid], True)))
-        prompt = MessageFactory.attachment(cards.attachment(cards.courses(pairs)))
+        choices = numbered(by_id, lambda cid: (
+            by_id[cid].title, cid, cards.course_label(by_id[cid], True),
+            cards.course_label(by_id[cid], False, True)))
+        prompt = MessageFactory.attachment(cards.attachment(cards.courses(pairs, applied)))
         return await step.prompt(PICK, pick_options(prompt, choices, t.RESUME_COURSE))
 
     async def _session(self, step: WaterfallStepContext) -> DialogTurnResult:
-        course = self.port.catalogue().course(str(step.result))
+        catalogue = self.port.catalogue()
+        course = catalogue.course(str(step.result))
         if course is None:
             await step.context.send_activity(t.REFUSED["unknown_session"])
             return await step.end_dialog()
         step.values["course_id"] = course.id
+        existing = (await self.port.active_by_course(step.context)).get(course.id)
+        change_of = _int(self._options(step).get("change_of"))
+        if existing is not None and existing.id != change_of:
+            await self.port.show_applied(step.context, existing)
+            return await step.end_dialog()
         slots = open_slots(course, self.port.now())
+        current = None
+        if existing is not None:  # changing the session: every other open one
+            step.values["change_of"] = existing.id
+            current = find_slot(catalogue, existing.session_id)
+            slots = [s for s in slots if s.id != existing.session_id]
         wanted = self._options(step).get("session_id")
         if wanted and any(s.id == wanted for s in slots):
             return await step.next(wanted)
         if not slots:
-            await step.context.send_activity(t.NO_SESSIONS.format(course=course.title))
+            text = t.APPLIED_NO_OTHER if existing else t.NO_SESSIONS.format(course=course.title)
+            await step.context.send_activity(text)
             return await step.end_dialog()
         if len(slots) == 1 and slots[0].session is None:  # a licence: nothing to choose
             return await step.next(slots[0].id)
@@ -158,25 +195,47 @@ class EnrolDialog(ComponentDialog):
             return (sid, t.day_time(start)) if start else (sid,)
 
         choices = numbered(by_id, labels)
-        prompt = MessageFactory.attachment(cards.attachment(cards.sessions(course, slots, usage)))
+        card = cards.sessions(course, slots, usage, existing, current)
+        prompt = MessageFactory.attachment(cards.attachment(card))
         return await step.prompt(PICK, pick_options(prompt, choices, t.RESUME_SESSION))
 
     async def _confirm(self, step: WaterfallStepContext) -> DialogTurnResult:
-        slot = find_slot(self.port.catalogue(), str(step.result))
+        catalogue = self.port.catalogue()
+        slot = find_slot(catalogue, str(step.result))
         if slot is None:
             await step.context.send_activity(t.REFUSED["unknown_session"])
             return await step.end_dialog()
         step.values["slot_id"] = slot.id
         used = (await self.port.usage([slot.id])).get(slot.id)
-        prompt = MessageFactory.attachment(cards.attachment(cards.confirm(slot, used)))
-        return await step.prompt(
-            PICK, pick_options(prompt, None, t.RESUME_CONFIRM, retry=t.RETRY_YES_NO)
-        )
+        change_of = step.values.get("change_of")
+        existing = (await self.port.active_by_course(step.context)).get(slot.course.id)
+        old = find_slot(catalogue, existing.session_id) if existing else None
+        if change_of is not None and existing is not None and old is not None:
+            card = cards.change_confirm(existing, old, slot, used)
+            yes, resume = t.BUTTON_CHANGE_YES, t.RESUME_CHANGE
+        else:
+            step.values.pop("change_of", None)
+            card = cards.confirm(slot, used)
+            yes, resume = t.BUTTON_APPLY, t.RESUME_CONFIRM
+        sent = await step.context.send_activity(MessageFactory.attachment(cards.attachment(card)))
+        step.values["card_id"] = sent.id if sent else None  # updated once answered
+        return await step.prompt(PICK, pick_options(
+            None, None, resume, retry=t.RETRY_YES_NO, yes=(yes,), no=(t.BUTTON_STOP,)))
 
     async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
-        if step.result is True:
-            await self.port.confirm(step.context, step.values["slot_id"])
+        slot_id, card_id = step.values["slot_id"], step.values.get("card_id")
+        change_of = step.values.get("change_of")
+        if step.result is True and change_of is not None:
+            await self.port.change(step.context, int(change_of), slot_id, card_id)
+        elif step.result is True:
+            await self.port.confirm(step.context, slot_id, card_id)
         else:
-            await step.context.send_activity(t.ABORTED)
+            await self.port.abort(step.context, slot_id, change_of, card_id)
         return await step.end_dialog()
 
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None

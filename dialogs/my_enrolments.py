@@ -26,7 +26,10 @@ class MyEnrolmentsPort(Protocol):
     async def show_enrolments(self, turn_context: TurnContext) -> None: ...
     async def cancellable(self, turn_context: TurnContext, enrolment_id: int
                           ) -> tuple[Enrolment, Slot, str] | None: ...
-    async def cancel(self, turn_context: TurnContext, enrolment_id: int) -> None: ...
+    async def cancel(self, turn_context: TurnContext, enrolment_id: int,
+                     card_id: str | None = None) -> None: ...
+    async def keep(self, turn_context: TurnContext, enrolment_id: int,
+                   card_id: str | None = None) -> None: ...
 
 
 class MyEnrolmentsDialog(ComponentDialog):
@@ -50,16 +53,20 @@ class MyEnrolmentsDialog(ComponentDialog):
             return await step.end_dialog()
         enrolment, slot, status = found
         step.values["enrolment_id"] = enrolment_id
-        prompt = MessageFactory.attachment(
+        sent = await step.context.send_activity(MessageFactory.attachment(
             cards.attachment(cards.cancel_confirm(enrolment, slot, status))
-        )
-        return await step.prompt(
-            PICK, pick_options(prompt, None, t.RESUME_CANCEL, retry=t.RETRY_YES_NO)
-        )
+        ))
+        step.values["card_id"] = sent.id if sent else None  # updated once answered
+        return await step.prompt(PICK, pick_options(
+            None, None, t.RESUME_CANCEL, retry=t.RETRY_YES_NO,
+            yes=(t.BUTTON_CANCEL_YES, *t.CANCEL_YES_WORDS),
+            no=(t.BUTTON_CANCEL_NO, *t.CANCEL_NO_WORDS),
+        ))
 
     async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
+        enrolment_id, card_id = step.values["enrolment_id"], step.values.get("card_id")
         if step.result is True:
-            await self.port.cancel(step.context, step.values["enrolment_id"])
+            await self.port.cancel(step.context, enrolment_id, card_id)
         else:
-            await step.context.send_activity(t.CANCEL_KEPT)
+            await self.port.keep(step.context, enrolment_id, card_id)
         return await step.end_dialog()

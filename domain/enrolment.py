@@ -111,7 +111,7 @@ SYSTEM = Actor("system", "システム")
 @dataclass(frozen=True, slots=True)
 class Change:
     """One enrolment that changed: ``kind`` is the new situation
-    (enrolled, pending, waitlisted, promoted, approved, declined, cancelled)."""
+    (enrolled, pending, waitlisted, promoted, approved, declined, cancelled, moved)."""
 
     kind: str
     enrolment: Enrolment
@@ -127,6 +127,7 @@ class Outcome:
     created: bool = True
     position: int | None = None
     changes: list[Change] = field(default_factory=list)
+    previous: Enrolment | None = None  # for a change of session: the enrolment it replaced
 
 
 # ------------------------------------------------------------------ helpers
@@ -162,7 +163,7 @@ def _facts(enrolment: Enrolment) -> dict[str, Any]:
             "decided_by": enrolment.decided_by}
 
 
-async def _audit(db: AsyncSession, now: datetime, actor: Actor, action: str,
+async def audit(db: AsyncSession, now: datetime, actor: Actor, action: str,
                  enrolment: Enrolment, **detail: Any) -> None:
     db.add(EnrolmentAudit(
         at=now, actor_id=actor.user_id, actor_name=actor.name, action=action,
@@ -202,7 +203,7 @@ async def _fill(db: AsyncSession, seats: SeatCounter, slot: Slot, now: datetime)
         first.updated_at = now
         seats.taken += 1
         await db.flush()
-        await _audit(db, now, SYSTEM, "promote", first)
+        await audit(db, now, SYSTEM, "promote", first)
         changes.append(Change("promoted", first, slot))
     seats.updated_at = now
     return changes
@@ -254,7 +255,7 @@ async def enrol(db: AsyncSession, catalogue: Catalogue, applicant: Applicant, sl
     )
     db.add(enrolment)
     await db.flush()
-    await _audit(db, now, Actor(applicant.user_id, applicant.name), "apply", enrolment)
+    await audit(db, now, Actor(applicant.user_id, applicant.name), "apply", enrolment)
     changes.append(Change(status, enrolment, slot))
     return Outcome(enrolment, slot, True, await waitlist_position(db, enrolment), changes)
 
@@ -288,9 +289,74 @@ async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, acto
     if held:
         seats.taken -= 1
     await db.flush()
-    await _audit(db, now, actor, "cancel", enrolment)
+    await audit(db, now, actor, "cancel", enrolment)
     changes += await _fill(db, seats, slot, now)
     return Outcome(enrolment, slot, True, None, changes)
+
+
+async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: int,
+                         slot_id: str, applicant: Applicant, now: datetime) -> Outcome:
+    """Move one's own active enrolment to another slot of the same course, atomically.
+
+    Both seat counters are locked (in a fixed order). The new seat is taken, or a place on
+    its waitlist, before the old seat is released; releasing it moves the old slot's waitlist
+    up as a cancellation does. The old enrolment ends ``cancelled``, a new one starts (an
+    approval already given stays given). ``created`` is False when the enrolment already is
+    in that slot.
+    """
+    found = await db.get(Enrolment, enrolment_id)
+    if found is None or found.user_id != applicant.user_id:
+        raise Refused("not_found")
+    old_slot, new_slot = find_slot(catalogue, found.session_id), find_slot(catalogue, slot_id)
+    if old_slot is None:
+        raise Refused("unknown_session", slot_id=found.session_id)
+    if new_slot is None or new_slot.course.id != old_slot.course.id:
+        raise Refused("unknown_session", slot_id=slot_id)
+    locked = {s.id: await _lock_seats(db, s, now)
+              for s in sorted({old_slot.id: old_slot, new_slot.id: new_slot}.values(),
+                              key=lambda s: s.id)}
+    await db.refresh(found)  # read again under the locks
+    old = found
+    if old.status not in ACTIVE or old.session_id != old_slot.id:
+        raise Refused("not_active", **_facts(old))
+    if old_slot.id == new_slot.id:
+        return Outcome(old, old_slot, created=False, position=await waitlist_position(db, old))
+    if old_slot.closes_at is not None and now >= old_slot.closes_at:
+        raise Refused("cancel_closed", closes_at=old_slot.closes_at, course=old_slot.course.title)
+    check_can_apply(new_slot, applicant, now)
+    old_seats, new_seats = locked[old_slot.id], locked[new_slot.id]
+    changes = await _fill(db, new_seats, new_slot, now)  # a grown capacity serves the queue
+    approved = old.status == ENROLLED and old.decided_at is not None
+    if new_seats.taken < new_seats.capacity:
+        needs_approval = new_slot.course.approval_required and not approved
+        status = PENDING if needs_approval else ENROLLED
+        new_seats.taken += 1
+    else:
+        status = WAITLISTED
+    held = old.status in HOLDS_SEAT
+    previous_status = old.status
+    old.status, old.updated_at = CANCELLED, now  # first: one active row per person and course
+    await db.flush()
+    moved = Enrolment(
+        session_id=new_slot.id, course_id=new_slot.course.id, user_id=old.user_id,
+        upn=old.upn, name=old.name, unit_code=old.unit_code, unit_name=old.unit_name,
+        tier=old.tier, status=status, created_at=now, updated_at=now,
+    )
+    if status == ENROLLED and approved:
+        moved.decided_at, moved.decided_by = old.decided_at, old.decided_by
+    db.add(moved)
+    await db.flush()
+    actor = Actor(applicant.user_id, applicant.name)
+    await audit(db, now, actor, "move_out", old, previous_status=previous_status,
+                to_session=new_slot.id, to_enrolment=moved.id)
+    await audit(db, now, actor, "move_in", moved, from_session=old_slot.id,
+                from_enrolment=old.id, previous_status=previous_status)
+    changes.append(Change(status, moved, new_slot))
+    changes.append(Change("moved", old, old_slot))
+    if held:
+        old_seats.taken -= 1
+    changes += await _fill(db, old_seats, old_slot, now)
+    return Outcome(moved, new_slot, True, await waitlist_position(db, moved), changes, old)
 
 
 async def decide(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, approve: bool,
@@ -308,7 +374,7 @@ async def decide(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, appr
     if not approve:
         seats.taken -= 1
     await db.flush()
-    await _audit(db, now, actor, "approve" if approve else "decline", enrolment)
+    await audit(db, now, actor, "approve" if approve else "decline", enrolment)
     if not approve:
         changes += await _fill(db, seats, slot, now)
     return Outcome(enrolment, slot, True, None, changes)

@@ -287,3 +287,108 @@ async def test_concurrent_cancellations_and_applications_keep_the_count(sessions
             select(Enrolment).where(Enrolment.session_id == "to-late",
                                     Enrolment.status == "enrolled"))).scalars()}
     assert promoted == {f"user-w{n}" for n in range(5)}
+
+
+# ------------------------------------------------------------------ changing the session
+
+
+async def move(sessions: async_sessionmaker[AsyncSession], who: Applicant, enrolment_id: int,
+               slot: str, now: datetime = BEFORE) -> en.Outcome:
+    return await in_transaction(sessions, lambda db: en.change_session(
+        db, CATALOGUE, enrolment_id, slot, who, now))
+
+
+async def test_changing_the_session_moves_the_seat_and_the_waitlist_up(sessions) -> None:
+    holder = await apply(sessions, person("a"), "to-small")
+    waiting = await apply(sessions, person("b"), "to-small")
+    out = await move(sessions, person("a"), holder.enrolment.id, "to-last")
+    assert out.created and out.enrolment.session_id == "to-last"
+    assert out.enrolment.status == "enrolled" and out.previous is not None
+    assert out.previous.id == holder.enrolment.id and out.previous.status == "cancelled"
+    kinds = [(c.kind, c.enrolment.user_id, c.enrolment.session_id) for c in out.changes]
+    assert kinds == [("enrolled", "user-a", "to-last"), ("moved", "user-a", "to-small"),
+                     ("promoted", "user-b", "to-small")]
+    assert await statuses(sessions, "to-small") == {"cancelled": 1, "enrolled": 1}
+    assert await taken(sessions, "to-small") == 1 and await taken(sessions, "to-last") == 1
+    async with sessions() as db:
+        audit = (await db.execute(select(EnrolmentAudit).order_by(EnrolmentAudit.id))).scalars()
+        rows = [(a.action, a.enrolment_id, a.session_id) for a in audit]
+        b = await db.get(Enrolment, waiting.enrolment.id)
+    assert b is not None and b.status == "enrolled"
+    assert rows[2:] == [("move_out", holder.enrolment.id, "to-small"),
+                        ("move_in", out.enrolment.id, "to-last"),
+                        ("promote", waiting.enrolment.id, "to-small")]
+
+
+async def test_changing_to_a_full_session_waitlists_before_releasing_the_old_seat(sessions) -> None:
+    await apply(sessions, person("x"), "to-small")  # to-small is now full
+    mine = await apply(sessions, person("a"), "to-last")
+    out = await move(sessions, person("a"), mine.enrolment.id, "to-small")
+    assert (out.enrolment.status, out.position) == ("waitlisted", 1)
+    assert await taken(sessions, "to-last") == 0 and await taken(sessions, "to-small") == 1
+
+
+async def test_changing_the_session_checks_owner_deadline_and_repeat(sessions) -> None:
+    mine = await apply(sessions, person("a"), "to-small")
+    with pytest.raises(Refused, match="not_found"):
+        await move(sessions, person("b"), mine.enrolment.id, "to-last")
+    with pytest.raises(Refused, match="unknown_session"):
+        await move(sessions, person("a"), mine.enrolment.id, "ts-01")  # another course
+    late = datetime(2030, 6, 15, tzinfo=TOKYO)  # to-small's deadline has passed
+    with pytest.raises(Refused, match="cancel_closed"):
+        await move(sessions, person("a"), mine.enrolment.id, "to-late", late)
+    same = await move(sessions, person("a"), mine.enrolment.id, "to-small")
+    assert not same.created and same.enrolment.id == mine.enrolment.id
+    assert await statuses(sessions, "to-small") == {"enrolled": 1}
+
+
+async def test_a_given_approval_survives_the_move_a_pending_one_stays_pending(
+    sessions, tmp_path: Path
+) -> None:
+    (tmp_path / "courses.yaml").write_text("""courses:
+  - id: appr
+    title: 承認研修
+    category: DX推進スペシャリスト養成
+    approval_required: true
+    sessions:
+      - {id: ap-1, start: 2030-07-03 09:30, end: "17:00", venue: 研修室, capacity: 5,
+         deadline: 2030-06-26}
+      - {id: ap-2, start: 2030-07-10 09:30, end: "17:00", venue: 研修室, capacity: 5,
+         deadline: 2030-07-03}
+""", encoding="utf-8")
+    loaded = load_catalogue(tmp_path)
+    assert not loaded.errors
+    catalogue = loaded.catalogue
+
+    async def run(work):
+        return await in_transaction(sessions, work)
+
+    one, two = person(1), person(2)
+    a = await run(lambda db: en.enrol(db, catalogue, one, "ap-1", BEFORE))
+    b = await run(lambda db: en.enrol(db, catalogue, two, "ap-1", BEFORE))
+    await run(lambda db: en.decide(db, catalogue, a.enrolment.id, True, Actor("adm", "管理者"),
+                                   BEFORE))
+    moved_a = await run(lambda db: en.change_session(db, catalogue, a.enrolment.id, "ap-2", one,
+                                                     BEFORE))
+    moved_b = await run(lambda db: en.change_session(db, catalogue, b.enrolment.id, "ap-2", two,
+                                                     BEFORE))
+    assert (moved_a.enrolment.status, moved_a.enrolment.decided_by) == ("enrolled", "管理者")
+    assert moved_b.enrolment.status == "pending"
+
+
+async def test_concurrent_changes_and_applications_never_oversell(sessions) -> None:
+    holders = [await apply(sessions, person(f"h{n}"), "to-late") for n in range(5)]
+
+    async def work(i: int):
+        try:
+            if i < 5:
+                return await move(sessions, person(f"h{i}"), holders[i].enrolment.id, "to-small")
+            return await apply(sessions, person(f"new{i}"), "to-late")
+        except Refused as exc:
+            return exc.reason
+
+    await _concurrently(10, work)
+    late, small = await statuses(sessions, "to-late"), await statuses(sessions, "to-small")
+    assert late == {"cancelled": 5, "enrolled": 5}
+    assert small == {"enrolled": 1, "waitlisted": 4}
+    assert await taken(sessions, "to-late") == 5 and await taken(sessions, "to-small") == 1

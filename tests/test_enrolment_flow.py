@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from bot.devchannel.client import DevUser
 from bot.devchannel.harness import Harness
+from bot.devchannel.render import Button, buttons, render
 from domain.clock import ManualClock
-from domain.enrolment import Enrolment
+from domain.enrolment import Enrolment, EnrolmentAudit
 from domain.jobs import Job
+from domain.models import ConversationRefRow
 from knowledge.catalogue import TOKYO
 from tests.conftest import ROOT, make_settings
 
@@ -189,3 +191,150 @@ async def test_monthly_nudge_reaches_only_those_missing_a_mandatory_course(
             nudges = {j.dedupe_key: j.status for j in (await db.execute(
                 select(Job).where(Job.kind == "enrol.nudge"))).scalars()}
         assert nudges == {"enrol.nudge:2030-06": "done", "enrol.nudge:2030-07": "pending"}
+
+
+# ------------------------------------------------------------------ answered cards
+
+
+def card_with(h: Harness, key: str, title: str) -> tuple[str, Button]:
+    """The newest card sent to ``key`` with a button ``title``: (its activity id, the button)."""
+    chat = h.client.users[key].personal_conversation
+    for sent in reversed(h.client.channel.since(0, chat)):
+        if sent.method != "send":
+            continue
+        found = [b for b in buttons(sent.activity) if b.title == title]
+        if found:
+            return sent.activity_id, found[0]
+    raise AssertionError(f"no card with {title}")
+
+
+async def press_on(h: Harness, key: str, card_id: str, pressed: Button) -> None:
+    """Press a button the way Teams does: the press replies to the card's activity."""
+    user = h.client.users[key]
+    assert await h.client.post(h.client.activity(user, text="", value=pressed.value,
+                                                 replyToId=card_id)) == 201
+
+
+def updates_of(h: Harness, key: str, card_id: str) -> list[dict]:
+    chat = h.client.users[key].personal_conversation
+    return [s.activity for s in h.client.channel.since(0, chat)
+            if s.method == "update" and s.activity_id == card_id]
+
+
+async def test_stop_on_an_already_used_confirmation_tells_the_truth(h: Harness) -> None:
+    await to_confirm(h, "a", "全職員テスト研修", "6月24日(月) 15:00")
+    card_id, apply = card_with(h, "a", "申し込む")
+    _, stop = card_with(h, "a", "やめる")
+    await press_on(h, "a", card_id, apply)
+    assert "申込が完了しました" in h.client.transcript("a")
+    (closed,) = updates_of(h, "a", card_id)
+    assert buttons(closed) == [] and "申込が完了しました" in render(closed)
+    await press_on(h, "a", card_id, stop)  # the old card, still on another device
+    said = h.client.transcript("a")
+    assert "申込をやめました" not in said
+    assert "すでに申し込まれています（6月24日(月) 15:00〜16:00、状態: 申込済）" in said
+    assert "申込状況を見る" in said
+    assert [e.status for e in await enrolments(h)] == ["enrolled"]
+
+
+async def test_keep_on_an_already_cancelled_enrolment_tells_the_truth(h: Harness) -> None:
+    await to_confirm(h, "a", "全職員テスト研修", "6月24日(月) 15:00")
+    await h.client.press("a", button(h, "a", "申し込む"))
+    await h.client.send("a", "申込状況")
+    await h.client.press("a", button(h, "a", "「全職員テスト研修」を取り消す"))
+    card_id, cancel = card_with(h, "a", "取り消す")
+    _, keep = card_with(h, "a", "取り消さない")
+    await press_on(h, "a", card_id, cancel)
+    assert "申込を取り消しました" in h.client.transcript("a")
+    assert buttons(updates_of(h, "a", card_id)[0]) == []
+    await press_on(h, "a", card_id, keep)
+    said = h.client.transcript("a")
+    assert "すでに取り消されています" in said and "申込はそのままです" not in said
+
+
+async def test_a_typed_answer_closes_the_card_it_answers(h: Harness) -> None:
+    await to_confirm(h, "a", "全職員テスト研修", "6月24日(月) 15:00")
+    card_id, _ = card_with(h, "a", "申し込む")
+    await h.client.send("a", "申し込む")  # the button's own label, typed
+    assert "申込が完了しました" in h.client.transcript("a")
+    (closed,) = updates_of(h, "a", card_id)
+    assert buttons(closed) == []
+
+
+# ------------------------------------------------------------------ approvers out of reach
+
+
+APPROVAL_COURSE = """courses:
+  - id: appr
+    title: 承認テスト研修
+    category: DX推進スペシャリスト養成
+    approval_required: true
+    approvers: [{approver}]
+    sessions:
+      - {{id: ap-1, start: 2030-07-03 09:30, end: "17:00", venue: 研修室, capacity: 5,
+          deadline: 2030-06-26}}
+"""
+OKADA = DevUser("o", "岡田 結衣", "7d0c0a4e-0000-4000-8000-0000000000aa",
+                "okada.yui@pref.example.lg.jp")  # in the directory without an Entra object id
+
+
+async def _approval_harness(sqlite_url: str, tmp_path, approver: str) -> Harness:
+    (tmp_path / "courses.yaml").write_text(APPROVAL_COURSE.format(approver=approver),
+                                           encoding="utf-8")
+    return Harness(make_settings(sqlite_url, courses_dir=tmp_path), [*USERS, OKADA],
+                   clock=ManualClock(START))
+
+
+async def apply_for_approval(h: Harness) -> None:
+    await to_confirm(h, "b", "承認テスト研修", "7月3日(水) 09:30")
+    await h.client.press("b", button(h, "b", "申し込む"))
+    assert "申請中" in h.client.transcript("b")
+    await h.runtime.drain()
+
+
+async def test_an_approver_without_an_entra_id_is_found_through_their_chat(
+    sqlite_url: str, tmp_path
+) -> None:
+    async with await _approval_harness(sqlite_url, tmp_path, OKADA.upn) as h:
+        await h.client.send("o", "ヘルプ")
+        async with h.runtime.sessions() as db, db.begin():  # the handler keeps the UPN
+            ref = (await db.execute(select(ConversationRefRow).where(
+                ConversationRefRow.user_id == OKADA.aad_object_id))).scalar_one()
+            ref.upn = OKADA.upn
+        h.client.transcript("o")
+        await apply_for_approval(h)
+        assert "研修申込の承認依頼" in h.client.transcript("o")
+        assert "連絡がつかない" not in h.client.transcript("b")
+
+
+async def test_nobody_to_ask_tells_the_applicant_and_asks_the_admins(
+    sqlite_url: str, tmp_path
+) -> None:
+    async with await _approval_harness(sqlite_url, tmp_path, OKADA.upn) as h:
+        await h.client.send("a", "ヘルプ")  # 佐藤 (admin) has a chat with the bot
+        h.client.transcript("a")
+        await apply_for_approval(h)
+        assert "承認者に連絡がつかないため、管理者に確認しています" in h.client.transcript("b")
+        to_admin = h.client.transcript("a")
+        assert "承認者に承認依頼を届けられませんでした" in to_admin and "高橋 翔太" in to_admin
+        await h.client.press("a", button(h, "a", "承認する"))
+        await h.runtime.drain()
+        assert "承認されました" in h.client.transcript("b")
+
+
+async def test_an_approval_card_that_cannot_be_delivered_counts_as_nobody_asked(
+    sqlite_url: str, tmp_path
+) -> None:
+    # 中村 has an Entra id but never opened a chat with the bot: the card ends unreachable.
+    async with await _approval_harness(sqlite_url, tmp_path, NAKAMURA.upn) as h:
+        await h.client.send("a", "ヘルプ")
+        h.client.transcript("a")
+        await apply_for_approval(h)
+        assert "承認者に連絡がつかないため" in h.client.transcript("b")
+        assert "承認者に承認依頼を届けられませんでした" in h.client.transcript("a")
+        async with h.runtime.sessions() as db:
+            notes = (await db.execute(select(EnrolmentAudit).where(
+                EnrolmentAudit.action == "no_approver"))).scalars().all()
+        assert len(notes) == 1
+        await h.runtime.drain()  # a second run of the hooks does not repeat the notice
+        assert "連絡がつかない" not in h.client.transcript("b")

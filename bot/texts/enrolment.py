@@ -50,6 +50,7 @@ def status_label(status: str, position: int | None = None) -> str:
 
 
 MANDATORY = "必須"
+APPLIED_MARK = "申込済"
 ONLINE = "オンライン（Teams）"
 LICENCE = "e-ラーニング（期間中いつでも受講できます）"
 SEATS_LEFT = "残り {n} 席"
@@ -94,6 +95,36 @@ DONE_WAITLISTED = (
 DONE_PENDING = "申請を受け付けました（申請中）。承認されたらお知らせします。\n\n{course}\n{when}"
 ALREADY = "この日程にはすでに申し込まれています（状態: {status}）。"
 ABORTED = "申込をやめました。"
+ALREADY_DONE = (
+    "この研修にはすでに申し込まれています（{when}、状態: {status}）。"
+    "申込はそのままです。取り消すときは「申込状況」からどうぞ。"
+)
+CARD_USED = "この確認は完了しました: {outcome}"
+
+APPLIED_TITLE = "申込済の研修"
+APPLIED_BODY = "「{course}」にはすでに申し込まれています。"
+APPLIED_NO_OTHER = "ほかに申し込める日程はありません。"
+APPLIED_CLOSED = "申込締切を過ぎているため、日程の変更や取り消しはボットからはできません。"
+BUTTON_CHANGE = "日程を変更する"
+PICK_NEW_SESSION = "「{course}」の新しい日程を選んでください（今の日程: {current}）。"
+CHANGE_TITLE = "日程の変更"
+FACT_CURRENT = "今の日程"
+FACT_NEW = "新しい日程"
+CHANGE_ASK = "この日程に変更しますか？（「はい」「いいえ」と入力しても答えられます）"
+CHANGE_WILL_WAITLIST = (
+    "新しい日程は満席のため、キャンセル待ちになります。今の日程の席は手放すことになります。"
+)
+BUTTON_CHANGE_YES = "変更する"
+RESUME_CHANGE = "続けて、日程を変更するかどうか「はい」か「いいえ」でお答えください。"
+CHANGED = "日程を変更しました。\n\n{course}\n{when}"
+CHANGED_PENDING = "日程を変更しました（申請中）。承認されたらお知らせします。\n\n{course}\n{when}"
+CHANGED_WAITLISTED = (
+    "日程を変更しました。新しい日程は満席のため、キャンセル待ち（{position}番目）です。"
+    "空きが出たら自動で繰り上がり、お知らせします。\n\n{course}\n{when}"
+)
+CHANGE_ABORTED = "日程の変更をやめました。申込はそのままです（{when}）。"
+NOT_ELIGIBLE_NAMED = "「{course}」はあなたの職位・役割ではお申し込みいただけません。ほかの研修から選べます。"
+NOT_OFFERED_NAMED = "「{course}」は現在申込を受け付けている日程がありません。ほかの研修から選べます。"
 
 REFUSED = {
     "not_eligible": "申し訳ありません。「{course}」はあなたの職位・役割ではお申し込みいただけません。",
@@ -105,7 +136,7 @@ REFUSED = {
     ),
     "other_session": (
         "「{course}」には別の日程（{when}）で申し込み済みです。"
-        "日程を変えるときは、「申込状況」から今の申込を取り消してからお申し込みください。"
+        "日程を変えるときは、「研修申込」でこの研修を選び、「日程を変更する」を押してください。"
     ),
     "not_found": "その申込は見つかりませんでした。",
     "not_owner": "ご本人の申込だけ取り消せます。",
@@ -127,8 +158,11 @@ CANCEL_TITLE = "申込の取り消し"
 CANCEL_ASK = "この申込を取り消しますか？（「はい」「いいえ」と入力しても答えられます）"
 BUTTON_CANCEL_YES = "取り消す"
 BUTTON_CANCEL_NO = "取り消さない"
+CANCEL_YES_WORDS = ("取り消し", "取り消します", "取り消してください", "取消", "取消す")
+CANCEL_NO_WORDS = ("取り消しません", "取り消さないでください", "そのまま", "そのままで")
 CANCEL_DONE = "申込を取り消しました。\n\n{course}\n{when}"
 CANCEL_KEPT = "取り消しをやめました。申込はそのままです。"
+ALREADY_CANCELLED = "この申込はすでに取り消されています。"
 
 # ---------------------------------------------------------------- notices (proactive)
 
@@ -161,6 +195,12 @@ BUTTON_APPROVE = "承認する"
 BUTTON_DECLINE = "承認しない"
 DECIDED_BY = "{who}さんが「{decision}」としました。"
 WITHDRAWN = "申込者が申込を取り消しました。"
+MOVED_AWAY = "申込者が日程を変更しました（この依頼は不要になりました）。"
+NO_APPROVER_APPLICANT = (
+    "申請は受け付けましたが、承認者に連絡がつかないため、管理者に確認しています。"
+    "結果はあらためてお知らせします。\n\n{course}\n{when}"
+)
+NO_APPROVER_ADMIN = "承認者に承認依頼を届けられませんでした。管理者として承認するかどうか決めてください。"
 DECISION = {"approved": "承認", "declined": "承認しない"}
 APPROVAL_DONE = {
     "approved": "承認しました。申込者にお知らせします。",

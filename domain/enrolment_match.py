@@ -1,0 +1,66 @@
+"""Which course a free-text request names (「Udemy を使いたい」 → the Udemy licence course).
+
+Keys come from each course's title and category, folded with the FAQ normaliser and split
+where the script changes (漢字 / かな / ASCII); generic words (研修, DX, 養成, 級 ...) are
+dropped, and long kanji compounds also yield their parts (推進員 in 活用推進員). A course is
+named when one of its keys appears in the folded text; the longest key wins, and a tie
+between courses is settled by the courses this person is offered, or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from functools import lru_cache
+
+from knowledge.catalogue import Catalogue, Course
+from knowledge.normalize import normalize
+
+_GENERIC = ("研修", "dx", "養成", "級", "でじたる", "職員", "申請")
+_RUNS = re.compile(r"[a-z0-9]+|[\u3040-\u309f\u30fc]+|[\u4e00-\u9fff々]+")
+_KANJI = re.compile(r"^[\u4e00-\u9fff々]+$")
+_WORDS = re.compile(r"[\s()（）【】「」・/／]+")
+
+
+def _strip(run: str) -> str:
+    for word in _GENERIC:
+        run = run.replace(word, "")
+    return run
+
+
+def _parts(run: str) -> Iterable[str]:
+    """A run and, for kanji compounds, its substrings of three or more characters."""
+    yield run
+    if _KANJI.match(run) and len(run) > 3:
+        for size in range(3, len(run)):
+            for start in range(len(run) - size + 1):
+                yield run[start:start + size]
+
+
+@lru_cache(maxsize=512)
+def course_keys(title: str, category: str) -> frozenset[str]:
+    keys: set[str] = set()
+    words = [w for source in (title, category) for w in _WORDS.split(source) if w]
+    for word in words:
+        for run in _RUNS.findall(normalize(word, boilerplate=False)):
+            core = _strip(run)
+            minimum = 2 if _KANJI.match(core) else 3
+            keys.update(k for k in _parts(core) if len(k) >= minimum)
+    return frozenset(keys)
+
+
+def named_course(catalogue: Catalogue, text: str, offered: Collection[str] = ()) -> Course | None:
+    """The one course ``text`` clearly names, or None (``offered``: course ids to prefer)."""
+    folded = normalize(text)
+    best: list[Course] = []
+    best_score = 0
+    for course in catalogue.courses:
+        score = max((len(k) for k in course_keys(course.title, course.category) if k in folded),
+                    default=0)
+        if score and score == best_score:
+            best.append(course)
+        elif score > best_score:
+            best, best_score = [course], score
+    if len(best) > 1:
+        best = [c for c in best if c.id in offered]
+    return best[0] if len(best) == 1 else None

@@ -1,0 +1,48 @@
+"""Which course a typed request names, and how enrolment messages show dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.texts import enrolment as t
+from domain.enrolment_match import named_course
+from knowledge.catalogue import TOKYO, load_catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = load_catalogue(ROOT / "content/courses").catalogue
+
+
+@pytest.mark.parametrize(
+    ("text", "course_id"),
+    [
+        ("Udemy を使いたい", "elearning-udemy"),
+        ("UDEMYのライセンスがほしい", "elearning-udemy"),
+        ("eラーニングを受講したい", "elearning-udemy"),
+        ("スペシャリスト養成研修に申し込みたい", "specialist-training"),
+        ("推進員研修を受けたい", "promoter-training"),
+        ("主査級の研修", "tier-shusa"),
+        ("職場内DX研修", "workplace-dx"),
+        ("研修に申し込みたい", None),
+        ("研修申込", None),
+        ("デジタル研修", None),
+        ("階層別研修を受けたい", None),  # five courses: which one depends on the person
+    ],
+)
+def test_a_course_is_named_only_when_the_text_is_clear(text: str, course_id: str | None) -> None:
+    found = named_course(CATALOGUE, text)
+    assert (found.id if found else None) == course_id
+
+
+def test_a_tie_is_settled_by_the_courses_offered_to_the_person() -> None:
+    found = named_course(CATALOGUE, "階層別研修を受けたい", {"tier-shusa", "workplace-dx"})
+    assert found is not None and found.id == "tier-shusa"
+
+
+def test_dates_read_as_month_day_weekday_and_tokyo_time() -> None:
+    moment = datetime(2026, 12, 15, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+    assert t.day_time(moment) == "12月15日(火) 10:00"
+    end = datetime(2026, 12, 15, 12, 0, tzinfo=TOKYO)
+    assert t.period(moment, end) == "12月15日(火) 10:00〜12:00"

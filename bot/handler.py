@@ -50,6 +50,8 @@ class DxBot(TeamsActivityHandler):
         self.card_actions: dict[str, CommandHandler] = {"command": self._card_command}
         self.answer_free_text: CommandHandler = self._cannot_answer_yet
         self.intent_of: Callable[[str], str | None] | None = None
+        #: The sender's UPN, stored with their conversation reference (set by the profile feature).
+        self.upn_of: Callable[[TurnContext], Awaitable[str | None]] | None = None
 
     # ------------------------------------------------------------ turn plumbing
 
@@ -60,7 +62,7 @@ class DxBot(TeamsActivityHandler):
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        await self.references.remember(activity)
+        await self.remember(turn_context)
         text = clean_text(turn_context)
         dc = await self.dialogs.create_context(turn_context)
         route = decide(
@@ -80,6 +82,11 @@ class DxBot(TeamsActivityHandler):
             await (handler or self._not_ready)(turn_context, dc, route)
         else:
             await self.answer_free_text(turn_context, dc, route)
+
+    async def remember(self, turn_context: TurnContext) -> None:
+        """Store the sender's conversation reference (with their UPN) for proactive messages."""
+        upn = await self.upn_of(turn_context) if self.upn_of else None
+        await self.references.remember(turn_context.activity, upn)
 
     async def _continue(self, dc: DialogContext) -> None:
         result = await dc.continue_dialog()
@@ -125,7 +132,7 @@ class DxBot(TeamsActivityHandler):
         if await self.welcomed.get(turn_context, False):
             return
         await self.welcomed.set(turn_context, True)
-        await self.references.remember(turn_context.activity)
+        await self.remember(turn_context)
         await turn_context.send_activity(MessageFactory.attachment(cards.welcome()))
 
     # ------------------------------------------------------------ built-in commands

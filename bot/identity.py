@@ -94,6 +94,16 @@ class IdentityResolver:
             )
         return Identity(user_id, name, upn)
 
+    async def upn(self, turn_context: TurnContext) -> str | None:
+        """The sender's UPN (directory by object id, else Teams' member record, cached)."""
+        activity = turn_context.activity
+        person = self._directory.current.person_by_aad(getattr(activity.from_property, "aad_object_id", None))
+        if person is not None:
+            return person.upn
+        if activity.channel_id != "msteams":
+            return None
+        return await self._upn(turn_context, user_key(activity))
+
     def forget(self, user_id: str) -> None:
         """Drop the cached UPN (after a profile change, or for tests)."""
         self._upns.pop(user_id, None)

@@ -34,6 +34,7 @@ def describe(identity: Identity) -> str:
 def install(runtime: Runtime) -> None:
     identity = IdentityResolver(runtime.directory, runtime.sessions)
     runtime.services["identity"] = identity
+    runtime.bot.upn_of = identity.upn
 
     async def save(turn_context: TurnContext, unit: Unit, tier: str) -> None:
         activity = turn_context.activity

@@ -51,4 +51,21 @@ async def test_a_failed_member_lookup_is_tried_again_later(sqlite_url: str) -> N
         h.channel.members[BY_UPN.teams_id] = member
         await h.client.send("upn", "プロフィール")
         assert "河川課" in h.client.transcript("upn")
-        assert h.channel.member_lookups == 2
+        found_after = h.channel.member_lookups
+        await h.client.send("upn", "プロフィール")
+        assert h.channel.member_lookups == found_after  # a success is cached
+
+
+async def test_the_upn_is_stored_with_the_conversation_reference(sqlite_url: str) -> None:
+    from sqlmodel import select
+
+    from domain.models import ConversationRefRow
+
+    async with Harness(make_settings(sqlite_url), [BY_AAD, BY_UPN, STRANGER]) as h:
+        for key in ("aad", "upn", "stranger"):
+            await h.client.send(key, "ヘルプ")
+        async with h.runtime.sessions() as session:
+            rows = {r.user_id: r.upn for r in (await session.execute(select(ConversationRefRow))).scalars()}
+    assert rows[BY_AAD.aad_object_id] == "sato.hanako@pref.example.lg.jp"
+    assert rows[BY_UPN.aad_object_id] == "ishii.haruka@pref.example.lg.jp"  # lower-cased
+    assert rows[STRANGER.aad_object_id] == "gaibu@example.com"

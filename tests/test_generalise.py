@@ -1,12 +1,13 @@
-"""Regression guard: the matcher on FAQs it was never fitted on, with no synonym dictionary.
+"""Regression guard: the matcher on two FAQs from other domains, with no synonym dictionary.
 
-Two corpora under tests/data/generalise/ were written independently of the matcher and are
-not used to fit its weights or thresholds: resident services (``resident``) and a municipal
-IT helpdesk in terse official wording (``it``; its misses guided the choice of the built-in
-generic paraphrases, never its topics). The floors sit a few points under what the matcher
-reached when they were set (resident: top-1 0.833, recall@3 0.898, answer precision 0.963,
-out-of-scope rejection 0.974; it: 0.804, 0.904, 0.961, 1.000), and above the BM25 baseline's
-top-1 (resident 0.757, it 0.678).
+Two corpora under tests/data/generalise/ were written independently of the matcher: resident
+services (``resident``) and a municipal IT helpdesk in terse official wording (``it``). Since
+the third refit they are among the five sets ``bench/fit_matcher.py`` fits the weights on;
+its leave-one-set-out estimate (fitted without the set) was resident top-1 0.830, recall@3
+0.898, answer precision 0.964, out-of-scope rejection 0.974; it 0.796, 0.904, 0.959, 0.989.
+With the final weights: resident 0.826, 0.898, 0.953, 0.961 (172 answers); it 0.799, 0.904,
+0.959, 0.989 (147 answers). The floors sit a few points under these, and above the BM25
+baseline's top-1 (resident 0.757, it 0.678).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ class Floor:
 
 
 FLOORS = {
-    "resident": Floor(top1=0.80, recall3=0.86, precision=0.93, rejection=0.92, answered=120),
-    "it": Floor(top1=0.77, recall3=0.87, precision=0.93, rejection=0.93, answered=115),
+    "resident": Floor(top1=0.80, recall3=0.87, precision=0.93, rejection=0.93, answered=150),
+    "it": Floor(top1=0.77, recall3=0.88, precision=0.93, rejection=0.95, answered=125),
 }
 
 

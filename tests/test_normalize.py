@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.normalize import TermFolder, fold_chars, normalize, strip_boilerplate
+from knowledge.normalize import (
+    TermFolder,
+    fold_chars,
+    normalize,
+    normalize_many,
+    strip_boilerplate,
+)
 
 
 @pytest.mark.parametrize(
@@ -125,3 +131,22 @@ def test_generic_paraphrases_and_endings_fold_without_a_dictionary(
 def test_generic_paraphrases_leave_longer_words_alone() -> None:
     assert normalize("家族") != normalize("自宅族")  # a single kanji folds only as a word
     assert normalize("公用車") != normalize("公用自動車")
+
+
+def test_normalizing_many_texts_at_once_equals_one_by_one() -> None:
+    terms = TermFolder([("パスワード", "パスワ", "PW"), ("アカウント", "ID")])
+    texts = [
+        "",
+        "ＶＰＮに接続したい",
+        "パスワを忘れちゃった",
+        "IDを教えてください",
+        "idle",
+        "研修を\n受講",  # a newline inside a text stays a text's own separator
+        "専門家の家",
+        "サーバ－",
+        "PWの変更方法を教えて",
+        "を",
+    ]
+    for boilerplate in (True, False):
+        expected = [normalize(t, terms, boilerplate=boilerplate) for t in texts]
+        assert normalize_many(texts, terms, boilerplate=boilerplate) == expected

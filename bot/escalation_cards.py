@@ -10,21 +10,17 @@ from botbuilder.core import CardFactory
 from botbuilder.schema import Attachment
 
 from bot import cards
+from bot.texts import enrolment as dates
 from bot.texts import escalation as texts
-from domain.ticket_hours import JST
 from domain.ticket_proposals import FaqProposal
 from domain.tickets import ACTIVE, STATUS_LABELS, URGENT, Ticket, TicketEvent
 
-_WEEKDAYS = "月火水木金土日"
 Json = dict[str, Any]
 
 
 def when(moment: datetime) -> str:
-    """``5/11(月) 10:00`` in Japan time."""
-    local = moment.astimezone(JST)
-    return f"{local.month}/{local.day}({_WEEKDAYS[local.weekday()]}) {local:%H:%M}"
-
-
+    """``5月11日(月) 10:00`` in Japan time (the format every feature uses)."""
+    return dates.day_time(moment)
 
 
 def attachment(card: Json) -> Attachment:
@@ -55,13 +51,17 @@ def requester_label(ticket: Ticket) -> str:
 # ------------------------------------------------------------------ the requester's confirmation
 
 
-def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str, str]]) -> Json:
-    """The question (editable), details, urgency and who receives it; 「送信する」."""
+def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str, str]],
+            details: str = "") -> Json:
+    """The question (editable), details, urgency and who receives it; 「送信する」.
+
+    The button data repeats the question and details (``query``, ``draft_details``) for
+    clients that send only the data, not the input boxes."""
     body: list[Json] = [
         cards.text(texts.CONFIRM_TITLE, weight="Bolder", size="Medium"),
         cards.text(texts.CONFIRM_TARGET.format(target=target)),
         _input("question", texts.LABEL_QUESTION, value=question),
-        _input("details", texts.LABEL_DETAILS, placeholder=texts.PLACEHOLDER_DETAILS),
+        _input("details", texts.LABEL_DETAILS, value=details, placeholder=texts.PLACEHOLDER_DETAILS),
         {
             "type": "Input.ChoiceSet", "id": "urgency", "label": texts.LABEL_URGENCY,
             "style": "expanded", "value": "normal",
@@ -70,11 +70,30 @@ def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str
         *_attachments(attachments),
         cards.text(texts.CONFIRM_HINT, subtle=True),
     ]
-    data = {"draft": key, "query": question, "attachments": list(attachments)}
+    data = {"draft": key, "query": question, "draft_details": details,
+            "attachments": list(attachments)}
     return cards.content(body, [
         cards.submit(texts.BUTTON_SEND, "ticket.create", **data),
-        cards.submit(texts.BUTTON_DISCARD, "ticket.discard", draft=key),
+        cards.submit(texts.BUTTON_DISCARD, "ticket.discard", draft=key, query=question),
     ])
+
+
+def confirm_closed(question: str, note: str) -> Json:
+    """The confirmation card once it is used up (sent, discarded, replaced): no buttons."""
+    return cards.content([
+        cards.text(texts.CONFIRM_TITLE, weight="Bolder", size="Medium"),
+        cards.text(question, subtle=True),
+        cards.text(note, weight="Bolder"),
+    ])
+
+
+def already_sent(ticket: Ticket) -> Json:
+    """「やめる」 on a card that was already sent: what became of it, and what can be done."""
+    actions = [cards.submit(texts.BUTTON_MY_TICKETS, "command", command="my_tickets")]
+    if ticket.status in ACTIVE:
+        actions.insert(0, cards.submit(texts.BUTTON_CANCEL, "ticket.cancel", ticket_id=ticket.id))
+    text = texts.ALREADY_SENT_DISCARD.format(id=ticket.id, status=STATUS_LABELS[ticket.status])
+    return cards.content([cards.text(text)], actions)
 
 
 # ------------------------------------------------------------------ the promoter's card
@@ -95,6 +114,16 @@ def _request_body(ticket: Ticket) -> list[Json]:
         body += [cards.text(texts.DETAILS_TITLE, weight="Bolder"), cards.text(ticket.details)]
     body += _attachments(ticket.attachments)
     return body
+
+
+def reminder(ticket: Ticket) -> Json:
+    """The deadline passed unclaimed: the reminder, with 「対応します」 and 「チケットを見る」."""
+    text = texts.REMINDER.format(id=ticket.id, requester=ticket.requester_name,
+                                 urgency=texts.URGENCY_LABELS.get(ticket.urgency, ticket.urgency))
+    return cards.content([cards.text(text), cards.text(_short(ticket.question, 80), subtle=True)], [
+        cards.submit(texts.BUTTON_CLAIM, "ticket.claim", ticket_id=ticket.id),
+        cards.submit(texts.BUTTON_VIEW, "ticket.show", ticket_id=ticket.id),
+    ])
 
 
 def _guesses(ticket: Ticket) -> list[Json]:

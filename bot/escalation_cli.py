@@ -1,6 +1,6 @@
 """``python app.py tickets ...``: the escalation report and the FAQ proposals, for admins.
 
-    tickets report [--since 2026-04-01] [--until 2026-04-30] [--format markdown|csv]
+    tickets report [--since 2026-04-01] [--until 2026/04/30] [--format markdown|csv]
     tickets proposals list
     tickets proposals accept ID [--question ...] [--answer ...]
     tickets proposals reject ID
@@ -29,9 +29,9 @@ CLI_ACTOR = Actor("cli", "管理コマンド", is_admin=True)
 
 def _day(text: str) -> datetime:
     try:
-        return datetime.combine(datetime.strptime(text, "%Y-%m-%d").date(), time(0), JST)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD で指定してください: {text}") from None
+        return datetime.combine(ticket_report.parse_day(text), time(0), JST)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -67,7 +67,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             if args.format == "csv":
                 sys.stdout.write(ticket_report.to_csv(result))
             else:
-                period = " 〜 ".join(f"{d:%Y-%m-%d}" if d else "" for d in (args.since, args.until))
+                end = args.until or now.astimezone(JST)
+                period = f"{args.since:%Y-%m-%d} 〜 {end:%Y-%m-%d}" if args.since else f"〜 {end:%Y-%m-%d}"
                 sys.stdout.write(ticket_report.to_markdown(result, period if any((args.since, args.until))
                                                            else "全期間"))
             return 0

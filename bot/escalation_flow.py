@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
@@ -21,6 +21,7 @@ from bot import cards as common_cards
 from bot import escalation_cards as cards
 from bot.escalation_service import (
     AUTORESOLVE_JOB,
+    RETRY_JOB,
     SLA_JOB,
     Draft,
     Escalations,
@@ -30,6 +31,7 @@ from bot.escalation_service import (
 from bot.identity import Identity, IdentityResolver
 from bot.router import Route
 from bot.runtime import Runtime
+from bot.texts import enrolment as dates
 from bot.texts import escalation as texts
 from dialogs.escalate import EscalateDialog, TicketTextDialog
 from domain import ticket_proposals as proposals
@@ -78,9 +80,26 @@ def _reply(card: dict[str, Any]) -> Any:
     return MessageFactory.attachment(cards.attachment(card))
 
 
-def _date(text: str) -> datetime:
-    day = datetime.strptime(text, "%Y-%m-%d").date()
+def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), JST)
+
+
+def _day_label(day: date) -> str:
+    """「2026年5月1日(金)」"""
+    return texts.REPORT_DAY.format(year=day.year, day=dates.day(_start_of(day)))
+
+
+async def close_card(turn_context: TurnContext, card_id: str | None, question: str, note: str) -> None:
+    """Replace a used-up confirmation card (sent, discarded, replaced) with one without
+    buttons. Only cosmetic: a channel that refuses the update is logged, not an error."""
+    if not card_id:
+        return
+    activity = _reply(cards.confirm_closed(question, note))
+    activity.id = card_id
+    try:
+        await turn_context.update_activity(activity)
+    except Exception:  # the channel's error types vary; the turn itself has succeeded
+        log.warning("could not update the confirmation card", exc_info=True)
 
 
 def install(runtime: Runtime) -> None:
@@ -116,6 +135,12 @@ def install(runtime: Runtime) -> None:
         await dc.begin_dialog(EscalateDialog.__name__,
                               {"query": query if isinstance(query, str) else None})
 
+    def card_of(turn_context: TurnContext, data: dict[str, Any]) -> str | None:
+        """The confirmation card's activity id: the dialog knows it when 「はい」 was typed;
+        a pressed button's message says which message it came from (Teams' ``replyToId``)."""
+        given = data.get("card_id")
+        return given if isinstance(given, str) and given else turn_context.activity.reply_to_id
+
     async def submit(turn_context: TurnContext, dc: DialogContext, data: dict[str, Any]) -> None:
         """Create the ticket from the confirmation card (or the typed 「はい」)."""
         who = await identify(turn_context)
@@ -131,7 +156,8 @@ def install(runtime: Runtime) -> None:
             await turn_context.send_activity(texts.EMPTY_QUESTION)
             return
         urgency = t.URGENT if data.get("urgency") == t.URGENT else t.NORMAL
-        draft = Draft(key, question, str(data.get("details") or "").strip()[:4000], urgency,
+        details = data["details"] if "details" in data else data.get("draft_details")
+        draft = Draft(key, question, str(details or "").strip()[:4000], urgency,
                       clean_attachments(data.get("attachments")))
         now = runtime.clock.now()
         async with runtime.sessions() as session, session.begin():
@@ -139,6 +165,8 @@ def install(runtime: Runtime) -> None:
             due = svc.calendar.add(now, svc.claim_minutes(ticket))
         if dc.active_dialog is not None and dc.active_dialog.id == EscalateDialog.__name__:
             await dc.cancel_all_dialogs()
+        await close_card(turn_context, card_of(turn_context, data), ticket.question,
+                         texts.CONFIRM_SENT.format(id=ticket.id))
         if not created:
             await turn_context.send_activity(texts.ALREADY_CREATED.format(id=ticket.id))
         elif level is None:
@@ -150,11 +178,22 @@ def install(runtime: Runtime) -> None:
                 sla=sla.format(time=cards.when(due))))
 
     async def create(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        await submit(turn_context, dc, route.data)
+        await submit(turn_context, dc, {k: v for k, v in route.data.items() if k != "card_id"})
 
     async def discard(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        """「やめる」: unless this card was already sent (then say so, and what can be done)."""
+        key = str(route.data.get("draft") or "")
+        sent = None
+        if _KEY.match(key):
+            async with runtime.sessions() as session:
+                sent = await t.by_request_key(session, key)
+        if sent is not None:
+            await turn_context.send_activity(_reply(cards.already_sent(sent)))
+            return
         if dc.active_dialog is not None and dc.active_dialog.id == EscalateDialog.__name__:
             await dc.cancel_all_dialogs()
+        await close_card(turn_context, turn_context.activity.reply_to_id,
+                         str(route.data.get("query") or ""), texts.CONFIRM_DISCARDED)
         await turn_context.send_activity(texts.DRAFT_DISCARDED)
 
     # ------------------------------------------------------------ acting on a ticket
@@ -181,6 +220,7 @@ def install(runtime: Runtime) -> None:
         except TicketError as exc:
             message = {
                 "taken": texts.TAKEN_BY.format(id=ticket_id, name=str(exc)),
+                "passed": texts.YOU_PASSED.format(id=ticket_id),
                 "already_yours": texts.ALREADY_YOURS.format(id=ticket_id),
                 "already_proposed": texts.ALREADY_PROPOSED,
                 "not_resolved": texts.PROPOSE_NOT_RESOLVED,
@@ -292,12 +332,14 @@ def install(runtime: Runtime) -> None:
         who = await identify(turn_context)
         async with runtime.sessions() as session:
             ticket = await t.get(session, ticket_id)
-            routed = ticket is not None and await t.recipient(session, ticket_id, who.user_id) is not None
+            mine = await t.recipient(session, ticket_id, who.user_id) if ticket else None
             history = await t.events(session, ticket_id) if ticket else []
-        if ticket is None or not (routed or who.is_admin or ticket.requester_id == who.user_id):
+        if ticket is None or not (mine or who.is_admin or ticket.requester_id == who.user_id):
             await turn_context.send_activity(texts.NOT_FOUND.format(id=ticket_id))
             return
-        actions, inputs = viewer_actions(ticket, who, routed)
+        if mine is None and not who.is_admin:  # the requester: not the routing and the notes
+            history = t.for_requester(history)
+        actions, inputs = viewer_actions(ticket, who, mine is not None and mine.status != t.PASSED)
         await turn_context.send_activity(_reply(cards.detail(ticket, history, actions, inputs)))
 
     for name, handle in (("claim", claim), ("answer", answer), ("pass", pass_on), ("resolve", resolve),
@@ -340,7 +382,7 @@ def install(runtime: Runtime) -> None:
         if handler is not None and name.startswith("ticket."):
             await handler(turn_context, dc, Route("card", name=name, data=data))
 
-    bot.dialogs.add(EscalateDialog(describe, cards.confirm, submit))
+    bot.dialogs.add(EscalateDialog(describe, cards.confirm, submit, close_card))
     bot.dialogs.add(TicketTextDialog(resume))
 
     # ------------------------------------------------------------ admins
@@ -358,15 +400,21 @@ def install(runtime: Runtime) -> None:
             return
         words = route.arg.split()
         try:
-            since = _date(words[0]) if words else None
-            until = _date(words[1]) + timedelta(days=1) if len(words) > 1 else None
+            days = [ticket_report.parse_day(w) for w in words[:2]]
         except ValueError:
             await turn_context.send_activity(texts.REPORT_USAGE)
             return
+        since = _start_of(days[0]) if days else None
+        until = _start_of(days[1]) + timedelta(days=1) if len(days) > 1 else None
+        now = runtime.clock.now()
         async with runtime.sessions() as session:
             found = await t.created_between(session, since, until)
-        result = ticket_report.build(found, runtime.clock.now(), since, until)
-        await turn_context.send_activity(_reply(report_card(result, words)))
+        result = ticket_report.build(found, now, since, until)
+        period = texts.REPORT_PERIOD_ALL
+        if days:
+            last = days[1] if len(days) > 1 else now.astimezone(JST).date()
+            period = texts.REPORT_PERIOD.format(since=_day_label(days[0]), until=_day_label(last))
+        await turn_context.send_activity(_reply(report_card(result, period)))
 
     async def faq_proposals(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         who = await admin_only(turn_context)
@@ -476,6 +524,7 @@ def install(runtime: Runtime) -> None:
 
     runtime.worker.handlers.register(SLA_JOB, svc.on_sla)
     runtime.worker.handlers.register(AUTORESOLVE_JOB, svc.on_autoresolve)
+    runtime.worker.handlers.register(RETRY_JOB, svc.on_retry)
     runtime.worker.outcomes.on_outcome("escalation:", svc.on_outcome)
 
 
@@ -508,14 +557,11 @@ def viewer_actions(ticket: Ticket, who: Identity, routed: bool) -> tuple[list[di
     return actions, inputs
 
 
-def report_card(result: ticket_report.Report, words: list[str]) -> dict[str, Any]:
-    period = (texts.REPORT_PERIOD.format(since=words[0], until=words[1] if len(words) > 1 else "")
-              if words else texts.REPORT_PERIOD_ALL)
-
+def report_card(result: ticket_report.Report, period: str) -> dict[str, Any]:
     def row(r: ticket_report.Row) -> str:
         f = ticket_report.fmt
         return texts.REPORT_ROW.format(
-            tickets=r.tickets, open=r.open, claim_median=f(r.to_claim.median), claim_p90=f(r.to_claim.p90),
+            tickets=r.tickets, unresolved=r.unresolved, resolved=r.resolved, claim_median=f(r.to_claim.median), claim_p90=f(r.to_claim.p90),
             resolve_median=f(r.to_resolve.median), resolve_p90=f(r.to_resolve.p90))
 
     text = common_cards.text
@@ -527,7 +573,7 @@ def report_card(result: ticket_report.Report, words: list[str]) -> dict[str, Any
         text(texts.REPORT_UNITS, weight="Bolder"),
         common_cards.facts([(r.name, row(r)) for r in result.units[:10]] or [("-", "-")]),
         text(texts.REPORT_BACKLOG, weight="Bolder"),
-        text("、".join(f"{STATUS_LABELS[s]} {n} 件" for s, n in result.backlog.items())
+        text(ticket_report.backlog_line(result)
              + "\n\n" + texts.REPORT_OLDEST.format(minutes=ticket_report.fmt(result.oldest_open_minutes))),
         text(texts.REPORT_TOPICS, weight="Bolder"),
         text("\n".join(f"{i}. {name}（{n} 件）" for i, (name, n) in enumerate(result.topics, 1)) or "-"),

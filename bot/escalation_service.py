@@ -24,7 +24,20 @@ from domain import tickets as t
 from domain.models import ConversationRefRow
 from domain.ticket_hours import BusinessCalendar
 from domain.ticket_routing import HELPDESK, Level, plan
-from domain.tickets import SYSTEM, Actor, NotAllowed, Ticket, TicketError, TicketRecipient
+from domain.tickets import (
+    AGAIN,
+    DELIVERED,
+    NOTIFIED,
+    PASSED,
+    RETRIED,
+    SYSTEM,
+    UNREACHABLE,
+    Actor,
+    NotAllowed,
+    Ticket,
+    TicketError,
+    TicketRecipient,
+)
 from knowledge.directory import Directory, Person
 
 if TYPE_CHECKING:
@@ -34,8 +47,12 @@ log = logging.getLogger(__name__)
 
 SLA_JOB = "escalation.sla"
 AUTORESOLVE_JOB = "escalation.autoresolve"
+RETRY_JOB = "escalation.retry"
 TOPIC = "escalation:"
-REACHABLE = ("notified", "delivered")
+REACHABLE = (NOTIFIED, DELIVERED, RETRIED)
+#: The card's outbox topic ends with this when the requester is to hear of its delivery
+#: (a level the ticket was passed up to, or a retry; not the first routing).
+ANNOUNCE = "announce"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,10 +116,13 @@ class Escalations:
         return s.escalation_urgent_minutes if ticket.urgency == t.URGENT else s.escalation_claim_minutes
 
     def guesses(self, question: str) -> tuple[list[dict[str, Any]], str]:
-        """The FAQ's best three entries for the question, and the topic (top category)."""
-        result = self.rt.faq.current.matcher.match(question, limit=3)
+        """The FAQ's best three entries for the question, and the topic (top category); only
+        entries the FAQ itself would offer (at or above its clarify threshold)."""
+        matcher = self.rt.faq.current.matcher
+        result = matcher.match(question, limit=3)
+        floor = matcher.settings.clarify_threshold
         found = [{"id": c.entry.id, "question": c.entry.question, "category": c.entry.category,
-                  "score": round(c.score, 3)} for c in result.candidates[:3]]
+                  "score": round(c.score, 3)} for c in result.candidates[:3] if c.score >= floor]
         topic = found[0]["category"] if found and result.band != "none" else ""
         return found, topic
 
@@ -132,7 +152,7 @@ class Escalations:
     async def _update_cards(self, session: AsyncSession, ticket: Ticket, view_of: Any) -> None:
         """Replace each recipient's card with ``view_of(recipient) -> (view, by) | None``."""
         for r in await t.recipients(session, ticket.id or 0):
-            if r.card_message_id is None or r.status == "unreachable":
+            if r.card_message_id is None or r.status in (UNREACHABLE, AGAIN):
                 continue
             chosen = view_of(r)
             if chosen is None:
@@ -159,75 +179,127 @@ class Escalations:
         )
         actor = Actor(who.user_id, who.name, who.upn)
         await t.add(session, ticket, actor, now)
-        level = await self.route_next(session, ticket, now)
+        level = await self.route_next(session, ticket, now, announce=False)
         return ticket, level, True
 
-    async def route_next(self, session: AsyncSession, ticket: Ticket, now: datetime) -> Level | None:
+    async def route_next(self, session: AsyncSession, ticket: Ticket, now: datetime, *,
+                         since: datetime | None = None, from_top: bool = False,
+                         announce: bool = True) -> Level | None:
         """Send the ticket to the next level that has someone reachable; None if nobody is left
-        (the admins are told). Unreachable people on the way are skipped and reported."""
+        (see :meth:`exhausted`). Unreachable people on the way are skipped and reported.
+
+        ``since``: when the claim deadline starts (the due time of the step that moved it on;
+        default ``now``). ``from_top``: a new round from the first level, in which those who
+        could not be reached get the card again, level by level (never those who passed it
+        on). ``announce``: tell the requester once a card of the new level is delivered."""
         levels = self.levels(ticket)
-        known = await t.recipients(session, ticket.id or 0)
-        known_ids, known_upns = {r.user_id for r in known}, {r.upn for r in known}
-        for index in range(ticket.level + 1, len(levels)):
+        rows = await t.recipients(session, ticket.id or 0)
+        if from_top:
+            for row in rows:
+                if row.status == UNREACHABLE:
+                    row.status = AGAIN
+        known = {r.upn: r for r in rows}
+        known_ids = {r.user_id for r in rows}
+        first_round: bool | None = None
+        for index in range(0 if from_top else ticket.level + 1, len(levels)):
             level = levels[index]
-            reachable: list[tuple[Person, str]] = []
+            chosen: list[tuple[Person, str, TicketRecipient | None]] = []
             for person in level.people:
-                if person.upn in known_upns:
+                row = known.get(person.upn)
+                if row is not None:
+                    if row.status == AGAIN:
+                        chosen.append((person, row.user_id, row))
                     continue
                 user_id = await self.user_id_of(session, person)
                 if user_id is None:
-                    t.record(session, ticket, "unreachable", SYSTEM, now, f"{person.name}: no id")
-                    await self.tell_admins(session, texts.ADMIN_UNREACHABLE.format(
-                        name=person.name, upn=person.upn, id=ticket.id, reason=texts.ADMIN_NO_ID))
+                    if first_round is None:
+                        first_round = not await self.was_exhausted(session, ticket)
+                    if first_round:  # reported once, not on every daily retry
+                        await self.unreachable(session, ticket, person.name, person.upn,
+                                               texts.REASON_NO_ID, now)
                 elif user_id not in known_ids:
-                    reachable.append((person, user_id))
-            if not reachable:
+                    chosen.append((person, user_id, None))
+            if not chosen:
                 continue
             ticket.level, ticket.level_role = index, level.role
             session.add(ticket)
-            for person, user_id in reachable:
-                r = TicketRecipient(ticket_id=ticket.id or 0, level=index, role=level.role,
-                                    user_id=user_id, upn=person.upn, name=person.name, created_at=now)
-                session.add(r)
-                await session.flush()
+            for person, user_id, row in chosen:
+                if row is None:
+                    row = TicketRecipient(ticket_id=ticket.id or 0, level=index, role=level.role,
+                                          user_id=user_id, upn=person.upn, name=person.name,
+                                          created_at=now)
+                    session.add(row)
+                    await session.flush()
+                else:
+                    row.level, row.role, row.status, row.created_at = index, level.role, RETRIED, now
+                topic = f"escalation:card:{ticket.id}:{row.id}" + (f":{ANNOUNCE}" if announce else "")
                 message = await self.tell(
                     session, user_id,
                     outbox.card_activity(cards.request(ticket, "open"),
                                          texts.REQUEST_TITLE.format(id=ticket.id)),
-                    topic=f"escalation:card:{ticket.id}:{r.id}",
+                    topic=topic,
                 )
-                r.card_message_id = message.id
+                row.card_message_id = message.id
             label = target_label(level, ticket.unit_name, ticket.department_name)
-            names = "、".join(p.name for p, _ in reachable)
+            names = "、".join(p.name for p, *_ in chosen)
             t.record(session, ticket, "routed", SYSTEM, now, f"{label}: {names}")
-            await self.schedule_sla(session, ticket, now, "remind")
+            await self.schedule_sla(session, ticket, since or now, "remind")
             return level
-        t.record(session, ticket, "exhausted", SYSTEM, now)
-        await self.tell_admins(session, texts.ADMIN_EXHAUSTED.format(
-            id=ticket.id, unit=ticket.unit_name or ticket.unit_code or "-"))
+        await self.exhausted(session, ticket, now)
         return None
 
-    async def schedule_sla(self, session: AsyncSession, ticket: Ticket, now: datetime, stage: str) -> None:
-        run_at = self.calendar.add(now, self.claim_minutes(ticket))
+    async def was_exhausted(self, session: AsyncSession, ticket: Ticket) -> bool:
+        return any(e.action == "exhausted" for e in await t.events(session, ticket.id or 0))
+
+    async def exhausted(self, session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+        """Nobody left to send it to: the ticket stays open; the admins hear of it the first
+        time; every business day the routing starts again from the top (so a promoter who
+        has since opened the bot receives it)."""
+        first = not await self.was_exhausted(session, ticket)
+        t.record(session, ticket, "exhausted", SYSTEM, now)
+        if first:
+            await self.tell_admins(session, texts.ADMIN_EXHAUSTED.format(
+                id=ticket.id, unit=ticket.unit_name or ticket.unit_code or "-"))
+        run_at = self.calendar.add_days(now, 1)
+        await jobs.schedule(session, RETRY_JOB, run_at, {"ticket_id": ticket.id},
+                            dedupe_key=f"escalation:retry:{ticket.id}:{run_at:%Y%m%d}")
+
+    async def unreachable(self, session: AsyncSession, ticket: Ticket, name: str, upn: str,
+                          reason: str, now: datetime) -> None:
+        """Record that a person cannot be reached, and tell the admins."""
+        t.record(session, ticket, "unreachable", SYSTEM, now,
+                 texts.UNREACHABLE_EVENT.format(name=name, reason=reason))
+        await self.tell_admins(session, texts.ADMIN_UNREACHABLE.format(
+            name=name, upn=upn, id=ticket.id, reason=reason))
+
+    async def schedule_sla(self, session: AsyncSession, ticket: Ticket, since: datetime, stage: str) -> None:
+        """The claim deadline counted from ``since``; the job carries its own due time, so the
+        next stage counts from when this one was due, not from when the worker ran it."""
+        run_at = self.calendar.add(since, self.claim_minutes(ticket))
         await jobs.schedule(session, SLA_JOB, run_at,
-                            {"ticket_id": ticket.id, "level": ticket.level, "stage": stage},
-                            dedupe_key=f"escalation:sla:{ticket.id}:{ticket.level}:{stage}")
+                            {"ticket_id": ticket.id, "level": ticket.level, "stage": stage,
+                             "due": run_at.isoformat()},
+                            dedupe_key=f"escalation:sla:{ticket.id}:{ticket.level}:{stage}:{run_at:%Y%m%d%H%M}")
 
     async def escalate(self, session: AsyncSession, ticket: Ticket, actor: Actor, now: datetime,
-                       note: str) -> Level | None:
-        """Back to ``open`` for the next level; the requester hears who else was asked."""
+                       note: str, since: datetime | None = None) -> Level | None:
+        """Back to ``open`` for the next level. The requester hears who else was asked once
+        their card is delivered (:meth:`on_outcome`), or, the first time nobody is left, that
+        it could not be delivered yet."""
+        before = await self.was_exhausted(session, ticket)
         t.apply(session, ticket, "escalate", actor, now, note)
-        level = await self.route_next(session, ticket, now)
-        if level is not None:
-            label = target_label(level, ticket.unit_name, ticket.department_name)
-            await self.tell(session, ticket.requester_id,
-                            texts.REQUESTER_ESCALATED.format(id=ticket.id, target=label))
+        level = await self.route_next(session, ticket, now, since=since)
+        if level is None and not before:
+            await self.tell(session, ticket.requester_id, texts.REQUESTER_NOBODY.format(id=ticket.id))
         return level
 
     # ------------------------------------------------------------ the people it was routed to
 
     async def check_handler(self, session: AsyncSession, ticket: Ticket, actor: Actor, action: str) -> None:
         if not await t.may_handle(session, ticket, actor):
+            mine = await t.recipient(session, ticket.id or 0, actor.user_id)
+            if mine is not None and mine.status == PASSED:
+                raise TicketError("passed", "")
             raise NotAllowed(ticket.id, action, actor.user_id)
         held = ticket.status in (t.CLAIMED, t.REOPENED)
         if held and ticket.assignee_id != actor.user_id and not (actor.is_admin and action != "claim"):
@@ -263,7 +335,7 @@ class Escalations:
         await self.check_handler(session, ticket, actor, "pass")
         mine = await t.recipient(session, ticket.id or 0, actor.user_id)
         if mine is not None:
-            mine.status = "passed"
+            mine.status = PASSED
             if mine.card_message_id is not None:
                 await outbox.enqueue(session, outbox.card_activity(cards.request(ticket, "passed")),
                                      update_of=mine.card_message_id, topic="escalation:update")
@@ -333,21 +405,39 @@ class Escalations:
     # ------------------------------------------------------------ jobs and outcomes
 
     async def on_sla(self, payload: dict[str, Any], session: AsyncSession) -> None:
-        """Unclaimed after the deadline: remind the current level, then go one level up."""
+        """Unclaimed after the deadline: remind the current level, then go one level up.
+        Deadlines count from when this stage was due (``payload["due"]``), not from now."""
         ticket = await t.get(session, int(payload["ticket_id"]), lock=True)
         if ticket is None or ticket.status != t.OPEN or ticket.level != payload["level"]:
             return
         now = self.now()
+        due = datetime.fromisoformat(payload["due"]) if payload.get("due") else now
+        current = [r for r in await t.recipients(session, ticket.id or 0)
+                   if r.level == ticket.level and r.status in REACHABLE]
+        if not current:  # nobody holds it (nobody reachable): the daily retry takes over
+            return
         if payload["stage"] == "remind":
-            text = texts.REMINDER.format(id=ticket.id, requester=ticket.requester_name,
-                                         urgency=texts.URGENCY_LABELS[ticket.urgency])
-            for r in await t.recipients(session, ticket.id or 0):
-                if r.level == ticket.level and r.status in REACHABLE:
-                    await self.tell(session, r.user_id, text, topic="escalation:remind")
+            for r in current:
+                await self.tell(session, r.user_id,
+                                outbox.card_activity(cards.reminder(ticket),
+                                                     texts.REMINDER_TITLE.format(id=ticket.id)),
+                                topic="escalation:remind")
             t.apply(session, ticket, "remind", SYSTEM, now)
-            await self.schedule_sla(session, ticket, now, "escalate")
+            await self.schedule_sla(session, ticket, due, "escalate")
         else:
-            await self.escalate(session, ticket, SYSTEM, now, texts.NOT_CLAIMED_NOTE)
+            await self.escalate(session, ticket, SYSTEM, now, texts.NOT_CLAIMED_NOTE, since=due)
+
+    async def on_retry(self, payload: dict[str, Any], session: AsyncSession) -> None:
+        """A business day after nobody could be reached: route again from the first level."""
+        ticket = await t.get(session, int(payload["ticket_id"]), lock=True)
+        if ticket is None or ticket.status != t.OPEN:
+            return
+        if any(r.level == ticket.level and r.status in REACHABLE
+               for r in await t.recipients(session, ticket.id or 0)):
+            return  # someone holds it again
+        now = self.now()
+        t.record(session, ticket, "retry", SYSTEM, now, texts.RETRY_NOTE)
+        await self.route_next(session, ticket, now, from_top=True)
 
     async def on_autoresolve(self, payload: dict[str, Any], session: AsyncSession) -> None:
         ticket = await t.get(session, int(payload["ticket_id"]), lock=True)
@@ -358,30 +448,32 @@ class Escalations:
 
     async def on_outcome(self, message: outbox.OutboxMessage, outcome: outbox.Outcome,
                          session: AsyncSession) -> None:
-        """A card that could not be delivered: skip that person, tell the admins, and if
-        nobody at the current level is left, go up at once."""
+        """A card delivered: the requester hears where their ticket went (once per level, and
+        not for the first routing, which they were told about). A card that could not be
+        delivered: skip that person, tell the admins (not again on a retry), and if nobody at
+        the current level is left, go up at once."""
         parts = message.topic.split(":")
-        if len(parts) != 4 or parts[1] != "card":
+        if len(parts) not in (4, 5) or parts[1] != "card":
             return
         r = await session.get(TicketRecipient, int(parts[3]))
-        if r is None:
-            return
+        if r is None or r.card_message_id != message.id:
+            return  # a card from an earlier round
         if outcome.status == outbox.SENT:
-            if r.status == "notified":
-                r.status = "delivered"
+            if r.status in (NOTIFIED, RETRIED):
+                await self._delivered(session, r, announce=parts[-1] == ANNOUNCE)
             return
-        if r.status == "unreachable":
+        if r.status not in REACHABLE:
             return
-        r.status = "unreachable"
+        retried, r.status = r.status == RETRIED, UNREACHABLE
         ticket = await t.get(session, r.ticket_id, lock=True)
         if ticket is None:
             return
         now = self.now()
         log.warning("escalation card undeliverable",
                     extra={"ticket": ticket.id, "upn": r.upn, "error": outcome.error or outcome.status})
-        t.record(session, ticket, "unreachable", SYSTEM, now, f"{r.name}: {outcome.error or outcome.status}")
-        await self.tell_admins(session, texts.ADMIN_UNREACHABLE.format(
-            name=r.name, upn=r.upn, id=ticket.id, reason=outcome.error or outcome.status))
+        if not retried:
+            reason = texts.REASON_NOT_INSTALLED if outcome.status == outbox.UNREACHABLE else texts.REASON_FAILED
+            await self.unreachable(session, ticket, r.name, r.upn, reason, now)
         await session.flush()
         if ticket.status != t.OPEN or ticket.level != r.level:
             return
@@ -389,3 +481,17 @@ class Escalations:
                    if x.level == ticket.level and x.status in REACHABLE]
         if not current:
             await self.escalate(session, ticket, SYSTEM, now, texts.UNREACHABLE_NOTE)
+
+    async def _delivered(self, session: AsyncSession, r: TicketRecipient, *, announce: bool) -> None:
+        ticket = await t.get(session, r.ticket_id, lock=True)
+        level_told = any(x.level == r.level and x.status == DELIVERED and x.id != r.id
+                         for x in await t.recipients(session, r.ticket_id))
+        r.status = DELIVERED
+        if (not announce or level_told or ticket is None or ticket.status != t.OPEN
+                or ticket.level != r.level):
+            return
+        levels = self.levels(ticket)
+        level = levels[r.level] if r.level < len(levels) else None
+        label = target_label(level, ticket.unit_name, ticket.department_name)
+        await self.tell(session, ticket.requester_id,
+                        texts.REQUESTER_ESCALATED.format(id=ticket.id, target=label))

@@ -2,8 +2,10 @@
 
 The confirmation card carries everything needed to create the ticket (the question, the
 draft key, the attachments), so its 「送信する」 button works even after a restart; typing
-「はい」 here sends it too. :class:`TicketTextDialog` asks for one missing text (an answer, a
-reason, a follow-up) when a card's input box arrived empty, then re-submits the card action.
+「はい」 (or 「送信する」) here sends it too, 「いいえ」/「やめる」 drops it, and any other text is
+added to the 補足 and the card shown again. :class:`TicketTextDialog` asks for one missing
+text (an answer, a reason, a follow-up) when a card's input box arrived empty, then
+re-submits the card action.
 """
 
 from __future__ import annotations
@@ -29,10 +31,13 @@ from dialogs.yesno import parse_yes_no
 
 #: ``describe(turn_context) -> "総務課のデジタル活用推進員"``
 Describe = Callable[[TurnContext], Awaitable[str]]
-#: ``confirm_card(key, question, target, attachments) -> card JSON``
-ConfirmCard = Callable[[str, str, str, list[dict[str, str]]], dict[str, Any]]
-#: ``submit(turn_context, dc, data)``: create the ticket from the card's data
+#: ``confirm_card(key, question, target, attachments, details) -> card JSON``
+ConfirmCard = Callable[[str, str, str, list[dict[str, str]], str], dict[str, Any]]
+#: ``submit(turn_context, dc, data)``: create the ticket from the card's data (``card_id``:
+#: the confirmation card's activity id, to mark it sent)
 Submit = Callable[[TurnContext, DialogContext, dict[str, Any]], Awaitable[None]]
+#: ``close_card(turn_context, card_id, question, note)``: replace a used-up card (no buttons)
+CloseCard = Callable[[TurnContext, str | None, str, str], Awaitable[None]]
 
 _FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
 _SKIP_TYPES = ("text/html", "application/vnd.microsoft.card.")
@@ -55,9 +60,11 @@ def file_links(activity: Activity) -> list[dict[str, str]]:
 class EscalateDialog(ComponentDialog):
     """Question → confirmation card → (typed) yes / no."""
 
-    def __init__(self, describe: Describe, confirm_card: ConfirmCard, submit: Submit) -> None:
+    def __init__(self, describe: Describe, confirm_card: ConfirmCard, submit: Submit,
+                 close_card: CloseCard) -> None:
         super().__init__(EscalateDialog.__name__)
         self._describe, self._card, self._submit = describe, confirm_card, submit
+        self._close = close_card
         self.add_dialog(TextPrompt("question"))
         self.add_dialog(WaterfallDialog("steps", [self._ask, self._confirm, self._decide]))
         self.initial_dialog_id = "steps"
@@ -65,10 +72,11 @@ class EscalateDialog(ComponentDialog):
     async def _ask(self, step: WaterfallStepContext) -> DialogTurnResult:
         options = step.options if isinstance(step.options, dict) else {}
         draft = options.get("draft")
-        if isinstance(draft, dict):  # shown again (an attachment was added, or a hint)
+        if isinstance(draft, dict):  # shown again (an attachment or details were added)
             step.values.update(draft)
             return await step.next(draft["question"])
         step.values["key"] = uuid.uuid4().hex
+        step.values["details"] = ""
         step.values["attachments"] = file_links(step.context.activity)
         query = options.get("query")
         if isinstance(query, str) and query.strip():
@@ -85,31 +93,37 @@ class EscalateDialog(ComponentDialog):
             if step.context.activity.text and step.context.activity.text.strip() == question:
                 step.values["attachments"] += file_links(step.context.activity)
             step.values["target"] = await self._describe(step.context)
-        options = step.options if isinstance(step.options, dict) else {}
-        if options.get("hint"):
-            await step.context.send_activity(texts.CONFIRM_RETRY)
-        else:
-            card = self._card(step.values["key"], question, step.values["target"],
-                              step.values["attachments"])
-            await step.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        card = self._card(step.values["key"], question, step.values["target"],
+                          step.values["attachments"], step.values.get("details", ""))
+        sent = await step.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        step.values["card_id"] = sent.id if sent is not None else None
         step.values["shown"] = True
         return Dialog.end_of_turn
 
     async def _decide(self, step: WaterfallStepContext) -> DialogTurnResult:
         activity = step.context.activity
-        draft = {k: step.values[k] for k in ("key", "question", "attachments", "target", "shown")}
+        draft = {k: step.values.get(k) for k in
+                 ("key", "question", "details", "attachments", "target", "shown", "card_id")}
+        draft["details"] = draft["details"] or ""
         added = file_links(activity)
-        if added:
-            draft["attachments"] = [*draft["attachments"], *added]
-            await step.context.send_activity(texts.ATTACHMENT_ADDED)
+        text = (activity.text or "").strip()
+        choice = parse_yes_no(text, yes=(texts.BUTTON_SEND,), no=(texts.BUTTON_DISCARD,))
+        if added or (text and choice is None):
+            if added:
+                draft["attachments"] = [*draft["attachments"], *added]
+            else:
+                draft["details"] = f"{draft['details']}\n{text}".strip()[:4000]
+            await step.context.send_activity(texts.ATTACHMENT_ADDED if added else texts.DETAILS_ADDED)
+            await self._close(step.context, draft["card_id"], draft["question"], texts.CONFIRM_REPLACED)
             return await step.replace_dialog("steps", {"draft": draft})
-        choice = parse_yes_no(activity.text)
-        if choice is None:
-            return await step.replace_dialog("steps", {"draft": draft, "hint": True})
+        if choice is None:  # nothing typed (e.g. an empty message): show the card again
+            return await step.replace_dialog("steps", {"draft": draft})
         if not choice:
+            await self._close(step.context, draft["card_id"], draft["question"], texts.CONFIRM_DISCARDED)
             await step.context.send_activity(texts.DRAFT_DISCARDED)
             return await step.end_dialog()
-        data = {"draft": draft["key"], "question": draft["question"], "attachments": draft["attachments"]}
+        data = {"draft": draft["key"], "question": draft["question"], "details": draft["details"],
+                "attachments": draft["attachments"], "card_id": draft["card_id"]}
         result = await step.end_dialog()
         await self._submit(step.context, step, data)
         return result

@@ -5,15 +5,30 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from domain.tickets import ACTIVE, CANCELLED, RESOLVED, STATUS_LABELS, STATUSES, Ticket
+from domain.tickets import ACTIVE, CLOSED, RESOLVED, STATUS_LABELS, STATUSES, Ticket
 
 NO_TOPIC = "（FAQ 候補なし）"
+_DAY = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+def parse_day(text: str) -> date:
+    """``2026-11-01``, ``2026/11/1``, ``2026.11.01`` or ``2026年11月1日`` (full-width too)."""
+    match = _DAY.match(unicodedata.normalize("NFKC", text).strip())
+    if not match:
+        raise ValueError(f"日付「{text}」が読めません (例: 2026-11-01、2026/11/01)")
+    year, month, day = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"日付「{text}」は存在しません") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +54,7 @@ class Row:
 
     name: str
     tickets: int
-    open: int
+    unresolved: int  # not yet resolved or cancelled (the backlog's 未解決)
     resolved: int
     to_claim: Durations
     to_resolve: Durations
@@ -66,7 +81,7 @@ def _row(name: str, tickets: Sequence[Ticket]) -> Row:
     resolve = [m for t in tickets if t.status == RESOLVED
                and (m := _minutes(t.created_at, t.resolved_at)) is not None]
     return Row(
-        name, len(tickets), sum(t.status in ACTIVE for t in tickets),
+        name, len(tickets), sum(t.status not in CLOSED for t in tickets),
         sum(t.status == RESOLVED for t in tickets), Durations.of(claim), Durations.of(resolve),
     )
 
@@ -82,7 +97,7 @@ def _grouped(tickets: Iterable[Ticket], key: str, label: str) -> list[Row]:
 def build(tickets: Sequence[Ticket], now: datetime, since: datetime | None = None,
           until: datetime | None = None, top_topics: int = 10) -> Report:
     """The report over ``tickets`` (already limited to the period)."""
-    backlog = {s: sum(t.status == s for t in tickets) for s in STATUSES if s not in (RESOLVED, CANCELLED)}
+    backlog = {s: sum(t.status == s for t in tickets) for s in STATUSES if s not in CLOSED}
     waiting = [_minutes(t.created_at, now) for t in tickets if t.status in ACTIVE]
     topics = Counter(t.topic or NO_TOPIC for t in tickets)
     return Report(
@@ -98,12 +113,12 @@ def fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
-_COLUMNS = ("件数", "対応中", "解決", "受付まで 中央値(分)", "受付まで 90%(分)",
+_COLUMNS = ("件数", "未解決", "解決", "受付まで 中央値(分)", "受付まで 90%(分)",
             "解決まで 中央値(分)", "解決まで 90%(分)")
 
 
 def _cells(row: Row) -> list[str]:
-    return [str(row.tickets), str(row.open), str(row.resolved), fmt(row.to_claim.median),
+    return [str(row.tickets), str(row.unresolved), str(row.resolved), fmt(row.to_claim.median),
             fmt(row.to_claim.p90), fmt(row.to_resolve.median), fmt(row.to_resolve.p90)]
 
 
@@ -114,12 +129,17 @@ def to_markdown(report: Report, period: str) -> str:
                   "|---" * (len(_COLUMNS) + 1) + "|"]
         lines += ["| " + " | ".join([r.name, *_cells(r)]) + " |" for r in rows]
         lines.append("")
-    backlog = "、".join(f"{STATUS_LABELS[k]} {v} 件" for k, v in report.backlog.items())
-    lines += ["### 未解決", "", f"- {backlog}",
+    lines += ["### 未解決", "", f"- {backlog_line(report)}",
               f"- 最も古い未対応: {fmt(report.oldest_open_minutes)} 分", "",
               "### よく相談される話題", ""]
     lines += [f"{i}. {topic} ({count} 件)" for i, (topic, count) in enumerate(report.topics, 1)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def backlog_line(report: Report) -> str:
+    """「未解決 3 件（受付待ち 1・対応中 1・回答済み 1・再確認中 0）」"""
+    parts = "・".join(f"{STATUS_LABELS[k]} {v}" for k, v in report.backlog.items())
+    return f"未解決 {sum(report.backlog.values())} 件（{parts}）"
 
 
 def to_csv(report: Report) -> str:

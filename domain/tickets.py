@@ -39,6 +39,14 @@ STATUS_LABELS = {
 ACTIVE = frozenset({OPEN, CLAIMED, REOPENED})  # someone still has to act
 CLOSED = frozenset({RESOLVED, CANCELLED})
 NORMAL, URGENT = "normal", "urgent"
+#: The events a requester sees in their ticket's history (the rest is for handlers and admins).
+REQUESTER_EVENTS = frozenset({"created", "claim", "answer", "reopen", "resolve", "cancel"})
+#: A recipient's card: sent, delivered, sent again in a retry round (retried), undeliverable,
+#: undeliverable and waiting for their level in a retry round (again), or handed on by them
+#: (passed: they may no longer act on the ticket).
+NOTIFIED, DELIVERED, RETRIED, UNREACHABLE, AGAIN, PASSED = (
+    "notified", "delivered", "retried", "unreachable", "again", "passed",
+)
 
 #: action → (statuses it is allowed from, status after it; None = unchanged)
 ACTIONS: Mapping[str, tuple[frozenset[str], str | None]] = {
@@ -158,7 +166,7 @@ class TicketRecipient(SQLModel, table=True):
     user_id: str = Field(max_length=256, index=True)
     upn: str = Field(default="", max_length=256)
     name: str = Field(default="", max_length=256)
-    status: str = Field(default="notified", max_length=16)  # notified/delivered/unreachable/passed
+    status: str = Field(default=NOTIFIED, max_length=16)  # NOTIFIED, DELIVERED, ... PASSED
     card_message_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
@@ -242,11 +250,12 @@ async def of_requester(session: AsyncSession, user_id: str, limit: int = 10) -> 
 
 
 async def queue_of(session: AsyncSession, user_id: str, *, everyone: bool = False) -> Sequence[Ticket]:
-    """Tickets waiting for ``user_id``: open ones routed to them and active ones they hold
-    (``everyone``: every active ticket, for admins)."""
+    """Tickets waiting for ``user_id``: open ones routed to them (and not passed on by them)
+    and active ones they hold (``everyone``: every active ticket, for admins)."""
     query = select(Ticket).where(Ticket.status.in_(ACTIVE))  # type: ignore[attr-defined]
     if not everyone:
-        routed = select(TicketRecipient.ticket_id).where(TicketRecipient.user_id == user_id)
+        routed = select(TicketRecipient.ticket_id).where(
+            TicketRecipient.user_id == user_id, TicketRecipient.status != PASSED)
         query = query.where(
             ((Ticket.status == OPEN) & Ticket.id.in_(routed))  # type: ignore[union-attr]
             | (Ticket.assignee_id == user_id)
@@ -287,7 +296,14 @@ async def active(session: AsyncSession) -> Sequence[Ticket]:
 
 
 async def may_handle(session: AsyncSession, ticket: Ticket, actor: Actor) -> bool:
-    """Only the people the ticket was routed to, and admins, may claim, answer or pass it."""
+    """Only the people the ticket was routed to (who have not passed it on), and admins, may
+    claim, answer or pass it."""
     if actor.is_admin:
         return True
-    return await recipient(session, ticket.id or 0, actor.user_id) is not None
+    mine = await recipient(session, ticket.id or 0, actor.user_id)
+    return mine is not None and mine.status != PASSED
+
+
+def for_requester(history: Sequence[TicketEvent]) -> list[TicketEvent]:
+    """The history as the requester sees it: no routing, reminders or handlers' notes."""
+    return [e for e in history if e.action in REQUESTER_EVENTS]

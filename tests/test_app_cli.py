@@ -36,3 +36,11 @@ def test_package_needs_an_app_id_and_then_writes_the_zip(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(out) as z:
         assert app_id in z.read("manifest.json").decode()
+
+
+def test_tickets_report_accepts_japanese_date_forms_and_refuses_impossible_dates(tmp_path: Path) -> None:
+    ok = run(tmp_path, "tickets", "report", "--since", "2026/11/01", "--until", "2026年11月30日")
+    assert ok.returncode == 0, ok.stderr
+    assert "2026-11-01 〜 2026-11-30" in ok.stdout
+    bad = run(tmp_path, "tickets", "report", "--since", "2026-13-01")
+    assert bad.returncode == 2 and "存在しません" in bad.stderr

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from bot import escalation_cli
 from bot.devchannel.client import DevUser
 from bot.devchannel.harness import Harness
-from bot.devchannel.server import Faults
+from bot.devchannel.render import buttons, render
+from bot.devchannel.server import Faults, Sent
 from domain import jobs, outbox
 from domain import tickets as t
 from domain.clock import ManualClock
@@ -99,7 +100,7 @@ async def answered(h: Harness) -> None:
 async def test_an_urgent_ticket_is_reminded_after_30_business_minutes(h: Harness, clock: ManualClock) -> None:
     clock.set(datetime(2026, 5, 1, 17, 0, tzinfo=JST).astimezone(UTC))  # Friday before Golden Week
     await escalate(h, urgency="urgent", details="会議が 9 時からです")
-    assert "5/7(木) 08:45 ごろまでに" in said(h, "staff")
+    assert "5月7日(木) 08:45 ごろまでに" in said(h, "staff")
     await h.runtime.drain()
     card = said(h, "promoter")
     assert "【至急】相談が届きました（チケット 1）" in card and "会議が 9 時からです" in card
@@ -278,7 +279,7 @@ async def test_cli_report_and_proposals(h: Harness, capsys: pytest.CaptureFixtur
     assert await escalation_cli.run(["report", "--since", "yesterday"], settings) == 2
     await h.client.send("admin", "管理 相談集計 2026-05-01 2026-05-31")
     report = said(h, "admin")
-    assert "相談の集計（2026-05-01 〜 2026-05-31）" in report and "総務課" in report
+    assert "相談の集計（2026年5月1日(金)〜2026年5月31日(日)）" in report and "総務課" in report
 
 
 # ------------------------------------------------------------------ faults and restarts
@@ -386,3 +387,208 @@ async def test_the_whole_flow_on_postgresql(pg_url: str, faq_dir: Path, clock: M
         async with harness.runtime.sessions() as session:
             trail = [e.action for e in await t.events(session, 1)]
         assert trail == ["created", "routed", "claim", "answer", "resolve", "proposed"]
+
+
+# ------------------------------------------------------------------ review fixes
+
+
+def card_with(h: Harness, user: DevUser, title: str) -> Sent:
+    """The newest message the bot sent this user with a button of this title."""
+    for sent in reversed(h.channel.since(0, user.personal_conversation)):
+        if sent.method == "send" and any(b.title == title for b in buttons(sent.activity)):
+            return sent
+    raise AssertionError(f"no card with {title}")
+
+
+async def press_on(h: Harness, user: DevUser, title: str, **inputs: Any) -> None:
+    """Press a button as Teams does: the submit carries the card message's id (replyToId)."""
+    card = card_with(h, user, title)
+    [button] = [b for b in buttons(card.activity) if b.title == title]
+    await h.client.post(h.client.activity(user, text="", value={**button.value, **inputs},
+                                          replyToId=card.activity_id))
+
+
+def updates(h: Harness, user: DevUser) -> list[Sent]:
+    return [s for s in h.channel.since(0, user.personal_conversation) if s.method == "update"]
+
+
+async def test_stop_on_a_card_already_sent_says_it_was_sent_and_the_card_loses_its_buttons(h: Harness) -> None:
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", QUESTION)
+    confirmation = card_with(h, STAFF, "送信する")
+    await press_on(h, STAFF, "送信する", question=QUESTION)
+    assert "チケット番号: 1" in said(h, "staff")
+    [update] = updates(h, STAFF)
+    assert update.activity_id == confirmation.activity_id and buttons(update.activity) == []
+    assert "送信しました（チケット 1）" in render(update.activity)
+    await press_on(h, STAFF, "やめる")  # the same (stale) card
+    reply = said(h, "staff")
+    assert "この相談はすでに送信済みです（チケット 1・受付待ち）" in reply
+    assert "相談の送信をやめました" not in reply
+    assert [b.title for b in h.client.last_buttons("staff")] == ["この相談を取り消す", "相談状況"]
+    assert (await ticket(h)).status == t.OPEN
+    await press(h, "staff", "この相談を取り消す")
+    assert "チケット 1 の相談を取り消しました" in said(h, "staff")
+
+
+async def test_typed_text_at_the_confirmation_goes_into_the_details(h: Harness) -> None:
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", QUESTION)
+    first = card_with(h, STAFF, "送信する")
+    await h.client.send("staff", "急ぎです")
+    reply = said(h, "staff")
+    assert "「補足」に追記しました" in reply and "[入力欄: 補足（任意）] 急ぎです" in reply
+    await h.client.send("staff", "明日の会議で使います")
+    second = card_with(h, STAFF, "送信する")
+    await h.client.send("staff", "送信する")  # the button's label, typed
+    assert "チケット番号: 1" in said(h, "staff")
+    assert (await ticket(h)).details == "急ぎです\n明日の会議で使います"
+    closed = {u.activity_id: render(u.activity) for u in updates(h, STAFF)}
+    assert "内容を更新しました" in closed[first.activity_id]
+    assert "送信しました（チケット 1）" in closed[second.activity_id]
+    await h.runtime.drain()
+    assert "明日の会議で使います" in said(h, "promoter")
+
+
+@pytest.fixture
+async def nobody(sqlite_url: str, faq_dir: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """A fresh database: nobody in the chain has ever opened the bot (one admin has)."""
+    async with Harness(make_settings(sqlite_url, faq_dir=faq_dir), USERS, clock=clock) as harness:
+        await harness.client.post(harness.client.install(ADMIN))
+        harness.client.transcript("admin")
+        yield harness
+
+
+async def test_nobody_reachable_tells_the_requester_once_and_retries_every_business_day(
+    nobody: Harness, clock: ManualClock
+) -> None:
+    h = nobody
+    await escalate(h)
+    assert "チケット番号: 1" in said(h, "staff")
+    await h.runtime.drain()
+    told = said(h, "staff")
+    assert told.count("チケット 1") == 1 and "にもお送りしました" not in told
+    assert "どの担当者にも届けられていません" in told and "内線2345" in told
+    assert said(h, "admin").count("チケット 1（総務課）を受けられる担当者がいません") == 1
+    assert (await ticket(h)).status == t.OPEN
+    await h.client.send("admin", "チケット 1")
+    history = said(h, "admin")
+    assert "ボットがインストールされていないか" in history and "担当者なし" in history
+    assert "conversation reference" not in history and "installed" not in history
+    # the next business day, nothing changed: tried again, nobody is told again
+    clock.advance(timedelta(days=1))
+    await h.runtime.drain()
+    assert said(h, "staff") == "" and said(h, "admin") == ""
+    # the promoter opens the bot; the next daily retry reaches them
+    await h.client.post(h.client.install(PROMOTER))
+    said(h, "promoter")
+    clock.advance(timedelta(days=1))
+    await h.runtime.drain()
+    assert "相談が届きました（チケット 1）" in said(h, "promoter")
+    assert said(h, "staff").count("総務課のデジタル活用推進員にもお送りしました") == 1
+    await press(h, "promoter", "対応します")
+    assert "チケット 1 の対応を始めました" in said(h, "promoter")
+    await h.runtime.drain()
+    said(h, "promoter")
+    clock.advance(timedelta(days=3))
+    await h.runtime.drain()
+    assert said(h, "promoter") == ""  # no more retries once claimed
+
+
+async def test_the_requester_sees_progress_not_routing_or_handlers_notes(h: Harness) -> None:
+    await escalate(h)
+    await h.runtime.drain()
+    await press(h, "promoter", "他の人に回す", reason="所管外のため")
+    await h.runtime.drain()
+    await press(h, "backup", "対応します")
+    await press(h, "backup", "回答する", answer=ANSWER)
+    await h.runtime.drain()
+    await h.client.send("staff", "チケット 1")
+    mine = said(h, "staff")
+    assert "受付（林 和夫）" in mine and "対応開始（清水 恵子）" in mine and "回答（清水 恵子）" in mine
+    for internal in ("所管外のため", "次の担当者へ", "担当者に送信", "（システム）"):
+        assert internal not in mine
+    await h.client.send("admin", "チケット 1")
+    theirs = said(h, "admin")
+    assert "次の担当者へ（山崎 亮）: 所管外のため" in theirs and "担当者に送信（システム）" in theirs
+    assert "受付 5月11日(月) 10:00" in render_facts(theirs)
+
+
+def render_facts(text: str) -> str:
+    """Fact lines 「・受付: 5月11日(月) 10:00」 as 「受付 5月11日(月) 10:00」."""
+    return "\n".join(line.lstrip("・").replace(": ", " ", 1) for line in text.splitlines())
+
+
+async def test_the_reminder_is_a_card_with_claim_and_view_buttons(h: Harness, clock: ManualClock) -> None:
+    await escalate(h)  # Monday 10:00: claim by 12:00
+    await h.runtime.drain()
+    said(h, "promoter")
+    clock.set(datetime(2026, 5, 11, 12, 0, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    assert "チケット 1 の相談がまだ受け付けられていません" in said(h, "promoter")
+    assert [b.title for b in h.client.last_buttons("promoter")] == ["対応します", "チケットを見る"]
+    await press(h, "promoter", "チケットを見る")
+    assert "状況: 受付待ち" in said(h, "promoter")
+    await press_on(h, PROMOTER, "対応します")  # the reminder's button
+    assert "チケット 1 の対応を始めました" in said(h, "promoter")
+
+
+async def test_the_next_deadline_counts_from_when_the_last_one_was_due(h: Harness, clock: ManualClock) -> None:
+    await escalate(h)  # Monday 10:00: claim by 12:00, then two more business hours
+    await h.runtime.drain()
+    clock.set(datetime(2026, 5, 11, 12, 30, tzinfo=JST).astimezone(UTC))  # the worker was late
+    await h.runtime.drain()
+    assert "まだ受け付けられていません" in said(h, "promoter")
+    clock.set(datetime(2026, 5, 11, 13, 59, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    assert said(h, "backup") == ""
+    clock.set(datetime(2026, 5, 11, 14, 0, tzinfo=JST).astimezone(UTC))  # 12:00 + 2 hours, not 14:30
+    await h.runtime.drain()
+    assert "相談が届きました（チケット 1）" in said(h, "backup")
+
+
+async def test_a_promoter_who_passed_it_on_neither_sees_it_waiting_nor_can_claim_it(h: Harness) -> None:
+    await escalate(h)
+    await h.runtime.drain()
+    await press(h, "promoter", "他の人に回す", reason="不在のため")
+    assert "チケット 1 を総務課のデジタル活用推進員（代理）に回しました" in said(h, "promoter")
+    await h.client.send("promoter", "対応待ち一覧")
+    assert "対応待ちの相談はありません" in said(h, "promoter")
+    await h.client.send("promoter", "", {"action": "ticket.claim", "ticket_id": 1})
+    assert "チケット 1 はあなたが他の人に回したため、操作できません" in said(h, "promoter")
+    await h.client.send("promoter", "チケット 1")
+    shown = said(h, "promoter")
+    assert "状況: 受付待ち" in shown and "対応します" not in shown
+    assert (await ticket(h)).status == t.OPEN
+    await h.client.send("backup", "対応待ち一覧")
+    assert "1. [受付待ち]" in said(h, "backup")
+
+
+async def test_the_promoter_card_shows_only_faq_guesses_the_faq_would_offer(h: Harness) -> None:
+    matcher = h.runtime.faq.current.matcher
+    floor = matcher.settings.clarify_threshold
+    dropped = 0
+    for number, question in enumerate((QUESTION, "Teams の会議室予約で表示される会議室が足りない"), 1):
+        candidates = matcher.match(question, limit=3).candidates
+        await escalate(h, question)
+        await h.runtime.drain()
+        card = said(h, "promoter")
+        assert f"相談が届きました（チケット {number}）" in card
+        for c in candidates:
+            shown = f"- {c.entry.question}（{round(c.score, 3):.0%}）" in card
+            assert shown == (c.score >= floor), (c.entry.question, c.score)
+            dropped += not shown
+        if all(c.score < floor for c in candidates):
+            assert "該当しそうな FAQ はありませんでした" in card
+    assert dropped >= 2  # the questions do have weak candidates (else this tests nothing)
+
+
+async def test_the_report_uses_one_set_of_terms_and_shows_the_whole_period(h: Harness) -> None:
+    await escalate(h)
+    await h.client.send("admin", "管理 相談集計 2026/05/01")
+    report = said(h, "admin")
+    assert "相談の集計（2026年5月1日(金)〜2026年5月11日(月)）" in report
+    assert "1 件（未解決 1・解決 0）" in report and "未解決 1 件（受付待ち 1・対応中 0" in report
+    assert "対応中 1" not in report
+    await h.client.send("admin", "管理 相談集計 2026/13/01")
+    assert "2026/04/01 も使えます" in said(h, "admin")

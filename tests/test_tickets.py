@@ -256,6 +256,36 @@ async def test_who_may_handle_and_whose_queue(sessions) -> None:  # type: ignore
         assert [x.id for x in await t.of_requester(s, REQUESTER.user_id)] == [7]
 
 
+async def test_someone_who_passed_a_ticket_on_may_not_handle_it(sessions) -> None:  # type: ignore[no-untyped-def]
+    async with sessions() as s, s.begin():
+        tk = await t.add(s, ticket(), REQUESTER, NOW)
+        s.add(t.TicketRecipient(ticket_id=tk.id, level=0, role="promoter", user_id=PROMOTER.user_id,
+                                status=t.PASSED))
+    async with sessions() as s:
+        tk = await t.get(s, 7)
+        assert not await t.may_handle(s, tk, PROMOTER)
+        assert await t.queue_of(s, PROMOTER.user_id) == []
+
+
+def test_only_progress_events_are_shown_to_the_requester() -> None:
+    s, tk = Recorder(), ticket()
+    for action, note in (("created", ""), ("routed", "総務課: 山崎 亮"), ("remind", ""),
+                         ("unreachable", "山崎 亮さん（…）"), ("exhausted", ""), ("claim", "")):
+        t.record(s, tk, action, PROMOTER, NOW, note)
+    assert [e.action for e in t.for_requester(s.events)] == ["created", "claim"]
+
+
+@pytest.mark.parametrize("text", ["2026-11-01", "2026/11/01", "2026/11/1", "２０２６／１１／０１", "2026年11月1日"])
+def test_report_dates_in_the_usual_spellings(text: str) -> None:
+    assert ticket_report.parse_day(text) == datetime(2026, 11, 1).date()
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "11/01", "2026-11-01x"])
+def test_report_dates_that_are_not_dates(text: str) -> None:
+    with pytest.raises(ValueError):
+        ticket_report.parse_day(text)
+
+
 # ------------------------------------------------------------------ the report
 
 
@@ -271,7 +301,7 @@ def test_report_medians_percentiles_backlog_and_topics() -> None:
     rows = [made(i, "総務課", "総務部", 10 * i, 100 * i, "VPN") for i in range(1, 11)]
     rows += [made(11, "河川課", "県土整備部", None, None, ""), made(12, "河川課", "県土整備部", 5, None, "VPN")]
     report = ticket_report.build(rows, NOW + timedelta(minutes=60))
-    assert report.total.tickets == 12 and report.total.open == 2 and report.total.resolved == 10
+    assert report.total.tickets == 12 and report.total.unresolved == 2 and report.total.resolved == 10
     soumu = report.units[0]
     assert (soumu.name, soumu.to_claim.median, soumu.to_claim.p90) == ("総務課", 55, 91)
     assert soumu.to_resolve.median == 550

@@ -21,7 +21,10 @@ ASK_QUESTION = (
 )
 CONFIRM_TITLE = "担当者に相談します"
 CONFIRM_TARGET = "送信先: {target}"
-CONFIRM_HINT = "内容を確認して「送信する」を押してください（「はい」と入力しても送れます）。"
+CONFIRM_HINT = (
+    "内容を確認して「送信する」を押してください（「はい」と入力しても送れます。"
+    "続けてチャットに書いた文は「補足」に追記します）。"
+)
 LABEL_QUESTION = "質問"
 LABEL_DETAILS = "補足（任意）"
 PLACEHOLDER_DETAILS = "試したこと、エラーの表示、いつから起きているか など"
@@ -29,9 +32,20 @@ LABEL_URGENCY = "緊急度"
 LABEL_ATTACHMENTS = "添付"
 BUTTON_SEND = "送信する"
 BUTTON_DISCARD = "やめる"
-CONFIRM_RETRY = "送るときは「送信する」を押すか「はい」と、やめるときは「いいえ」と入力してください。"
 ATTACHMENT_ADDED = "添付を追加しました。"
+DETAILS_ADDED = (
+    "「補足」に追記しました。送るときは「送信する」を押すか「はい」と、"
+    "やめるときは「やめる」か「いいえ」と入力してください。"
+)
 DRAFT_DISCARDED = "相談の送信をやめました。ほかにお手伝いできることがあれば入力してください。"
+CONFIRM_SENT = "送信しました（チケット {id}）"
+CONFIRM_DISCARDED = "送信をやめました"
+CONFIRM_REPLACED = "内容を更新しました。新しいカードから送信してください。"
+ALREADY_SENT_DISCARD = (
+    "この相談はすでに送信済みです（チケット {id}・{status}）。"
+    "取り消す場合は「この相談を取り消す」を、状況の確認は「相談状況」を押してください。"
+)
+BUTTON_MY_TICKETS = "相談状況"
 EMPTY_QUESTION = "質問が空です。担当者に送る内容を入力してください。"
 
 CREATED = (
@@ -41,9 +55,16 @@ CREATED = (
 )
 SLA_NORMAL = "担当者が受け付ける目安は {time} ごろです（業務時間で数えています）。"
 SLA_URGENT = "至急として、{time} ごろまでに担当者が受け付けるようお願いしています。"
+HELPDESK_CONTACT = "情報システムヘルプデスク（内線2345、平日8:30〜17:15）"
 CREATED_NOBODY = (
     "相談を受け付けました。チケット番号: {id}\n\n"
     "ただいま対応できる担当者が見つからなかったため、管理者に連絡しました。回答はこのチャットに届きます。"
+    f"お急ぎの場合は{HELPDESK_CONTACT}にお問い合わせください。"
+)
+REQUESTER_NOBODY = (
+    "チケット {id} は、いまのところどの担当者にも届けられていません。"
+    "管理者に連絡し、業務日ごとに配信をやり直します。相談は受け付けたままですので、回答はこのチャットに届きます。"
+    f"お急ぎの場合は{HELPDESK_CONTACT}にお問い合わせください。"
 )
 ALREADY_CREATED = "この相談はすでに受け付けています。チケット番号: {id}"
 
@@ -87,8 +108,11 @@ PASSED = "チケット {id} を{target}に回しました。"
 PASSED_NOBODY = "チケット {id} を回せる担当者がほかにいないため、管理者に連絡しました。"
 REMINDER = (
     "チケット {id} の相談がまだ受け付けられていません（{requester}さん・{urgency}）。"
-    "「チケット {id}」と入力すると内容を表示します。対応できる場合は「対応します」を押してください。"
+    "対応できる場合は「対応します」を押してください。"
 )
+REMINDER_TITLE = "【催促】チケット {id} がまだ受け付けられていません"
+BUTTON_VIEW = "チケットを見る"
+YOU_PASSED = "チケット {id} はあなたが他の人に回したため、操作できません。"
 REQUESTER_CLAIMED = "チケット {id} は{name}さんが対応を始めました。回答はこのチャットに届きます。"
 REQUESTER_ESCALATED = "チケット {id} は、{target}にもお送りしました。回答まで今しばらくお待ちください。"
 
@@ -112,6 +136,12 @@ AUTO_RESOLVED = (
 )
 NOT_CLAIMED_NOTE = "期限内に受け付けられなかったため、次の担当者に回しました。"
 UNREACHABLE_NOTE = "連絡がつかない担当者がいたため、次の担当者に回しました。"
+RETRY_NOTE = "担当者に届けられなかったため、最初の担当者から配信をやり直しました。"
+#: Why a person could not be reached (event notes and the admins' message).
+REASON_NO_ID = "Teams の ID が分からず、ボットを開いたこともありません"
+REASON_NOT_INSTALLED = "ボットがインストールされていないか、ボットを開いたことがありません"
+REASON_FAILED = "Teams への送信が繰り返し失敗しました"
+UNREACHABLE_EVENT = "{name}さん（{reason}）"
 
 RESOLVED_FOR_ASSIGNEE = "チケット {id} は解決しました（{requester}さん）。ありがとうございました。"
 PROPOSE_HINT = "よくある質問になりそうなら、FAQ に提案できます（質問と回答は直してから送れます）。"
@@ -142,7 +172,7 @@ ACTION_LABELS = {
     "created": "受付", "routed": "担当者に送信", "claim": "対応開始", "answer": "回答",
     "resolve": "解決", "reopen": "再確認の依頼", "escalate": "次の担当者へ", "cancel": "取り消し",
     "remind": "催促", "unreachable": "連絡がつかない担当者", "exhausted": "担当者なし",
-    "proposed": "FAQ に提案",
+    "retry": "配信のやり直し", "proposed": "FAQ に提案",
 }
 NOT_FOUND = "チケット {id} は見つからないか、表示する権限がありません。"
 
@@ -159,13 +189,12 @@ BAD_BUTTON = "このボタンは古いか、正しくありません。「相談
 # ---------------------------------------------------------------- admins
 
 ADMIN_UNREACHABLE = (
-    "【相談の配信】{name}さん（{upn}）に チケット {id} を届けられませんでした（{reason}）。"
+    "【相談の配信】{name}さん（{upn}）にチケット {id} を届けられませんでした（{reason}）。"
     "ボットのインストール状況を確認してください。"
 )
-ADMIN_NO_ID = "Teams の ID が分からず、ボットを開いたこともありません"
 ADMIN_EXHAUSTED = (
     "【相談の配信】チケット {id}（{unit}）を受けられる担当者がいません。"
-    "「チケット {id}」で内容を確認し、対応してください。"
+    "「チケット {id}」で内容を確認し、対応してください。業務日ごとに配信をやり直します。"
 )
 ADMIN_PROPOSAL = "【FAQ 提案】提案 {id} が届きました（{name}さん）。「管理 FAQ提案」で確認できます。"
 ADMIN_BACKLOG_TITLE = "担当者への相談（未解決）"
@@ -177,11 +206,15 @@ REPORT_DEPARTMENTS = "部局別"
 REPORT_UNITS = "所属別（上位）"
 REPORT_BACKLOG = "未解決"
 REPORT_TOPICS = "よく相談される話題"
-REPORT_ROW = "{tickets} 件（対応中 {open}）・受付まで 中央値 {claim_median} 分／90% {claim_p90} 分・解決まで 中央値 {resolve_median} 分／90% {resolve_p90} 分"
+REPORT_ROW = "{tickets} 件（未解決 {unresolved}・解決 {resolved}）・受付まで 中央値 {claim_median} 分／90% {claim_p90} 分・解決まで 中央値 {resolve_median} 分／90% {resolve_p90} 分"
 REPORT_OLDEST = "最も古い未対応: {minutes} 分"
-REPORT_USAGE = "使い方: 管理 相談集計 [開始日 [終了日]]（例: 管理 相談集計 2026-04-01 2026-05-01）"
+REPORT_USAGE = (
+    "使い方: 管理 相談集計 [開始日 [終了日]]"
+    "（例: 管理 相談集計 2026-04-01 2026-04-30、2026/04/01 も使えます）"
+)
 REPORT_PERIOD_ALL = "全期間"
-REPORT_PERIOD = "{since} 〜 {until}"
+REPORT_PERIOD = "{since}〜{until}"
+REPORT_DAY = "{year}年{day}"
 
 PROPOSALS_TITLE = "FAQ 提案（未採用）"
 PROPOSALS_NONE = "未採用の FAQ 提案はありません。"

@@ -135,57 +135,49 @@ class EnrolmentFlow:
     async def confirm(self, turn_context: TurnContext, slot_id: str,
                       card_id: str | None = None) -> None:
         """Apply for a slot and say how it went (a repeat says it is already done)."""
-        applicant = await self.applicant(turn_context)
-        catalogue, now = self.catalogue(), self.now()
-        slot = find_slot(catalogue, slot_id)
-        try:
-            out = await self._change(lambda db: en.enrol(db, catalogue, applicant, slot_id, now))
-        except Refused as exc:
-            message = refusal(exc, catalogue)
-            await turn_context.send_activity(message)
-            await self.replace_card(turn_context, card_id, cards.used(t.CONFIRM_TITLE, slot,
-                                                                      message))
-            return
-        fields = {"course": out.slot.course.title, "when": cards.when(out.slot)}
-        if not out.created:
-            message = t.ALREADY.format(status=t.status_label(out.enrolment.status, out.position))
-        elif out.enrolment.status == "waitlisted":
-            message = t.DONE_WAITLISTED.format(position=out.position, **fields)
-        elif out.enrolment.status == "pending":
-            message = t.DONE_PENDING.format(**fields)
-        else:
-            message = t.DONE_ENROLLED.format(**fields)
-        await self._say_done(turn_context, message, out.slot)
-        await self.replace_card(turn_context, card_id, cards.used(t.CONFIRM_TITLE, out.slot,
-                                                                  message))
+        await self._apply(
+            turn_context, slot_id, card_id, t.CONFIRM_TITLE,
+            lambda db, catalogue, applicant, now: en.enrol(db, catalogue, applicant, slot_id, now),
+            (t.DONE_WAITLISTED, t.DONE_PENDING, t.DONE_ENROLLED),
+        )
 
     async def change(self, turn_context: TurnContext, enrolment_id: int, slot_id: str,
                      card_id: str | None = None) -> None:
         """Move an enrolment to another session of its course and say how it went."""
+        await self._apply(
+            turn_context, slot_id, card_id, t.CHANGE_TITLE,
+            lambda db, catalogue, applicant, now: en.change_session(
+                db, catalogue, enrolment_id, slot_id, applicant, now),
+            (t.CHANGED_WAITLISTED, t.CHANGED_PENDING, t.CHANGED),
+        )
+
+    async def _apply(self, turn_context: TurnContext, slot_id: str, card_id: str | None,
+                     title: str, attempt: Callable[..., Awaitable[Any]],
+                     outcomes: tuple[str, str, str]) -> None:
+        """Run one seat-taking change; tell the person (waitlisted, pending or done) and close
+        the card it came from."""
         applicant = await self.applicant(turn_context)
         catalogue, now = self.catalogue(), self.now()
         slot = find_slot(catalogue, slot_id)
         try:
-            out = await self._change(lambda db: en.change_session(
-                db, catalogue, enrolment_id, slot_id, applicant, now))
+            out = await self._change(lambda db: attempt(db, catalogue, applicant, now))
         except Refused as exc:
             message = refusal(exc, catalogue)
             await turn_context.send_activity(message)
-            await self.replace_card(turn_context, card_id, cards.used(t.CHANGE_TITLE, slot,
-                                                                      message))
+            await self.replace_card(turn_context, card_id, cards.used(title, slot, message))
             return
+        waitlisted, pending, done = outcomes
         fields = {"course": out.slot.course.title, "when": cards.when(out.slot)}
         if not out.created:
             message = t.ALREADY.format(status=t.status_label(out.enrolment.status, out.position))
         elif out.enrolment.status == "waitlisted":
-            message = t.CHANGED_WAITLISTED.format(position=out.position, **fields)
+            message = waitlisted.format(position=out.position, **fields)
         elif out.enrolment.status == "pending":
-            message = t.CHANGED_PENDING.format(**fields)
+            message = pending.format(**fields)
         else:
-            message = t.CHANGED.format(**fields)
+            message = done.format(**fields)
         await self._say_done(turn_context, message, out.slot)
-        await self.replace_card(turn_context, card_id, cards.used(t.CHANGE_TITLE, out.slot,
-                                                                  message))
+        await self.replace_card(turn_context, card_id, cards.used(title, out.slot, message))
 
     async def abort(self, turn_context: TurnContext, slot_id: str | None,
                     change_of: int | None = None, card_id: str | None = None) -> None:

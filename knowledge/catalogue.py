@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from knowledge.directory import TIERS, normalize_role, normalize_tier
-from knowledge.live import BuildError
+from knowledge.live import check_build
 from knowledge.sources import (
     DataFileError,
     Location,
@@ -542,9 +542,6 @@ def load_catalogue(path: Path) -> CatalogueLoad:
 def build_catalogue(path: Path) -> Catalogue:
     """Load the catalogue or raise :class:`BuildError` listing every problem."""
     result = load_catalogue(path)
-    if result.errors:
-        raise BuildError(result.errors)
-    for warning in result.warnings:
-        log.warning("研修カタログ: %s", warning)
+    check_build(result.errors, result.warnings, "研修カタログ")
     return result.catalogue
 

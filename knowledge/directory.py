@@ -19,7 +19,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from knowledge.live import BuildError
+from knowledge.live import check_build
 from knowledge.sources import (
     DataFileError,
     Location,
@@ -544,8 +544,5 @@ def load_directory(path: Path) -> DirectoryLoad:
 def build_directory(path: Path) -> Directory:
     """Load the directory or raise :class:`BuildError` listing every problem."""
     result = load_directory(path)
-    if result.errors:
-        raise BuildError(result.errors)
-    for warning in result.warnings:
-        log.warning("組織データ: %s", warning)
+    check_build(result.errors, result.warnings, "組織データ")
     return result.directory

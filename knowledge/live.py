@@ -35,6 +35,14 @@ class BuildError(Exception):
         self.errors = list(errors)
 
 
+def check_build(errors: Sequence[str], warnings: Sequence[str], label: str) -> None:
+    """Raise :class:`BuildError` if a load found errors; log its warnings otherwise."""
+    if errors:
+        raise BuildError(errors)
+    for warning in warnings:
+        log.warning("%s: %s", label, warning)
+
+
 class NotLoadedError(RuntimeError):
     """No version of the data has ever loaded successfully."""
 

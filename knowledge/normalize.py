@@ -307,12 +307,17 @@ def normalize_cached_many(
     """:func:`normalize_cached` of many texts: the ones not remembered go through
     :func:`normalize_many` together."""
     keys = [(terms.key, boilerplate, t) for t in texts]
-    missing = list(dict.fromkeys(k[2] for k in keys if k not in _CACHE))
+    known: dict[tuple[str, bool, str], str] = {}
+    for key in keys:  # .get, not "in" then [...]: a reload in another thread may clear the cache
+        value = _CACHE.get(key)
+        if value is not None:
+            known[key] = value
+    missing = list(dict.fromkeys(k[2] for k in keys if k not in known))
     if missing:
-        if len(_CACHE) + len(missing) > _CACHE_LIMIT:
-            _CACHE.clear()
         done = normalize_many(missing, terms, boilerplate=boilerplate)
-        _CACHE.update(((terms.key, boilerplate, t), n) for t, n in zip(missing, done, strict=True))
-        found = {(terms.key, boilerplate, t): n for t, n in zip(missing, done, strict=True)}
-        return [found[k] if k in found else _CACHE[k] for k in keys]
-    return [_CACHE[k] for k in keys]
+        fresh = {(terms.key, boilerplate, t): n for t, n in zip(missing, done, strict=True)}
+        if len(_CACHE) + len(fresh) > _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE.update(fresh)
+        known.update(fresh)
+    return [known[k] for k in keys]

@@ -150,3 +150,15 @@ def test_normalizing_many_texts_at_once_equals_one_by_one() -> None:
     for boilerplate in (True, False):
         expected = [normalize(t, terms, boilerplate=boilerplate) for t in texts]
         assert normalize_many(texts, terms, boilerplate=boilerplate) == expected
+
+
+def test_cached_batch_survives_the_cache_being_cleared(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import knowledge.normalize as n
+
+    folder = n.TermFolder([("パソコン", "PC")])
+    monkeypatch.setattr(n, "_CACHE", {})
+    monkeypatch.setattr(n, "_CACHE_LIMIT", 3)
+    first = ["VPNが遅い", "ＰＣが重い"]
+    n.normalize_cached_many(first, folder)  # two remembered
+    texts = [*first, "パスワード忘れた", "Teams 招待"]  # two new: over the limit, so it clears
+    assert n.normalize_cached_many(texts, folder) == n.normalize_many(texts, folder)

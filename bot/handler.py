@@ -48,7 +48,7 @@ class DxBot(TeamsActivityHandler):
             "faq_examples": self._faq_examples,
         }
         self.card_actions: dict[str, CommandHandler] = {"command": self._card_command}
-        self.answer_free_text: CommandHandler = self._cannot_answer_yet
+        self.answer_free_text: CommandHandler = self._help  # the FAQ feature replaces this
         self.intent_of: Callable[[str], str | None] | None = None
         #: The sender's UPN, stored with their conversation reference (set by the profile feature).
         self.upn_of: Callable[[TurnContext], Awaitable[str | None]] | None = None
@@ -161,11 +161,6 @@ class DxBot(TeamsActivityHandler):
 
     async def _unknown_button(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await turn_context.send_activity(texts.UNKNOWN_BUTTON)
-
-    async def _cannot_answer_yet(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        await turn_context.send_activity(
-            MessageFactory.attachment(cards.welcome(), text=texts.CANNOT_ANSWER_YET)
-        )
 
 
 def is_file(attachment: Attachment) -> bool:

@@ -52,7 +52,6 @@ class Runtime:
     directory: LiveData[Directory]
     catalogue: LiveData[Catalogue]
     intents: LiveData[FaqKnowledge]
-    user_state: UserState
     drains: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
     worker: Worker = field(init=False)  # jobs and the outbox; set by start_runtime
@@ -144,7 +143,7 @@ async def start_runtime(settings: Settings, clock: Clock | None = None) -> Async
         adapter = create_adapter(settings, conversation_state)
         runtime = Runtime(
             settings, engine, sessions, adapter, bot, references, clock or SystemClock(),
-            faq, directory, catalogue, intents, user_state,
+            faq, directory, catalogue, intents,
         )
         runtime.worker = worker = Worker.for_runtime(runtime)
         runtime.drains.append(worker.drain)

@@ -19,6 +19,7 @@ from bot.references import user_key
 from bot.router import Route
 from bot.runtime import Runtime
 from bot.texts import faq as texts
+from dialogs.yesno import parse_yes_no
 from domain.faq_log import candidate_ids, latest_unrated, log_query, own_row
 from domain.models import FaqQueryRow, utcnow
 from knowledge.faq_live import FaqKnowledge
@@ -76,6 +77,9 @@ def install(runtime: Runtime) -> None:
     recent: dict[tuple[int, str], MatchResult] = {}
 
     async def answer(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        if parse_yes_no(route.text) is not None:  # 「はい」 with nothing asked: not a question
+            await turn_context.send_activity(texts.NOTHING_ASKED)
+            return
         result = match_faq(route.text)
         identity: IdentityResolver = runtime.services["identity"]
         who = await identity.resolve(turn_context)

@@ -172,3 +172,9 @@ async def test_unsolved_on_a_clear_answer_offers_a_person_not_noise(harness: Har
     await press(harness, "staff", texts.BUTTON_UNSOLVED)
     text = harness.client.transcript("staff")
     assert texts.OFFER_PERSON in text and texts.NEXT_CANDIDATES not in text
+
+
+async def test_a_bare_yes_with_nothing_asked_gets_a_hint_not_faq_guesses(harness: Harness) -> None:
+    await harness.client.send("staff", "はい")
+    assert harness.client.transcript("staff") == texts.NOTHING_ASKED
+    assert await log_rows(harness) == []

@@ -32,7 +32,12 @@ def _card_elements(elements: list[Any], lines: list[str], depth: int = 0) -> Non
         elif kind and kind.startswith("Input."):
             label = el.get("label") or el.get("placeholder") or el.get("id")
             value = el.get("value")
-            lines.append(f"{pad}[入力欄: {label}]" + (f" {value}" if value else ""))
+            choices = {c.get("value"): c.get("title") for c in el.get("choices", []) if isinstance(c, dict)}
+            if choices:  # a choice set: show the titles, the chosen one marked
+                shown = " / ".join(f"({t})" if v == value else str(t) for v, t in choices.items())
+                lines.append(f"{pad}[選択: {label}] {shown}")
+            else:
+                lines.append(f"{pad}[入力欄: {label}]" + (f" {value}" if value else ""))
         elif kind == "ActionSet":
             pass  # listed with the buttons
 

@@ -25,6 +25,7 @@ from knowledge.sources import (
     Location,
     Record,
     canonical_key,
+    cell_text,
     load_yaml,
     read_records,
     split_multi,
@@ -241,15 +242,6 @@ def parse_when(
     raise ValueError(f"日時「{value}」を読めません (例: 2026-12-08 13:30)")
 
 
-def _text(record: Record, key: str) -> str:
-    value = record.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
 def _category_key(value: str) -> str:
     return unicodedata.normalize("NFKC", value).lower().replace("-", "").replace(" ", "")
 
@@ -437,7 +429,7 @@ class _Checker:
             return None
 
     def session(self, r: Record) -> Session | None:
-        sid, course_id = _text(r, "id"), _text(r, "course_id")
+        sid, course_id = cell_text(r, "id"), cell_text(r, "course_id")
         missing = [label for label, v in (("日程ID", sid), ("研修ID", course_id)) if not v]
         if r.get("start") in (None, ""):
             missing.append("開始日時")
@@ -459,9 +451,9 @@ class _Checker:
             ok = False
         capacity = _positive_int(r.get("capacity", ""))
         if capacity is None:
-            self.error(r.location, f"定員「{_text(r, 'capacity')}」は 1 以上の整数にしてください")
+            self.error(r.location, f"定員「{cell_text(r, 'capacity')}」は 1 以上の整数にしてください")
             ok = False
-        venue, url = _text(r, "venue"), _text(r, "online_url")
+        venue, url = cell_text(r, "venue"), cell_text(r, "online_url")
         if not venue and not url:
             self.error(r.location, "会場かオンラインURLのどちらかを書いてください")
             ok = False
@@ -473,7 +465,7 @@ class _Checker:
         return Session(sid, course_id, start, end, venue, url, capacity, deadline, r.location)
 
     def course(self, r: Record, sessions: tuple[Session, ...]) -> Course | None:
-        cid, title, raw_category = _text(r, "id"), _text(r, "title"), _text(r, "category")
+        cid, title, raw_category = cell_text(r, "id"), cell_text(r, "title"), cell_text(r, "category")
         missing = [n for n, v in (("研修ID", cid), ("研修名", title), ("区分", raw_category)) if not v]
         if missing:
             self.error(r.location, f"{'、'.join(missing)}がありません")
@@ -488,19 +480,19 @@ class _Checker:
         roles = self.roles(r)
         approval = _bool(r.get("approval_required"))
         if approval is None:
-            self.error(r.location, f"承認要否「{_text(r, 'approval_required')}」は はい/いいえ にしてください")
+            self.error(r.location, f"承認要否「{cell_text(r, 'approval_required')}」は はい/いいえ にしてください")
         approvers = self.approvers(r, bool(approval))
         pool = None
-        if _text(r, "licence_pool"):
+        if cell_text(r, "licence_pool"):
             pool = _positive_int(r.get("licence_pool"))
             if pool is None:
-                self.error(r.location, f"ライセンス数「{_text(r, 'licence_pool')}」は 1 以上の整数にしてください")
-        if not sessions and pool is None and not _text(r, "licence_pool"):
+                self.error(r.location, f"ライセンス数「{cell_text(r, 'licence_pool')}」は 1 以上の整数にしてください")
+        if not sessions and pool is None and not cell_text(r, "licence_pool"):
             self.error(r.location, "日程もライセンス数もありません。どちらかを書いてください")
         if missing or category is None or len(self.errors) > errors_before:
             return None
         return Course(
-            cid, title, category, _text(r, "description"), tiers, roles, mandatory,
+            cid, title, category, cell_text(r, "description"), tiers, roles, mandatory,
             bool(approval), approvers, tuple(sorted(sessions, key=lambda s: (s.start, s.id))),
             pool, r.location,
         )
@@ -510,12 +502,12 @@ def load_catalogue(path: Path) -> CatalogueLoad:
     """Read and validate the catalogue in ``path`` (a folder or one file)."""
     checker = _Checker()
     course_records, session_records = _read_files(path, checker.errors, checker.warnings)
-    listed = {_text(r, "id") for r in course_records}
+    listed = {cell_text(r, "id") for r in course_records}
     seen_sessions: dict[str, Location] = {}
     by_course: dict[str, list[Session]] = {}
     for r in session_records:
         session = checker.session(r)
-        sid, course_id = _text(r, "id"), _text(r, "course_id")
+        sid, course_id = cell_text(r, "id"), cell_text(r, "course_id")
         if sid and sid in seen_sessions:
             checker.error(r.location, f"日程ID {sid} が重複しています ({seen_sessions[sid]} と同じ)")
             continue
@@ -528,7 +520,7 @@ def load_catalogue(path: Path) -> CatalogueLoad:
     courses: dict[str, Course] = {}
     seen_courses: dict[str, Location] = {}
     for r in course_records:
-        cid = _text(r, "id")
+        cid = cell_text(r, "id")
         if cid and cid in seen_courses:
             checker.error(r.location, f"研修ID {cid} が重複しています ({seen_courses[cid]} と同じ)")
             continue

@@ -24,6 +24,7 @@ from knowledge.sources import (
     DataFileError,
     Location,
     Record,
+    cell_text,
     load_yaml,
     read_records,
     split_multi,
@@ -346,15 +347,6 @@ def _read_tables(path: Path, errors: list[str]) -> dict[str, list[Record]]:
     return tables
 
 
-def _text(record: Record, key: str) -> str:
-    value = record.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
 class _Checker:
     """Validates the three tables into model objects, collecting errors and warnings."""
 
@@ -372,7 +364,7 @@ class _Checker:
         self.errors.append(f"{where}: {message}")
 
     def required(self, record: Record, fields: Mapping[str, str]) -> dict[str, str] | None:
-        values = {key: _text(record, key) for key in fields}
+        values = {key: cell_text(record, key) for key in fields}
         missing = [label for key, label in fields.items() if not values[key]]
         if missing:
             self.error(record.location, f"{'、'.join(missing)}がありません")
@@ -398,7 +390,7 @@ class _Checker:
                     f"{dept[1]} の「{dept[0]}」と異なります",
                 )
             unit = Unit(v["code"], v["name"], v["department_code"], v["department_name"],
-                        kana=_text(r, "kana"), aliases=tuple(split_multi(r.get("aliases"))))
+                        kana=cell_text(r, "kana"), aliases=tuple(split_multi(r.get("aliases"))))
             self.units[unit.code] = (unit, r.location)
 
     def check_staff(self, records: list[Record]) -> None:
@@ -420,7 +412,7 @@ class _Checker:
             if tier is None:
                 self.error(r.location, f"職位「{v['tier']}」は使えません (使える値: {'、'.join(TIERS)})")
                 ok = False
-            aad = _text(r, "aad_object_id").lower() or None
+            aad = cell_text(r, "aad_object_id").lower() or None
             if aad is not None:
                 try:
                     aad = str(uuid.UUID(aad))
@@ -477,7 +469,7 @@ class _Checker:
 
     def _order(self, r: Record) -> int | None:
         """The order as a positive int, None when blank, -1 (after an error) when invalid."""
-        raw = _text(r, "order")
+        raw = cell_text(r, "order")
         if not raw:
             return None
         if raw.isdigit() and int(raw) > 0:
@@ -488,7 +480,7 @@ class _Checker:
     def _scope(self, r: Record, role: str | None) -> str | bool | None:
         """The unit (promoter) or department (specialist) of a role row; False after an error."""
         if role == "promoter":
-            code = _text(r, "unit_code")
+            code = cell_text(r, "unit_code")
             if not code:
                 self.error(r.location, "デジタル活用推進員の行には所属コードが必要です")
                 return False
@@ -497,7 +489,7 @@ class _Checker:
                 return False
             return code
         if role == "specialist":
-            code = _text(r, "department_code")
+            code = cell_text(r, "department_code")
             if not code:
                 self.error(r.location, "DX推進スペシャリストの行には部局コードが必要です")
                 return False

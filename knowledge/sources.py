@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,6 +222,16 @@ def read_records(
     if suffix == ".xlsx":
         return _xlsx_records(path, aliases, required)
     raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")
+
+
+def cell_text(record: Record, key: str) -> str:
+    """A cell as clean text: NFKC, trimmed, and Excel's 12.0 for a typed 12 read back as 12."""
+    value = record.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
 
 
 def split_multi(value: Any) -> list[str]:

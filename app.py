@@ -19,7 +19,7 @@ import sys
 from aiohttp import web
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.db import create_engine, migrate
+from bot.db import open_database
 from bot.http import create_app
 from bot.logs import configure_logging
 
@@ -125,9 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         return tickets_main(args.rest, settings)
     if args.command == "migrate":
         async def _migrate() -> None:
-            engine = create_engine(settings.database_url)
-            await migrate(engine)
-            await engine.dispose()
+            async with open_database(settings.database_url):
+                pass
 
         asyncio.run(_migrate())
         print("database is up to date")

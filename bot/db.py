@@ -89,6 +89,17 @@ async def schema_status(engine: AsyncEngine) -> list[str]:
 
 
 @asynccontextmanager
+async def open_database(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """For commands: the database at ``url``, migrated, as a session factory; closed after."""
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """A session whose work commits on success and rolls back on error."""
     async with sessions() as session, session.begin():

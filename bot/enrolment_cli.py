@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
-from bot.db import create_engine, migrate, session_factory
+from bot.db import open_database
 from bot.texts import enrolment as t
 from domain import enrolment_reports as reports
 from domain.enrolment_rules import find_slot
@@ -50,13 +50,8 @@ async def _roster(settings: Settings, catalogue: Catalogue, args: argparse.Names
     if slot is None:
         print(t.ROSTER_UNKNOWN.format(id=args.session_id), file=sys.stderr)
         return 1
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate(engine)
-        async with session_factory(engine)() as db:
-            rows = await reports.roster(db, slot)
-    finally:
-        await engine.dispose()
+    async with open_database(settings.database_url) as sessions, sessions() as db:
+        rows = await reports.roster(db, slot)
     title = f"{slot.course.title} {slot.id}"
     if args.format == "csv":
         args.out.write_bytes(reports.roster_csv(rows, t.status_label))
@@ -67,13 +62,8 @@ async def _roster(settings: Settings, catalogue: Catalogue, args: argparse.Names
 
 
 async def _summary(settings: Settings, catalogue: Catalogue) -> int:
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate(engine)
-        async with session_factory(engine)() as db:
-            rows = await reports.summary(db, catalogue)
-    finally:
-        await engine.dispose()
+    async with open_database(settings.database_url) as sessions, sessions() as db:
+        rows = await reports.summary(db, catalogue)
     width = max((len(r.course_id) for r in rows), default=8)
     print(f"{'研修ID':<{width}}  申込済  申請中  待ち  定員  研修名")
     for r in rows:

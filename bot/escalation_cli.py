@@ -17,7 +17,7 @@ import sys
 from datetime import UTC, datetime, time, timedelta
 
 from bot.config import Settings
-from bot.db import create_engine, migrate, session_factory
+from bot.db import open_database
 from domain import ticket_proposals as proposals
 from domain import ticket_report
 from domain import tickets as t
@@ -54,51 +54,47 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate(engine)
-        sessions = session_factory(engine)
-        now = datetime.now(UTC)
-        if args.command == "report":
-            until = args.until + timedelta(days=1) if args.until else None
-            async with sessions() as session:
-                found = await t.created_between(session, args.since, until)
-            result = ticket_report.build(found, now, args.since, until)
-            if args.format == "csv":
-                sys.stdout.write(ticket_report.to_csv(result))
-            else:
-                end = args.until or now.astimezone(JST)
-                period = f"{args.since:%Y-%m-%d} 〜 {end:%Y-%m-%d}" if args.since else f"〜 {end:%Y-%m-%d}"
-                sys.stdout.write(ticket_report.to_markdown(result, period if any((args.since, args.until))
-                                                           else "全期間"))
+    async with open_database(settings.database_url) as sessions:
+        try:
+            now = datetime.now(UTC)
+            if args.command == "report":
+                until = args.until + timedelta(days=1) if args.until else None
+                async with sessions() as session:
+                    found = await t.created_between(session, args.since, until)
+                result = ticket_report.build(found, now, args.since, until)
+                if args.format == "csv":
+                    sys.stdout.write(ticket_report.to_csv(result))
+                else:
+                    end = args.until or now.astimezone(JST)
+                    period = f"{args.since:%Y-%m-%d} 〜 {end:%Y-%m-%d}" if args.since else f"〜 {end:%Y-%m-%d}"
+                    sys.stdout.write(ticket_report.to_markdown(result, period if any((args.since, args.until))
+                                                               else "全期間"))
+                return 0
+            if args.verb == "list":
+                async with sessions() as session:
+                    pending = await proposals.listing(session)
+                for p in pending:
+                    print(f"[{p.id}] チケット {p.ticket_id or '-'} / {p.proposed_by_name}\n  Q: {p.question}\n"
+                          f"  言い換え: {' | '.join(p.alternates) or '-'}\n  A: {p.answer}\n")
+                print(f"未採用の提案: {len(pending)} 件")
+                return 0
+            async with sessions() as session, session.begin():
+                if args.verb == "accept":
+                    proposal, path = await proposals.accept(
+                        session, args.id, CLI_ACTOR, now, settings.faq_dir,
+                        question=args.question, answer=args.answer)
+                    message = f"提案 {args.id} を FAQ ({proposal.entry_id}) として {path} に追加しました"
+                else:
+                    found = await proposals.get(session, args.id)
+                    if found is None:
+                        raise TicketError("proposal_not_found", f"提案 {args.id} は見つかりません")
+                    proposals.decide(found, proposals.REJECTED, CLI_ACTOR, now)
+                    message = f"提案 {args.id} を却下しました"
+            print(message)
             return 0
-        if args.verb == "list":
-            async with sessions() as session:
-                pending = await proposals.listing(session)
-            for p in pending:
-                print(f"[{p.id}] チケット {p.ticket_id or '-'} / {p.proposed_by_name}\n  Q: {p.question}\n"
-                      f"  言い換え: {' | '.join(p.alternates) or '-'}\n  A: {p.answer}\n")
-            print(f"未採用の提案: {len(pending)} 件")
-            return 0
-        async with sessions() as session, session.begin():
-            if args.verb == "accept":
-                proposal, path = await proposals.accept(
-                    session, args.id, CLI_ACTOR, now, settings.faq_dir,
-                    question=args.question, answer=args.answer)
-                message = f"提案 {args.id} を FAQ ({proposal.entry_id}) として {path} に追加しました"
-            else:
-                found = await proposals.get(session, args.id)
-                if found is None:
-                    raise TicketError("proposal_not_found", f"提案 {args.id} は見つかりません")
-                proposals.decide(found, proposals.REJECTED, CLI_ACTOR, now)
-                message = f"提案 {args.id} を却下しました"
-        print(message)
-        return 0
-    except TicketError as exc:
-        print(f"できませんでした ({exc.code}): {exc}", file=sys.stderr)
-        return 1
-    finally:
-        await engine.dispose()
+        except TicketError as exc:
+            print(f"できませんでした ({exc.code}): {exc}", file=sys.stderr)
+            return 1
 
 
 async def run(argv: list[str], settings: Settings) -> int:

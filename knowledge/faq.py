@@ -195,12 +195,16 @@ def _text(value: Any) -> str:
     """A cell as clean text: line breaks unified, trailing spaces on each line removed."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+    text = str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" in text:
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return text.strip()
 
 
 def _multi(value: Any) -> tuple[str, ...]:
-    return tuple(_text(v) for v in split_multi(value) if _text(v))
+    return tuple(t for t in map(_text, split_multi(value)) if t)
 
 
 # ---------------------------------------------------------------- records → entries

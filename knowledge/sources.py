@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from knowledge import yaml_lines
+
 TABLE_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
 
 
@@ -59,8 +61,7 @@ class Record:
 
 def canonical_key(header: str, aliases: Mapping[str, str]) -> str:
     """Map a header (``質問``, ``Question``, `` id ``) to its canonical key."""
-    h = str(header).strip().replace("\ufeff", "")
-    lowered = h.lower()
+    lowered = str(header).strip().replace("\ufeff", "").lower()
     for name, canon in aliases.items():
         if name.lower() == lowered:
             return canon
@@ -70,15 +71,6 @@ def canonical_key(header: str, aliases: Mapping[str, str]) -> str:
 # ---------------------------------------------------------------- YAML
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~3x faster
-    """SafeLoader that remembers the line of each mapping in ``__line__``."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        mapping = super().construct_mapping(node, deep=deep)
-        mapping["__line__"] = node.start_mark.line + 1
-        return mapping
-
-
 def load_yaml(path: Path) -> Any:
     """Parse a YAML file; syntax errors become :class:`DataFileError` with the line."""
     try:
@@ -86,7 +78,7 @@ def load_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise DataFileError(Location(path.name), "UTF-8 で保存してください") from exc
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        return yaml_lines.load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -120,11 +112,16 @@ def _yaml_records(path: Path, list_keys: Iterable[str], aliases: Mapping[str, st
     if not isinstance(items, list):
         raise DataFileError(Location(path.name), "項目の一覧 (- で始まるリスト) にしてください")
     records = []
+    keys: dict[Any, str] = {}  # each header once, not once per entry
     for item in items:
         if not isinstance(item, dict):
             raise DataFileError(Location(path.name), "各項目は「キー: 値」の形にしてください")
         line = item.get("__line__")
-        data = {canonical_key(k, aliases): strip_lines(v) for k, v in item.items() if k != "__line__"}
+        data = {}
+        for k, v in item.items():
+            if k != "__line__":
+                key = keys.get(k) or keys.setdefault(k, canonical_key(k, aliases))
+                data[key] = strip_lines(v)
         records.append(Record(data, Location(path.name, line)))
     return records
 

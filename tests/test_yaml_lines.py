@@ -1,0 +1,66 @@
+"""The fast YAML reader gives what PyYAML's full loader gives, with each mapping's line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge import yaml_lines
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DOCUMENTS = {
+    "scalars": "a: 1\nb: yes\nc: ~\nd: '1'\ne: 1.5\nf: 2026-12-01\ng: [x, y]\nh: {i: j}\nk:\n",
+    "numbers and words": "- 0x1F\n- .inf\n- 0o17\n- null\n- Null\n- on\n- 研修\n- -1\n",
+    "block text": "a: |\n  一行目\n  二行目\nb: >\n  折り\n  返し\n",
+    "nested": "entries:\n  - id: x\n    links:\n      - title: t\n        url: u\n",
+    "anchor and alias": "- &a x\n- *a\n",
+    "explicit tag": "a: !!str 1\n",
+    "merge key": "base: &b {a: 1}\nitem:\n  <<: *b\n  c: 2\n",
+    "empty": "",
+    "explicit empty document": "--- \n...\n",
+}
+
+
+def full_loader(text: str) -> object:
+    return yaml.load(text, Loader=yaml_lines._LineLoader)
+
+
+@pytest.mark.parametrize("text", DOCUMENTS.values(), ids=DOCUMENTS.keys())
+def test_same_values_as_the_full_loader(text: str) -> None:
+    assert yaml_lines.load(text) == full_loader(text)
+
+
+def test_every_shipped_yaml_file_reads_the_same() -> None:
+    files = sorted({*ROOT.glob("content/**/*.yaml"), *ROOT.glob("tests/**/*.yaml")})
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text(encoding="utf-8-sig")
+        assert yaml_lines.load(text) == full_loader(text), path
+
+
+def test_each_mapping_knows_its_line() -> None:
+    doc = yaml_lines.load("entries:\n\n  - id: a\n    q: x\n  - id: b\n    links:\n      - url: u\n")
+    first, second = doc["entries"]
+    assert (doc["__line__"], first["__line__"], second["__line__"]) == (1, 3, 5)
+    assert second["links"][0]["__line__"] == 7
+
+
+def test_unusual_documents_take_the_full_loader() -> None:
+    with pytest.raises(yaml_lines._Unusual):
+        yaml_lines._from_events(DOCUMENTS["anchor and alias"])
+    with pytest.raises(yaml_lines._Unusual):
+        yaml_lines._from_events("? [a, b]\n: c\n")  # a list as a key
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("a: [1, 2\nb: 3\n", 2), ("a: b\n---\nc: d\n", 2), ("a: 'open\n", 2)],
+)
+def test_syntax_errors_carry_their_line(text: str, line: int) -> None:
+    with pytest.raises(yaml.MarkedYAMLError) as caught:
+        yaml_lines.load(text)
+    mark = caught.value.problem_mark or caught.value.context_mark
+    assert mark is not None and mark.line + 1 == line

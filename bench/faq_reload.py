@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/faq_reload.py [N ...]
 Prints one row per size and layout (one file, or ten files): parsing + validation, the
-near-duplicate check, Matcher.build, a full reload (parse + index, what the bot does when every
+near-duplicate check, Matcher.build from scratch (caches emptied), a full reload (parse + index, what the bot does when every
 file changed) and LiveData.reload after an admin edited one file (unchanged files are cached;
 the bot skips the near-duplicate check above 2,000 entries).
 """
@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from knowledge import normalize, readings
 from knowledge.faq import FaqEntry, Link, load_faq
 from knowledge.faq_export import dump_faq_yaml
 from knowledge.faq_live import faq_live
@@ -103,6 +104,14 @@ def write_source(entries: list[FaqEntry], folder: Path, fmt: str, files: int) ->
     return paths
 
 
+def forget_texts() -> None:
+    """Empty the normalisation and reading caches: the index is built from scratch, as when
+    the bot starts or every file changed."""
+    normalize._CACHE.clear()
+    readings._CACHE.clear()
+    readings._RUNS.clear()
+
+
 def bench(n: int, fmt: str, files: int, root: Path) -> tuple[str, ...]:
     entries = synthetic_entries(n)
     folder = root / f"{fmt}-{n}-{files}"
@@ -110,6 +119,7 @@ def bench(n: int, fmt: str, files: int, root: Path) -> tuple[str, ...]:
     _, t_parse = timed(lambda: load_faq(folder, similar_limit=0))
     load, t_load = timed(lambda: load_faq(folder))
     assert not load.errors, load.errors[:3]
+    forget_texts()
     _, t_index = timed(lambda: Matcher.build(load.entries))
     live = faq_live(folder)
     live.load()

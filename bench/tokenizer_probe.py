@@ -1,8 +1,8 @@
 """Probe: would a Japanese morphological analyser (Sudachi lemmas) lift the FAQ matcher?
 
-Run: ``.venv/bin/python bench/tokenizer_probe.py [--mode C|A] [--l2 2]``. Needs ``sudachipy``
-and ``sudachidict_small`` (not product dependencies; this script is not imported by the
-product). For every evaluation set of :mod:`bench.faq_generalise` it prints top-1 / recall@3 of
+Run: ``.venv/bin/python bench/tokenizer_probe.py [--mode C|A] [--l2 2]``. The product uses
+Sudachi only for kana readings of FAQ texts (:mod:`knowledge.readings`); lemmas did not help.
+For every evaluation set of :mod:`bench.faq_generalise` it prints top-1 / recall@3 of
 
 - ``char-bm25``  — the baseline of ``bench/faq_bench.py`` (NFKC char 1+2-grams, bm25s);
 - ``lemma-bm25`` — BM25 over Sudachi ``normalized_form()`` of content words (nouns, verbs,

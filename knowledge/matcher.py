@@ -3,7 +3,8 @@
 Two stages keep the cost per query nearly flat as the FAQ grows:
 
 1. **Candidates** — an inverted index (numpy CSR arrays) over character 1- and 2-grams of
-   the normalised, synonym-folded question, alternates and tags, plus the answer's bigrams,
+   the normalised, synonym-folded question, alternates (each also as it is read, in kana:
+   :mod:`knowledge.readings`) and tags, plus the answer's bigrams,
    scores entries BM25-style and keeps the best ``pool_size``, plus the best few by a
    whole-entry BM25 (question side and answer as one text, term frequencies counted).
 2. **Rescoring** — for each candidate: how much of the query's information (IDF-weighted
@@ -28,6 +29,7 @@ from rapidfuzz import fuzz
 
 from knowledge.faq import FaqEntry
 from knowledge.normalize import TermFolder, normalize, normalize_cached_many
+from knowledge.readings import readings
 
 Band = Literal["answer", "clarify", "none"]
 Field = Literal["question", "alternate", "answer"]
@@ -38,8 +40,8 @@ Field = Literal["question", "alternate", "answer"]
 # leave-one-set-out estimate. A listwise (conditional logit) fit ranked a little better
 # held out but crowded the scores of near-identical short texts (the intents) near 1.
 FEATURES = ("cov", "prec", "ratio", "evidence", "answer", "bm25")
-_WEIGHTS = np.array([0.22, 2.95, 1.53, 2.06, 0.95, 8.33])
-_BIAS = -11.02
+_WEIGHTS = np.array([-0.09, 2.95, 1.66, 2.22, 1.15, 8.58])
+_BIAS = -11.35
 _ANSWER_DISCOUNT = 0.7  # answer words count, but less than the question's own words
 _K1, _B = 1.2, 0.75
 _ANSWER_WEIGHT = 0.4
@@ -91,8 +93,9 @@ def grams(text: str) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Doc:
-    texts: tuple[str, ...]  # normalised question, then alternates
-    originals: tuple[str, ...]
+    texts: tuple[str, ...]  # normalised question, alternates, then their kana readings
+    originals: tuple[str, ...]  # question, then alternates, as written
+    source: tuple[int, ...]  # for each text, the original it was normalised or read from
     keywords: tuple[str, ...]  # normalised tags and category
     answer: str  # normalised answer
     joined: str  # texts and keywords, separated by NUL (never part of normalised text)
@@ -111,29 +114,17 @@ class _Scored:
 _SEP = 0  # code point separating texts in the concatenated corpus ("\x00")
 
 
-def _codes(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gram codes of a code-point array: unigrams, then bigrams (both skip separators).
-
-    A unigram's code is its code point; a bigram's is ``(first + 1) << 21 | second``, so the
-    two kinds never collide. Returns the codes and the position each gram starts at.
-    """
-    pos = np.flatnonzero(points != _SEP)
-    uni = points[pos].astype(np.int64)
-    first, second = points[:-1], points[1:]
-    bpos = np.flatnonzero((first != _SEP) & (second != _SEP))
-    bi = ((first[bpos].astype(np.int64) + 1) << 21) | second[bpos].astype(np.int64)
-    return np.concatenate((uni, bi)), np.concatenate((pos, bpos))
-
-
 def _code_points(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """All texts joined by separators as code points, and each position's text index."""
     joined = "\x00".join(texts) + "\x00"
     points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
-    return points, np.repeat(np.arange(len(texts)), lengths)
+    return points, np.repeat(np.arange(len(texts), dtype=np.int32), lengths)
 
 
 def _gram_code(gram: str) -> int:
+    """A gram's code: a unigram's is its code point; a bigram's ``(first + 1) << 21 | second``
+    (the two kinds never collide, and the order is that of :class:`_Alphabet` ids)."""
     if len(gram) == 1:
         return ord(gram)
     return ((ord(gram[0]) + 1) << 21) | ord(gram[1])
@@ -155,43 +146,53 @@ class _Postings:
         return self.entries[lo:hi], self.weights[lo:hi]
 
 
-def _char_ids(*arrays: np.ndarray) -> tuple[np.ndarray, int]:
-    """A table from code point to a dense id over the characters present, and their number."""
-    present = np.zeros(0x110000, dtype=bool)
-    for points in arrays:
-        present[points] = True
-    present[_SEP] = False
-    chars = np.flatnonzero(present)
-    table = np.zeros(0x110000, dtype=np.int64)
-    table[chars] = np.arange(len(chars))
-    return table, len(chars)
+class _Alphabet:
+    """The characters of a corpus, numbered densely, and its grams numbered over them.
+
+    Unigram ``c`` gets id ``c``; bigram ``(a, b)`` gets ``n + a * n + b``. The ids sort like
+    the gram codes of :func:`_gram_code`, and the id space (``n * (n + 1)``) is small enough
+    for lookup tables instead of sorting.
+    """
+
+    def __init__(self, *arrays: np.ndarray) -> None:
+        present = np.zeros(0x110000, dtype=bool)
+        for points in arrays:
+            present[points] = True
+        present[_SEP] = False
+        self.chars = np.flatnonzero(present)
+        self.table = np.zeros(0x110000, dtype=np.int32)
+        self.table[self.chars] = np.arange(len(self.chars), dtype=np.int32)
+        self.size = len(self.chars)
+
+    def grams(self, points: np.ndarray, text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gram ids of a code-point array (unigrams, then bigrams; both skip separators) and
+        the text each gram belongs to."""
+        ids = self.table[points]
+        keep = points != _SEP
+        pos = np.flatnonzero(keep)
+        bpos = np.flatnonzero(keep[:-1] & keep[1:])
+        n = self.size
+        bi = n + ids[bpos].astype(np.int64) * n + ids[bpos + 1]
+        return np.concatenate((ids[pos], bi)), np.concatenate((text[pos], text[bpos]))
+
+    def codes(self, ids: np.ndarray) -> np.ndarray:
+        """The gram codes of gram ids."""
+        n, chars = self.size, self.chars.astype(np.int64)
+        bi = ids[ids >= n] - n
+        return np.concatenate((chars[ids[ids < n]], ((chars[bi // n] + 1) << 21) | chars[bi % n]))
 
 
-def _dense_codes(points: np.ndarray, table: np.ndarray, n_chars: int) -> np.ndarray:
-    """The grams of :func:`_codes`, in the same order, numbered densely over the characters
-    present (unigram ``id``, bigram ``n + first * n + second``): the same sort order, and a
-    code space small enough for a lookup table instead of a sort."""
-    ids = table[points]
-    keep = points != _SEP
-    bkeep = keep[:-1] & keep[1:]
-    bi = n_chars + ids[:-1][bkeep] * n_chars + ids[1:][bkeep]
-    return np.concatenate((ids[keep], bi))
-
-
-def _vocabulary(codes: np.ndarray, dense: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct gram codes and each input gram's index among them."""
-    if space <= _DENSE_LIMIT:
-        seen = np.zeros(space, dtype=bool)
-        seen[dense] = True
-        present = np.flatnonzero(seen)
-        lookup = np.zeros(space, dtype=np.int64)
-        lookup[present] = np.arange(len(present))
-        inverse = lookup[dense]
-        vocab = np.empty(len(present), dtype=np.int64)
-        vocab[inverse] = codes
-        return vocab, inverse
-    vocab = np.unique(codes)
-    return vocab, np.searchsorted(vocab, codes)
+def _vocabulary(ids: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct gram ids, and each input gram's index among them."""
+    if space > _DENSE_LIMIT:
+        present, inverse = np.unique(ids, return_inverse=True)
+        return present, inverse
+    seen = np.zeros(space, dtype=bool)
+    seen[ids] = True
+    present = np.flatnonzero(seen)
+    lookup = np.zeros(space, dtype=np.int32)
+    lookup[present] = np.arange(len(present), dtype=np.int32)
+    return present, lookup[ids]
 
 
 def _counted(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
@@ -238,33 +239,35 @@ class Matcher:
         n = len(self._docs)
         # Question side: every question/alternate (then tags) of every entry, vectorised.
         q_texts = [t for doc in self._docs for t in doc.texts]
-        q_owner = np.repeat(np.arange(n), [len(doc.texts) for doc in self._docs])
         k_texts = [k for doc in self._docs for k in doc.keywords]
-        k_owner = np.repeat(np.arange(n), [len(doc.keywords) for doc in self._docs])
+        owner = np.repeat(
+            np.tile(np.arange(n, dtype=np.int32), 2),
+            [len(doc.texts) for doc in self._docs] + [len(doc.keywords) for doc in self._docs],
+        )
         q_points, q_text = _code_points(q_texts + k_texts)
-        q_codes, q_pos = _codes(q_points)
-        q_text_of = q_text[q_pos]
-        q_entry = np.concatenate((q_owner, k_owner))[q_text_of] if n else q_text_of
         # Answer side: bigrams only (single characters of long answers are noise).
         a_points, a_text = _code_points([doc.answer for doc in self._docs])
-        a_codes, a_pos = _codes(a_points)
-        a_all_entry = a_text[a_pos]
-
-        table, n_chars = _char_ids(q_points, a_points)
-        dense = np.concatenate(
-            (_dense_codes(q_points, table, n_chars), _dense_codes(a_points, table, n_chars))
+        alphabet = _Alphabet(q_points, a_points)
+        q_grams, q_text_of = alphabet.grams(q_points, q_text)
+        a_grams, a_all_entry = alphabet.grams(a_points, a_text)
+        del q_points, q_text, a_points, a_text
+        q_entry = owner[q_text_of]
+        present, inverse = _vocabulary(
+            np.concatenate((q_grams, a_grams)), alphabet.size * (alphabet.size + 1)
         )
-        codes = np.concatenate((q_codes, a_codes))
-        self._vocab, inverse = _vocabulary(codes, dense, n_chars * (n_chars + 1))
-        n_grams = len(self._vocab)
-        q_ids, a_all_ids = inverse[: len(q_codes)], inverse[len(q_codes) :]
+        self._vocab = alphabet.codes(present)
+        is_bigram = present >= alphabet.size
+        n_grams = len(present)
+        q_ids = inverse[: len(q_grams)].astype(np.int64)
+        a_all_ids = inverse[len(q_grams) :].astype(np.int64)
+        del q_grams, a_grams, inverse
 
         size = max(n, 1)
         space = n_grams * size
         q_keys, q_tf = _counted(q_ids * size + q_entry, space)
         self._q = _Postings(q_keys // size, q_keys % size, np.ones(len(q_keys)), n_grams)
         a_keys, a_tf = _counted(a_all_ids * size + a_all_entry, space)
-        bigram = self._vocab[a_keys // size] >= 1 << 21
+        bigram = is_bigram[a_keys // size]
         ag, ae, tf = a_keys[bigram] // size, a_keys[bigram] % size, a_tf[bigram]
         lengths = np.array([max(1, len(doc.answer) - 1) for doc in self._docs], dtype=np.float64)
         norm = _K1 * (1 - _B + _B * lengths / (lengths.mean() if n else 1.0))
@@ -306,15 +309,26 @@ class Matcher:
             ((e.question, *e.alternates), tuple(t for t in (*e.tags, e.category) if t))
             for e in kept
         ]
-        flat = [t for texts, keywords in asked for t in (*texts, *keywords)]
+        read = iter(readings([t for texts, _ in asked for t in texts]))
+        flat = [
+            t
+            for texts, keywords in asked
+            for t in (*texts, *keywords, *(next(read) for _ in texts))
+        ]
         normal = iter(normalize_cached_many(flat, terms))
         answers = normalize_cached_many([e.answer for e in kept], terms, boilerplate=False)
         docs = []
         for (originals, keywords), answer in zip(asked, answers, strict=True):
-            texts = tuple(next(normal) for _ in originals)
+            texts = [next(normal) for _ in originals]
             folded = tuple(next(normal) for _ in keywords)
+            source = list(range(len(originals)))
+            for k in range(len(originals)):  # readings that differ from every written form
+                said = next(normal)
+                if said not in texts:
+                    texts.append(said)
+                    source.append(k)
             joined = "\x00".join((*texts, *folded))
-            docs.append(_Doc(texts, originals, folded, answer, joined))
+            docs.append(_Doc(tuple(texts), originals, tuple(source), folded, answer, joined))
         return cls(kept, docs, terms, settings or MatchSettings())
 
     # ------------------------------------------------------------------ match
@@ -448,9 +462,11 @@ class Matcher:
     def _candidate(self, query: str, s: _Scored) -> Candidate:
         doc, entry = self._docs[s.index], self.entries[s.index]
         text = doc.answer if s.field == "answer" else doc.texts[s.best]
-        matched = entry.answer if s.field == "answer" else doc.originals[s.best]
+        matched = entry.answer if s.field == "answer" else doc.originals[doc.source[s.best]]
         shared = _shared_runs(query, text)
         label = {"question": "質問", "alternate": "言い換え", "answer": "回答"}[s.field]
+        if s.field != "answer" and s.best >= len(doc.originals):
+            label += "の読み"
         runs = "・".join(shared[:4]) if shared else "なし"
         why = f"{label}と一致 (共通: {runs}; 被覆 {s.coverage:.0%}, 類似 {s.similarity:.0%})"
         return Candidate(entry, s.score, s.field, matched, why)
@@ -495,7 +511,7 @@ def _features(
     union = sum(w for g, w in items if g in doc.joined) / total
     answer = sum(w for g, w in items if g in doc.answer) / total
     evidence = max(union, _ANSWER_DISCOUNT * answer)
-    field: Field = "question" if best == 0 else "alternate"
+    field: Field = "question" if doc.source[best] == 0 else "alternate"
     if _ANSWER_DISCOUNT * answer > union:
         field = "answer"
     return [*best_feats, evidence, answer, bm25], best, field

@@ -53,10 +53,11 @@ _CHAR_TABLE = str.maketrans(
 _KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆"
 _KANA = r"\u3041-\u309f\u30a0-\u30ff"
 _DASHES = "-‐‑‒–—―−~〜～"
-_DASH_IN_KANA = re.compile(rf"(?<=[{_KANA}])[{_DASHES}](?=[{_KANA}]|$)")
+_DASH_IN_KANA = re.compile(rf"(?<=[{_KANA}])[{_DASHES}](?=[{_KANA}]|\n|$)")
 _ANY_DASH = re.compile(f"[{_DASHES}]")
 _OKURIGANA = re.compile(rf"(?<=[{_KANJI}])[\u3041-\u3096](?=[{_KANJI}])")
 _SEPARATORS = re.compile(r"[\W_]+")
+_SEPARATORS_IN_LINE = re.compile(r"(?:[^\w\n]|_)+")  # the same, keeping newlines
 
 BOILERPLATE: tuple[str, ...] = (
     # requests and politeness
@@ -127,6 +128,18 @@ def fold_chars(text: str) -> str:
     if _ANY_DASH.search(text):
         text = _DASH_IN_KANA.sub("ー", text)
     return _SEPARATORS.sub(" ", text.translate(_CHAR_TABLE)).strip()
+
+
+def _fold_chars_lines(texts: Sequence[str]) -> str:
+    """:func:`fold_chars` of each text, joined by newlines, in one pass over the whole."""
+    text = "\n".join(t.replace("\n", " ") for t in texts)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.casefold()
+    if _ANY_DASH.search(text):
+        text = _DASH_IN_KANA.sub("ー", text)
+    text = _SEPARATORS_IN_LINE.sub(" ", text.translate(_CHAR_TABLE))
+    return "\n".join(line.strip() for line in text.split("\n"))
 
 
 def drop_okurigana(text: str) -> str:
@@ -276,7 +289,7 @@ def normalize_many(
     """
     if not texts:
         return []
-    folded = "\n".join(fold_chars(t) for t in texts)
+    folded = _fold_chars_lines(texts)
     folded = fold_generic((_NO_TERMS if terms is None else terms).fold(folded))
     if boilerplate:
         parts = folded.split("\n")

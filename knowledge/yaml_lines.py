@@ -10,6 +10,7 @@ the same result for every document.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -36,11 +37,17 @@ _RESOLVER = yaml.SafeLoader("")  # the standard rules for plain scalars (numbers
 _TYPED_START = frozenset(ch for ch in _RESOLVER.yaml_implicit_resolvers if ch is not None)
 
 
+@lru_cache(maxsize=4096)
+def _tag(value: str) -> str:
+    """The tag the standard rules give a plain scalar (keys repeat: remembered)."""
+    return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+
+
 def _plain(value: str) -> Any:
     """A plain (unquoted) scalar as the standard loader would construct it."""
     if value and value[0] not in _TYPED_START:
         return value
-    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    tag = _tag(value)
     if tag == _STR:
         return value
     if tag == "tag:yaml.org,2002:merge":

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from knowledge.faq import FaqEntry
-from knowledge.matcher import Matcher, MatchSettings
+from knowledge.matcher import _BM25_EXTRA, Matcher, MatchSettings
 
 ENTRIES = [
     FaqEntry(
@@ -135,6 +135,20 @@ def test_typos_and_spelling_slips_still_match(matcher: Matcher, query: str, expe
     assert top_id(matcher, query) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("ゆうこうきげん きれた", "password-expired"), ("いんさつできない", "printer")],
+)
+def test_words_typed_as_they_are_read_meet_the_kanji(
+    matcher: Matcher, query: str, expected: str
+) -> None:
+    result = matcher.match(query)
+    assert top_id(matcher, query) == expected
+    assert result.top is not None and "の読み" in result.top.why
+    # what is shown is the text as written, never the reading
+    assert result.top.matched in (result.top.entry.question, *result.top.entry.alternates)
+
+
 def test_disabled_entries_are_never_returned(matcher: Matcher) -> None:
     assert all(e.id != "retired" for e in matcher.entries)
     result = matcher.match("旧グループウェアの使い方")
@@ -209,7 +223,7 @@ def test_index_narrows_candidates_in_a_large_faq() -> None:
     big = Matcher.build([*ENTRIES, *_filler(3000)], GROUPS, MatchSettings(pool_size=40))
     pool = big.pool("VPNに接続できない")
     assert "vpn-connect" in pool
-    assert len(pool) <= 40
+    assert len(pool) <= 40 + _BM25_EXTRA  # the best 40, plus the best few by BM25
     # A query made only of words no filler entry has reaches none of the 3,000 fillers.
     assert not any(i.startswith("filler") for i in big.pool("ＶＰＮ"))
     assert top_id(big, "VPNに接続するには") == "vpn-connect"

@@ -162,3 +162,10 @@ def test_cached_batch_survives_the_cache_being_cleared(monkeypatch) -> None:  # 
     n.normalize_cached_many(first, folder)  # two remembered
     texts = [*first, "パスワード忘れた", "Teams 招待"]  # two new: over the limit, so it clears
     assert n.normalize_cached_many(texts, folder) == n.normalize_many(texts, folder)
+
+
+@given(st.lists(st.text(max_size=20), max_size=8))
+def test_normalizing_many_equals_one_by_one_for_any_texts(texts: list[str]) -> None:
+    terms = TermFolder([("パスワード", "PW"), ("研修", "けんしゅう")])
+    expected = [normalize(t, terms) for t in texts]
+    assert normalize_many(texts, terms) == expected

@@ -1,0 +1,70 @@
+"""Kana readings of FAQ texts, so that a question typed in hiragana meets the FAQ's kanji.
+
+Staff often type a word as they say it (じゅうみんひょう, きょうさい, そだいごみ) when the
+FAQ writes it in kanji (住民票, 共済, 粗大ごみ). Nothing in the characters links the two, so
+the matcher also indexes each question and alternate as it is read: every word containing
+kanji is replaced by its reading from Sudachi's small dictionary (Apache-2.0; 住民票の写しを
+取りたい → ジュウミンヒョウノウツシヲトリタイ), other words are kept as written (VPN stays
+VPN). Only FAQ texts are read, once per index build; queries need no analyser.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
+_LOCK = threading.Lock()  # a Sudachi tokenizer must not be used by two threads at once
+_CACHE: dict[str, str] = {}
+_CACHE_LIMIT = 200_000
+
+
+@cache
+def _tokenizer() -> Any:
+    from sudachipy import Dictionary, SplitMode  # imported on first use: loads the dictionary
+
+    return Dictionary(dict="small").tokenizer(SplitMode.C, fields={"reading_form"})
+
+
+_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]+[\u3041-\u3096]{0,2}")
+_RUNS: dict[str, str] = {}
+
+
+def _read(tokenizer: Any, text: str) -> str:
+    def run(m: re.Match[str]) -> str:
+        word = m.group(0)
+        found = _RUNS.get(word)
+        if found is None:
+            found = _RUNS[word] = "".join(
+                x.reading_form() if _KANJI.search(x.surface()) else x.surface()
+                for x in tokenizer.tokenize(word)
+            )
+        return found
+
+    return _RUN.sub(run, text)
+
+
+def reading(text: str) -> str:
+    """The text with every word containing kanji replaced by its katakana reading.
+
+    A text without kanji is returned as it is.
+    """
+    return readings([text])[0]
+
+
+def readings(texts: Sequence[str]) -> list[str]:
+    """:func:`reading` of many texts; remembered, so a rebuild re-reads only new texts."""
+    out: list[str | None] = [t if not _KANJI.search(t) else _CACHE.get(t) for t in texts]
+    missing = [t for t, r in zip(texts, out, strict=True) if r is None]
+    if missing:
+        with _LOCK:
+            tokenizer = _tokenizer()
+            fresh = {t: _read(tokenizer, t) for t in dict.fromkeys(missing)}
+        if len(_CACHE) + len(fresh) > _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE.update(fresh)
+        out = [fresh[t] if r is None else r for t, r in zip(texts, out, strict=True)]
+    return [r if r is not None else t for t, r in zip(texts, out, strict=True)]

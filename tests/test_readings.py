@@ -1,0 +1,21 @@
+"""Kana readings of FAQ texts (Sudachi's small dictionary)."""
+
+from __future__ import annotations
+
+from knowledge.readings import reading, readings
+
+
+def test_words_with_kanji_are_replaced_by_their_reading() -> None:
+    assert reading("住民票の写しを取りたい") == "ジュウミンヒョウのウツシをトリたい"
+    assert reading("粗大ごみ") == "ソダイごみ"
+
+
+def test_other_words_are_kept_as_written() -> None:
+    assert reading("VPNに1時間つながらない") == "VPNに1ジカンつながらない"
+    assert reading("パスワードをわすれた") == "パスワードをわすれた"
+    assert reading("") == ""
+
+
+def test_many_at_once_equal_one_by_one() -> None:
+    texts = ["共済組合とは", "Teams", "共済組合とは", "昇給の時期"]
+    assert readings(texts) == [reading(t) for t in texts]

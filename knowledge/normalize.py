@@ -130,11 +130,19 @@ def fold_chars(text: str) -> str:
     return _SEPARATORS.sub(" ", text.translate(_CHAR_TABLE)).strip()
 
 
+# NFKC's most frequent mappings (full-width ASCII such as ？ and ＶＰＮ, the ideographic space),
+# done by translate so that most texts need no full normalisation pass.
+_WIDE = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
+
+
 def _fold_chars_lines(texts: Sequence[str]) -> str:
     """:func:`fold_chars` of each text, joined by newlines, in one pass over the whole."""
-    text = "\n".join(t.replace("\n", " ") for t in texts)
+    text = "\n".join(t.replace("\n", " ") for t in texts).translate(_WIDE)
     if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
+        text = "\n".join(
+            line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+            for line in text.split("\n")
+        )
     text = text.casefold()
     if _ANY_DASH.search(text):
         text = _DASH_IN_KANA.sub("ー", text)
@@ -170,10 +178,37 @@ def _trie(terms: Iterable[str]) -> str:
     return emit(root)
 
 
+_FEW_FIRST_CHARS = 40  # measured: below this a single trie is faster
+
+
+def _script(ch: str) -> int:
+    return 0 if "\u3041" <= ch <= "\u309f" else 1 if _KANJI_CHAR.match(ch) else 2
+
+
+def _alternation(terms: Iterable[str]) -> str:
+    """A regex for the leftmost-longest match of any of the (non-empty) terms.
+
+    With many first characters, one trie per script of the first character (hiragana,
+    kanji, other), each behind a lookahead for its first characters: the regex engine then
+    tries a few dozen branches at a position instead of hundreds (about twice as fast), with
+    the same matches. With few, one trie, which the engine scans for faster still.
+    """
+    unique = {term for term in terms if term}
+    if len({term[0] for term in unique}) <= _FEW_FIRST_CHARS:
+        return _trie(unique) if unique else ""
+    groups: dict[int, list[str]] = {}
+    for term in unique:
+        groups.setdefault(_script(term[0]), []).append(term)
+    return "|".join(
+        f"(?=[{''.join(sorted({re.escape(t[0]) for t in group}))}])(?:{_trie(group)})"
+        for _, group in sorted(groups.items())
+    )
+
+
 def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """Leftmost-longest match of any of the terms."""
-    terms = set(terms)
-    return re.compile(_trie(terms)) if terms else None
+    """Leftmost-longest match of any of the terms (None for no terms)."""
+    pattern = _alternation(terms)
+    return re.compile(pattern) if pattern else None
 
 
 _ASCII_ALNUM = re.compile("[a-z0-9]")
@@ -198,7 +233,7 @@ def _whole(match: re.Match[str]) -> bool:
 
 _PARTICLES = "をはがにでへも"
 _BOILERPLATE_RE = re.compile(
-    _trie(f"{particle}{fold_chars(p)}" for p in BOILERPLATE for particle in ("", *_PARTICLES))
+    _alternation(f"{particle}{fold_chars(p)}" for p in BOILERPLATE for particle in ("", *_PARTICLES))
 )
 
 

@@ -3,10 +3,10 @@
 Usage: .venv/bin/python bench/faq_reload.py [N ...]
 Prints one row per size and layout (one file, or ten files): parsing + validation, the
 near-duplicate check, Matcher.build from scratch (caches emptied), a full reload (parse +
-index, what the bot does when every
-file changed), LiveData.reload after an admin edited one file (unchanged files are cached;
-the bot skips the near-duplicate check above 2,000 entries), and LiveData.reload after the
-admin replaced the whole FAQ with new entries (every file and every text new).
+index, what the bot does when every file changed), LiveData.reload after an admin edited one
+file (unchanged files are cached; the bot skips the near-duplicate check above 2,000 entries),
+and LiveData.reload after the admin replaced the whole FAQ with new entries (every file and
+every text new).
 """
 
 from __future__ import annotations

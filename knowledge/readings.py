@@ -2,19 +2,24 @@
 
 Staff often type a word as they say it (じゅうみんひょう, きょうさい, そだいごみ) when the
 FAQ writes it in kanji (住民票, 共済, 粗大ごみ). Nothing in the characters links the two, so
-the matcher also indexes each question and alternate as it is read: every word containing
-kanji is replaced by its reading from Sudachi's small dictionary (Apache-2.0; 住民票の写しを
-取りたい → ジュウミンヒョウノウツシヲトリタイ), other words are kept as written (VPN stays
-VPN). Only FAQ texts are read, once per index build; queries need no analyser.
+the matcher also indexes each question and alternate as it is read: every run of kanji
+(with up to two kana after it, for okurigana) is replaced by its reading from Sudachi's small
+dictionary (Apache-2.0; 住民票の写しを取りたい → ジュウミンヒョウのウツシをトリたい), and the
+rest is kept as written (VPN stays VPN). Runs are read once and remembered, so a large FAQ
+costs its distinct words, not its length. Only FAQ texts are read, at index build; queries need
+no analyser. Should the dictionary be missing, the matcher works on without readings.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
 _LOCK = threading.Lock()  # a Sudachi tokenizer must not be used by two threads at once
@@ -23,10 +28,15 @@ _CACHE_LIMIT = 200_000
 
 
 @cache
-def _tokenizer() -> Any:
-    from sudachipy import Dictionary, SplitMode  # imported on first use: loads the dictionary
+def _tokenizer() -> Any | None:
+    """Sudachi's tokenizer (loaded on first use), or None if it cannot be loaded."""
+    try:
+        from sudachipy import Dictionary, SplitMode
 
-    return Dictionary(dict="small").tokenizer(SplitMode.C, fields={"reading_form"})
+        return Dictionary(dict="small").tokenizer(SplitMode.C, fields={"reading_form"})
+    except Exception as exc:  # not installed, or a broken dictionary: readings are a bonus
+        log.warning("読みの辞書 (Sudachi) を読み込めません。読みなしで照合します: %s", exc)
+        return None
 
 
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]+[\u3041-\u3096]{0,2}")
@@ -38,6 +48,8 @@ def _read(tokenizer: Any, text: str) -> str:
         word = m.group(0)
         found = _RUNS.get(word)
         if found is None:
+            if len(_RUNS) >= _CACHE_LIMIT:
+                _RUNS.clear()
             found = _RUNS[word] = "".join(
                 x.reading_form() if _KANJI.search(x.surface()) else x.surface()
                 for x in tokenizer.tokenize(word)
@@ -62,6 +74,8 @@ def readings(texts: Sequence[str]) -> list[str]:
     if missing:
         with _LOCK:
             tokenizer = _tokenizer()
+            if tokenizer is None:
+                return list(texts)
             fresh = {t: _read(tokenizer, t) for t in dict.fromkeys(missing)}
         if len(_CACHE) + len(fresh) > _CACHE_LIMIT:
             _CACHE.clear()

@@ -19,3 +19,23 @@ def test_other_words_are_kept_as_written() -> None:
 def test_many_at_once_equal_one_by_one() -> None:
     texts = ["共済組合とは", "Teams", "共済組合とは", "昇給の時期"]
     assert readings(texts) == [reading(t) for t in texts]
+
+
+def test_without_the_dictionary_texts_stay_as_written(monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    import sudachipy
+
+    from knowledge import readings as r
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("dictionary not found")
+
+    monkeypatch.setattr(sudachipy, "Dictionary", broken)
+    monkeypatch.setattr(r, "_CACHE", {})
+    r._tokenizer.cache_clear()
+    try:
+        assert readings(["印鑑登録をしたい", "VPN"]) == ["印鑑登録をしたい", "VPN"]
+        assert "読みの辞書" in caplog.text
+    finally:
+        monkeypatch.undo()
+        r._tokenizer.cache_clear()  # the next caller loads the real dictionary again
+    assert reading("印鑑登録") == "インカントウロク"

@@ -43,6 +43,19 @@ _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]+[\u3041-\u30
 _RUNS: dict[str, str] = {}
 
 
+_LONGEST_WORD = 200  # longer kanji runs (pasted tables, not words) are kept as written
+
+
+def _read_word(tokenizer: Any, word: str) -> str:
+    if len(word) > _LONGEST_WORD:
+        return word
+    try:
+        morphemes = tokenizer.tokenize(word)
+    except Exception:  # Sudachi refuses some input; the word is then kept as written
+        return word
+    return "".join(m.reading_form() if _KANJI.search(m.surface()) else m.surface() for m in morphemes)
+
+
 def _read(tokenizer: Any, text: str) -> str:
     def run(m: re.Match[str]) -> str:
         word = m.group(0)
@@ -50,10 +63,7 @@ def _read(tokenizer: Any, text: str) -> str:
         if found is None:
             if len(_RUNS) >= _CACHE_LIMIT:
                 _RUNS.clear()
-            found = _RUNS[word] = "".join(
-                x.reading_form() if _KANJI.search(x.surface()) else x.surface()
-                for x in tokenizer.tokenize(word)
-            )
+            found = _RUNS[word] = _read_word(tokenizer, word)
         return found
 
     return _RUN.sub(run, text)

@@ -39,3 +39,8 @@ def test_without_the_dictionary_texts_stay_as_written(monkeypatch, caplog) -> No
         monkeypatch.undo()
         r._tokenizer.cache_clear()  # the next caller loads the real dictionary again
     assert reading("印鑑登録") == "インカントウロク"
+
+
+def test_a_long_run_of_kanji_is_kept_as_written() -> None:
+    pasted = "漢字" * 20_000  # beyond what Sudachi accepts in one piece
+    assert reading(f"{pasted}の表") == f"{pasted}のヒョウ"

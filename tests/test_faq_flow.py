@@ -33,6 +33,13 @@ async def test_a_confident_match_is_answered_with_a_card(harness: Harness) -> No
     assert row.normalized and row.query == "ﾊﾟｽﾜｰﾄﾞ忘れた"
 
 
+async def test_a_question_typed_as_it_is_read_is_answered(harness: Harness) -> None:
+    await harness.client.send("staff", "ざいたくきんむ じゅんび")  # 在宅勤務 準備, not converted
+    assert "在宅勤務の日に準備しておくこと" in harness.client.transcript("staff")
+    (row,) = await log_rows(harness)
+    assert (row.band, row.chosen_id) == ("answer", "telework-prep")
+
+
 async def test_feedback_solved_is_recorded(harness: Harness) -> None:
     await harness.client.send("staff", "VPNが遅い")
     await press(harness, "staff", texts.BUTTON_SOLVED)

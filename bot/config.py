@@ -19,6 +19,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from knowledge.content import CONTENT_DIR
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/dxbot.sqlite3"
 
 
@@ -44,10 +46,10 @@ class Settings(BaseSettings):
     host: str = Field("0.0.0.0", validation_alias=_env("HOST"))
     port: int = Field(3978, ge=1, le=65535, validation_alias=_env("PORT"))
 
-    faq_dir: Path = Field(Path("content/faq"), validation_alias=_env("FAQ_DIR"))
-    org_dir: Path = Field(Path("content/org"), validation_alias=_env("ORG_DIR"))
-    courses_dir: Path = Field(Path("content/courses"), validation_alias=_env("COURSES_DIR"))
-    intents_file: Path = Field(Path("content/intents.yaml"), validation_alias=_env("INTENTS_FILE"))
+    faq_dir: Path = Field(CONTENT_DIR / "faq", validation_alias=_env("FAQ_DIR"))
+    org_dir: Path = Field(CONTENT_DIR / "org", validation_alias=_env("ORG_DIR"))
+    courses_dir: Path = Field(CONTENT_DIR / "courses", validation_alias=_env("COURSES_DIR"))
+    intents_file: Path = Field(CONTENT_DIR / "intents.yaml", validation_alias=_env("INTENTS_FILE"))
     watch_files: bool = Field(True, validation_alias=_env("WATCH_FILES"))
     reload_debounce_ms: int = Field(500, ge=0, le=60_000, validation_alias=_env("RELOAD_DEBOUNCE_MS"))
 

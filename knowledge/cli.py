@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
+from knowledge.content import CONTENT_DIR
 from knowledge.faq import FaqLoad, load_faq
 
 JST = timezone(timedelta(hours=9), "JST")
@@ -26,7 +27,8 @@ DEFAULT_DB = "sqlite+aiosqlite:///data/dxbot.sqlite3"
 
 
 def default_faq_dir() -> Path:
-    return Path(os.environ.get("FAQ_DIR") or "content/faq")
+    found = os.environ.get("FAQ_DIR")
+    return Path(found) if found else CONTENT_DIR / "faq"
 
 
 def default_db() -> str:

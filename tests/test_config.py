@@ -21,6 +21,17 @@ def test_defaults_run_without_azure_credentials() -> None:
     assert settings.port == 3978
 
 
+def test_shipped_content_is_found_from_any_working_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(_env_file=None)
+    assert settings.faq_dir == ROOT / "content" / "faq"
+    assert all(p.exists() for p in (settings.org_dir, settings.courses_dir, settings.intents_file))
+    monkeypatch.setenv("FAQ_DIR", "my-faq")  # a path given is taken as given
+    assert load_settings(_env_file=None).faq_dir == Path("my-faq")
+
+
 def test_azure_names_and_lists_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MicrosoftAppId", "app")
     monkeypatch.setenv("MicrosoftAppTenantId", "tenant")

@@ -86,6 +86,19 @@ def test_bom_csv_with_japanese_headers_and_multiline_cells() -> None:
     assert entries["bom-promoter"].enabled is True
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["No,Q,A,キーワード", "FAQ番号,質問内容,回答内容,Keywords", "FAQ ID,質問文,回答文,タグ"],
+)
+def test_the_headers_admins_commonly_use_are_understood(tmp_path: Path, header: str) -> None:
+    write(tmp_path, "faq.csv", f"{header}\nvpn-1,VPNにつながらない,再起動してください,VPN|接続\n")
+    load = load_faq(tmp_path / "faq.csv")
+    assert not load.errors and not load.warnings
+    (entry,) = load.entries
+    assert (entry.id, entry.question, entry.answer) == ("vpn-1", "VPNにつながらない", "再起動してください")
+    assert entry.tags == ("VPN", "接続")
+
+
 def test_cp932_csv_as_japanese_excel_saves_it() -> None:
     raw = (FORMATS / "sjis.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):

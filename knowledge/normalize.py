@@ -130,14 +130,16 @@ def fold_chars(text: str) -> str:
     return _SEPARATORS.sub(" ", text.translate(_CHAR_TABLE)).strip()
 
 
-# NFKC's most frequent mappings (full-width ASCII such as ？ and ＶＰＮ, the ideographic space),
-# done by translate so that most texts need no full normalisation pass.
-_WIDE = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
+# NFKC's most frequent mappings in Japanese text (full-width punctuation, the ideographic
+# space), done by str.replace so that most texts need no normalisation pass of their own.
+_COMMON_WIDE = tuple((wide, unicodedata.normalize("NFKC", wide)) for wide in "？！（）：／％＆＋＝＠＃\u3000")
 
 
 def _fold_chars_lines(texts: Sequence[str]) -> str:
     """:func:`fold_chars` of each text, joined by newlines, in one pass over the whole."""
-    text = "\n".join(t.replace("\n", " ") for t in texts).translate(_WIDE)
+    text = "\n".join(t.replace("\n", " ") for t in texts)
+    for wide, narrow in _COMMON_WIDE:
+        text = text.replace(wide, narrow)
     if not unicodedata.is_normalized("NFKC", text):
         text = "\n".join(
             line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)

@@ -67,8 +67,6 @@ FAQ_ALIASES: dict[str, str] = {
     "番号": "id",
     "faq id": "id",
     "faq番号": "id",
-    "no": "id",
-    "no.": "id",
     "question": "question",
     "質問": "question",
     "質問文": "question",

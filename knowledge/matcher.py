@@ -149,7 +149,8 @@ class _Postings:
 class _Alphabet:
     """The characters of a corpus, numbered densely, and its grams numbered over them.
 
-    Unigram ``c`` gets id ``c``; bigram ``(a, b)`` gets ``n + a * n + b``. The ids sort like
+    The character with dense index ``c`` is unigram id ``c``; bigram ``(a, b)`` gets
+    ``n + a * n + b``. The ids sort like
     the gram codes of :func:`_gram_code`, and the id space (``n * (n + 1)``) is small enough
     for lookup tables instead of sorting.
     """

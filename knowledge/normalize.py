@@ -336,26 +336,15 @@ def normalize_many(
 
 
 _CACHE: dict[tuple[str, bool, str], str] = {}
-_CACHE_LIMIT = 200_000
-
-
-def normalize_cached(text: str, terms: TermFolder, boilerplate: bool = True) -> str:
-    """:func:`normalize`, remembered: rebuilding an index after a small edit of a large FAQ
-    re-normalises only the texts that changed (folders with the same terms share entries)."""
-    key = (terms.key, boilerplate, text)
-    found = _CACHE.get(key)
-    if found is None:
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        found = _CACHE[key] = normalize(text, terms, boilerplate=boilerplate)
-    return found
+_CACHE_LIMIT = 1_000_000  # texts; a build of N entries uses about 9 N (readings included)
 
 
 def normalize_cached_many(
     texts: Sequence[str], terms: TermFolder, boilerplate: bool = True
 ) -> list[str]:
-    """:func:`normalize_cached` of many texts: the ones not remembered go through
-    :func:`normalize_many` together."""
+    """:func:`normalize` of many texts, remembered: rebuilding an index after a small edit of a
+    large FAQ re-normalises only the texts that changed (folders with the same terms share
+    entries). The ones not remembered go through :func:`normalize_many` together."""
     keys = [(terms.key, boilerplate, t) for t in texts]
     known: dict[tuple[str, bool, str], str] = {}
     for key in keys:  # .get, not "in" then [...]: a reload in another thread may clear the cache
@@ -366,8 +355,10 @@ def normalize_cached_many(
     if missing:
         done = normalize_many(missing, terms, boilerplate=boilerplate)
         fresh = {(terms.key, boilerplate, t): n for t, n in zip(missing, done, strict=True)}
+        known.update(fresh)
         if len(_CACHE) + len(fresh) > _CACHE_LIMIT:
             _CACHE.clear()
-        _CACHE.update(fresh)
-        known.update(fresh)
+            _CACHE.update(known)  # what this build uses stays
+        else:
+            _CACHE.update(fresh)
     return [known[k] for k in keys]

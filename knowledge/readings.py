@@ -22,9 +22,10 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
+_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # not 々 〆 on their own
 _LOCK = threading.Lock()  # a Sudachi tokenizer must not be used by two threads at once
 _CACHE: dict[str, str] = {}
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 1_000_000
 
 
 @cache
@@ -53,7 +54,9 @@ def _read_word(tokenizer: Any, word: str) -> str:
         morphemes = tokenizer.tokenize(word)
     except Exception:  # Sudachi refuses some input; the word is then kept as written
         return word
-    return "".join(m.reading_form() if _KANJI.search(m.surface()) else m.surface() for m in morphemes)
+    return "".join(
+        m.reading_form() if _IDEOGRAPH.search(m.surface()) else m.surface() for m in morphemes
+    )
 
 
 def _read(tokenizer: Any, text: str) -> str:
@@ -87,8 +90,9 @@ def readings(texts: Sequence[str]) -> list[str]:
             if tokenizer is None:
                 return list(texts)
             fresh = {t: _read(tokenizer, t) for t in dict.fromkeys(missing)}
+        out = [fresh[t] if r is None else r for t, r in zip(texts, out, strict=True)]
         if len(_CACHE) + len(fresh) > _CACHE_LIMIT:
             _CACHE.clear()
+            fresh = {t: r for t, r in zip(texts, out, strict=True) if r is not None}  # kept
         _CACHE.update(fresh)
-        out = [fresh[t] if r is None else r for t, r in zip(texts, out, strict=True)]
     return [r if r is not None else t for t, r in zip(texts, out, strict=True)]

@@ -83,6 +83,8 @@ def load_yaml(path: Path) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise DataFileError(Location(path.name, line), f"YAML の書式エラー: {exc.problem}") from exc
+    except (ValueError, yaml.YAMLError) as exc:  # a value PyYAML cannot build, e.g. 2026-02-30
+        raise DataFileError(Location(path.name), f"YAML の値が読めません: {exc}") from exc
 
 
 def strip_lines(value: Any) -> Any:

@@ -37,31 +37,46 @@ _RESOLVER = yaml.SafeLoader("")  # the standard rules for plain scalars (numbers
 _TYPED_START = frozenset(ch for ch in _RESOLVER.yaml_implicit_resolvers if ch is not None)
 
 
-@lru_cache(maxsize=4096)
-def _tag(value: str) -> str:
-    """The tag the standard rules give a plain scalar (keys repeat: remembered)."""
+@lru_cache(maxsize=1024)
+def _short_tag(value: str) -> str:
     return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
 
 
+def _tag(value: str) -> str:
+    """The tag the standard rules give a plain scalar (short ones, such as keys, remembered)."""
+    if len(value) > 32:
+        return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+    return _short_tag(value)
+
+
 def _plain(value: str) -> Any:
-    """A plain (unquoted) scalar as the standard loader would construct it."""
+    """A plain (unquoted) scalar as the standard loader would construct it.
+
+    Anything the simple path cannot construct (a merge key, ``=``, an impossible date) goes
+    to the full loader, which reports it as it always did.
+    """
     if value and value[0] not in _TYPED_START:
         return value
     tag = _tag(value)
     if tag == _STR:
         return value
-    if tag == "tag:yaml.org,2002:merge":
+    construct = _RESOLVER.yaml_constructors.get(tag)
+    if construct is None or tag == "tag:yaml.org,2002:merge":
         raise _Unusual
-    return _RESOLVER.yaml_constructors[tag](_RESOLVER, yaml.ScalarNode(tag, value))
+    try:
+        return construct(_RESOLVER, yaml.ScalarNode(tag, value))
+    except (ValueError, yaml.YAMLError) as exc:
+        raise _Unusual from exc
 
 
 class _Open:
-    """A mapping being built, and the key waiting for its value."""
+    """A mapping being built, its line, and the key waiting for its value."""
 
-    __slots__ = ("key", "mapping")
+    __slots__ = ("key", "line", "mapping")
 
-    def __init__(self, mapping: dict, key: object) -> None:
-        self.mapping = mapping
+    def __init__(self, line: int, key: object) -> None:
+        self.mapping: dict = {}
+        self.line = line
         self.key = key
 
 
@@ -91,20 +106,22 @@ def _from_events(text: str) -> Any:
     for event in yaml.parse(text, Loader=_BaseLoader):
         kind = type(event)
         if kind is yaml.ScalarEvent:
-            if event.anchor is not None or event.tag not in (None, "!"):
+            if event.anchor is not None or event.tag is not None:
                 raise _Unusual
             plain = event.implicit[0] and not event.style  # libyaml says "", Python None
             add(_plain(event.value) if plain else event.value)
         elif kind is yaml.MappingStartEvent:
             if event.anchor is not None or event.tag is not None:
                 raise _Unusual
-            stack.append(_Open({"__line__": event.start_mark.line + 1}, no_key))
+            stack.append(_Open(event.start_mark.line + 1, no_key))
         elif kind is yaml.SequenceStartEvent:
             if event.anchor is not None or event.tag is not None:
                 raise _Unusual
             stack.append([])
         elif kind is yaml.MappingEndEvent:
-            add(stack.pop().mapping)
+            done = stack.pop()
+            done.mapping["__line__"] = done.line  # last, as the full loader does
+            add(done.mapping)
         elif kind is yaml.SequenceEndEvent:
             add(stack.pop())
         elif kind is yaml.AliasEvent:

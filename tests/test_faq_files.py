@@ -88,7 +88,7 @@ def test_bom_csv_with_japanese_headers_and_multiline_cells() -> None:
 
 @pytest.mark.parametrize(
     "header",
-    ["No,Q,A,キーワード", "FAQ番号,質問内容,回答内容,Keywords", "FAQ ID,質問文,回答文,タグ"],
+    ["番号,Q,A,キーワード", "FAQ番号,質問内容,回答内容,Keywords", "FAQ ID,質問文,回答文,タグ"],
 )
 def test_the_headers_admins_commonly_use_are_understood(tmp_path: Path, header: str) -> None:
     write(tmp_path, "faq.csv", f"{header}\nvpn-1,VPNにつながらない,再起動してください,VPN|接続\n")

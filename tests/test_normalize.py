@@ -162,6 +162,13 @@ def test_cached_batch_survives_the_cache_being_cleared(monkeypatch) -> None:  # 
     n.normalize_cached_many(first, folder)  # two remembered
     texts = [*first, "パスワード忘れた", "Teams 招待"]  # two new: over the limit, so it clears
     assert n.normalize_cached_many(texts, folder) == n.normalize_many(texts, folder)
+    # what that call used stays remembered, even beyond the limit: the same build again
+    # normalises nothing
+    normalised: list[str] = []
+    real = n.normalize_many
+    monkeypatch.setattr(n, "normalize_many", lambda t, *a, **k: normalised.extend(t) or real(t, *a, **k))
+    assert n.normalize_cached_many(texts, folder) == real(texts, folder)
+    assert normalised == []
 
 
 @given(st.lists(st.text(max_size=20), max_size=8))

@@ -10,6 +10,12 @@ def test_words_with_kanji_are_replaced_by_their_reading() -> None:
     assert reading("粗大ごみ") == "ソダイごみ"
 
 
+def test_iteration_marks_are_read_with_their_kanji_and_kept_alone() -> None:
+    assert reading("佐々木さん") == "ササキさん"
+    assert reading("時々") == "トキドキ"
+    assert "キゴウ" not in reading("社員々")  # a stray 々 is not read as "symbol"
+
+
 def test_other_words_are_kept_as_written() -> None:
     assert reading("VPNに1時間つながらない") == "VPNに1ジカンつながらない"
     assert reading("パスワードをわすれた") == "パスワードをわすれた"

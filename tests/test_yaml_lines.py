@@ -21,6 +21,8 @@ DOCUMENTS = {
     "merge key": "base: &b {a: 1}\nitem:\n  <<: *b\n  c: 2\n",
     "empty": "",
     "explicit empty document": "--- \n...\n",
+    "non-specific tag": "a: ! '12'\nb: ! \"yes\"\n",
+    "a key named __line__": "__line__: 99\na: 1\n",
 }
 
 
@@ -57,7 +59,13 @@ def test_unusual_documents_take_the_full_loader() -> None:
 
 @pytest.mark.parametrize(
     ("text", "line"),
-    [("a: [1, 2\nb: 3\n", 2), ("a: b\n---\nc: d\n", 2), ("a: 'open\n", 2)],
+    [
+        ("a: [1, 2\nb: 3\n", 2),
+        ("a: b\n---\nc: d\n", 2),
+        ("a: 'open\n", 2),
+        ("a: =\n", 1),  # a YAML "value" key PyYAML cannot build
+        ("a: 2026-02-30\nb: [\n", 3),  # an impossible date does not hide the syntax error
+    ],
 )
 def test_syntax_errors_carry_their_line(text: str, line: int) -> None:
     with pytest.raises(yaml.MarkedYAMLError) as caught:

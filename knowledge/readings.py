@@ -54,6 +54,10 @@ def _read_word(tokenizer: Any, word: str) -> str:
         morphemes = tokenizer.tokenize(word)
     except Exception:  # Sudachi refuses some input; the word is then kept as written
         return word
+    except BaseException as exc:  # a panic in Sudachi's Rust code is not an Exception
+        if type(exc).__name__ != "PanicException":
+            raise
+        return word
     return "".join(
         m.reading_form() if _IDEOGRAPH.search(m.surface()) else m.surface() for m in morphemes
     )

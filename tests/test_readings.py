@@ -50,3 +50,20 @@ def test_without_the_dictionary_texts_stay_as_written(monkeypatch, caplog) -> No
 def test_a_long_run_of_kanji_is_kept_as_written() -> None:
     pasted = "漢字" * 20_000  # beyond what Sudachi accepts in one piece
     assert reading(f"{pasted}の表") == f"{pasted}のヒョウ"
+
+
+def test_a_word_sudachi_fails_on_is_kept_as_written() -> None:
+    from knowledge.readings import _read_word
+
+    class PanicException(BaseException):  # what PyO3 raises when Rust code panics
+        pass
+
+    class Failing:
+        def __init__(self, error: BaseException) -> None:
+            self.error = error
+
+        def tokenize(self, word: str) -> None:
+            raise self.error
+
+    assert _read_word(Failing(PanicException("boom")), "漢字") == "漢字"
+    assert _read_word(Failing(RuntimeError("refused")), "漢字") == "漢字"

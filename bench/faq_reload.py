@@ -110,9 +110,8 @@ def write_source(entries: list[FaqEntry], folder: Path, fmt: str, files: int) ->
 def forget_texts() -> None:
     """Empty the normalisation and reading caches: the index is built from scratch, as when
     the bot starts or every file changed."""
-    normalize._CACHE.clear()
-    readings._CACHE.clear()
-    readings._RUNS.clear()
+    normalize.clear_cache()
+    readings.clear_cache()
 
 
 def bench(n: int, fmt: str, files: int, root: Path) -> tuple[str, ...]:

@@ -339,6 +339,11 @@ _CACHE: dict[tuple[str, bool, str], str] = {}
 _CACHE_LIMIT = 1_000_000  # texts; a build of N entries uses about 9 N (readings included)
 
 
+def clear_cache() -> None:
+    """Forget every remembered text (benchmarks time index builds from scratch)."""
+    _CACHE.clear()
+
+
 def normalize_cached_many(
     texts: Sequence[str], terms: TermFolder, boilerplate: bool = True
 ) -> list[str]:

@@ -76,6 +76,12 @@ def _read(tokenizer: Any, text: str) -> str:
     return _RUN.sub(run, text)
 
 
+def clear_cache() -> None:
+    """Forget every remembered reading (benchmarks time index builds from scratch)."""
+    _CACHE.clear()
+    _RUNS.clear()
+
+
 def reading(text: str) -> str:
     """The text with every word containing kanji replaced by its katakana reading.
 

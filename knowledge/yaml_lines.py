@@ -3,9 +3,9 @@
 PyYAML's loader builds a node object per scalar and resolves each scalar's type in Python:
 about 3 s for a 10,000-entry FAQ, even with libyaml. Admin files use a small part of YAML
 (mappings, lists, strings, the odd number or boolean), so :func:`load` builds the values
-straight from libyaml's parse events, about ten times faster, and hands anything unusual
-(anchors, aliases, explicit tags, merge keys, non-scalar keys) to the full loader, which gives
-the same result for every document.
+straight from libyaml's parse events (0.4 s instead of 2.9 s for 10,000 entries) and hands
+anything unusual (anchors, aliases, tags, merge keys, non-scalar keys, values it cannot build)
+to the full loader, so every document reads as it always did.
 """
 
 from __future__ import annotations

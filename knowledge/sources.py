@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,16 +142,35 @@ def decode_csv_bytes(raw: bytes, name: str) -> str:
     raise DataFileError(Location(name), "文字コードを判別できません (UTF-8 か Shift_JIS で保存してください)")
 
 
-def _csv_records(path: Path, aliases: Mapping[str, str]) -> list[Record]:
+# A title such as 「よくある質問一覧」 often sits above the header row: with required columns
+# given, the header is the first of this many rows that has them all.
+HEADER_SEARCH_ROWS = 10
+
+
+def _header_keys(rows: Iterable[Sequence[Any]], aliases: Mapping[str, str], required: set[str]) -> tuple[int, list[str]] | None:
+    """The 1-based row number of the header and its canonical keys (None if not found)."""
+    for number, row in enumerate(rows, start=1):
+        keys = [canonical_key(h, aliases) if h is not None else "" for h in row]
+        if required <= set(keys):
+            return number, keys
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    return None
+
+
+def _csv_records(path: Path, aliases: Mapping[str, str], required: Iterable[str] = ()) -> list[Record]:
     text = decode_csv_bytes(path.read_bytes(), path.name)
-    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = next(reader)
-    except StopIteration:
-        return []
+        head = list(itertools.islice(csv.reader(io.StringIO(text, newline="")), HEADER_SEARCH_ROWS))
     except csv.Error as exc:
         raise DataFileError(Location(path.name, 1), f"CSV の書式エラー: {exc}") from exc
-    keys = [canonical_key(h, aliases) for h in header]
+    if not head:
+        return []
+    found = _header_keys(head, aliases, set(required))
+    skip, keys = found if found else (1, [canonical_key(h, aliases) for h in head[0]])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for _ in range(skip):
+        next(reader)
     records = []
     start = reader.line_num + 1
     try:
@@ -182,13 +202,11 @@ def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str
     try:
         for ws in wb.worksheets:
             rows = ws.iter_rows(values_only=True)
-            header = next(rows, None)
-            if header is None:
-                continue
-            keys = [canonical_key(h, aliases) if h is not None else "" for h in header]
-            if required and not required <= set(keys):
+            found = _header_keys(rows, aliases, required)
+            if found is None:
                 continue  # a notes sheet or similar: not part of the table
-            for index, row in enumerate(rows, start=2):
+            header_row, keys = found
+            for index, row in enumerate(rows, start=header_row + 1):
                 if not any(c is not None and str(c).strip() for c in row):
                     continue
                 data = {
@@ -217,7 +235,7 @@ def read_records(
     if suffix in (".yaml", ".yml"):
         return _yaml_records(path, tuple(yaml_list_keys), aliases)
     if suffix == ".csv":
-        return _csv_records(path, aliases)
+        return _csv_records(path, aliases, required)
     if suffix == ".xlsx":
         return _xlsx_records(path, aliases, required)
     raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")

@@ -139,6 +139,30 @@ def test_xlsx_with_japanese_headers_and_a_notes_sheet(tmp_path: Path) -> None:
     assert str(second.location) == "faq.xlsx [シート FAQ] 4行目"
 
 
+def test_a_title_above_the_header_row_is_skipped(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "FAQ"
+    ws.append(["よくある質問一覧 (2026年12月版)"])
+    ws.append([None])
+    ws.append(["ID", "質問", "回答"])
+    ws.append(["t-1", "VPNにつながらない", "再起動してください。"])
+    wb.save(tmp_path / "faq.xlsx")
+    write(tmp_path, "more.csv", "庁内FAQ,,\n\nID,質問,回答\nt-2,印刷できない,ドライバーを入れ直します。\n")
+
+    load = load_faq(tmp_path)
+    assert load.errors == [] and load.warnings == []
+    first, second = load.entries
+    assert str(first.location) == "faq.xlsx [シート FAQ] 4行目"
+    assert (second.id, str(second.location)) == ("t-2", "more.csv:4")
+
+
+def test_without_a_header_row_the_first_row_is_the_header_and_errors_say_so(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "番号,問い,答\n1,VPN,再起動\n")
+    load = load_faq(tmp_path / "faq.csv")
+    assert any("faq.csv:2" in e and "必須項目" in e for e in load.errors)
+
+
 def test_enabled_values() -> None:
     for value in (True, None, "", "はい", "有効", "○", "TRUE", "yes", 1):
         assert parse_enabled(value) is True, value

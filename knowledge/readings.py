@@ -35,7 +35,9 @@ def _tokenizer() -> Any | None:
         from sudachipy import Dictionary, SplitMode
 
         return Dictionary(dict="small").tokenizer(SplitMode.C, fields={"reading_form"})
-    except Exception as exc:  # not installed, or a broken dictionary: readings are a bonus
+    except BaseException as exc:  # not installed, or a broken dictionary: readings are a bonus
+        if not _failed_in_sudachi(exc):
+            raise
         log.warning("読みの辞書 (Sudachi) を読み込めません。読みなしで照合します: %s", exc)
         return None
 
@@ -51,16 +53,19 @@ def _read_word(tokenizer: Any, word: str) -> str:
     if len(word) > _LONGEST_WORD:
         return word
     try:
-        morphemes = tokenizer.tokenize(word)
-    except Exception:  # Sudachi refuses some input; the word is then kept as written
-        return word
-    except BaseException as exc:  # a panic in Sudachi's Rust code is not an Exception
-        if type(exc).__name__ != "PanicException":
+        return "".join(
+            m.reading_form() if _IDEOGRAPH.search(m.surface()) else m.surface()
+            for m in tokenizer.tokenize(word)
+        )
+    except BaseException as exc:  # Sudachi refuses some input: the word is kept as written
+        if not _failed_in_sudachi(exc):
             raise
         return word
-    return "".join(
-        m.reading_form() if _IDEOGRAPH.search(m.surface()) else m.surface() for m in morphemes
-    )
+
+
+def _failed_in_sudachi(exc: BaseException) -> bool:
+    """An error from Sudachi, including a panic in its Rust code (not an Exception)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 def _read(tokenizer: Any, text: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -142,28 +141,44 @@ def decode_csv_bytes(raw: bytes, name: str) -> str:
     raise DataFileError(Location(name), "文字コードを判別できません (UTF-8 か Shift_JIS で保存してください)")
 
 
-# A title such as 「よくある質問一覧」 often sits above the header row: with required columns
-# given, the header is the first of this many rows that has them all.
+# A title such as 「よくある質問一覧」 often sits above the header row. With required columns
+# given, the header is the first row that has them all, if only title rows (at most one filled
+# cell each) come before it within this many rows.
 HEADER_SEARCH_ROWS = 10
 
 
-def _header_keys(rows: Iterable[Sequence[Any]], aliases: Mapping[str, str], required: set[str]) -> tuple[int, list[str]] | None:
-    """The 1-based row number of the header and its canonical keys (None if not found)."""
+def _filled(row: Sequence[Any]) -> int:
+    return sum(1 for cell in row if cell is not None and str(cell).strip())
+
+
+def _header_keys(
+    rows: Iterable[Sequence[Any]], aliases: Mapping[str, str], required: set[str]
+) -> tuple[int, list[str]] | None:
+    """The header row's 1-based number and canonical keys (None if not found)."""
     for number, row in enumerate(rows, start=1):
         keys = [canonical_key(h, aliases) if h is not None else "" for h in row]
         if required <= set(keys):
             return number, keys
-        if number >= HEADER_SEARCH_ROWS:
-            break
+        if number >= HEADER_SEARCH_ROWS or _filled(row) > 1:
+            break  # a row with data in it: what follows is not under a title
     return None
 
 
-def _csv_records(path: Path, aliases: Mapping[str, str], required: Iterable[str] = ()) -> list[Record]:
+def _csv_records(
+    path: Path, aliases: Mapping[str, str], required: Iterable[str] = ()
+) -> list[Record]:
     text = decode_csv_bytes(path.read_bytes(), path.name)
+    head: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
     try:
-        head = list(itertools.islice(csv.reader(io.StringIO(text, newline="")), HEADER_SEARCH_ROWS))
+        for row in reader:
+            head.append(row)
+            start = reader.line_num + 1
+            if len(head) >= HEADER_SEARCH_ROWS:
+                break
     except csv.Error as exc:
-        raise DataFileError(Location(path.name, 1), f"CSV の書式エラー: {exc}") from exc
+        raise DataFileError(Location(path.name, start), f"CSV の書式エラー: {exc}") from exc
     if not head:
         return []
     found = _header_keys(head, aliases, set(required))
@@ -200,12 +215,21 @@ def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str
     required = set(required)
     records: list[Record] = []
     try:
+        headers = {
+            ws.title: _header_keys(
+                ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), aliases, required
+            )
+            for ws in wb.worksheets
+        }
+        tables = {title: found for title, found in headers.items() if found}
+        if any(row == 1 for row, _ in tables.values()):
+            # beside a sheet whose table starts on row 1, a titled one is notes or an example
+            tables = {title: found for title, found in tables.items() if found[0] == 1}
         for ws in wb.worksheets:
-            rows = ws.iter_rows(values_only=True)
-            found = _header_keys(rows, aliases, required)
-            if found is None:
+            if ws.title not in tables:
                 continue  # a notes sheet or similar: not part of the table
-            header_row, keys = found
+            header_row, keys = tables[ws.title]
+            rows = ws.iter_rows(min_row=header_row + 1, values_only=True)
             for index, row in enumerate(rows, start=header_row + 1):
                 if not any(c is not None and str(c).strip() for c in row):
                     continue

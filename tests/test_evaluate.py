@@ -108,6 +108,13 @@ def test_load_cases_names_the_row_with_an_empty_query(tmp_path: Path) -> None:
         load_cases(path)
 
 
+def test_a_data_row_that_looks_like_a_header_is_not_taken_for_one(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"  # "question" is not a known header; "質問" below is a query
+    path.write_text("question,expected_id\nVPN,vpn\n質問,\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"cases\.csv:2"):
+        load_cases(path)
+
+
 def test_evaluate_and_explain_with_a_real_matcher() -> None:
     matcher = Matcher.build(
         [

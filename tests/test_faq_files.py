@@ -157,6 +157,28 @@ def test_a_title_above_the_header_row_is_skipped(tmp_path: Path) -> None:
     assert (second.id, str(second.location)) == ("t-2", "more.csv:4")
 
 
+def test_a_titled_example_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "FAQ"
+    ws.append(["ID", "質問", "回答"])
+    ws.append(["t-1", "VPNにつながらない", "再起動してください。"])
+    example = wb.create_sheet("記入例")
+    example.append(["このように書いてください"])
+    example.append([None])
+    example.append(["ID", "質問", "回答"])
+    example.append(["t-1", "（例）質問", "（例）回答"])
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path / "faq.xlsx")
+    assert load.errors == [] and [e.question for e in load.entries] == ["VPNにつながらない"]
+
+
+def test_a_csv_error_near_the_top_names_its_line(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "ID,質問,回答\nt-1,q,a\nt-2,q," + "x" * 140_000 + "\n")
+    load = load_faq(tmp_path / "faq.csv")
+    assert len(load.errors) == 1 and load.errors[0].startswith("faq.csv:3: CSV の書式エラー")
+
+
 def test_without_a_header_row_the_first_row_is_the_header_and_errors_say_so(tmp_path: Path) -> None:
     write(tmp_path, "faq.csv", "番号,問い,答\n1,VPN,再起動\n")
     load = load_faq(tmp_path / "faq.csv")

@@ -65,5 +65,14 @@ def test_a_word_sudachi_fails_on_is_kept_as_written() -> None:
         def tokenize(self, word: str) -> None:
             raise self.error
 
+    class FailingMorpheme:  # known panics come from a morpheme's methods, too
+        def surface(self) -> str:
+            raise PanicException("byte index 3 is not a char boundary")
+
+    class Tokenizer:
+        def tokenize(self, word: str) -> list[FailingMorpheme]:
+            return [FailingMorpheme()]
+
     assert _read_word(Failing(PanicException("boom")), "漢字") == "漢字"
     assert _read_word(Failing(RuntimeError("refused")), "漢字") == "漢字"
+    assert _read_word(Tokenizer(), "漢字") == "漢字"

@@ -56,8 +56,7 @@ _DASHES = "-‐‑‒–—―−~〜～"
 _DASH_IN_KANA = re.compile(rf"(?<=[{_KANA}])[{_DASHES}](?=[{_KANA}]|\n|$)")
 _ANY_DASH = re.compile(f"[{_DASHES}]")
 _OKURIGANA = re.compile(rf"(?<=[{_KANJI}])[\u3041-\u3096](?=[{_KANJI}])")
-_SEPARATORS = re.compile(r"[\W_]+")
-_SEPARATORS_IN_LINE = re.compile(r"(?:[^\w\n]|_)+")  # the same, keeping newlines
+_SEPARATORS = re.compile(r"(?:[^\w\n]|_)+")  # punctuation and spaces (texts are one per line)
 
 BOILERPLATE: tuple[str, ...] = (
     # requests and politeness
@@ -122,12 +121,7 @@ BOILERPLATE: tuple[str, ...] = (
 
 def fold_chars(text: str) -> str:
     """Character-level folding; words stay separated by single spaces."""
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    text = text.casefold()
-    if _ANY_DASH.search(text):
-        text = _DASH_IN_KANA.sub("ー", text)
-    return _SEPARATORS.sub(" ", text.translate(_CHAR_TABLE)).strip()
+    return _fold_chars_lines((text,))
 
 
 # NFKC's most frequent mappings in Japanese text (full-width punctuation, the ideographic
@@ -136,7 +130,8 @@ _COMMON_WIDE = tuple((wide, unicodedata.normalize("NFKC", wide)) for wide in "�
 
 
 def _fold_chars_lines(texts: Sequence[str]) -> str:
-    """:func:`fold_chars` of each text, joined by newlines, in one pass over the whole."""
+    """:func:`fold_chars` of each text (a newline inside one counts as a space), joined by
+    newlines: one pass over the whole."""
     text = "\n".join(t.replace("\n", " ") for t in texts)
     for wide, narrow in _COMMON_WIDE:
         text = text.replace(wide, narrow)
@@ -148,7 +143,7 @@ def _fold_chars_lines(texts: Sequence[str]) -> str:
     text = text.casefold()
     if _ANY_DASH.search(text):
         text = _DASH_IN_KANA.sub("ー", text)
-    text = _SEPARATORS_IN_LINE.sub(" ", text.translate(_CHAR_TABLE))
+    text = _SEPARATORS.sub(" ", text.translate(_CHAR_TABLE))
     return "\n".join(line.strip() for line in text.split("\n"))
 
 

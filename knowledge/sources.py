@@ -168,38 +168,35 @@ def _csv_records(
     path: Path, aliases: Mapping[str, str], required: Iterable[str] = ()
 ) -> list[Record]:
     text = decode_csv_bytes(path.read_bytes(), path.name)
-    head: list[list[str]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
+    head: list[tuple[int, list[str]]] = []  # the first rows, with the line each starts on
+    start = 1  # the line the next row starts on
     try:
         for row in reader:
-            head.append(row)
+            head.append((start, row))
             start = reader.line_num + 1
             if len(head) >= HEADER_SEARCH_ROWS:
                 break
-    except csv.Error as exc:
-        raise DataFileError(Location(path.name, start), f"CSV の書式エラー: {exc}") from exc
-    if not head:
-        return []
-    found = _header_keys(head, aliases, set(required))
-    skip, keys = found if found else (1, [canonical_key(h, aliases) for h in head[0]])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for _ in range(skip):
-        next(reader)
-    records = []
-    start = reader.line_num + 1
-    try:
+        if not head:
+            return []
+        found = _header_keys((row for _, row in head), aliases, set(required))
+        header_row, keys = found if found else (1, [canonical_key(h, aliases) for h in head[0][1]])
+        records = [_csv_record(path, keys, line, row) for line, row in head[header_row:]]
         for row in reader:
             line, start = start, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) > len(keys) and any(c.strip() for c in row[len(keys):]):
-                raise DataFileError(Location(path.name, line), "見出しより列が多い行です")
-            data = {k: v for k, v in zip(keys, row, strict=False) if k}
-            records.append(Record(data, Location(path.name, line)))
+            records.append(_csv_record(path, keys, line, row))
     except csv.Error as exc:
         raise DataFileError(Location(path.name, start), f"CSV の書式エラー: {exc}") from exc
-    return records
+    return [r for r in records if r is not None]
+
+
+def _csv_record(path: Path, keys: list[str], line: int, row: list[str]) -> Record | None:
+    """One data row (None for a blank one)."""
+    if not any(cell.strip() for cell in row):
+        return None
+    if len(row) > len(keys) and any(c.strip() for c in row[len(keys):]):
+        raise DataFileError(Location(path.name, line), "見出しより列が多い行です")
+    return Record({k: v for k, v in zip(keys, row, strict=False) if k}, Location(path.name, line))
 
 
 # ---------------------------------------------------------------- XLSX

@@ -197,22 +197,39 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    statement = (
-        update(Job)
-        .where(Job.id.in_(due))
-        .values(claimed_by=worker, claimed_until=now + lease, attempts=Job.attempts + 1)
-        .returning(Job)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    jobs = list((await session.execute(statement)).scalars())
+    jobs = await lease_rows(session, Job, due, worker, now + lease)
     return sorted(jobs, key=lambda job: (job.run_at, job.id or 0))
 
 
 async def release_claims(session: AsyncSession, worker: str) -> int:
     """Give back every lease ``worker`` holds (graceful stop)."""
+    return await release_rows(session, Job, worker)
+
+
+# Leases, shared by jobs and the outbox: a row with ``id``, ``status``, ``claimed_by``,
+# ``claimed_until`` and ``attempts`` belongs to one worker until its lease runs out.
+
+
+async def lease_rows(
+    session: AsyncSession, model: Any, due: Any, worker: str, until: datetime
+) -> list[Any]:
+    """Lease the rows whose ids ``due`` selects (``SELECT ... FOR UPDATE SKIP LOCKED``) to
+    ``worker`` and count the attempt, in one UPDATE: atomic on PostgreSQL and SQLite."""
+    statement = (
+        update(model)
+        .where(model.id.in_(due))
+        .values(claimed_by=worker, claimed_until=until, attempts=model.attempts + 1)
+        .returning(model)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def release_rows(session: AsyncSession, model: Any, worker: str) -> int:
+    """Give back every pending row ``worker`` has leased; the number released."""
     result = await session.execute(
-        update(Job)
-        .where(Job.claimed_by == worker, Job.status == PENDING)
+        update(model)
+        .where(model.claimed_by == worker, model.status == PENDING)
         .values(claimed_by=None, claimed_until=None)
     )
     return result.rowcount or 0

@@ -163,14 +163,7 @@ async def claim(
         .limit(limit)
         .with_for_update(skip_locked=True, of=OutboxMessage)
     )
-    statement = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due))
-        .values(claimed_by=worker, claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    claimed = list((await session.execute(statement)).scalars())
+    claimed = await jobs.lease_rows(session, OutboxMessage, due, worker, now + lease)
     return sorted(claimed, key=lambda m: m.id or 0)
 
 
@@ -279,12 +272,7 @@ async def defer(session: AsyncSession, message: OutboxMessage, worker: str,
 
 async def release_claims(session: AsyncSession, worker: str) -> int:
     """Give back every lease ``worker`` holds (graceful stop)."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == PENDING)
-        .values(claimed_by=None, claimed_until=None)
-    )
-    return result.rowcount or 0
+    return await jobs.release_rows(session, OutboxMessage, worker)
 
 
 # ------------------------------------------------------------------ outcome hooks

@@ -2,8 +2,9 @@
 
 Usage: .venv/bin/python bench/faq_reload.py [N ...]
 Prints one row per size and layout (one file, or ten files): parsing + validation, the
-near-duplicate check, Matcher.build from scratch (caches emptied), a full reload (parse +
-index, what the bot does when every file changed), LiveData.reload after an admin edited one
+near-duplicate check, Matcher.build from scratch (caches emptied, collector on), a full
+load as the bot does it at start-up (LiveData.load: parse, validate and index with nothing
+cached and the cyclic garbage collector paused), LiveData.reload after an admin edited one
 file (unchanged files are cached; the bot skips the near-duplicate check above 2,000 entries),
 and LiveData.reload after the admin replaced the whole FAQ with new entries (every file and
 every text new).
@@ -123,8 +124,9 @@ def bench(n: int, fmt: str, files: int, root: Path) -> tuple[str, ...]:
     assert not load.errors, load.errors[:3]
     forget_texts()
     _, t_index = timed(lambda: Matcher.build(load.entries))
+    forget_texts()
     live = faq_live(folder)
-    live.load()
+    full = live.load()  # what the bot does at start-up: nothing cached
     # an admin edits one file: the bot re-reads that file only and rebuilds the index
     edited = paths[0]
     edited.write_text(edited.read_text(encoding="utf-8-sig").replace("手順1", "手順一"),
@@ -137,7 +139,7 @@ def bench(n: int, fmt: str, files: int, root: Path) -> tuple[str, ...]:
     replaced = asyncio.run(live.reload())
     assert replaced.count == n and not replaced.errors, replaced.errors[:3]
     return (fmt, str(n), str(files), f"{t_parse:.2f}", f"{t_load - t_parse:.2f}",
-            f"{t_index:.2f}", f"{t_parse + t_index:.2f}", f"{status.build_seconds:.2f}",
+            f"{t_index:.2f}", f"{full.build_seconds:.2f}", f"{status.build_seconds:.2f}",
             f"{replaced.build_seconds:.2f}")
 
 

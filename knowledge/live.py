@@ -10,9 +10,12 @@ error with its file and line, and shows up in :attr:`LiveData.status` as "stale"
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +44,34 @@ def check_build(errors: Sequence[str], warnings: Sequence[str], label: str) -> N
         raise BuildError(errors)
     for warning in warnings:
         log.warning("%s: %s", label, warning)
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = True
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a build runs (nested pauses count).
+
+    A build makes hundreds of thousands of small containers, none of them garbage yet, and
+    the collector would walk them again and again: measured, about 10 % of a 10,000-entry
+    reload. Cycles made meanwhile by other threads wait the second or two until it ends.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 class NotLoadedError(RuntimeError):
@@ -137,7 +168,8 @@ class LiveData(Generic[T]):
     def _build(self) -> tuple[T | None, list[str], float]:
         started = time.perf_counter()
         try:
-            value = self.build(self.path)
+            with paused_gc():
+                value = self.build(self.path)
         except BuildError as exc:
             return None, exc.errors, time.perf_counter() - started
         except Exception as exc:  # a bug or an unreadable file must not stop the bot

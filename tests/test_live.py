@@ -246,3 +246,31 @@ def test_status_as_dict_for_readyz(faq_dir: Path) -> None:
     }
     assert data["name"] == "faq" and data["count"] == 30 and data["ready"] is True
     assert data["path"] == str(faq_dir)
+
+
+async def test_builds_run_with_the_cyclic_collector_paused_and_restored(tmp_path: Path) -> None:
+    import gc
+
+    from knowledge.live import paused_gc
+
+    seen: list[bool] = []
+
+    def build(path: Path) -> list[str]:
+        seen.append(gc.isenabled())
+        with paused_gc():  # a nested pause (two data sets building at once) keeps it off
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+        return ["x"]
+
+    (tmp_path / "w.txt").write_text("x", encoding="utf-8")
+    live: LiveData[list[str]] = LiveData("words", tmp_path / "w.txt", build)
+    assert gc.isenabled()
+    await live.reload()
+    assert seen == [False, False, False]
+    assert gc.isenabled()
+    gc.disable()  # a process that turned it off itself keeps it off
+    try:
+        live.load()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -176,3 +176,19 @@ def test_normalizing_many_equals_one_by_one_for_any_texts(texts: list[str]) -> N
     terms = TermFolder([("パスワード", "PW"), ("研修", "けんしゅう")])
     expected = [normalize(t, terms) for t in texts]
     assert normalize_many(texts, terms) == expected
+
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+def test_character_pass_equals_translate_then_collapse_separators(text: str) -> None:
+    # fold_chars' character pass runs on lookup tables over code points (fast on a large
+    # FAQ); it must equal the plain definition: fold each kana, then one space per run of
+    # punctuation, spaces or "_", newlines kept.
+    import re
+
+    from knowledge import normalize as n
+
+    kana = {ch: n._fold_kana(ch) for ch in (*n._KATAKANA, *n._SMALL, *n._SPECIAL)}
+    table = str.maketrans({**kana, "ー": None, "ｰ": None})
+    reference = re.sub(r"(?:[^\w\n]|_)+", " ", text.translate(table))
+    assert n._fold_points(text) == reference

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from knowledge.content import CONTENT_DIR
-from knowledge.faq import FaqLoad, load_faq
+from knowledge.faq import FaqEntry, FaqLoad, load_faq
 
 JST = timezone(timedelta(hours=9), "JST")
 DEFAULT_DB = "sqlite+aiosqlite:///data/dxbot.sqlite3"
@@ -95,26 +95,41 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _knowledge(path: Path, out: TextIO):  # -> FaqKnowledge | None
-    from knowledge.faq_live import build_faq
-    from knowledge.live import BuildError
+def _matcher(path: Path, out: TextIO):  # -> Matcher | None
+    """A matcher over every entry that reads, for ``ask`` and ``eval``.
 
-    try:
-        return build_faq(path)
-    except BuildError as exc:
-        for error in exc.errors:
-            print(f"エラー: {error}", file=out)
-        print(f"FAQ にエラーが {len(exc.errors)} 件あります。", file=out)
+    Unlike the bot, which keeps its last good FAQ when a file has an error, these commands
+    measure what can be measured: the errors are printed and the entries that read are used
+    (the first of a duplicated id). Only a FAQ with no usable entry stops them.
+    """
+    from knowledge.matcher import Matcher
+
+    load = load_faq(path, similar_limit=0)
+    if not load.entries:
+        _print_load(load, out, warnings=False)
+        print("FAQ に使える項目がありません。", file=out)
         return None
+    first: dict[str, FaqEntry] = {}
+    for entry in load.entries:
+        first.setdefault(entry.id, entry)
+    if load.errors:
+        for error in load.errors:
+            print(f"警告: {error}", file=out)
+        print(
+            f"FAQ にエラーが {len(load.errors)} 件あります (ボットはこのままでは読み込みません)。"
+            f"読めた {len(first)} 件で続けます。",
+            file=out,
+        )
+    return Matcher.build(first.values(), load.synonym_groups)
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     from knowledge.evaluate import explain
 
-    kb = _knowledge(args.faq, out)
-    if kb is None:
+    matcher = _matcher(args.faq, out)
+    if matcher is None:
         return 1
-    print(explain(kb.matcher, args.question, args.limit), file=out)
+    print(explain(matcher, args.question, args.limit), file=out)
     return 0
 
 
@@ -122,15 +137,15 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from knowledge.evaluate import evaluate, format_report, load_cases
     from knowledge.sources import DataFileError
 
-    kb = _knowledge(args.faq, sys.stderr if args.json else out)
-    if kb is None:
+    matcher = _matcher(args.faq, sys.stderr if args.json else out)
+    if matcher is None:
         return 1
     try:
         cases = load_cases(args.cases)
     except (DataFileError, OSError) as exc:
         print(f"エラー: {exc}", file=sys.stderr if args.json else out)
         return 1
-    report = evaluate(kb.matcher, cases)
+    report = evaluate(matcher, cases)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False), file=out)
     else:

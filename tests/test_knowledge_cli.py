@@ -216,11 +216,44 @@ def test_ask_shows_ranked_candidates(faq_dir: Path) -> None:
     assert "vpn-connect" in first
 
 
-def test_ask_with_broken_faq(tmp_path: Path) -> None:
+def test_ask_with_no_usable_entry(tmp_path: Path) -> None:
     (tmp_path / "faq.csv").write_text("id,question,answer\na,,\n", encoding="utf-8")
     code, out = run("ask", "質問", "--faq", str(tmp_path))
     assert code == 1
     assert "faq.csv:2: 必須項目 質問・回答 が空です" in out
+    assert out.rstrip().endswith("FAQ に使える項目がありません。")
+
+
+def test_ask_and_eval_use_the_entries_that_read_and_say_what_was_left_out(
+    tmp_path: Path,
+) -> None:
+    # Someone else's FAQ with a few broken rows is still measured; the bot itself would keep
+    # its last good version instead.
+    (tmp_path / "faq.csv").write_text(
+        "id,question,answer\n"
+        "vpn,VPNに接続できない,VPN アプリを再起動してください。\n"
+        "blank,印刷できない,\n"
+        "vpn,VPNが遅い,回線を確認してください。\n"
+        "pw,パスワードを忘れた,ヘルプデスクでリセットします。\n",
+        encoding="utf-8",
+    )
+    cases = tmp_path / "cases.csv"
+    cases.write_text("query,expected_id\nvpnつながらない,vpn\nパスワード忘れた,pw\n", encoding="utf-8")
+    code, out = run("ask", "パスワード忘れた", "--faq", str(tmp_path / "faq.csv"))
+    assert code == 0
+    assert "警告: faq.csv:3: 必須項目 回答 が空です" in out
+    assert "警告: faq.csv:4: ID「vpn」が重複しています" in out
+    assert "FAQ にエラーが 2 件あります (ボットはこのままでは読み込みません)。読めた 2 件で続けます。" in out
+    assert "pw" in next(ln for ln in out.splitlines() if ln.startswith("1. "))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "knowledge", "eval", "--faq", str(tmp_path), "--cases",
+         str(cases), "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["top1"] == 1.0
+    assert "読めた 2 件で続けます" in proc.stderr
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -59,13 +60,27 @@ class Record:
         return self.data.get(key, default)
 
 
+_NOTE = re.compile(r"\([^()]*\)$")  # 回答(本文), 質問(必須): a note after the name
+_MARKS = re.compile(r"[\s_\-・.:*※]+")  # spaces, separators and "required" marks
+
+
+def _header_form(header: object) -> str:
+    """A header as compared with the aliases: width, case, a final note in brackets and
+    separators ignored (``ＩＤ``, ``FAQ_ID``, ``Q.``, ``回答（本文）``, ``質問*``)."""
+    text = unicodedata.normalize("NFKC", str(header).replace("\ufeff", "")).strip().casefold()
+    return _MARKS.sub("", _NOTE.sub("", text).strip())
+
+
 def canonical_key(header: str, aliases: Mapping[str, str]) -> str:
-    """Map a header (``質問``, ``Question``, `` id ``) to its canonical key."""
-    lowered = str(header).strip().replace("\ufeff", "").lower()
-    for name, canon in aliases.items():
-        if name.lower() == lowered:
-            return canon
-    return lowered
+    """Map a header (``質問``, ``Question``, `` id ``, ``Answers``) to its canonical key."""
+    form = _header_form(header)
+    plural = len(form) > 3 and form.endswith("s")  # Questions, Answers
+    wanted = (form, form[:-1]) if plural else (form,)
+    for want in wanted:
+        for name, canon in aliases.items():
+            if _header_form(name) == want:
+                return canon
+    return str(header).strip().replace("\ufeff", "").lower()
 
 
 # ---------------------------------------------------------------- YAML
@@ -96,21 +111,25 @@ def strip_lines(value: Any) -> Any:
     return value
 
 
+def _list_of_mappings(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
 def _yaml_records(path: Path, list_keys: Iterable[str], aliases: Mapping[str, str]) -> list[Record]:
     doc = load_yaml(path)
     if doc is None:
         return []
     items: Any = doc
     if isinstance(doc, dict):
-        for key in list_keys:
-            if key in doc:
-                items = doc[key]
-                break
-        else:
+        key = next((k for k in list_keys if k in doc), None)
+        # else the one list of mappings under any key (faqs:, questions:, ...)
+        lists = [v for k, v in doc.items() if k != "__line__" and _list_of_mappings(v)]
+        if key is None and len(lists) != 1:
             raise DataFileError(
                 Location(path.name, doc.get("__line__")),
                 f"一覧のキー ({', '.join(list_keys)}) が見つかりません",
             )
+        items = doc[key] if key is not None else lists[0]
     if not isinstance(items, list):
         raise DataFileError(Location(path.name), "項目の一覧 (- で始まるリスト) にしてください")
     records = []

@@ -432,3 +432,55 @@ def test_cluster_texts_groups_similar_and_orders_by_size() -> None:
         ("印刷", [4]),
         ("研修申込", [1]),
     ]
+
+
+def test_yaml_list_under_another_key_is_read(tmp_path: Path) -> None:
+    # Someone else's FAQ may keep its list under faqs: or questions: rather than entries:.
+    write(
+        tmp_path,
+        "faq.yaml",
+        "title: 人事FAQ\nversion: 2\nfaqs:\n  - id: a\n    question: 質問\n    answer: 回答\n",
+    )
+    load = load_faq(tmp_path)
+    assert not load.errors
+    assert [(e.id, e.location.line) for e in load.entries] == [("a", 4)]
+
+
+def test_yaml_without_a_single_list_names_the_keys(tmp_path: Path) -> None:
+    two = "a:\n  - id: x\n    question: q\n    answer: r\nb:\n  - id: y\n    question: q\n    answer: r\n"
+    write(tmp_path, "faq.yaml", two)
+    assert load_faq(tmp_path).errors == [
+        "faq.yaml:1: 一覧のキー (entries, items) が見つかりません"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("ＩＤ", "id"),
+        ("FAQ_ID", "id"),
+        ("Questions", "question"),
+        ("質問(必須)", "question"),
+        ("質問*", "question"),
+        ("Q.", "question"),
+        ("回答（本文）", "answer"),
+        ("Answers", "answer"),
+        ("参考URL", "links"),
+        ("Follow-ups", "follow_ups"),
+        ("No.", "no."),  # a running number is not an id
+    ],
+)
+def test_header_variants_from_other_offices(header: str, key: str) -> None:
+    from knowledge.faq import FAQ_ALIASES
+    from knowledge.sources import canonical_key
+
+    assert canonical_key(header, FAQ_ALIASES) == key
+
+
+def test_csv_with_noted_full_width_headers_loads(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "ＩＤ,質問(必須),回答（本文）,参考URL\nvpn,VPN,再起動,手順 https://a.example/\n")
+    load = load_faq(tmp_path)
+    assert not load.errors
+    assert [(e.id, e.answer, e.links[0].url) for e in load.entries] == [
+        ("vpn", "再起動", "https://a.example/")
+    ]

@@ -73,7 +73,8 @@ for _code, _to in str.maketrans(
 def _fold_points(text: str) -> str:
     """Katakana→hiragana, small kana→full size, long-vowel marks dropped, and each run of
     separators (punctuation, spaces, ``_``) turned into one space; newlines are kept."""
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    # surrogatepass: a lone surrogate (JSON allows "\ud800") is a separator like any symbol
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     fresh = np.unique(points[~_KNOWN[points]])
     for code in fresh.tolist():  # the first time each character is seen
         if _SEPARATOR.match(chr(code)):
@@ -85,7 +86,7 @@ def _fold_points(text: str) -> str:
     keep = ~space
     keep[:1] = True
     keep[1:] |= ~space[:-1]  # the first of a run of separators stays, as one space
-    return folded[keep].tobytes().decode("utf-32-le")
+    return folded[keep].tobytes().decode("utf-32-le", "surrogatepass")
 
 BOILERPLATE: tuple[str, ...] = (
     # requests and politeness

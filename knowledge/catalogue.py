@@ -24,13 +24,13 @@ from knowledge.sources import (
     DataFileError,
     Location,
     Record,
-    canonical_key,
     cell_text,
     load_yaml,
     read_records,
     split_multi,
     strip_lines,
     table_files,
+    yaml_record,
 )
 
 log = logging.getLogger(__name__)
@@ -290,8 +290,7 @@ def _yaml_record(item: Any, aliases: Mapping[str, str], where: Location) -> Reco
     if not isinstance(item, dict):
         raise DataFileError(where, "各項目は「キー: 値」の形にしてください")
     location = Location(where.file, item.get("__line__", where.line))
-    data = {canonical_key(k, aliases): v for k, v in item.items() if k != "__line__"}
-    return Record(data, location)
+    return yaml_record(item, aliases, location, strip=False)
 
 
 def _yaml_tables(path: Path) -> tuple[list[Record], list[Record]]:

@@ -64,23 +64,46 @@ _NOTE = re.compile(r"\([^()]*\)$")  # 回答(本文), 質問(必須): a note aft
 _MARKS = re.compile(r"[\s_\-・.:*※]+")  # spaces, separators and "required" marks
 
 
-def _header_form(header: object) -> str:
-    """A header as compared with the aliases: width, case, a final note in brackets and
-    separators ignored (``ＩＤ``, ``FAQ_ID``, ``Q.``, ``回答（本文）``, ``質問*``)."""
+def _header_form(header: object, *, loose: bool) -> str:
+    """A header as compared with the aliases: width, case and separators ignored (``ＩＤ``,
+    ``FAQ_ID``, ``Q.``, ``質問*``); ``loose`` also drops a final note in brackets
+    (``回答（本文）``) and an English plural (``Questions``)."""
     text = unicodedata.normalize("NFKC", str(header).replace("\ufeff", "")).strip().casefold()
-    return _MARKS.sub("", _NOTE.sub("", text).strip())
+    if loose:
+        text = _NOTE.sub("", text).strip()
+    form = _MARKS.sub("", text)
+    if loose and len(form) > 3 and form.endswith("s"):
+        form = form[:-1]
+    return form
 
 
-def canonical_key(header: str, aliases: Mapping[str, str]) -> str:
-    """Map a header (``質問``, ``Question``, `` id ``, ``Answers``) to its canonical key."""
-    form = _header_form(header)
-    plural = len(form) > 3 and form.endswith("s")  # Questions, Answers
-    wanted = (form, form[:-1]) if plural else (form,)
-    for want in wanted:
-        for name, canon in aliases.items():
-            if _header_form(name) == want:
-                return canon
+def canonical_key(header: object, aliases: Mapping[str, str], *, loose: bool = False) -> str:
+    """Map a header (``質問``, ``Question``, `` id ``) to its canonical key; an unknown one
+    comes back as written (lower case)."""
+    form = _header_form(header, loose=loose)
+    for name, canon in aliases.items():
+        if _header_form(name, loose=False) == form:
+            return canon
     return str(header).strip().replace("\ufeff", "").lower()
+
+
+def header_keys(headers: Sequence[object], aliases: Mapping[str, str]) -> list[str]:
+    """The canonical keys of one header row (``""`` for an empty cell).
+
+    A header with a note or a plural (``質問(英語)``, ``Answers``) takes its field only if no
+    other column has it: beside ``質問``, ``質問(英語)`` stays an unknown column (and is
+    reported as one) rather than overwrite the questions.
+    """
+    keys = [canonical_key(h, aliases) if h is not None and str(h).strip() else "" for h in headers]
+    fields = set(aliases.values())
+    taken = set(keys)
+    for i, header in enumerate(headers):
+        if keys[i] and keys[i] not in fields:
+            key = canonical_key(header, aliases, loose=True)
+            if key in fields and key not in taken:
+                keys[i] = key
+                taken.add(key)
+    return keys
 
 
 # ---------------------------------------------------------------- YAML
@@ -122,8 +145,14 @@ def _yaml_records(path: Path, list_keys: Iterable[str], aliases: Mapping[str, st
     items: Any = doc
     if isinstance(doc, dict):
         key = next((k for k in list_keys if k in doc), None)
-        # else the one list of mappings under any key (faqs:, questions:, ...)
-        lists = [v for k, v in doc.items() if k != "__line__" and _list_of_mappings(v)]
+        # else the one list of mappings under another key (faqs:, questions:), not a field's
+        # (the links: of a single entry written without a list)
+        fields = set(aliases.values())
+        lists = [
+            v
+            for k, v in doc.items()
+            if k != "__line__" and _list_of_mappings(v) and canonical_key(k, aliases) not in fields
+        ]
         if key is None and len(lists) != 1:
             raise DataFileError(
                 Location(path.name, doc.get("__line__")),
@@ -133,18 +162,30 @@ def _yaml_records(path: Path, list_keys: Iterable[str], aliases: Mapping[str, st
     if not isinstance(items, list):
         raise DataFileError(Location(path.name), "項目の一覧 (- で始まるリスト) にしてください")
     records = []
-    keys: dict[Any, str] = {}  # each header once, not once per entry
     for item in items:
         if not isinstance(item, dict):
             raise DataFileError(Location(path.name), "各項目は「キー: 値」の形にしてください")
-        line = item.get("__line__")
-        data = {}
-        for k, v in item.items():
-            if k != "__line__":
-                key = keys.get(k) or keys.setdefault(k, canonical_key(k, aliases))
-                data[key] = strip_lines(v)
-        records.append(Record(data, Location(path.name, line)))
+        records.append(yaml_record(item, aliases, Location(path.name, item.get("__line__"))))
     return records
+
+
+_KEYED: dict[tuple[int, tuple[Any, ...]], list[str]] = {}  # entries mostly share one set of keys
+
+
+def yaml_record(
+    item: dict, aliases: Mapping[str, str], location: Location, *, strip: bool = True
+) -> Record:
+    """One parsed YAML mapping as a record (its keys mapped as one header row); ``strip=False``
+    keeps the ``__line__`` of nested mappings (for a caller that reads them itself)."""
+    names = tuple(k for k in item if k != "__line__")
+    cache_key = (id(aliases), names)
+    keys = _KEYED.get(cache_key)
+    if keys is None:
+        if len(_KEYED) > 10_000:
+            _KEYED.clear()
+        keys = _KEYED[cache_key] = header_keys(names, aliases)
+    value = strip_lines if strip else (lambda v: v)
+    return Record({key: value(item[name]) for name, key in zip(names, keys, strict=True)}, location)
 
 
 # ---------------------------------------------------------------- CSV
@@ -175,7 +216,7 @@ def _header_keys(
 ) -> tuple[int, list[str]] | None:
     """The header row's 1-based number and canonical keys (None if not found)."""
     for number, row in enumerate(rows, start=1):
-        keys = [canonical_key(h, aliases) if h is not None else "" for h in row]
+        keys = header_keys(row, aliases)
         if required <= set(keys):
             return number, keys
         if number >= HEADER_SEARCH_ROWS or _filled(row) > 1:
@@ -199,7 +240,7 @@ def _csv_records(
         if not head:
             return []
         found = _header_keys((row for _, row in head), aliases, set(required))
-        header_row, keys = found if found else (1, [canonical_key(h, aliases) for h in head[0][1]])
+        header_row, keys = found if found else (1, header_keys(head[0][1], aliases))
         records = [_csv_record(path, keys, line, row) for line, row in head[header_row:]]
         for row in reader:
             line, start = start, reader.line_num + 1

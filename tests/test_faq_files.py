@@ -447,11 +447,29 @@ def test_yaml_list_under_another_key_is_read(tmp_path: Path) -> None:
 
 
 def test_yaml_without_a_single_list_names_the_keys(tmp_path: Path) -> None:
-    two = "a:\n  - id: x\n    question: q\n    answer: r\nb:\n  - id: y\n    question: q\n    answer: r\n"
+    two = "it:\n  - id: x\n    question: q\n    answer: r\nhr:\n  - id: y\n    question: q\n    answer: r\n"
     write(tmp_path, "faq.yaml", two)
     assert load_faq(tmp_path).errors == [
         "faq.yaml:1: 一覧のキー (entries, items) が見つかりません"
     ]
+    # one entry written without a list: its links are not taken for the entries
+    one = "id: vpn\nquestion: VPN\nanswer: 再起動\nlinks:\n  - title: 手順\n    url: https://a.example/\n"
+    write(tmp_path, "faq.yaml", one)
+    assert load_faq(tmp_path).errors == [
+        "faq.yaml:1: 一覧のキー (entries, items) が見つかりません"
+    ]
+
+
+def test_a_noted_or_plural_header_never_overwrites_an_exact_one(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "faq.csv",
+        "id,質問,回答,質問(英語),Answers\nvpn,VPNにつながらない,再起動してください,Cannot connect,Restart\n",
+    )
+    load = load_faq(tmp_path)
+    assert [(e.question, e.answer) for e in load.entries] == [("VPNにつながらない", "再起動してください")]
+    assert "faq.csv:2: 知らない項目「質問(英語)」は読み飛ばします" in load.warnings
+    assert "faq.csv:2: 知らない項目「answers」は読み飛ばします" in load.warnings
 
 
 @pytest.mark.parametrize(
@@ -472,9 +490,9 @@ def test_yaml_without_a_single_list_names_the_keys(tmp_path: Path) -> None:
 )
 def test_header_variants_from_other_offices(header: str, key: str) -> None:
     from knowledge.faq import FAQ_ALIASES
-    from knowledge.sources import canonical_key
+    from knowledge.sources import header_keys
 
-    assert canonical_key(header, FAQ_ALIASES) == key
+    assert header_keys([header], FAQ_ALIASES) == [key]
 
 
 def test_csv_with_noted_full_width_headers_loads(tmp_path: Path) -> None:

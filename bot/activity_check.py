@@ -67,7 +67,29 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise Rejection(400, "invalid_json", "the body is not valid UTF-8 JSON") from None
     if not isinstance(body, dict):
         raise Rejection(400, "invalid_activity", "the body must be a JSON object (an Activity)")
+    if _SURROGATE_ESCAPE.search(raw):
+        try:
+            body = _replace_lone_surrogates(body)
+        except RecursionError:
+            raise Rejection(400, "invalid_json", "the body is nested too deeply") from None
     return body
+
+
+# JSON may spell a lone UTF-16 surrogate (\ud800), which Python keeps in a str but no encoder,
+# database or log file accepts; each is replaced by U+FFFD so that what the user wrote is
+# stored and answered like any other text.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replace_lone_surrogates(k): _replace_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_lone_surrogates(v) for v in value]
+    return value
 
 
 def _str_field(obj: Any, path: str, *, required: bool = True, ascii_only: bool = False) -> str | None:

@@ -185,3 +185,12 @@ async def test_a_bare_yes_with_nothing_asked_gets_a_hint_not_faq_guesses(harness
     await harness.client.send("staff", "はい")
     assert harness.client.transcript("staff") == texts.NOTHING_ASKED
     assert await log_rows(harness) == []
+
+
+async def test_a_lone_surrogate_in_the_message_is_answered_and_logged(harness: Harness) -> None:
+    # JSON may carry "\ud800" on its own; no database accepts it, so the bot must not try
+    await harness.client.send("staff", "ﾊﾟｽﾜｰﾄﾞ忘れた\ud800")
+    assert "パスワード" in harness.client.transcript("staff")
+    assert "問題が発生" not in harness.client.transcript("staff")
+    rows = await log_rows(harness)
+    assert rows[-1].query == "ﾊﾟｽﾜｰﾄﾞ忘れた\ufffd"

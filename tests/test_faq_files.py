@@ -446,18 +446,18 @@ def test_yaml_list_under_another_key_is_read(tmp_path: Path) -> None:
     assert [(e.id, e.location.line) for e in load.entries] == [("a", 4)]
 
 
-def test_yaml_without_a_single_list_names_the_keys(tmp_path: Path) -> None:
-    two = "it:\n  - id: x\n    question: q\n    answer: r\nhr:\n  - id: y\n    question: q\n    answer: r\n"
-    write(tmp_path, "faq.yaml", two)
-    assert load_faq(tmp_path).errors == [
-        "faq.yaml:1: 一覧のキー (entries, items) が見つかりません"
-    ]
-    # one entry written without a list: its links are not taken for the entries
-    one = "id: vpn\nquestion: VPN\nanswer: 再起動\nlinks:\n  - title: 手順\n    url: https://a.example/\n"
-    write(tmp_path, "faq.yaml", one)
-    assert load_faq(tmp_path).errors == [
-        "faq.yaml:1: 一覧のキー (entries, items) が見つかりません"
-    ]
+@pytest.mark.parametrize(
+    "doc",
+    [
+        # two lists: which one is the FAQ?
+        "it:\n  - id: x\n    question: q\n    answer: r\nhr:\n  - id: y\n    question: q\n    answer: r\n",
+        # one entry written without a list: its links are not taken for the entries
+        "id: vpn\nquestion: VPN\nanswer: 再起動\nlinks:\n  - title: 手順\n    url: https://a.example/\n",
+    ],
+)
+def test_yaml_without_a_single_list_names_the_keys(tmp_path: Path, doc: str) -> None:
+    write(tmp_path, "faq.yaml", doc)
+    assert load_faq(tmp_path).errors == ["faq.yaml:1: 一覧のキー (entries, items) が見つかりません"]
 
 
 def test_a_noted_or_plural_header_never_overwrites_an_exact_one(tmp_path: Path) -> None:

@@ -67,28 +67,29 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise Rejection(400, "invalid_json", "the body is not valid UTF-8 JSON") from None
     if not isinstance(body, dict):
         raise Rejection(400, "invalid_activity", "the body must be a JSON object (an Activity)")
-    if _SURROGATE_ESCAPE.search(raw):
+    if _UNSTORABLE_ESCAPE.search(raw):
         try:
-            body = _replace_lone_surrogates(body)
+            body = _replace_unstorable(body)
         except RecursionError:
             raise Rejection(400, "invalid_json", "the body is nested too deeply") from None
     return body
 
 
-# JSON may spell a lone UTF-16 surrogate (\ud800), which Python keeps in a str but no encoder,
-# database or log file accepts; each is replaced by U+FFFD so that what the user wrote is
-# stored and answered like any other text.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# JSON may spell characters that Python keeps in a str but a database or log will not take: a
+# lone UTF-16 surrogate (\ud800: no encoder accepts it) and NUL (\u0000: PostgreSQL text
+# refuses it). Each becomes U+FFFD at the door, so what the user wrote is stored and answered
+# like any other text.
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _replace_lone_surrogates(value: Any) -> Any:
+def _replace_unstorable(value: Any) -> Any:
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+        return _UNSTORABLE.sub("\ufffd", value)
     if isinstance(value, dict):
-        return {_replace_lone_surrogates(k): _replace_lone_surrogates(v) for k, v in value.items()}
+        return {_replace_unstorable(k): _replace_unstorable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_replace_lone_surrogates(v) for v in value]
+        return [_replace_unstorable(v) for v in value]
     return value
 
 

@@ -75,8 +75,25 @@ async def messages(request: web.Request) -> web.StreamResponse:
             {"error": "unauthorized", "message": "the token was not accepted"}, status=401
         )
     if invoke:
-        return web.json_response(invoke.body, status=invoke.status)
+        return _invoke_response(invoke.status, invoke.body)
     return web.Response(status=201)
+
+
+def _invoke_response(status: int, body: object) -> web.Response:
+    """An invoke's reply as JSON. botbuilder's own replies are models, and the one it makes for
+    a card action without usable data holds a Python exception that cannot be serialised:
+    that becomes a plain error body with the same status, not a 500."""
+    try:
+        if hasattr(body, "serialize"):
+            body = body.serialize()
+        return web.json_response(body, status=status)
+    except Exception as exc:  # any failure to serialise a reply body
+        log.info("invoke reply not serialisable", extra={"error": type(exc).__name__})
+        error = {"code": "BadRequest", "message": "the invoke could not be processed"}
+        return web.json_response(
+            {"statusCode": status, "type": "application/vnd.microsoft.error", "value": error},
+            status=status,
+        )
 
 
 async def healthz(request: web.Request) -> web.Response:

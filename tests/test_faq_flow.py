@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.devchannel.harness import Harness
 from bot.texts import faq as texts
 from domain.models import FaqQueryRow
+from tests.conftest import OTHER, STAFF, make_settings
 
 
 async def log_rows(h: Harness) -> list[FaqQueryRow]:
@@ -194,3 +195,12 @@ async def test_a_lone_surrogate_in_the_message_is_answered_and_logged(harness: H
     assert "問題が発生" not in harness.client.transcript("staff")
     rows = await log_rows(harness)
     assert rows[-1].query == "ﾊﾟｽﾜｰﾄﾞ忘れた\ufffd"
+
+
+async def test_a_nul_in_the_message_is_answered_and_logged(database_url: str) -> None:
+    # PostgreSQL text refuses NUL; it is replaced at the door like a lone surrogate
+    async with Harness(make_settings(database_url), [STAFF, OTHER]) as h:
+        await h.client.send("staff", "ﾊﾟｽﾜｰﾄﾞ忘れた\x00")
+        assert "パスワード" in h.client.transcript("staff")
+        assert "問題が発生" not in h.client.transcript("staff")
+        assert (await log_rows(h))[-1].query == "ﾊﾟｽﾜｰﾄﾞ忘れた\ufffd"

@@ -150,3 +150,16 @@ async def test_tenant_allow_list(sqlite_url: str) -> None:
         status, payload = await post_raw(url_of(h), json.dumps(stranger).encode(), JSON)
         assert (status, payload["error"]) == (403, "forbidden_tenant")
         assert h.channel.since(seq) == []
+
+
+@pytest.mark.parametrize("value", [None, "x", {"action": None}])
+async def test_a_card_action_invoke_without_usable_data_gets_a_4xx_not_a_500(
+    harness: Harness, value: object
+) -> None:
+    activity = harness.client.activity(STAFF, text="") | {
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "value": value,
+    }
+    status, _ = await post_raw(url_of(harness), json.dumps(activity).encode(), JSON)
+    assert 400 <= status < 500

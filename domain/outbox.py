@@ -30,6 +30,10 @@ from domain.models import ConversationRefRow, utcnow
 log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
+# Tries before a message that keeps failing for a passing reason (5xx, 429, timeouts) is given
+# up. The worker's backoff grows to 15 minutes with full jitter, so 200 tries last about a day:
+# a Teams outage of hours delays a notice but does not lose it, nor count as "unreachable".
+MAX_ATTEMPTS = 200
 TERMINAL = (SENT, FAILED, UNREACHABLE)
 OUTCOME_JOB = "outbox.outcome"
 ERROR_LIMIT = 2000
@@ -49,7 +53,7 @@ class OutboxMessage(SQLModel, table=True):
     update_of: int | None = Field(default=None, foreign_key="outbox.id")
     status: str = Field(default=PENDING, max_length=16)
     attempts: int = 0
-    max_attempts: int = 8
+    max_attempts: int = MAX_ATTEMPTS
     next_attempt_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     claimed_by: str | None = Field(default=None, max_length=128)
     claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
@@ -97,7 +101,7 @@ async def enqueue(
     topic: str = "",
     update_of: int | None = None,
     not_before: datetime | None = None,
-    max_attempts: int = 8,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> OutboxMessage:
     """Add a message in the caller's transaction (it is sent only if that commits).
 

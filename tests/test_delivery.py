@@ -405,3 +405,24 @@ def test_the_limiter_follows_every_teams_window() -> None:
             assert len(inside) <= limit
     assert sent[60] >= start + timedelta(seconds=30)  # the 61st waits for the 30 s window
     assert limiter.wait("other", start) is None  # per conversation
+
+
+async def test_a_channel_outage_of_hours_delays_a_message_but_does_not_lose_it(
+    database_url: str,
+) -> None:
+    clock = ManualClock()
+    async with running(database_url, clock) as h:
+        hook = Outcomes()
+        h.runtime.worker.outcomes.on_outcome("", hook)
+        mark = h.channel.last_seq
+        h.channel.faults = Faults(rate=1.0, statuses=(500, 503, 429))
+        (notice,) = await enqueue(h.runtime, U0, "キャンセル待ちから繰り上がりました", topic="t:2")
+        for _ in range(36):  # six hours of outage, ten minutes at a time
+            await h.runtime.drain()
+            clock.advance(timedelta(minutes=10))
+        assert hook.seen == []  # neither failed nor taken for an unreachable recipient
+        assert (await row(h.runtime, notice)).status == "pending"
+        h.channel.faults = Faults()
+        await settle(h.runtime, clock, lambda: bool(hook.seen), step=timedelta(minutes=5))
+        assert hook.seen[0][1].status == "sent"
+        assert delivered(h, U0.personal_conversation, mark) == ["キャンセル待ちから繰り上がりました"]

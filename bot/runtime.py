@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from botbuilder.core import ConversationState, UserState
+from botbuilder.core import UserState
 from botbuilder.integration.aiohttp import CloudAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.db import create_engine, migrate, schema_status, session_factory
 from bot.handler import DxBot
 from bot.references import ConversationReferences
+from bot.state import DialogState
 from bot.storage import SqlStorage
 from bot.worker import Worker
 from domain.clock import Clock, SystemClock
@@ -128,7 +129,7 @@ async def start_runtime(settings: Settings, clock: Clock | None = None) -> Async
         await migrate(engine)
         sessions = session_factory(engine)
         storage = SqlStorage(sessions)
-        conversation_state = ConversationState(storage)
+        conversation_state = DialogState(storage)
         user_state = UserState(storage)
         references = ConversationReferences(sessions)
         debounce = settings.reload_debounce_ms

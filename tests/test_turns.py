@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bot import texts
 from bot.devchannel.harness import Harness
 from bot.texts import profile
@@ -127,3 +129,21 @@ async def test_a_channel_failure_mid_dialog_keeps_the_dialog(harness: Harness) -
     harness.channel.faults.rate = 0.0
     await client.send("other", "総務課")  # trying again continues the same dialog
     assert profile.CHOOSE_UNIT in client.transcript("other")
+
+
+async def test_in_a_channel_each_persons_dialog_is_their_own(harness: Harness) -> None:
+    # One person's open 相談 form must not take the next message from someone else
+    from bot.texts import escalation
+
+    client, channel = harness.client, harness.channel
+    started = client.in_channel(STAFF, "担当者に相談")
+    where = started["conversation"]["id"]
+    await client.post(started)
+    seq = channel.last_seq
+    await client.post(client.in_channel(OTHER, "vpn 遅い"))
+    answer = json.dumps([s.activity for s in channel.since(seq, where)], ensure_ascii=False)
+    assert "VPN" in answer and escalation.CONFIRM_TITLE not in answer  # the FAQ answered
+    seq = channel.last_seq
+    await client.post(client.in_channel(STAFF, "共有フォルダに入れません"))
+    form = json.dumps([s.activity for s in channel.since(seq, where)], ensure_ascii=False)
+    assert escalation.CONFIRM_TITLE in form and "共有フォルダに入れません" in form

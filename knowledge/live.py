@@ -215,15 +215,28 @@ class LiveData(Generic[T]):
     async def watch(self, *, ready: asyncio.Event | None = None) -> None:
         """Reload whenever the data files change; run as a task and cancel it to stop.
 
-        ``ready`` is set once the file watcher is in place (changes after that are seen).
+        ``ready`` is set once the file watcher is in place (changes after that are seen). A data
+        folder that is deleted, or replaced by another (an admin swaps in a new copy), is
+        followed: the bot reloads and watches whatever folder now has that name.
         """
-        target = self.path if self.path.is_dir() else self.path.parent
-        only = None if self.path.is_dir() else self.path.name
+        while await self._watch_until_replaced(ready):
+            ready = None
+
+    async def _watch_until_replaced(self, ready: asyncio.Event | None) -> bool:
+        """Watch until the data folder itself is replaced (True) or the task is cancelled."""
+        folder = self.path.is_dir()
+        # A folder is watched itself (its files) and from its parent (the folder as a whole);
+        # a file, or a folder that is missing for now, from its parent.
+        places = [self.path, self.path.parent] if folder else [self.path.parent]
 
         def wanted(change: Change, path: str) -> bool:
-            return _data_filter(change, path) and (only is None or Path(path).name == only)
+            changed = Path(path)
+            if changed == self.path:
+                return True
+            inside = changed.parent == self.path if folder else False
+            return inside and _data_filter(change, path)
 
-        watcher = awatch(target, watch_filter=wanted, debounce=self.debounce_ms, recursive=False)
+        watcher = awatch(*places, watch_filter=wanted, debounce=self.debounce_ms, recursive=False)
         try:
             if ready is not None:
                 # awatch starts its OS watcher before its first await, so when a waiter on
@@ -233,5 +246,8 @@ class LiveData(Generic[T]):
                 names = sorted({Path(p).name for _, p in changes})
                 log.info("%s: ファイルの変更を検知しました: %s", self.name, ", ".join(names))
                 await self.reload()
+                if (folder or self.path.is_dir()) and any(Path(p) == self.path for _, p in changes):
+                    return True  # the folder was replaced, removed or created: watch it anew
         finally:
             await watcher.aclose()
+        return False

@@ -274,3 +274,44 @@ async def test_builds_run_with_the_cyclic_collector_paused_and_restored(tmp_path
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_watch_follows_a_folder_that_is_swapped_or_recreated(tmp_path: Path) -> None:
+    # Admins replace the whole FAQ folder with a new copy; the watcher must follow the name
+    folder = tmp_path / "faq"
+    folder.mkdir()
+    (folder / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
+    live = faq_live(folder, debounce_ms=50)
+    live.load()
+    changed = asyncio.Queue[LiveStatus]()
+    live.add_listener(changed.put_nowait)
+
+    async def version_with(answers: set[str]) -> None:
+        while answer_versions(live.current) != answers or live.status.stale:
+            await asyncio.wait_for(changed.get(), timeout=10)
+
+    watching = asyncio.Event()
+    task = asyncio.create_task(live.watch(ready=watching))
+    try:
+        await asyncio.wait_for(watching.wait(), timeout=10)
+        fresh = tmp_path / "faq.new"
+        fresh.mkdir()
+        (fresh / "faq.csv").write_text(faq_csv(2), encoding="utf-8")
+        folder.rename(tmp_path / "faq.old")
+        fresh.rename(folder)
+        await version_with({"版2"})
+        (folder / "faq.csv").write_text(faq_csv(3), encoding="utf-8")  # edits in the new copy
+        await version_with({"版3"})
+
+        for file in folder.iterdir():  # deleted, then put back
+            file.unlink()
+        folder.rmdir()
+        folder.mkdir()
+        (folder / "faq.csv").write_text(faq_csv(4), encoding="utf-8")
+        await version_with({"版4"})
+        (folder / "faq.csv").write_text(faq_csv(5), encoding="utf-8")
+        await version_with({"版5"})
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task

@@ -20,7 +20,7 @@ from bot.router import Route
 from bot.runtime import Runtime
 from bot.texts import faq as texts
 from dialogs.yesno import parse_yes_no
-from domain.faq_log import candidate_ids, latest_unrated, log_query, own_row
+from domain.faq_log import candidate_ids, latest_answered, log_query, own_row
 from domain.models import FaqQueryRow, utcnow
 from knowledge.faq_live import FaqKnowledge
 from knowledge.matcher import MatchResult
@@ -59,7 +59,10 @@ def install(runtime: Runtime) -> None:
             return None
         if top.entry.id in SHORT_ONLY and len(result.normalized) > SHORT_TEXT:
             return None  # 「…が解決しない」 is a question, not feedback
-        faq = match_faq(text).top
+        faq_result = match_faq(text)
+        if top.entry.id in SHORT_ONLY and faq_result.band == "answer":
+            return None  # 「VPNが遅いが解決しない」: short, but the FAQ knows the question
+        faq = faq_result.top
         if faq and prefer_faq(text, faq.score, top.score):
             return None
         return top.entry.id
@@ -145,10 +148,10 @@ def install(runtime: Runtime) -> None:
         await turn_context.send_activity(MessageFactory.attachment(card))
 
     async def latest_answer(turn_context: TurnContext) -> FaqQueryRow | None:
-        """The person's latest answered question still waiting for feedback (last hour)."""
+        """The person's latest answered question (last hour), the one typed feedback is about."""
         since = utcnow() - FEEDBACK_WINDOW  # the log's own (real) time
         async with runtime.sessions() as session:
-            return await latest_unrated(session, user_key(turn_context.activity), since)
+            return await latest_answered(session, user_key(turn_context.activity), since)
 
     async def typed_feedback(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         """「解決しました」「解決しません」 typed instead of pressed: rate the latest answer."""

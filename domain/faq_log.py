@@ -52,12 +52,13 @@ def candidate_ids(row: FaqQueryRow, min_score: float = 0.0) -> list[str]:
         return []
 
 
-async def latest_unrated(session: AsyncSession, user_id: str, since: datetime) -> FaqQueryRow | None:
-    """The person's newest answered query since ``since`` that has no feedback yet."""
+async def latest_answered(session: AsyncSession, user_id: str, since: datetime) -> FaqQueryRow | None:
+    """The person's newest answered query since ``since``, rated or not: a typed 「解決しました」
+    after 「解決しない」 is about that latest answer, not an older one nobody mentioned."""
     result = await session.execute(
         select(FaqQueryRow)
         .where(FaqQueryRow.user_id == user_id, FaqQueryRow.created_at >= since,
-               FaqQueryRow.chosen_id.is_not(None), FaqQueryRow.feedback.is_(None))
+               FaqQueryRow.chosen_id.is_not(None))
         .order_by(FaqQueryRow.id.desc())
         .limit(1)
     )

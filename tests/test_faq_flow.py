@@ -165,6 +165,23 @@ async def test_a_long_question_with_feedback_words_is_still_a_question(harness: 
     assert texts.NEXT_CANDIDATES not in text and texts.THANKS not in text
 
 
+async def test_a_short_question_with_feedback_words_is_answered(harness: Harness) -> None:
+    for question in ("VPNが遅いが解決しない", "パスワードを忘れて解決しない"):
+        await harness.client.send("staff", question)
+        text = harness.client.transcript("staff")
+        assert texts.BUTTON_SOLVED in text and texts.OFFER_PERSON not in text, question
+
+
+async def test_typed_feedback_rates_the_latest_answer_even_after_unsolved(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "ﾊﾟｽﾜｰﾄﾞ忘れた")
+    await client.send("staff", "VPNが遅い")
+    await client.send("staff", "解決しない")
+    await client.send("staff", "解決しました")  # about the VPN answer, not the older one
+    rows = await log_rows(harness)
+    assert [r.feedback for r in rows] == [None, "solved"]
+
+
 async def test_every_example_in_the_help_is_answered_directly(harness: Harness) -> None:
     from bot.texts import FAQ_EXAMPLES
 

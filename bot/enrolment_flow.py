@@ -38,6 +38,7 @@ from domain.enrolment_rules import (
     find_slot,
     open_slots,
 )
+from domain.ids import row_id
 from knowledge.catalogue import Catalogue
 
 if TYPE_CHECKING:
@@ -344,7 +345,7 @@ class EnrolmentFlow:
         if not await self._known(turn_context, dc, "enrol"):
             return
         await self._end_mine(dc, ENROL_DIALOG)
-        enrolment_id = _int(route.data.get("enrolment_id"))
+        enrolment_id = row_id(route.data.get("enrolment_id"))
         if enrolment_id is None:
             await turn_context.send_activity(t.REFUSED["not_found"])
             return
@@ -355,13 +356,13 @@ class EnrolmentFlow:
         await self._end_mine(dc, ENROL_DIALOG)
         session_id = route.data.get("session_id")
         await self.abort(turn_context, str(session_id) if session_id else None,
-                         _int(route.data.get("change_of")), turn_context.activity.reply_to_id)
+                         row_id(route.data.get("change_of")), turn_context.activity.reply_to_id)
 
     async def on_my(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self.show_enrolments(turn_context)
 
     async def on_cancel_ask(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        enrolment_id = _int(route.data.get("enrolment_id"))
+        enrolment_id = row_id(route.data.get("enrolment_id"))
         if enrolment_id is None:
             await turn_context.send_activity(t.REFUSED["not_found"])
             return
@@ -369,7 +370,7 @@ class EnrolmentFlow:
 
     async def on_cancel(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self._end_mine(dc, MY_DIALOG)
-        enrolment_id = _int(route.data.get("enrolment_id"))
+        enrolment_id = row_id(route.data.get("enrolment_id"))
         if enrolment_id is None:
             await turn_context.send_activity(t.REFUSED["not_found"])
             return
@@ -377,13 +378,13 @@ class EnrolmentFlow:
 
     async def on_cancel_keep(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self._end_mine(dc, MY_DIALOG)
-        await self.keep(turn_context, _int(route.data.get("enrolment_id")),
+        await self.keep(turn_context, row_id(route.data.get("enrolment_id")),
                         turn_context.activity.reply_to_id)
 
     async def on_decide(self, turn_context: TurnContext, route: Route, approve: bool) -> None:
         identity = await self.identity(turn_context)
         catalogue, now = self.catalogue(), self.now()
-        enrolment_id = _int(route.data.get("enrolment_id"))
+        enrolment_id = row_id(route.data.get("enrolment_id"))
         async with self.runtime.sessions() as db:
             e = await db.get(Enrolment, enrolment_id) if enrolment_id is not None else None
         slot = find_slot(catalogue, e.session_id) if e else None
@@ -406,15 +407,6 @@ class EnrolmentFlow:
 
     async def on_decline(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self.on_decide(turn_context, route, False)
-
-
-def _int(value: object) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
 
 
 def install(runtime: Runtime) -> None:

@@ -37,6 +37,7 @@ from dialogs.escalate import EscalateDialog, TicketTextDialog
 from domain import ticket_proposals as proposals
 from domain import ticket_report
 from domain import tickets as t
+from domain.ids import row_id
 from domain.ticket_hours import JST
 from domain.tickets import STATUS_LABELS, Actor, InvalidTransition, NotAllowed, Ticket, TicketError
 
@@ -69,11 +70,7 @@ def clean_attachments(value: Any) -> tuple[dict[str, str], ...]:
 
 
 def _ticket_id(data: dict[str, Any]) -> int | None:
-    try:
-        value = int(str(data.get("ticket_id", "")).strip().lstrip("#"))
-    except ValueError:
-        return None
-    return value if value > 0 else None
+    return row_id(data.get("ticket_id"))
 
 
 def _reply(card: dict[str, Any]) -> Any:
@@ -427,17 +424,18 @@ def install(runtime: Runtime) -> None:
                 pending = await proposals.listing(session)
             await turn_context.send_activity(_reply(cards.proposals(pending)))
             return
-        if not number.isdigit():
+        proposal_id = row_id(number)
+        if proposal_id is None:
             await turn_context.send_activity(texts.PROPOSALS_USAGE)
             return
         if verb in ("採用", "accept"):
-            await decide_proposal(turn_context, who, int(number), "accept")
+            await decide_proposal(turn_context, who, proposal_id, "accept")
         elif verb in ("却下", "reject"):
-            await decide_proposal(turn_context, who, int(number), "reject")
+            await decide_proposal(turn_context, who, proposal_id, "reject")
         elif verb in ("編集", "edit"):
-            await edit_proposal(turn_context, int(number), text)
+            await edit_proposal(turn_context, proposal_id, text)
         elif verb in ("作成", "create"):
-            await propose(turn_context, dc, Route("card", name="ticket.propose"), int(number))
+            await propose(turn_context, dc, Route("card", name="ticket.propose"), proposal_id)
         else:
             await turn_context.send_activity(texts.PROPOSALS_USAGE)
 
@@ -496,14 +494,14 @@ def install(runtime: Runtime) -> None:
 
     async def proposal_button(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         who = await admin_only(turn_context)
-        number = str(route.data.get("proposal_id", ""))
+        proposal_id = row_id(route.data.get("proposal_id"))
         decision = route.data.get("decision")
         if who is None:
             return
-        if not number.isdigit() or decision not in ("accept", "reject"):
+        if proposal_id is None or decision not in ("accept", "reject"):
             await turn_context.send_activity(texts.BAD_BUTTON)
             return
-        await decide_proposal(turn_context, who, int(number), str(decision))
+        await decide_proposal(turn_context, who, proposal_id, str(decision))
 
     bot.card_actions["ticket.proposal"] = proposal_button
     admin_commands: dict[str, Handler] = runtime.services.setdefault("admin_commands", {})

@@ -37,6 +37,7 @@ from domain.enrolment_rules import (
     is_mandatory,
     open_slots,
 )
+from domain.ids import row_id
 from knowledge.catalogue import Catalogue
 
 PICK = "enrol.pick"
@@ -168,7 +169,7 @@ class EnrolDialog(ComponentDialog):
             return await step.end_dialog()
         step.values["course_id"] = course.id
         existing = (await self.port.active_by_course(step.context)).get(course.id)
-        change_of = _int(self._options(step).get("change_of"))
+        change_of = row_id(self._options(step).get("change_of"))
         if existing is not None and existing.id != change_of:
             await self.port.show_applied(step.context, existing)
             return await step.end_dialog()
@@ -234,8 +235,3 @@ class EnrolDialog(ComponentDialog):
         return await step.end_dialog()
 
 
-def _int(value: object) -> int | None:
-    try:
-        return int(str(value)) if value is not None else None
-    except ValueError:
-        return None

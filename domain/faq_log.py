@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.ids import row_id
 from domain.models import FaqQueryRow
 
 FEEDBACK = ("solved", "unsolved")
@@ -38,9 +39,10 @@ async def log_query(
 
 async def own_row(session: AsyncSession, log_id: object, user_id: str) -> FaqQueryRow | None:
     """The log row, only if it exists and belongs to this user (card data can be forged)."""
-    if not isinstance(log_id, int) or isinstance(log_id, bool):
+    found = row_id(log_id)
+    if found is None:
         return None
-    row = await session.get(FaqQueryRow, log_id)
+    row = await session.get(FaqQueryRow, found)
     return row if row is not None and row.user_id == user_id else None
 
 

@@ -106,6 +106,22 @@ def header_keys(headers: Sequence[object], aliases: Mapping[str, str]) -> list[s
     return keys
 
 
+def check_unique(keys: Sequence[str], headers: Sequence[object], aliases: Mapping[str, str],
+                 where: Location) -> None:
+    """Two columns for one field (``質問`` twice, or ``question`` and ``質問``) are an error:
+    one would silently overwrite the other."""
+    fields = set(aliases.values())
+    first: dict[str, object] = {}
+    for key, header in zip(keys, headers, strict=False):
+        if key in fields:
+            if key in first:
+                raise DataFileError(
+                    where,
+                    f"見出し「{first[key]}」と「{header}」は同じ項目です。どちらか 1 列にしてください",
+                )
+            first[key] = header
+
+
 # ---------------------------------------------------------------- YAML
 
 
@@ -181,9 +197,11 @@ def yaml_record(
     cache_key = (id(aliases), names)
     keys = _KEYED.get(cache_key)
     if keys is None:
+        keys = header_keys(names, aliases)
+        check_unique(keys, names, aliases, location)
         if len(_KEYED) > 10_000:
             _KEYED.clear()
-        keys = _KEYED[cache_key] = header_keys(names, aliases)
+        _KEYED[cache_key] = keys
     value = strip_lines if strip else (lambda v: v)
     return Record({key: value(item[name]) for name, key in zip(names, keys, strict=True)}, location)
 
@@ -213,12 +231,12 @@ def _filled(row: Sequence[Any]) -> int:
 
 def _header_keys(
     rows: Iterable[Sequence[Any]], aliases: Mapping[str, str], required: set[str]
-) -> tuple[int, list[str]] | None:
-    """The header row's 1-based number and canonical keys (None if not found)."""
+) -> tuple[int, list[str], Sequence[Any]] | None:
+    """The header row's 1-based number, canonical keys and cells (None if not found)."""
     for number, row in enumerate(rows, start=1):
         keys = header_keys(row, aliases)
         if required <= set(keys):
-            return number, keys
+            return number, keys, row
         if number >= HEADER_SEARCH_ROWS or _filled(row) > 1:
             break  # a row with data in it: what follows is not under a title
     return None
@@ -240,7 +258,8 @@ def _csv_records(
         if not head:
             return []
         found = _header_keys((row for _, row in head), aliases, set(required))
-        header_row, keys = found if found else (1, header_keys(head[0][1], aliases))
+        header_row, keys, headers = found or (1, header_keys(head[0][1], aliases), head[0][1])
+        check_unique(keys, headers, aliases, Location(path.name, head[header_row - 1][0]))
         records = [_csv_record(path, keys, line, row) for line, row in head[header_row:]]
         for row in reader:
             line, start = start, reader.line_num + 1
@@ -279,13 +298,14 @@ def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str
             for ws in wb.worksheets
         }
         tables = {title: found for title, found in headers.items() if found}
-        if any(row == 1 for row, _ in tables.values()):
+        if any(found[0] == 1 for found in tables.values()):
             # beside a sheet whose table starts on row 1, a titled one is notes or an example
             tables = {title: found for title, found in tables.items() if found[0] == 1}
         for ws in wb.worksheets:
             if ws.title not in tables:
                 continue  # a notes sheet or similar: not part of the table
-            header_row, keys = tables[ws.title]
+            header_row, keys, cells = tables[ws.title]
+            check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
             rows = ws.iter_rows(min_row=header_row + 1, values_only=True)
             for index, row in enumerate(rows, start=header_row + 1):
                 if not any(c is not None and str(c).strip() for c in row):

@@ -502,3 +502,38 @@ def test_csv_with_noted_full_width_headers_loads(tmp_path: Path) -> None:
     assert [(e.id, e.answer, e.links[0].url) for e in load.entries] == [
         ("vpn", "再起動", "https://a.example/")
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        ("faq.csv", "id,質問,回答,質問\na,q1,r,q2\n", "faq.csv:1: 見出し「質問」と「質問」は同じ項目です"),
+        (
+            "faq.csv",
+            "よくある質問\nid,question,answer,質問\na,q1,r,q2\n",
+            "faq.csv:2: 見出し「question」と「質問」は同じ項目です",
+        ),
+        (
+            "faq.yaml",
+            "- id: a\n  question: q1\n  質問: q2\n  answer: r\n",
+            "faq.yaml:1: 見出し「question」と「質問」は同じ項目です",
+        ),
+    ],
+)
+def test_two_columns_for_one_field_are_an_error(
+    tmp_path: Path, name: str, content: str, error: str
+) -> None:
+    write(tmp_path, name, content)
+    (found,) = load_faq(tmp_path).errors
+    assert found.startswith(error)
+
+
+def test_two_columns_for_one_field_in_a_sheet_name_sheet_and_row(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "FAQ"
+    sheet.append(["ID", "質問", "回答", "Q"])
+    sheet.append(["a", "q1", "r", "q2"])
+    book.save(tmp_path / "faq.xlsx")
+    (found,) = load_faq(tmp_path).errors
+    assert found.startswith("faq.xlsx [シート FAQ] 1行目: 見出し「質問」と「Q」は同じ項目です")

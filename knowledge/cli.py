@@ -137,14 +137,23 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from knowledge.evaluate import evaluate, format_report, load_cases
     from knowledge.sources import DataFileError
 
-    matcher = _matcher(args.faq, sys.stderr if args.json else out)
+    notes = sys.stderr if args.json else out
+    matcher = _matcher(args.faq, notes)
     if matcher is None:
         return 1
     try:
         cases = load_cases(args.cases)
     except (DataFileError, OSError) as exc:
-        print(f"エラー: {exc}", file=sys.stderr if args.json else out)
+        print(f"エラー: {exc}", file=notes)
         return 1
+    if not cases:
+        print(f"エラー: {args.cases}: 評価する質問が 1 件もありません", file=notes)
+        return 1
+    known = {e.id for e in matcher.entries}
+    unknown = sorted({i for c in cases for i in c.expected if i not in known})
+    if unknown:
+        shown = "、".join(unknown[:5]) + (" ほか" if len(unknown) > 5 else "")
+        print(f"警告: FAQ にない expected_id が {len(unknown)} 種類あります ({shown})", file=notes)
     report = evaluate(matcher, cases)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False), file=out)
@@ -373,4 +382,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
-    return int(args.func(args, out or sys.stdout))
+    try:
+        return int(args.func(args, out or sys.stdout))
+    except OSError as exc:  # a folder given as --out, a file without read permission, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"エラー: {where}{exc.strerror or exc}", file=out or sys.stdout)
+        return 1

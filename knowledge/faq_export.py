@@ -109,6 +109,7 @@ def entry_row(entry: FaqEntry) -> list[str]:
 def write_faq_xlsx(entries: Iterable[FaqEntry], out: Path) -> int:
     """All entries on one sheet ``FAQ`` with Japanese headers; returns the row count."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -123,6 +124,7 @@ def write_faq_xlsx(entries: Iterable[FaqEntry], out: Path) -> int:
     for entry in entries:
         count += 1
         for col, value in enumerate(entry_row(entry), start=1):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters Excel cannot hold
             cell = ws.cell(row=count + 1, column=col, value=value)
             if value.startswith("="):
                 cell.data_type = "s"  # text, never a formula

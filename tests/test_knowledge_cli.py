@@ -407,3 +407,26 @@ def test_module_help_in_japanese() -> None:
     assert "FAQ を管理するコマンド" in proc.stdout
     for command in ("validate", "import", "export", "ask", "eval", "lint", "report"):
         assert command in proc.stdout
+
+
+def test_eval_without_cases_or_with_unknown_ids_says_so(faq_dir: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("query,expected_id\n", encoding="utf-8")
+    code, out = run("eval", "--faq", str(faq_dir), "--cases", str(empty))
+    assert (code, out.strip()) == (1, f"エラー: {empty}: 評価する質問が 1 件もありません")
+    typo = tmp_path / "typo.csv"
+    typo.write_text("query,expected_id\nVPNに接続したい,vpn-conect\n", encoding="utf-8")
+    code, out = run("eval", "--faq", str(faq_dir), "--cases", str(typo))
+    assert code == 0
+    assert "警告: FAQ にない expected_id が 1 種類あります (vpn-conect)" in out
+
+
+def test_export_to_a_folder_or_with_control_characters(tmp_path: Path) -> None:
+    (tmp_path / "faq.yaml").write_text(
+        "- id: a\n  question: \"VPN\\vにつながらない\"\n  answer: 再起動\n", encoding="utf-8"
+    )
+    code, out = run("export", "--faq", str(tmp_path / "faq.yaml"), "--out", str(tmp_path))
+    assert code == 1 and out.startswith(f"エラー: {tmp_path}")
+    code, _ = run("export", "--faq", str(tmp_path / "faq.yaml"), "--out", str(tmp_path / "o.xlsx"))
+    assert code == 0
+    assert load_workbook(tmp_path / "o.xlsx")["FAQ"]["B2"].value == "VPNにつながらない"

@@ -209,6 +209,23 @@ async def _fill(db: AsyncSession, seats: SeatCounter, slot: Slot, now: datetime)
     return changes
 
 
+async def fill_grown_sessions(db: AsyncSession, catalogue: Catalogue, now: datetime) -> list[Change]:
+    """After the catalogue changed: every session that now has more seats than its counter
+    knew takes people up from its waitlist, first come first served."""
+    counters = (await db.execute(select(SeatCounter).order_by(SeatCounter.session_id))).scalars()
+    grown = [
+        slot
+        for counter in counters.all()
+        if (slot := find_slot(catalogue, counter.session_id)) is not None
+        and slot.capacity > counter.capacity
+    ]
+    changes: list[Change] = []
+    for slot in grown:
+        seats = await _lock_seats(db, slot, now)  # takes the new capacity
+        changes += await _fill(db, seats, slot, now)
+    return changes
+
+
 async def active_for_course(db: AsyncSession, user_id: str, course_id: str) -> Enrolment | None:
     return (
         await db.execute(

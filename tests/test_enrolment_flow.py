@@ -338,3 +338,24 @@ async def test_an_approval_card_that_cannot_be_delivered_counts_as_nobody_asked(
         assert len(notes) == 1
         await h.runtime.drain()  # a second run of the hooks does not repeat the notice
         assert "連絡がつかない" not in h.client.transcript("b")
+
+
+async def test_seats_added_in_the_catalogue_go_to_the_waitlist(sqlite_url: str, tmp_path) -> None:
+    catalogue = tmp_path / "courses.yaml"
+    catalogue.write_text((COURSES / "courses.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    async with Harness(make_settings(sqlite_url, courses_dir=tmp_path), USERS,
+                       clock=ManualClock(START)) as h:
+        for key in ("a", "b", "c"):  # one seat: one enrolled, two waiting
+            await to_confirm(h, key, "全職員テスト研修", "6月17日(月) 15:00")
+            await h.client.press(key, button(h, key, "申し込む"))
+        assert [e.status for e in await enrolments(h)] == ["enrolled", "waitlisted", "waitlisted"]
+        h.client.transcript("b")
+        catalogue.write_text(
+            catalogue.read_text(encoding="utf-8").replace("第2研修室, capacity: 1,", "第2研修室, capacity: 2,"),
+            encoding="utf-8",
+        )
+        assert not (await h.runtime.catalogue.reload()).stale
+        await h.runtime.drain()
+        assert [e.status for e in await enrolments(h)] == ["enrolled", "enrolled", "waitlisted"]
+        assert "空きが出たため、申込が確定しました" in h.client.transcript("b")
+        assert "申込が確定しました" not in h.client.transcript("c")

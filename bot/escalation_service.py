@@ -251,6 +251,10 @@ class Escalations:
     async def was_exhausted(self, session: AsyncSession, ticket: Ticket) -> bool:
         return any(e.action == "exhausted" for e in await t.events(session, ticket.id or 0))
 
+    async def anyone_asked(self, session: AsyncSession, ticket: Ticket) -> bool:
+        """Whether the card reached somebody (who has not passed it on)."""
+        return any(r.status in REACHABLE for r in await t.recipients(session, ticket.id or 0))
+
     async def exhausted(self, session: AsyncSession, ticket: Ticket, now: datetime) -> None:
         """Nobody left to send it to: the ticket stays open; the admins hear of it the first
         time; every business day the routing starts again from the top (so a promoter who
@@ -258,7 +262,9 @@ class Escalations:
         first = not await self.was_exhausted(session, ticket)
         t.record(session, ticket, "exhausted", SYSTEM, now)
         if first:
-            await self.tell_admins(session, texts.ADMIN_EXHAUSTED.format(
+            told = texts.ADMIN_UNCLAIMED if await self.anyone_asked(session, ticket) else (
+                texts.ADMIN_EXHAUSTED)
+            await self.tell_admins(session, told.format(
                 id=ticket.id, unit=ticket.unit_name or ticket.unit_code or "-"))
         run_at = self.calendar.add_days(now, 1)
         await jobs.schedule(session, RETRY_JOB, run_at, {"ticket_id": ticket.id},
@@ -290,7 +296,9 @@ class Escalations:
         t.apply(session, ticket, "escalate", actor, now, note)
         level = await self.route_next(session, ticket, now, since=since)
         if level is None and not before:
-            await self.tell(session, ticket.requester_id, texts.REQUESTER_NOBODY.format(id=ticket.id))
+            told = texts.REQUESTER_UNCLAIMED if await self.anyone_asked(session, ticket) else (
+                texts.REQUESTER_NOBODY)
+            await self.tell(session, ticket.requester_id, told.format(id=ticket.id))
         return level
 
     # ------------------------------------------------------------ the people it was routed to
@@ -432,10 +440,20 @@ class Escalations:
         ticket = await t.get(session, int(payload["ticket_id"]), lock=True)
         if ticket is None or ticket.status != t.OPEN:
             return
-        if any(r.level == ticket.level and r.status in REACHABLE
-               for r in await t.recipients(session, ticket.id or 0)):
-            return  # someone holds it again
         now = self.now()
+        holders = [r for r in await t.recipients(session, ticket.id or 0)
+                   if r.status in REACHABLE]
+        if holders:  # everyone was asked and nobody took it: remind them, each business day
+            for r in holders:
+                await self.tell(session, r.user_id,
+                                outbox.card_activity(cards.reminder(ticket),
+                                                     texts.REMINDER_TITLE.format(id=ticket.id)),
+                                topic="escalation:remind")
+            t.apply(session, ticket, "remind", SYSTEM, now)
+            run_at = self.calendar.add_days(now, 1)
+            await jobs.schedule(session, RETRY_JOB, run_at, {"ticket_id": ticket.id},
+                                dedupe_key=f"escalation:retry:{ticket.id}:{run_at:%Y%m%d}")
+            return
         t.record(session, ticket, "retry", SYSTEM, now, texts.RETRY_NOTE)
         await self.route_next(session, ticket, now, from_top=True)
 

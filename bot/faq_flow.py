@@ -116,7 +116,8 @@ def install(runtime: Runtime) -> None:
     async def show(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         """A clarify choice or a follow-up: answer that entry, and remember the choice."""
         entry_id = route.data.get("id")
-        if not isinstance(entry_id, str):
+        entry = knowledge().get(entry_id) if isinstance(entry_id, str) else None
+        if entry is None or not entry.enabled:  # e.g. removed by a reload since the card was sent
             await turn_context.send_activity(texts.NOT_FOUND)
             return
         async with runtime.sessions() as session, session.begin():

@@ -265,7 +265,10 @@ def _csv_records(
             line, start = start, reader.line_num + 1
             records.append(_csv_record(path, keys, line, row))
     except csv.Error as exc:
-        raise DataFileError(Location(path.name, start), f"CSV の書式エラー: {exc}") from exc
+        problem = str(exc)
+        if "field larger than field limit" in problem:
+            problem = f"セルが長すぎます ({csv.field_size_limit():,} 文字まで)"
+        raise DataFileError(Location(path.name, start), f"CSV の書式エラー: {problem}") from exc
     return [r for r in records if r is not None]
 
 

@@ -537,3 +537,11 @@ def test_two_columns_for_one_field_in_a_sheet_name_sheet_and_row(tmp_path: Path)
     book.save(tmp_path / "faq.xlsx")
     (found,) = load_faq(tmp_path).errors
     assert found.startswith("faq.xlsx [シート FAQ] 1行目: 見出し「質問」と「Q」は同じ項目です")
+
+
+def test_a_cell_over_the_csv_limit_is_named_in_japanese(tmp_path: Path) -> None:
+    import csv
+
+    write(tmp_path, "faq.csv", "id,question,answer\na,q," + "長" * (csv.field_size_limit() + 1) + "\n")
+    (error,) = load_faq(tmp_path).errors
+    assert error == f"faq.csv:2: CSV の書式エラー: セルが長すぎます ({csv.field_size_limit():,} 文字まで)"

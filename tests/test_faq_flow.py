@@ -221,3 +221,12 @@ async def test_a_nul_in_the_message_is_answered_and_logged(database_url: str) ->
         assert "パスワード" in h.client.transcript("staff")
         assert "問題が発生" not in h.client.transcript("staff")
         assert (await log_rows(h))[-1].query == "ﾊﾟｽﾜｰﾄﾞ忘れた\ufffd"
+
+
+async def test_a_choice_for_an_entry_removed_since_logs_no_choice(harness: Harness) -> None:
+    await harness.client.send("staff", "推進員")  # clarify: a log row without a choice
+    (row,) = await log_rows(harness)
+    await harness.client.send("staff", "", {"action": "faq.show", "id": "gone-by-reload", "log": row.id})
+    assert texts.NOT_FOUND in harness.client.transcript("staff")
+    (row,) = await log_rows(harness)
+    assert row.chosen_id is None

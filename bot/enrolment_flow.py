@@ -26,9 +26,8 @@ from bot.texts import enrolment as t
 from dialogs.enrol import EnrolDialog
 from dialogs.my_enrolments import MyEnrolmentsDialog
 from domain import enrolment as en
-from domain import jobs
 from domain.enrolment import Actor, Enrolment, Usage
-from domain.enrolment_reminders import CAPACITY_JOB, NUDGE_JOB, REMINDER_JOB
+from domain.enrolment_reminders import NUDGE_JOB, REMINDER_JOB
 from domain.enrolment_rules import (
     ACTIVE,
     CANCELLED,
@@ -407,10 +406,15 @@ class EnrolmentFlow:
     async def on_approve(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self.on_decide(turn_context, route, True)
 
-    async def fill_grown_sessions(self, payload: dict[str, Any], db: AsyncSession) -> None:
-        """``enrol.capacity``: seats added in the catalogue go to the waitlist, with notices."""
-        changes = await en.fill_grown_sessions(db, self.catalogue(), self.now())
-        await self.notifier.apply(db, changes)
+    async def fill_grown_sessions(self) -> None:
+        """Seats added in the catalogue go to the waitlist, with their notices (one
+        transaction; nothing to do when no session grew)."""
+
+        async def unit(db: AsyncSession) -> None:
+            changes = await en.fill_grown_sessions(db, self.catalogue(), self.now())
+            await self.notifier.apply(db, changes)
+
+        await en.in_transaction(self.runtime.sessions, unit)
 
     async def on_decline(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self.on_decide(turn_context, route, False)
@@ -439,8 +443,7 @@ def install(runtime: Runtime) -> None:
     })
     runtime.worker.handlers.register(REMINDER_JOB, flow.notifier.remind)
     runtime.worker.handlers.register(NUDGE_JOB, flow.notifier.nudge)
-    runtime.worker.handlers.register(CAPACITY_JOB, flow.fill_grown_sessions)
-    _watch_capacities(runtime)
+    _watch_capacities(runtime, flow)
     runtime.worker.outcomes.on_outcome(TOPIC_APPROVAL + ":", flow.notifier.on_outcome)
     enrolment_admin.install(runtime, flow)
     if flow.notifier.settings.nudge_enabled:
@@ -453,34 +456,33 @@ def install(runtime: Runtime) -> None:
         runtime.drains.insert(0, bootstrapped)
 
 
-def _watch_capacities(runtime: Runtime) -> None:
+def _watch_capacities(runtime: Runtime, flow: EnrolmentFlow) -> None:
     """After every catalogue (re)load, and once at start-up (it may have changed while the bot
-    was stopped), a job lets sessions that gained seats take people up from their waitlist.
-    The job is durable: if the process stops first, the next start schedules it again."""
+    was stopped, or the process may have stopped mid-way), sessions that gained seats take
+    people up from their waitlist."""
     loop = asyncio.get_running_loop()
     pending: set[asyncio.Task[None]] = runtime.services.setdefault("capacity_tasks", set())
 
-    async def schedule() -> None:
+    async def fill() -> None:
         try:
-            async with runtime.sessions() as db, db.begin():
-                await jobs.schedule(db, CAPACITY_JOB, runtime.clock.now())
+            await flow.fill_grown_sessions()
         except Exception:
-            log.exception("could not schedule the waitlist check after a catalogue change")
+            log.exception("could not move the waitlist up after a catalogue change")
 
     def start(status: LiveStatus | None = None) -> None:
         if status is not None and status.stale:
             return  # a broken file changed nothing
-        task = loop.create_task(schedule())
+        task = loop.create_task(fill())
         pending.add(task)
         task.add_done_callback(pending.discard)
 
     runtime.catalogue.add_listener(start)
     start()
 
-    async def scheduled() -> None:
+    async def filled() -> None:
         await asyncio.gather(*list(pending))
 
-    runtime.drains.insert(0, scheduled)
+    runtime.drains.insert(0, filled)
 
 
 async def _first_nudge(runtime: Runtime, notifier: Notifier) -> None:

@@ -16,7 +16,6 @@ from knowledge.catalogue import TOKYO, Catalogue, Course
 
 REMINDER_JOB = "enrol.reminder"
 NUDGE_JOB = "enrol.nudge"
-CAPACITY_JOB = "enrol.capacity"  # after a catalogue reload: seats added take up the waitlist
 
 _JP_HOLIDAYS = holidays.country_holidays("JP")
 

@@ -102,6 +102,7 @@ def create_adapter(settings: Settings, conversation_state: ConversationState) ->
                   extra={"activity_type": turn_context.activity.type, "channel_failure": channel_failed})
         if not channel_failed:  # our own bug: start the conversation afresh
             try:
+                await conversation_state.load(turn_context)  # delete needs it loaded this turn
                 await conversation_state.delete(turn_context)
             except Exception:
                 log.exception("could not clear conversation state after an error")

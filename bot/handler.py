@@ -18,6 +18,7 @@ from botbuilder.schema.teams import TeamInfo
 from bot import cards, texts
 from bot.references import ConversationReferences
 from bot.router import Route, decide
+from knowledge.live import NotLoadedError
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,13 @@ class DxBot(TeamsActivityHandler):
         await self.user_state.save_changes(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
+        try:
+            await self._on_message(turn_context)
+        except NotLoadedError as exc:  # a data file that never loaded: this feature waits
+            log.warning("data not loaded", extra={"error": str(exc)})
+            await turn_context.send_activity(texts.DATA_NOT_LOADED)
+
+    async def _on_message(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         await self.remember(turn_context)
         text = clean_text(turn_context)

@@ -15,9 +15,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.references import user_key
 from domain.profiles import get_profile
 from knowledge.directory import Directory
-from knowledge.live import LiveData
+from knowledge.live import LiveData, NotLoadedError
 
 log = logging.getLogger(__name__)
+_EMPTY = Directory((), (), ())  # while the organisation files have never loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ class IdentityResolver:
         activity = turn_context.activity
         user_id = user_key(activity)
         name = (activity.from_property.name if activity.from_property else None) or ""
-        directory = self._directory.current
+        directory = self._known()
         aad = getattr(activity.from_property, "aad_object_id", None)
         person = directory.person_by_aad(aad)
         upn = person.upn if person else None
@@ -97,12 +98,20 @@ class IdentityResolver:
     async def upn(self, turn_context: TurnContext) -> str | None:
         """The sender's UPN (directory by object id, else Teams' member record, cached)."""
         activity = turn_context.activity
-        person = self._directory.current.person_by_aad(getattr(activity.from_property, "aad_object_id", None))
+        person = self._known().person_by_aad(getattr(activity.from_property, "aad_object_id", None))
         if person is not None:
             return person.upn
         if activity.channel_id != "msteams":
             return None
         return await self._upn(turn_context, user_key(activity))
+
+    def _known(self) -> Directory:
+        """The directory; an empty one while it has never loaded (a broken file at start-up):
+        people are then known by their profile only, and every other feature still works."""
+        try:
+            return self._directory.current
+        except NotLoadedError:
+            return _EMPTY
 
     def forget(self, user_id: str) -> None:
         """Drop the cached UPN (after a profile change, or for tests)."""

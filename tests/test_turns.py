@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from bot import texts
 from bot.devchannel.harness import Harness
 from bot.texts import profile
-from tests.conftest import OTHER, STAFF, make_settings
+from tests.conftest import OTHER, ROOT, STAFF, make_settings
 
 
 def titles(harness: Harness, key: str) -> list[str]:
@@ -147,3 +148,26 @@ async def test_in_a_channel_each_persons_dialog_is_their_own(harness: Harness) -
     await client.post(client.in_channel(STAFF, "共有フォルダに入れません"))
     form = json.dumps([s.activity for s in channel.since(seq, where)], ensure_ascii=False)
     assert escalation.CONFIRM_TITLE in form and "共有フォルダに入れません" in form
+
+
+async def test_a_data_file_broken_since_start_up_stops_only_its_feature(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    import shutil
+
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "content" / "org", org)
+    with (org / "staff.yaml").open("a", encoding="utf-8") as f:  # a unit that does not exist
+        f.write("  - {upn: x@pref.example.lg.jp, name: 誤記 太郎, unit_code: NO-SUCH}\n")
+    faq = tmp_path / "faq"
+    faq.mkdir()
+    (faq / "faq.csv").write_text("id,question,answer\nvpn,,\n", encoding="utf-8")  # no question
+    async with Harness(make_settings(sqlite_url, org_dir=org), [STAFF, OTHER]) as h:
+        assert h.runtime.directory.status.errors  # never loaded
+        await h.client.send("staff", "vpn 遅い")  # the FAQ still answers
+        assert "VPN" in h.client.transcript("staff")
+    async with Harness(make_settings(sqlite_url, faq_dir=faq), [STAFF, OTHER]) as h:
+        await h.client.send("staff", "vpn 遅い")
+        assert texts.DATA_NOT_LOADED in h.client.transcript("staff")
+        await h.client.send("staff", "ヘルプ")
+        assert texts.WELCOME_TITLE in h.client.transcript("staff")

@@ -21,6 +21,7 @@ from bot.db import open_database
 from domain import ticket_proposals as proposals
 from domain import ticket_report
 from domain import tickets as t
+from domain.ids import row_id
 from domain.ticket_hours import JST
 from domain.tickets import Actor, TicketError
 
@@ -34,6 +35,13 @@ def _day(text: str) -> datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _proposal_id(text: str) -> int:
+    found = row_id(text)
+    if found is None:
+        raise argparse.ArgumentTypeError(f"提案の番号が読めません: {text}")
+    return found
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="app.py tickets", description="担当者への相談の集計と FAQ 提案")
     sub = p.add_subparsers(dest="command", required=True)
@@ -45,11 +53,11 @@ def parser() -> argparse.ArgumentParser:
     verbs = props.add_subparsers(dest="verb", required=True)
     verbs.add_parser("list", help="未採用の提案を表示します")
     accept = verbs.add_parser("accept", help="提案を採用して FAQ に追加します")
-    accept.add_argument("id", type=int)
+    accept.add_argument("id", type=_proposal_id)
     accept.add_argument("--question")
     accept.add_argument("--answer")
     reject = verbs.add_parser("reject", help="提案を却下します")
-    reject.add_argument("id", type=int)
+    reject.add_argument("id", type=_proposal_id)
     return p
 
 
@@ -57,6 +65,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     async with open_database(settings.database_url) as sessions:
         try:
             now = datetime.now(UTC)
+            if args.command == "report" and args.since and args.until and args.since > args.until:
+                print("エラー: --since が --until より後の日付です", file=sys.stderr)
+                return 2
             if args.command == "report":
                 until = args.until + timedelta(days=1) if args.until else None
                 async with sessions() as session:
@@ -93,7 +104,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             print(message)
             return 0
         except TicketError as exc:
-            print(f"できませんでした ({exc.code}): {exc}", file=sys.stderr)
+            print(f"できませんでした: {exc}", file=sys.stderr)
             return 1
 
 

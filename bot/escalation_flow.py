@@ -401,6 +401,9 @@ def install(runtime: Runtime) -> None:
         except ValueError:
             await turn_context.send_activity(texts.REPORT_USAGE)
             return
+        if len(days) == 2 and days[0] > days[1]:
+            await turn_context.send_activity(texts.REPORT_USAGE)
+            return
         since = _start_of(days[0]) if days else None
         until = _start_of(days[1]) + timedelta(days=1) if len(days) > 1 else None
         now = runtime.clock.now()

@@ -175,7 +175,7 @@ async def accept(
     """
     proposal = await session.get(FaqProposal, proposal_id, with_for_update=True)
     if proposal is None:
-        raise TicketError("proposal_not_found", f"no proposal {proposal_id}")
+        raise TicketError("proposal_not_found", f"提案 {proposal_id} は見つかりません")
     edit(proposal, question=question, answer=answer)
     entry_id = entry_id_for(proposal)
     clash = (existing or {}).get(entry_id)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from domain.tickets import ACTIVE, CLOSED, RESOLVED, STATUS_LABELS, STATUSES, Ticket
 
 NO_TOPIC = "（FAQ 候補なし）"
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # report periods: far dates overflow the time arithmetic
 _DAY = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
@@ -25,6 +26,8 @@ def parse_day(text: str) -> date:
     if not match:
         raise ValueError(f"日付「{text}」が読めません (例: 2026-11-01、2026/11/01)")
     year, month, day = (int(g) for g in match.groups())
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"日付「{text}」は {FIRST_YEAR}〜{LAST_YEAR} 年の範囲で書いてください")
     try:
         return date(year, month, day)
     except ValueError:

@@ -221,9 +221,12 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD で書いてください: {text}") from exc
+    if not 2000 <= day.year <= 2099:  # far dates overflow the time arithmetic of a period
+        raise argparse.ArgumentTypeError(f"日付は 2000〜2099 年の範囲で書いてください: {text}")
+    return day
 
 
 def _period(since: date | None, until: date | None) -> tuple[datetime, datetime]:
@@ -282,6 +285,9 @@ def _markdown(table: list[list[str]], title: str) -> str:
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    if args.since and args.until and args.since > args.until:
+        print("エラー: --since が --until より後の日付です", file=out)
+        return 2
     start, end = _period(args.since, args.until)
     rows = _read_log(args.db, start, end, sys.stderr)
     if rows is None:

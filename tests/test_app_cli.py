@@ -44,3 +44,14 @@ def test_tickets_report_accepts_japanese_date_forms_and_refuses_impossible_dates
     assert "2026-11-01 〜 2026-11-30" in ok.stdout
     bad = run(tmp_path, "tickets", "report", "--since", "2026-13-01")
     assert bad.returncode == 2 and "存在しません" in bad.stderr
+
+
+def test_tickets_report_refuses_a_reversed_period_and_a_huge_proposal_number(tmp_path: Path) -> None:
+    reversed_ = run(tmp_path, "tickets", "report", "--since", "2026-05-01", "--until", "2026-04-01")
+    assert reversed_.returncode == 2 and "--since が --until より後の日付です" in reversed_.stderr
+    far = run(tmp_path, "tickets", "report", "--until", "9999-12-31")
+    assert far.returncode == 2 and "2000〜2099 年の範囲" in far.stderr
+    huge = run(tmp_path, "tickets", "proposals", "accept", "99999999999999999999")
+    assert huge.returncode == 2 and "提案の番号が読めません" in huge.stderr
+    missing = run(tmp_path, "tickets", "proposals", "reject", "5")
+    assert missing.returncode == 1 and "提案 5 は見つかりません" in missing.stderr

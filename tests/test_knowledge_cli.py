@@ -430,3 +430,11 @@ def test_export_to_a_folder_or_with_control_characters(tmp_path: Path) -> None:
     code, _ = run("export", "--faq", str(tmp_path / "faq.yaml"), "--out", str(tmp_path / "o.xlsx"))
     assert code == 0
     assert load_workbook(tmp_path / "o.xlsx")["FAQ"]["B2"].value == "VPNにつながらない"
+
+
+def test_report_refuses_far_or_reversed_dates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    assert run("report", "--since", "0001-01-01", "--db", db)[0] == 2
+    assert "2000〜2099 年の範囲" in capsys.readouterr().err
+    code, out = run("report", "--since", "2026-05-01", "--until", "2026-04-01", "--db", db)
+    assert (code, out.strip()) == (2, "エラー: --since が --until より後の日付です")

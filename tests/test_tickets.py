@@ -280,7 +280,7 @@ def test_report_dates_in_the_usual_spellings(text: str) -> None:
     assert ticket_report.parse_day(text) == datetime(2026, 11, 1).date()
 
 
-@pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "11/01", "2026-11-01x"])
+@pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "11/01", "2026-11-01x", "0001-01-01", "9999-12-31"])
 def test_report_dates_that_are_not_dates(text: str) -> None:
     with pytest.raises(ValueError):
         ticket_report.parse_day(text)

@@ -17,6 +17,7 @@ import signal
 import sys
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import open_database
@@ -93,7 +94,26 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     quiet = args.command in ("converse", "chat") and not getattr(args, "verbose", False)
     configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
+    try:
+        return _run(args, settings, parser)
+    except (OSError, SQLAlchemyError) as exc:  # a database that does not answer, a bad path
+        print(f"エラー: {_problem(exc)}", file=sys.stderr)
+        return 1
 
+
+def _problem(exc: BaseException) -> str:
+    """One line for a person: the file, or the database driver's own reason (never the URL)."""
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, ConnectionError):
+        return f"接続できません ({exc})"
+    if isinstance(exc, SQLAlchemyError):
+        reason = getattr(exc, "orig", None) or exc.__cause__ or exc
+        return f"データベースを使えません ({type(reason).__name__}: {str(reason).splitlines()[0]})"
+    return str(exc)
+
+
+def _run(args: argparse.Namespace, settings: Settings, parser: argparse.ArgumentParser) -> int:
     if args.command in (None, "serve"):
         asyncio.run(serve(settings))
         return 0
@@ -129,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                 pass
 
         asyncio.run(_migrate())
-        print("database is up to date")
+        print("データベースは最新のスキーマです")
         return 0
     parser.error("unknown command")
     return 2

@@ -55,3 +55,10 @@ def test_tickets_report_refuses_a_reversed_period_and_a_huge_proposal_number(tmp
     assert huge.returncode == 2 and "提案の番号が読めません" in huge.stderr
     missing = run(tmp_path, "tickets", "proposals", "reject", "5")
     assert missing.returncode == 1 and "提案 5 は見つかりません" in missing.stderr
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    for url in ("postgresql+asyncpg://postgres@127.0.0.1:1/x", "sqlite+aiosqlite:////etc/passwd/x.db"):
+        done = run(tmp_path, "migrate", DATABASE_URL=url)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.startswith("エラー: ") and "Traceback" not in done.stderr

@@ -338,6 +338,16 @@ def _read_tables(path: Path, errors: list[str]) -> dict[str, list[Record]]:
                 continue
             found = found or bool(rows)
             records.extend(rows)
+        for f in shared if own else ():  # a workbook left beside units.yaml ...: which one?
+            try:
+                also = _read_table(f, kind, shared=True)
+            except DataFileError:
+                continue  # reported where it is read for a table of its own
+            if also:
+                errors.append(
+                    f"{own[0].name}、{f.name}: {spec.label}の表が両方にあります。"
+                    "どちらか一方にしてください (古いほうを別のフォルダに移してください)"
+                )
         if not found and not broken:
             errors.append(
                 f"{path.name}: {spec.label}の表が見つかりません "

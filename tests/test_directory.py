@@ -379,3 +379,20 @@ def test_live_data_keeps_last_good_directory(tmp_path: Path) -> None:
     assert status.stale
     assert status.errors == ("staff.csv:8: 所属コード Q-1 は所属一覧にありません",)
     assert len(live.current) == 6
+
+
+def test_a_workbook_beside_the_yaml_tables_is_a_conflict_not_ignored(tmp_path: Path) -> None:
+    import shutil
+
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "content" / "org", org)
+    book = Workbook()
+    book.active.title = "職員"
+    book.active.append(["UPN", "氏名", "所属コード"])
+    book.active.append(["new.person@pref.example.lg.jp", "新人 一郎", "DIG-01"])
+    book.save(org / "組織.xlsx")
+    errors = load_directory(org).errors
+    assert errors == [
+        "staff.yaml、組織.xlsx: 職員の表が両方にあります。"
+        "どちらか一方にしてください (古いほうを別のフォルダに移してください)"
+    ]

@@ -72,3 +72,12 @@ def test_syntax_errors_carry_their_line(text: str, line: int) -> None:
         yaml_lines.load(text)
     mark = caught.value.problem_mark or caught.value.context_mark
     assert mark is not None and mark.line + 1 == line
+
+
+@pytest.mark.parametrize("text", ["code: 0101\n", "code: &c 0101\nagain: *c\n"])
+def test_a_number_with_a_leading_zero_is_a_code_in_both_paths(text: str) -> None:
+    # YAML 1.1 would read 0101 as octal 65; admin files mean the code 「0101」
+    value = yaml_lines.load(text)
+    assert value["code"] == "0101"
+    assert full_loader(text)["code"] == "0101"  # type: ignore[index]
+    assert yaml_lines.load("n: 12\nz: 0\n") == {"n": 12, "z": 0, "__line__": 1}

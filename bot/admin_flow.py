@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
@@ -95,10 +96,11 @@ def install(runtime: Runtime) -> None:
             await turn_context.send_activity(texts.REFUSED)
             return
         word, _, rest = route.arg.strip().partition(" ")
-        if word in STATUS_WORDS:
+        folded = unicodedata.normalize("NFKC", word).casefold()  # 「FAQ提案」「faq提案」「ＳＴＡＴＵＳ」
+        if folded in STATUS_WORDS:
             await status(turn_context, dc, route)
             return
-        handler = commands.get(word)
+        handler = next((h for name, h in commands.items() if name.casefold() == folded), None)
         if handler is None:
             await turn_context.send_activity(texts.UNKNOWN.format(word=word))
             return

@@ -65,3 +65,10 @@ async def test_status_shows_the_outbox_and_people_the_bot_cannot_reach(harness: 
     assert f"{OTHER.upn}: {texts.BLOCKED}" in text or f"{OTHER.aad_object_id}: {texts.BLOCKED}" in text
     assert f"高橋 翔太: {texts.NEVER_OPENED}" in text  # a promoter who never opened the bot
     assert "佐藤 花子: " not in text
+
+
+async def test_admin_words_ignore_case_and_width(harness: Harness) -> None:
+    await harness.client.send("staff", "ADMIN ＳＴＡＴＵＳ")
+    assert "✅ faq:" in harness.client.transcript("staff")
+    await harness.client.send("staff", "管理 faq提案")
+    assert texts.UNKNOWN.format(word="faq提案") not in harness.client.transcript("staff")

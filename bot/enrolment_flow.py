@@ -165,6 +165,14 @@ class EnrolmentFlow:
             out = await self._change(lambda db: attempt(db, catalogue, applicant, now))
         except Refused as exc:
             message = refusal(exc, catalogue)
+            if exc.reason == "not_active" and slot is not None and title == t.CHANGE_TITLE:
+                # a second press (or a second device) after the change went through
+                moved = (await self.active_by_course(turn_context)).get(slot.course.id)
+                if moved is not None and moved.session_id == slot_id:
+                    async with self.runtime.sessions() as db:
+                        position = await en.waitlist_position(db, moved)
+                    message = t.ALREADY_DONE.format(
+                        when=cards.when(slot), status=t.status_label(moved.status, position))
             await turn_context.send_activity(message)
             await self.replace_card(turn_context, card_id, cards.used(title, slot, message))
             return

@@ -359,3 +359,16 @@ async def test_seats_added_in_the_catalogue_go_to_the_waitlist(sqlite_url: str, 
         assert [e.status for e in await enrolments(h)] == ["enrolled", "enrolled", "waitlisted"]
         assert "空きが出たため、申込が確定しました" in h.client.transcript("b")
         assert "申込が確定しました" not in h.client.transcript("c")
+
+
+async def test_a_second_press_of_change_tells_the_truth(h: Harness) -> None:
+    await to_confirm(h, "b", "全職員テスト研修", "6月24日(月) 15:00")
+    await h.client.press("b", button(h, "b", "申し込む"))
+    (first,) = await enrolments(h)
+    change = {"action": "enrol.change", "enrolment_id": first.id, "session_id": "to-late"}
+    await h.client.send("b", "", change)
+    h.client.transcript("b")
+    await h.client.send("b", "", change)  # a double tap, or the card on another device
+    again = h.client.transcript("b")
+    assert "すでに申し込まれています（7月1日(月) 15:00" in again
+    assert "取り消し済み" not in again

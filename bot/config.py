@@ -125,10 +125,11 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
+        usage = "sqlite+aiosqlite:///path または postgresql+asyncpg://user@host/db の形式で指定してください"
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                "sqlite+aiosqlite:///path または postgresql+asyncpg://user@host/db の形式で指定してください"
-            )
+            raise ValueError(usage)
+        if value.startswith("sqlite+aiosqlite://") and value.rstrip("/") == "sqlite+aiosqlite:":
+            raise ValueError(f"SQLite のファイルの場所がありません。{usage}")  # an in-memory database
         return value
 
     @model_validator(mode="after")

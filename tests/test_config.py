@@ -49,6 +49,7 @@ def test_azure_names_and_lists_are_read_from_the_environment(monkeypatch: pytest
         ({"PORT": "abc"}, "PORT"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "sqlite+aiosqlite:///"}, "DATABASE_URL"),
         ({"MicrosoftAppId": "x", "MicrosoftAppTenantId": ""}, "MicrosoftAppTenantId"),
     ],
 )

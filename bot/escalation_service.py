@@ -266,9 +266,7 @@ class Escalations:
                 texts.ADMIN_EXHAUSTED)
             await self.tell_admins(session, told.format(
                 id=ticket.id, unit=ticket.unit_name or ticket.unit_code or "-"))
-        run_at = self.calendar.add_days(now, 1)
-        await jobs.schedule(session, RETRY_JOB, run_at, {"ticket_id": ticket.id},
-                            dedupe_key=f"escalation:retry:{ticket.id}:{run_at:%Y%m%d}")
+        await self.schedule_retry(session, ticket, now)
 
     async def unreachable(self, session: AsyncSession, ticket: Ticket, name: str, upn: str,
                           reason: str, now: datetime) -> None:
@@ -425,18 +423,30 @@ class Escalations:
         if not current:  # nobody holds it (nobody reachable): the daily retry takes over
             return
         if payload["stage"] == "remind":
-            for r in current:
-                await self.tell(session, r.user_id,
-                                outbox.card_activity(cards.reminder(ticket),
-                                                     texts.REMINDER_TITLE.format(id=ticket.id)),
-                                topic="escalation:remind")
-            t.apply(session, ticket, "remind", SYSTEM, now)
+            await self.remind(session, ticket, current, now)
             await self.schedule_sla(session, ticket, due, "escalate")
         else:
             await self.escalate(session, ticket, SYSTEM, now, texts.NOT_CLAIMED_NOTE, since=due)
 
+    async def remind(self, session: AsyncSession, ticket: Ticket, people: list[TicketRecipient],
+                     now: datetime) -> None:
+        """The reminder card to each of ``people``, recorded on the ticket."""
+        for r in people:
+            await self.tell(session, r.user_id,
+                            outbox.card_activity(cards.reminder(ticket),
+                                                 texts.REMINDER_TITLE.format(id=ticket.id)),
+                            topic="escalation:remind")
+        t.apply(session, ticket, "remind", SYSTEM, now)
+
+    async def schedule_retry(self, session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+        """:meth:`on_retry` on the next business day (once per day)."""
+        run_at = self.calendar.add_days(now, 1)
+        await jobs.schedule(session, RETRY_JOB, run_at, {"ticket_id": ticket.id},
+                            dedupe_key=f"escalation:retry:{ticket.id}:{run_at:%Y%m%d}")
+
     async def on_retry(self, payload: dict[str, Any], session: AsyncSession) -> None:
-        """A business day after nobody could be reached: route again from the first level."""
+        """A business day after the ticket ran out of levels: remind those who hold it, or,
+        when nobody could be reached, route again from the first level."""
         ticket = await t.get(session, int(payload["ticket_id"]), lock=True)
         if ticket is None or ticket.status != t.OPEN:
             return
@@ -444,15 +454,8 @@ class Escalations:
         holders = [r for r in await t.recipients(session, ticket.id or 0)
                    if r.status in REACHABLE]
         if holders:  # everyone was asked and nobody took it: remind them, each business day
-            for r in holders:
-                await self.tell(session, r.user_id,
-                                outbox.card_activity(cards.reminder(ticket),
-                                                     texts.REMINDER_TITLE.format(id=ticket.id)),
-                                topic="escalation:remind")
-            t.apply(session, ticket, "remind", SYSTEM, now)
-            run_at = self.calendar.add_days(now, 1)
-            await jobs.schedule(session, RETRY_JOB, run_at, {"ticket_id": ticket.id},
-                                dedupe_key=f"escalation:retry:{ticket.id}:{run_at:%Y%m%d}")
+            await self.remind(session, ticket, holders, now)
+            await self.schedule_retry(session, ticket, now)
             return
         t.record(session, ticket, "retry", SYSTEM, now, texts.RETRY_NOTE)
         await self.route_next(session, ticket, now, from_top=True)

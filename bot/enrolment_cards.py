@@ -31,12 +31,16 @@ def _buttons(*actions: dict[str, Any]) -> dict[str, Any]:
 
 
 def when(slot: Slot) -> str:
+    if slot.removed:
+        return t.REMOVED_SESSION.format(id=slot.id)
     if slot.session is None:
         return t.LICENCE
     return t.period(slot.session.start, slot.session.end)
 
 
 def place(slot: Slot) -> str:
+    if slot.removed:
+        return "-"
     if slot.session is None:
         return "Udemy Business"
     return slot.session.venue or t.ONLINE

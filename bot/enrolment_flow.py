@@ -37,6 +37,7 @@ from domain.enrolment_rules import (
     Slot,
     find_slot,
     open_slots,
+    slot_of_enrolment,
 )
 from domain.ids import row_id
 from knowledge.catalogue import Catalogue
@@ -226,12 +227,14 @@ class EnrolmentFlow:
     async def show_applied(self, turn_context: TurnContext, enrolment: Enrolment) -> None:
         """A course already applied for: its status, with 日程を変更する when possible."""
         catalogue, now = self.catalogue(), self.now()
-        slot = find_slot(catalogue, enrolment.session_id)
-        if slot is None:
-            await turn_context.send_activity(t.REFUSED["unknown_session"])
-            return
+        slot = slot_of_enrolment(catalogue, enrolment.session_id, enrolment.course_id)
         async with self.runtime.sessions() as db:
             status = t.status_label(enrolment.status, await en.waitlist_position(db, enrolment))
+        if slot.removed:  # withdrawing is the way to another session of the course
+            card = cards.applied(enrolment, slot, status, can_change=False, can_cancel=True,
+                                 note=t.APPLIED_REMOVED)
+            await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
+            return
         movable = slot.closes_at is None or now < slot.closes_at
         others = [s for s in open_slots(slot.course, now) if s.id != slot.id]
         note = None if movable and others else t.APPLIED_NO_OTHER if movable else t.APPLIED_CLOSED
@@ -245,11 +248,11 @@ class EnrolmentFlow:
         items = []
         async with self.runtime.sessions() as db:
             for e in await en.of_user(db, identity.user_id, (*ACTIVE, DECLINED)):
-                slot = find_slot(catalogue, e.session_id)
-                if slot is not None and slot.start is not None and slot.start <= now:
+                slot = slot_of_enrolment(catalogue, e.session_id, e.course_id)
+                if slot.start is not None and slot.start <= now:
                     continue  # finished sessions drop off the list
                 label = t.status_label(e.status, await en.waitlist_position(db, e))
-                open_ = slot is not None and (slot.closes_at is None or now < slot.closes_at)
+                open_ = slot.closes_at is None or now < slot.closes_at
                 items.append((e, slot, label, e.status in ACTIVE and open_))
         if not items:
             await turn_context.send_activity(t.MY_NONE)
@@ -266,7 +269,7 @@ class EnrolmentFlow:
         async with self.runtime.sessions() as db:
             e = await db.get(Enrolment, enrolment_id)
             position = await en.waitlist_position(db, e) if e else None
-        slot = find_slot(catalogue, e.session_id) if e else None
+        slot = slot_of_enrolment(catalogue, e.session_id, e.course_id) if e else None
         reason: Refused | None = None
         if e is None or slot is None or e.user_id != identity.user_id:
             reason = Refused("not_found")

@@ -36,6 +36,7 @@ from domain.enrolment_rules import (
     Slot,
     check_can_apply,
     find_slot,
+    slot_of_enrolment,
 )
 from domain.jobs import UtcDateTime
 from knowledge.catalogue import Catalogue
@@ -292,7 +293,11 @@ async def _locked_enrolment(db: AsyncSession, catalogue: Catalogue, enrolment_id
 
 async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, actor: Actor,
                  now: datetime) -> Outcome:
-    """Withdraw one's own enrolment until the deadline; the first on the waitlist moves up."""
+    """Withdraw one's own enrolment until the deadline; the first on the waitlist moves up.
+    An enrolment whose session was removed from the catalogue can always be withdrawn."""
+    found = await db.get(Enrolment, enrolment_id)
+    if found is not None and find_slot(catalogue, found.session_id) is None:
+        return await _cancel_removed(db, catalogue, found, actor, now)
     enrolment, slot, seats = await _locked_enrolment(db, catalogue, enrolment_id, now)
     if enrolment.user_id != actor.user_id:
         raise Refused("not_owner")
@@ -309,6 +314,21 @@ async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, acto
     await audit(db, now, actor, "cancel", enrolment)
     changes += await _fill(db, seats, slot, now)
     return Outcome(enrolment, slot, True, None, changes)
+
+
+async def _cancel_removed(db: AsyncSession, catalogue: Catalogue, enrolment: Enrolment,
+                          actor: Actor, now: datetime) -> Outcome:
+    """Withdraw an enrolment whose session is gone: no seats to give back, nobody to move up."""
+    if enrolment.user_id != actor.user_id:
+        raise Refused("not_owner")
+    await db.refresh(enrolment, with_for_update=True)
+    if enrolment.status not in ACTIVE:
+        raise Refused("not_active", **_facts(enrolment))
+    slot = slot_of_enrolment(catalogue, enrolment.session_id, enrolment.course_id)
+    enrolment.status, enrolment.updated_at = CANCELLED, now
+    await db.flush()
+    await audit(db, now, actor, "cancel", enrolment, session_removed=True)
+    return Outcome(enrolment, slot, True, None, [Change(CANCELLED, enrolment, slot)])
 
 
 async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: int,

@@ -39,6 +39,7 @@ class Slot:
     course: Course
     session: Session | None
     capacity: int
+    removed: bool = False  # a session the catalogue no longer has (see slot_of_enrolment)
 
     @property
     def start(self) -> datetime | None:
@@ -85,6 +86,17 @@ def find_slot(catalogue: Catalogue, slot_id: str) -> Slot | None:
     if course is not None and not course.sessions and course.licence_pool:
         return slots_of(course)[0]
     return None
+
+
+def slot_of_enrolment(catalogue: Catalogue, session_id: str, course_id: str) -> Slot:
+    """The slot an enrolment holds, also when an admin has since removed its session (or its
+    course) from the catalogue: then a stand-in marked ``removed``, with no seats and no
+    deadline, so that the person can still see and withdraw the enrolment."""
+    found = find_slot(catalogue, session_id)
+    if found is not None:
+        return found
+    course = catalogue.course(course_id) or Course(id=course_id, title=course_id, category="")
+    return Slot(session_id, course, None, 0, removed=True)
 
 
 def is_open(slot: Slot, now: datetime) -> bool:

@@ -392,3 +392,27 @@ async def test_concurrent_changes_and_applications_never_oversell(sessions) -> N
     assert late == {"cancelled": 5, "enrolled": 5}
     assert small == {"enrolled": 1, "waitlisted": 4}
     assert await taken(sessions, "to-late") == 5 and await taken(sessions, "to-small") == 1
+
+
+async def test_cancel_rules_when_the_session_was_removed_from_the_catalogue(sessions) -> None:
+    mine = await apply(sessions, person(1), "ts-01")
+    eid = mine.enrolment.id
+    without = Catalogue([c if c.id != "t-shusa" else _without_sessions(c) for c in CATALOGUE.courses])
+
+    async def cancel(actor: str, when: datetime) -> en.Outcome:
+        return await in_transaction(sessions, lambda db: en.cancel(db, without, eid, Actor(actor), when))
+
+    with pytest.raises(Refused, match="not_owner"):
+        await cancel("user-2", BEFORE)
+    late = datetime(2030, 6, 30, tzinfo=TOKYO)  # past the old deadline: no deadline any more
+    out = await cancel("user-1", late)
+    assert (out.enrolment.status, out.slot.removed, out.slot.course.title) == (
+        "cancelled", True, "主査級テスト研修")
+    with pytest.raises(Refused, match="not_active"):
+        await cancel("user-1", late)
+
+
+def _without_sessions(course):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(course, sessions=())

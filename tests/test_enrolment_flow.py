@@ -372,3 +372,29 @@ async def test_a_second_press_of_change_tells_the_truth(h: Harness) -> None:
     again = h.client.transcript("b")
     assert "すでに申し込まれています（7月1日(月) 15:00" in again
     assert "取り消し済み" not in again
+
+
+async def test_an_enrolment_whose_session_was_removed_can_be_seen_and_withdrawn(
+    sqlite_url: str, tmp_path
+) -> None:
+    catalogue = tmp_path / "courses.yaml"
+    original = (COURSES / "courses.yaml").read_text(encoding="utf-8")
+    catalogue.write_text(original, encoding="utf-8")
+    async with Harness(make_settings(sqlite_url, courses_dir=tmp_path), USERS,
+                       clock=ManualClock(START)) as h:
+        await to_confirm(h, "a", "全職員テスト研修", "6月17日(月) 15:00")
+        await h.client.press("a", button(h, "a", "申し込む"))
+        (enrolment,) = await enrolments(h)
+        kept = [ln for ln in original.splitlines() if "id: to-small" not in ln]
+        catalogue.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        assert not (await h.runtime.catalogue.reload()).stale
+        h.client.transcript("a")
+
+        await h.client.send("a", "申込状況")
+        listed = h.client.transcript("a")
+        assert "全職員テスト研修" in listed and "日程 to-small（研修カタログから外れました）" in listed
+        assert any("取り消す" in b.title for b in h.client.last_buttons("a"))
+        await h.client.send("a", "", {"action": "enrol.cancel", "enrolment_id": enrolment.id})
+        assert "取り消しました" in h.client.transcript("a")
+        assert [e.status for e in await enrolments(h)] == ["cancelled"]
+        await to_confirm(h, "a", "全職員テスト研修", "6月24日(月) 15:00")  # no longer stuck

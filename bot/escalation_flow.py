@@ -203,8 +203,9 @@ def install(runtime: Runtime) -> None:
         try:
             async with runtime.sessions() as session, session.begin():
                 ticket = await t.get(session, ticket_id, lock=True)
-                if ticket is None:
-                    raise NotAllowed(ticket_id, action, actor.user_id)
+                if ticket is None:  # says nothing about whether it exists for someone else
+                    await turn_context.send_activity(texts.NOT_FOUND.format(id=ticket_id))
+                    return None
                 return await work(session, ticket, actor, runtime.clock.now())
         except NotAllowed:
             log.warning("ticket action refused",

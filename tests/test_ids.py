@@ -42,3 +42,8 @@ async def test_huge_ids_in_cards_and_commands_find_nothing_politely(harness: Har
     text = client.transcript("staff")
     assert "問題が発生" not in text
     assert escalation.BAD_BUTTON in text or "見つかりません" in text
+
+
+async def test_an_action_on_a_ticket_that_does_not_exist_says_not_found(harness: Harness) -> None:
+    await harness.client.send("staff", "", {"action": "ticket.claim", "ticket_id": 4242})
+    assert escalation.NOT_FOUND.format(id=4242) in harness.client.transcript("staff")

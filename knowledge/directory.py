@@ -9,6 +9,7 @@ Admins keep three tables, either as separate files named ``units.*``, ``staff.*`
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 import uuid
 from collections import defaultdict
@@ -165,6 +166,8 @@ class RoleAssignment:
     department_code: str | None = None
     order: int | None = None
 
+
+_UPN = re.compile(r"[^@\s,;|]+@[^@\s,;|]+\.[^@\s,;|]+")
 
 class Directory:
     """Look-ups over units, staff and support roles."""
@@ -412,7 +415,7 @@ class _Checker:
             upn = v["upn"].lower()
             ok = True
             self.listed.add(upn)
-            if "@" not in upn:
+            if not _UPN.fullmatch(upn):  # one address: name@domain, no spaces or separators
                 self.error(r.location, f"UPN「{v['upn']}」はメールアドレスの形式ではありません")
                 ok = False
             if v["unit_code"] not in self.units:

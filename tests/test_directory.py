@@ -194,6 +194,13 @@ CASES = {
         "staff", ["kikaku", "", "企画", "A-01", "主任"],
         "staff.csv:8: UPN「kikaku」はメールアドレスの形式ではありません",
     ),
+    "staff upn of two addresses": (
+        "staff", ["a@pref.example.lg.jp; b@pref.example.lg.jp", "", "二人", "A-01", "主任"],
+        "staff.csv:8: UPN「a@pref.example.lg.jp; b@pref.example.lg.jp」はメールアドレスの形式ではありません",
+    ),
+    "staff upn only an at sign": (
+        "staff", ["@", "", "記号", "A-01", "主任"], "staff.csv:8: UPN「@」はメールアドレスの形式ではありません",
+    ),
     "role unknown": (
         "roles", ["部長", "kikaku.taro" + UPN, "", "", ""], "roles.csv:8: 役割「部長」は使えません",
     ),

@@ -26,6 +26,7 @@ from bot.texts import enrolment as t
 from dialogs.enrol import EnrolDialog
 from dialogs.my_enrolments import MyEnrolmentsDialog
 from domain import enrolment as en
+from domain import outbox
 from domain.enrolment import Actor, Enrolment, Usage
 from domain.enrolment_reminders import NUDGE_JOB, REMINDER_JOB
 from domain.enrolment_rules import (
@@ -79,6 +80,7 @@ class EnrolmentFlow:
     def __init__(self, runtime: Runtime, settings: EnrolmentSettings) -> None:
         self.runtime = runtime
         self.notifier = Notifier(runtime, settings)
+        self.removed_reported: set[str] = set()  # removed sessions the admins were told of
 
     # ------------------------------------------------------------ what dialogs use
 
@@ -417,13 +419,24 @@ class EnrolmentFlow:
     async def on_approve(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self.on_decide(turn_context, route, True)
 
-    async def fill_grown_sessions(self) -> None:
-        """Seats added in the catalogue go to the waitlist, with their notices (one
-        transaction; nothing to do when no session grew)."""
+    async def after_catalogue_change(self) -> None:
+        """Seats added in the catalogue go to the waitlist, with their notices; sessions
+        removed while people are enrolled are reported to the admins (once per process)."""
+        catalogue = self.catalogue()
 
         async def unit(db: AsyncSession) -> None:
-            changes = await en.fill_grown_sessions(db, self.catalogue(), self.now())
+            changes = await en.fill_grown_sessions(db, catalogue, self.now())
             await self.notifier.apply(db, changes)
+            for session_id, course_id, count in await en.active_by_session(db):
+                if session_id in self.removed_reported or find_slot(catalogue, session_id):
+                    continue
+                slot = slot_of_enrolment(catalogue, session_id, course_id)
+                text = t.ADMIN_SESSION_REMOVED.format(id=session_id, course=slot.course.title, n=count)
+                for admin in self.runtime.directory.current.admins():
+                    user_id = await self.notifier.user_id_of(db, admin)
+                    if user_id:
+                        await outbox.enqueue(db, text, user_id=user_id, topic="enrol.removed")
+                self.removed_reported.add(session_id)
 
         await en.in_transaction(self.runtime.sessions, unit)
 
@@ -476,7 +489,7 @@ def _watch_capacities(runtime: Runtime, flow: EnrolmentFlow) -> None:
 
     async def fill() -> None:
         try:
-            await flow.fill_grown_sessions()
+            await flow.after_catalogue_change()
         except Exception:
             log.exception("could not move the waitlist up after a catalogue change")
 

@@ -435,6 +435,17 @@ class Usage:
     waitlisted: int = 0
 
 
+async def active_by_session(db: AsyncSession) -> list[tuple[str, str, int]]:
+    """Each session with active enrolments: its id, its course and how many."""
+    rows = await db.execute(
+        select(Enrolment.session_id, Enrolment.course_id, func.count())
+        .where(Enrolment.status.in_(ACTIVE))
+        .group_by(Enrolment.session_id, Enrolment.course_id)
+        .order_by(Enrolment.session_id)
+    )
+    return [(str(s), str(c), int(n)) for s, c, n in rows.all()]
+
+
 async def usage(db: AsyncSession, slot_ids: Sequence[str]) -> dict[str, Usage]:
     """Seats taken and people waiting per slot (slots nobody applied for are absent)."""
     rows = await db.execute(

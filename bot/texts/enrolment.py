@@ -104,6 +104,10 @@ CARD_USED = "この確認は完了しました: {outcome}"
 APPLIED_TITLE = "申込済の研修"
 APPLIED_BODY = "「{course}」にはすでに申し込まれています。"
 APPLIED_NO_OTHER = "ほかに申し込める日程はありません。"
+ADMIN_SESSION_REMOVED = (
+    "【研修カタログ】日程 {id}（{course}）は研修カタログから外れましたが、申込が {n} 件残っています。"
+    "日程を戻すか、申込者に連絡してください（申込者は「申込状況」から取り消せます）。"
+)
 APPLIED_REMOVED = "この日程は研修カタログから外れました。取り消すと、この研修のほかの日程に申し込めます。"
 REMOVED_SESSION = "日程 {id}（研修カタログから外れました）"
 APPLIED_CLOSED = "申込締切を過ぎているため、日程の変更や取り消しはボットからはできません。"

@@ -143,6 +143,8 @@ def load_yaml(path: Path) -> Any:
 
 def strip_lines(value: Any) -> Any:
     """Remove the ``__line__`` bookkeeping from parsed YAML."""
+    if type(value) is str:  # most values: no containers to walk
+        return value
     if isinstance(value, dict):
         return {k: strip_lines(v) for k, v in value.items() if k != "__line__"}
     if isinstance(value, list):

@@ -135,6 +135,7 @@ class LiveData(Generic[T]):
     build: Callable[[Path], T]
     count: Callable[[T], int] = _default_count
     debounce_ms: int = 500
+    reappear_poll_seconds: float = 2.0  # how often to look for a deleted parent folder
     _current: T | None = field(default=None, init=False, repr=False)
     _status: LiveStatus = field(init=False, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
@@ -217,37 +218,50 @@ class LiveData(Generic[T]):
 
         ``ready`` is set once the file watcher is in place (changes after that are seen). A data
         folder that is deleted, or replaced by another (an admin swaps in a new copy), is
-        followed: the bot reloads and watches whatever folder now has that name.
+        followed: the watcher is set up again on whatever now has that name, then the bot
+        reloads, so nothing that changed in between is missed.
         """
-        while await self._watch_until_replaced(ready):
-            ready = None
+        catch_up = False
+        while await self._watch_until_replaced(ready, catch_up):
+            ready, catch_up = None, True
 
-    async def _watch_until_replaced(self, ready: asyncio.Event | None) -> bool:
+    async def _watch_until_replaced(self, ready: asyncio.Event | None, catch_up: bool) -> bool:
         """Watch until the data folder itself is replaced (True) or the task is cancelled."""
-        folder = self.path.is_dir()
+        path = self.path.absolute()  # the watcher reports absolute paths
+        while not path.parent.exists():  # the whole parent folder is gone for now
+            await asyncio.sleep(self.reappear_poll_seconds)
+            catch_up = True
+        folder = path.is_dir()
         # A folder is watched itself (its files) and from its parent (the folder as a whole);
         # a file, or a folder that is missing for now, from its parent.
-        places = [self.path, self.path.parent] if folder else [self.path.parent]
+        places = [path, path.parent] if folder else [path.parent]
 
-        def wanted(change: Change, path: str) -> bool:
-            changed = Path(path)
-            if changed == self.path:
+        def wanted(change: Change, changed_path: str) -> bool:
+            changed = Path(changed_path)
+            if changed == path:
                 return True
-            inside = changed.parent == self.path if folder else False
-            return inside and _data_filter(change, path)
+            return folder and changed.parent == path and _data_filter(change, changed_path)
 
         watcher = awatch(*places, watch_filter=wanted, debounce=self.debounce_ms, recursive=False)
+        pending: asyncio.Task[LiveStatus] | None = None
         try:
             if ready is not None:
                 # awatch starts its OS watcher before its first await, so when a waiter on
                 # ``ready`` runs, changes are already being recorded.
                 ready.set()
+            if catch_up:  # runs once the new watcher is in place (the reload lock orders it)
+                pending = asyncio.get_running_loop().create_task(self.reload())
             async for changes in watcher:
                 names = sorted({Path(p).name for _, p in changes})
                 log.info("%s: ファイルの変更を検知しました: %s", self.name, ", ".join(names))
-                await self.reload()
-                if (folder or self.path.is_dir()) and any(Path(p) == self.path for _, p in changes):
+                if (folder or path.is_dir()) and any(Path(p) == path for _, p in changes):
                     return True  # the folder was replaced, removed or created: watch it anew
+                await self.reload()
         finally:
             await watcher.aclose()
+            if pending is not None:
+                if pending.done():
+                    pending.result()
+                else:
+                    pending.cancel()
         return False

@@ -315,3 +315,28 @@ async def test_watch_follows_a_folder_that_is_swapped_or_recreated(tmp_path: Pat
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+@pytest.mark.parametrize("as_folder", [True, False])
+async def test_watch_works_with_a_relative_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, as_folder: bool
+) -> None:
+    # .env.example suggests FAQ_DIR=content/faq: the watcher reports absolute paths
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "faq").mkdir()
+    (tmp_path / "faq" / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
+    live = faq_live(Path("faq") if as_folder else Path("faq/faq.csv"), debounce_ms=50)
+    live.load()
+    reloaded = asyncio.Event()
+    live.add_listener(lambda status: reloaded.set())
+    watching = asyncio.Event()
+    task = asyncio.create_task(live.watch(ready=watching))
+    try:
+        await asyncio.wait_for(watching.wait(), timeout=10)
+        (tmp_path / "faq" / "faq.csv").write_text(faq_csv(2), encoding="utf-8")
+        await asyncio.wait_for(reloaded.wait(), timeout=10)
+        assert answer_versions(live.current) == {"版2"}
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task

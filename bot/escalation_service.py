@@ -251,9 +251,12 @@ class Escalations:
     async def was_exhausted(self, session: AsyncSession, ticket: Ticket) -> bool:
         return any(e.action == "exhausted" for e in await t.events(session, ticket.id or 0))
 
-    async def anyone_asked(self, session: AsyncSession, ticket: Ticket) -> bool:
-        """Whether the card reached somebody (who has not passed it on)."""
-        return any(r.status in REACHABLE for r in await t.recipients(session, ticket.id or 0))
+    async def all_reached(self, session: AsyncSession, ticket: Ticket) -> bool:
+        """Whether the card was delivered to somebody and nobody is left unreachable: then
+        "nobody has taken it" is the truth, not "it could not be delivered"."""
+        rows = await t.recipients(session, ticket.id or 0)
+        return any(r.status == DELIVERED for r in rows) and not any(
+            r.status in (UNREACHABLE, AGAIN) for r in rows)
 
     async def exhausted(self, session: AsyncSession, ticket: Ticket, now: datetime) -> None:
         """Nobody left to send it to: the ticket stays open; the admins hear of it the first
@@ -262,7 +265,7 @@ class Escalations:
         first = not await self.was_exhausted(session, ticket)
         t.record(session, ticket, "exhausted", SYSTEM, now)
         if first:
-            told = texts.ADMIN_UNCLAIMED if await self.anyone_asked(session, ticket) else (
+            told = texts.ADMIN_UNCLAIMED if await self.all_reached(session, ticket) else (
                 texts.ADMIN_EXHAUSTED)
             await self.tell_admins(session, told.format(
                 id=ticket.id, unit=ticket.unit_name or ticket.unit_code or "-"))
@@ -294,7 +297,7 @@ class Escalations:
         t.apply(session, ticket, "escalate", actor, now, note)
         level = await self.route_next(session, ticket, now, since=since)
         if level is None and not before:
-            told = texts.REQUESTER_UNCLAIMED if await self.anyone_asked(session, ticket) else (
+            told = texts.REQUESTER_UNCLAIMED if await self.all_reached(session, ticket) else (
                 texts.REQUESTER_NOBODY)
             await self.tell(session, ticket.requester_id, told.format(id=ticket.id))
         return level
@@ -451,9 +454,10 @@ class Escalations:
         if ticket is None or ticket.status != t.OPEN:
             return
         now = self.now()
-        holders = [r for r in await t.recipients(session, ticket.id or 0)
-                   if r.status in REACHABLE]
-        if holders:  # everyone was asked and nobody took it: remind them, each business day
+        rows = await t.recipients(session, ticket.id or 0)
+        holders = [r for r in rows if r.status in REACHABLE]
+        if holders and not any(r.status in (UNREACHABLE, AGAIN) for r in rows):
+            # everyone was reached and nobody took it: remind them, each business day
             await self.remind(session, ticket, holders, now)
             await self.schedule_retry(session, ticket, now)
             return

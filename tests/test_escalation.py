@@ -592,3 +592,24 @@ async def test_the_report_uses_one_set_of_terms_and_shows_the_whole_period(h: Ha
     assert "対応中 1" not in report
     await h.client.send("admin", "管理 相談集計 2026/13/01")
     assert "2026/04/01 も使えます" in said(h, "admin")
+
+
+async def test_when_some_could_not_be_reached_nobody_is_told_everyone_was(
+    sqlite_url: str, faq_dir: Path, clock: ManualClock
+) -> None:
+    async with Harness(make_settings(sqlite_url, faq_dir=faq_dir), USERS, clock=clock) as h:
+        for user in (PROMOTER, ADMIN):  # the backup and the rest never opened the bot
+            await h.client.post(h.client.install(user))
+        await escalate(h)
+        await h.runtime.drain()
+        for _ in range(6):
+            clock.advance(timedelta(hours=8))
+            await h.runtime.drain()
+        assert "担当者に届いていますが" not in said(h, "staff")
+        assert "担当者全員に届きましたが" not in said(h, "admin")
+        said(h, "backup")
+        await h.client.post(h.client.install(BACKUP))  # opens the bot later
+        for _ in range(3):
+            clock.advance(timedelta(days=1))
+            await h.runtime.drain()
+        assert "相談が届きました" in said(h, "backup")  # the daily retry reaches them

@@ -42,7 +42,7 @@ from domain.enrolment_rules import (
 )
 from domain.ids import row_id
 from knowledge.catalogue import Catalogue
-from knowledge.live import LiveStatus
+from knowledge.live import LiveStatus, NotLoadedError
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -423,22 +423,29 @@ class EnrolmentFlow:
         """Seats added in the catalogue go to the waitlist, with their notices; sessions
         removed while people are enrolled are reported to the admins (once per process)."""
         catalogue = self.catalogue()
+        reported: set[str] = set()
 
         async def unit(db: AsyncSession) -> None:
+            reported.clear()  # a retried transaction starts over
             changes = await en.fill_grown_sessions(db, catalogue, self.now())
             await self.notifier.apply(db, changes)
+            try:
+                admins = self.runtime.directory.current.admins()
+            except NotLoadedError:
+                return  # nobody to tell yet; the next reload tries again
             for session_id, course_id, count in await en.active_by_session(db):
                 if session_id in self.removed_reported or find_slot(catalogue, session_id):
                     continue
                 slot = slot_of_enrolment(catalogue, session_id, course_id)
                 text = t.ADMIN_SESSION_REMOVED.format(id=session_id, course=slot.course.title, n=count)
-                for admin in self.runtime.directory.current.admins():
+                for admin in admins:
                     user_id = await self.notifier.user_id_of(db, admin)
                     if user_id:
                         await outbox.enqueue(db, text, user_id=user_id, topic="enrol.removed")
-                self.removed_reported.add(session_id)
+                reported.add(session_id)
 
         await en.in_transaction(self.runtime.sessions, unit)
+        self.removed_reported |= reported  # only once the notices are committed
 
     async def on_decline(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self.on_decide(turn_context, route, False)

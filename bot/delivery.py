@@ -42,6 +42,7 @@ class Delivered:
 class Retry:
     error: str
     retry_after: float | None = None
+    unexpected: bool = False  # not the channel's doing (likely our bug): retried briefly only
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def classify(exc: BaseException) -> Result:
         return Retry("timeout")
     if isinstance(exc, ClientRequestError | ConnectionError | OSError):
         return Retry(f"connection: {type(exc).__name__}: {exc}")
-    return Retry(f"{type(exc).__name__}: {exc}")
+    return Retry(f"{type(exc).__name__}: {exc}", unexpected=True)
 
 
 class Delivery:
@@ -107,8 +108,11 @@ class Delivery:
         """Post ``activity`` to the referenced conversation, or replace ``update_id`` with it."""
         if reference is None:
             return Permanent("unreachable", "no conversation reference (the app is not installed)")
-        conversation = ConversationReference().deserialize(reference)
-        outgoing = Activity().deserialize(activity)
+        try:
+            conversation = ConversationReference().deserialize(reference)
+            outgoing = Activity().deserialize(activity)
+        except Exception as exc:  # a stored message that can never be sent: not worth a retry
+            return Permanent("failed", f"the stored message cannot be read: {type(exc).__name__}")
         box: dict[str, Any] = {}
 
         async def callback(turn_context: TurnContext) -> None:

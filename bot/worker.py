@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 JOB_BATCH = 20
 
 
+# An error that is not the channel's (not HTTP, a timeout or the network) will most likely
+# happen again: a few tries, then the message fails, so that it does not hold up the later
+# messages to the same person for the day a channel outage is retried.
+UNEXPECTED_ATTEMPTS = 8
+
 class DrainDidNotSettle(RuntimeError):
     """``drain()`` kept finding new work (a job that reschedules itself for now?)."""
 
@@ -219,7 +224,9 @@ class Worker:
                 await outbox.mark_sent(session, message, result.activity_id, now)
             elif isinstance(result, Permanent):
                 await outbox.mark_final(session, message, result.status, result.error, now)
-            elif message.attempts >= message.max_attempts:
+            elif message.attempts >= (
+                min(message.max_attempts, UNEXPECTED_ATTEMPTS) if result.unexpected
+                else message.max_attempts):
                 await outbox.mark_final(session, message, outbox.FAILED,
                                         f"gave up after {message.attempts} attempts: {result.error}",
                                         now)

@@ -426,3 +426,30 @@ async def test_a_channel_outage_of_hours_delays_a_message_but_does_not_lose_it(
         await settle(h.runtime, clock, lambda: bool(hook.seen), step=timedelta(minutes=5))
         assert hook.seen[0][1].status == "sent"
         assert delivered(h, U0.personal_conversation, mark) == ["キャンセル待ちから繰り上がりました"]
+
+
+async def test_a_stored_message_that_cannot_be_read_fails_at_once_and_frees_the_queue(
+    database_url: str,
+) -> None:
+    clock = ManualClock()
+    async with running(database_url, clock) as h:
+        hook = Outcomes()
+        h.runtime.worker.outcomes.on_outcome("", hook)
+        mark = h.channel.last_seq
+        async with h.runtime.sessions() as session, session.begin():
+            broken = await outbox.enqueue(session, {"type": "message", "attachments": "壊れた"},
+                                          user_id=U0.aad_object_id, topic="t:3")
+        await enqueue(h.runtime, U0, "次のお知らせ")
+        await settle(h.runtime, clock, lambda: bool(hook.seen), step=timedelta(minutes=5))
+        failed = await row(h.runtime, broken.id or 0)
+        assert (failed.status, failed.attempts) == ("failed", 1)  # it can never be sent
+        await settle(h.runtime, clock, lambda: bool(delivered(h, U0.personal_conversation, mark)))
+        assert delivered(h, U0.personal_conversation, mark) == ["次のお知らせ"]
+
+
+def test_an_error_that_is_not_the_channels_is_retried_briefly_only() -> None:
+    from bot.delivery import Retry, classify
+
+    assert classify(ValueError("ours")) == Retry("ValueError: ours", unexpected=True)
+    assert classify(TimeoutError()) == Retry("timeout")
+    assert not classify(ConnectionResetError("gone")).unexpected

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -152,24 +153,33 @@ async def test_watch_reloads_when_a_file_changes(faq_dir: Path) -> None:
     assert task.cancelled()
 
 
-async def test_watch_a_single_file(tmp_path: Path) -> None:
-    path = tmp_path / "faq.csv"
-    path.write_text(faq_csv(1), encoding="utf-8")
-    live = faq_live(path, debounce_ms=50)
-    live.load()
+def writer(path: Path, version: int) -> Callable[[], object]:
+    return lambda: path.write_text(faq_csv(version), encoding="utf-8")
+
+
+async def edit_while_watching(live: LiveData, edit: Callable[[], object]) -> None:
+    """Start watching, make the edit, wait for the reload it causes."""
     reloaded = asyncio.Event()
     live.add_listener(lambda status: reloaded.set())
     watching = asyncio.Event()
     task = asyncio.create_task(live.watch(ready=watching))
     try:
         await asyncio.wait_for(watching.wait(), timeout=10)
-        path.write_text(faq_csv(5), encoding="utf-8")
+        edit()
         await asyncio.wait_for(reloaded.wait(), timeout=10)
-        assert answer_versions(live.current) == {"版5"}
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_watch_a_single_file(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text(faq_csv(1), encoding="utf-8")
+    live = faq_live(path, debounce_ms=50)
+    live.load()
+    await edit_while_watching(live, writer(path, 5))
+    assert answer_versions(live.current) == {"版5"}
 
 
 async def test_readers_never_see_an_error_or_a_mixed_version(faq_dir: Path) -> None:
@@ -327,16 +337,5 @@ async def test_watch_works_with_a_relative_path(
     (tmp_path / "faq" / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
     live = faq_live(Path("faq") if as_folder else Path("faq/faq.csv"), debounce_ms=50)
     live.load()
-    reloaded = asyncio.Event()
-    live.add_listener(lambda status: reloaded.set())
-    watching = asyncio.Event()
-    task = asyncio.create_task(live.watch(ready=watching))
-    try:
-        await asyncio.wait_for(watching.wait(), timeout=10)
-        (tmp_path / "faq" / "faq.csv").write_text(faq_csv(2), encoding="utf-8")
-        await asyncio.wait_for(reloaded.wait(), timeout=10)
-        assert answer_versions(live.current) == {"版2"}
-    finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+    await edit_while_watching(live, writer(tmp_path / "faq" / "faq.csv", 2))
+    assert answer_versions(live.current) == {"版2"}

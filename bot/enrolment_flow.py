@@ -433,16 +433,15 @@ class EnrolmentFlow:
                 admins = self.runtime.directory.current.admins()
             except NotLoadedError:
                 return  # nobody to tell yet; the next reload tries again
-            for session_id, course_id, count in await en.active_by_session(db):
-                if session_id in self.removed_reported or find_slot(catalogue, session_id):
+            for slot, count in await en.removed_sessions(db, catalogue):
+                if slot.id in self.removed_reported:
                     continue
-                slot = slot_of_enrolment(catalogue, session_id, course_id)
-                text = t.ADMIN_SESSION_REMOVED.format(id=session_id, course=slot.course.title, n=count)
+                text = t.ADMIN_SESSION_REMOVED.format(id=slot.id, course=slot.course.title, n=count)
                 for admin in admins:
                     user_id = await self.notifier.user_id_of(db, admin)
                     if user_id:
                         await outbox.enqueue(db, text, user_id=user_id, topic="enrol.removed")
-                reported.add(session_id)
+                reported.add(slot.id)
 
         await en.in_transaction(self.runtime.sessions, unit)
         self.removed_reported |= reported  # only once the notices are committed

@@ -50,6 +50,7 @@ AUTORESOLVE_JOB = "escalation.autoresolve"
 RETRY_JOB = "escalation.retry"
 TOPIC = "escalation:"
 REACHABLE = (NOTIFIED, DELIVERED, RETRIED)
+UNREACHED = (UNREACHABLE, AGAIN)  # could not be reached (yet): the daily retry tries again
 #: The card's outbox topic ends with this when the requester is to hear of its delivery
 #: (a level the ticket was passed up to, or a retry; not the first routing).
 ANNOUNCE = "announce"
@@ -152,7 +153,7 @@ class Escalations:
     async def _update_cards(self, session: AsyncSession, ticket: Ticket, view_of: Any) -> None:
         """Replace each recipient's card with ``view_of(recipient) -> (view, by) | None``."""
         for r in await t.recipients(session, ticket.id or 0):
-            if r.card_message_id is None or r.status in (UNREACHABLE, AGAIN):
+            if r.card_message_id is None or r.status in UNREACHED:
                 continue
             chosen = view_of(r)
             if chosen is None:
@@ -256,7 +257,7 @@ class Escalations:
         "nobody has taken it" is the truth, not "it could not be delivered"."""
         rows = await t.recipients(session, ticket.id or 0)
         return any(r.status == DELIVERED for r in rows) and not any(
-            r.status in (UNREACHABLE, AGAIN) for r in rows)
+            r.status in UNREACHED for r in rows)
 
     async def exhausted(self, session: AsyncSession, ticket: Ticket, now: datetime) -> None:
         """Nobody left to send it to: the ticket stays open; the admins hear of it the first
@@ -456,7 +457,7 @@ class Escalations:
         now = self.now()
         rows = await t.recipients(session, ticket.id or 0)
         holders = [r for r in rows if r.status in REACHABLE]
-        if holders and not any(r.status in (UNREACHABLE, AGAIN) for r in rows):
+        if holders and not any(r.status in UNREACHED for r in rows):
             # everyone was reached and nobody took it: remind them, each business day
             await self.remind(session, ticket, holders, now)
             await self.schedule_retry(session, ticket, now)

@@ -41,6 +41,7 @@ JOB_BATCH = 20
 # messages to the same person for the day a channel outage is retried.
 UNEXPECTED_ATTEMPTS = 8
 
+
 class DrainDidNotSettle(RuntimeError):
     """``drain()`` kept finding new work (a job that reschedules itself for now?)."""
 

@@ -294,11 +294,16 @@ async def _locked_enrolment(db: AsyncSession, catalogue: Catalogue, enrolment_id
 async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, actor: Actor,
                  now: datetime) -> Outcome:
     """Withdraw one's own enrolment until the deadline; the first on the waitlist moves up.
-    An enrolment whose session was removed from the catalogue can always be withdrawn."""
+    An enrolment whose session was removed from the catalogue can always be withdrawn (no
+    seat to give back, nobody to move up)."""
     found = await db.get(Enrolment, enrolment_id)
+    seats: SeatCounter | None = None
     if found is not None and find_slot(catalogue, found.session_id) is None:
-        return await _cancel_removed(db, catalogue, found, actor, now)
-    enrolment, slot, seats = await _locked_enrolment(db, catalogue, enrolment_id, now)
+        enrolment = found
+        slot = slot_of_enrolment(catalogue, found.session_id, found.course_id)
+        await db.refresh(enrolment, with_for_update=True)
+    else:
+        enrolment, slot, seats = await _locked_enrolment(db, catalogue, enrolment_id, now)
     if enrolment.user_id != actor.user_id:
         raise Refused("not_owner")
     if enrolment.status not in ACTIVE:
@@ -308,27 +313,13 @@ async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, acto
     held = enrolment.status in HOLDS_SEAT
     enrolment.status, enrolment.updated_at = CANCELLED, now
     changes = [Change(CANCELLED, enrolment, slot)]
-    if held:
+    if held and seats is not None:
         seats.taken -= 1
     await db.flush()
-    await audit(db, now, actor, "cancel", enrolment)
-    changes += await _fill(db, seats, slot, now)
+    await audit(db, now, actor, "cancel", enrolment, **({} if seats else {"session_removed": True}))
+    if seats is not None:
+        changes += await _fill(db, seats, slot, now)
     return Outcome(enrolment, slot, True, None, changes)
-
-
-async def _cancel_removed(db: AsyncSession, catalogue: Catalogue, enrolment: Enrolment,
-                          actor: Actor, now: datetime) -> Outcome:
-    """Withdraw an enrolment whose session is gone: no seats to give back, nobody to move up."""
-    if enrolment.user_id != actor.user_id:
-        raise Refused("not_owner")
-    await db.refresh(enrolment, with_for_update=True)
-    if enrolment.status not in ACTIVE:
-        raise Refused("not_active", **_facts(enrolment))
-    slot = slot_of_enrolment(catalogue, enrolment.session_id, enrolment.course_id)
-    enrolment.status, enrolment.updated_at = CANCELLED, now
-    await db.flush()
-    await audit(db, now, actor, "cancel", enrolment, session_removed=True)
-    return Outcome(enrolment, slot, True, None, [Change(CANCELLED, enrolment, slot)])
 
 
 async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: int,
@@ -435,15 +426,17 @@ class Usage:
     waitlisted: int = 0
 
 
-async def active_by_session(db: AsyncSession) -> list[tuple[str, str, int]]:
-    """Each session with active enrolments: its id, its course and how many."""
+async def removed_sessions(db: AsyncSession, catalogue: Catalogue) -> list[tuple[Slot, int]]:
+    """Sessions the catalogue no longer has that still hold active enrolments, with how many
+    (each as a stand-in slot: see :func:`slot_of_enrolment`)."""
     rows = await db.execute(
         select(Enrolment.session_id, Enrolment.course_id, func.count())
         .where(Enrolment.status.in_(ACTIVE))
         .group_by(Enrolment.session_id, Enrolment.course_id)
         .order_by(Enrolment.session_id)
     )
-    return [(str(s), str(c), int(n)) for s, c, n in rows.all()]
+    slots = [(slot_of_enrolment(catalogue, str(s), str(c)), int(n)) for s, c, n in rows.all()]
+    return [(slot, n) for slot, n in slots if slot.removed]
 
 
 async def usage(db: AsyncSession, slot_ids: Sequence[str]) -> dict[str, Usage]:

@@ -312,7 +312,9 @@ def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str
             header_row, keys, cells = tables[ws.title]
             check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
             rows = ws.iter_rows(min_row=header_row + 1, values_only=True)
+            fill = _MergedFill(_merged_ranges(ws))
             for index, row in enumerate(rows, start=header_row + 1):
+                row = fill.row(index, row)
                 if not any(c is not None and str(c).strip() for c in row):
                     continue
                 data = {
@@ -324,6 +326,61 @@ def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str
     finally:
         wb.close()
     return records
+
+
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for c in letters:
+        number = number * 26 + c - 64
+    return number
+
+
+def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
+    """Merged cell ranges of a read-only sheet as (first row, first column, last row, last
+    column), 1-based. openpyxl's read-only mode does not read them, so they are taken from the
+    sheet's XML, where they follow the cells; a sheet without any costs one search."""
+    source = getattr(ws, "_get_source", None)
+    if source is None:
+        return []
+    with source() as f:
+        xml = f.read()
+    start = xml.find(b"mergeCells")
+    if start < 0:
+        return []
+    return [
+        (int(r1), _column_number(c1), int(r2), _column_number(c2))
+        for c1, r1, c2, r2 in _MERGE_REF.findall(xml, start)
+    ]
+
+
+class _MergedFill:
+    """Gives each row of a merged range the value of its top-left cell, as an admin sees it
+    (a category merged down five rows belongs to all five). Only the first column is filled:
+    a cell merged across columns is one wide cell, and the columns it covers stay empty."""
+
+    def __init__(self, ranges: Sequence[tuple[int, int, int, int]]) -> None:
+        self._by_row: dict[int, list[tuple[int, int]]] = {}
+        for r1, c1, r2, _ in ranges:
+            for r in range(r1, r2 + 1):
+                self._by_row.setdefault(r, []).append((r1, c1))
+        self._values: dict[tuple[int, int], Any] = {}
+
+    def row(self, number: int, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        spans = self._by_row.pop(number, None)
+        if not spans:
+            return row
+        cells = list(row)
+        for first, column in spans:
+            if column > len(cells):
+                continue
+            if number == first:
+                self._values[first, column] = cells[column - 1]
+            else:
+                cells[column - 1] = self._values.get((first, column))
+        return tuple(cells)
 
 
 # ---------------------------------------------------------------- entry point

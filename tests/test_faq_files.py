@@ -157,6 +157,33 @@ def test_a_title_above_the_header_row_is_skipped(tmp_path: Path) -> None:
     assert (second.id, str(second.location)) == ("t-2", "more.csv:4")
 
 
+def test_merged_cells_belong_to_every_row_they_cover(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "FAQ"
+    ws.append(["ID", "質問", "回答", "カテゴリ", "タグ"])
+    ws.append(["m-1", "VPNにつながらない", "再起動してください。", "接続", "vpn"])
+    ws.append(["m-2", "VPNが遅い", "有線でお試しください。", None, None])
+    ws.append(["m-3", "印刷できない", "ドライバーを入れ直します。", None, None])
+    ws.append(["m-4", "紙詰まり", "複合機の画面の案内に従ってください。", "印刷", None])
+    ws.append(["m-5", "トナー切れ", None, None, None])
+    ws.merge_cells("D2:D3")  # one category for two rows
+    ws.merge_cells("C5:C6")  # one answer for two questions
+    ws.merge_cells("C4:E4")  # a wide answer cell: the columns it covers stay empty
+    wb.save(tmp_path / "faq.xlsx")
+
+    load = load_faq(tmp_path / "faq.xlsx")
+    assert load.errors == []
+    got = {e.id: (e.answer, e.category, e.tags) for e in load.entries}
+    assert got == {
+        "m-1": ("再起動してください。", "接続", ("vpn",)),
+        "m-2": ("有線でお試しください。", "接続", ()),
+        "m-3": ("ドライバーを入れ直します。", "", ()),
+        "m-4": ("複合機の画面の案内に従ってください。", "印刷", ()),
+        "m-5": ("複合機の画面の案内に従ってください。", "", ()),
+    }
+
+
 def test_a_titled_example_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active

@@ -16,7 +16,7 @@ import asyncio
 import signal
 import sys
 
-from aiohttp import web
+from aiohttp import ClientConnectionError, web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, Settings, load_settings
@@ -105,8 +105,8 @@ def _problem(exc: BaseException) -> str:
     """One line for a person: the file, or the database driver's own reason (never the URL)."""
     if isinstance(exc, OSError) and exc.filename:
         return f"{exc.filename}: {exc.strerror or exc}"
-    if isinstance(exc, ConnectionError):
-        return f"接続できません ({exc})"
+    if isinstance(exc, ConnectionError | ClientConnectionError):
+        return f"接続できません。相手が起動しているか確かめてください ({exc})"
     if isinstance(exc, SQLAlchemyError):
         reason = getattr(exc, "orig", None) or exc.__cause__ or exc
         return f"データベースを使えません ({type(reason).__name__}: {str(reason).splitlines()[0]})"

@@ -62,3 +62,12 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> 
         done = run(tmp_path, "migrate", DATABASE_URL=url)
         assert done.returncode == 1, done.stderr
         assert done.stderr.startswith("エラー: ") and "Traceback" not in done.stderr
+
+
+def test_chat_with_a_bot_that_is_not_running_says_so_in_one_line(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "app.py", "chat", "--url", "http://127.0.0.1:1"],
+                          cwd=ROOT, input="こんにちは\n", capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"})
+    assert done.returncode == 1, done.stderr
+    assert "接続できません。相手が起動しているか確かめてください" in done.stderr
+    assert "Traceback" not in done.stderr

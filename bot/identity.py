@@ -35,6 +35,7 @@ class Identity:
     tier: str | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     source: Literal["directory", "profile", "unknown"] = "unknown"
+    unit_gone: bool = False  # their saved unit is no longer in the directory: ask again
 
     @property
     def known(self) -> bool:
@@ -88,6 +89,9 @@ class IdentityResolver:
             profile = await get_profile(session, user_id)
         if profile is not None:
             unit = directory.unit(profile.unit_code)
+            if unit is None and directory.units:  # the unit was removed or renumbered
+                log.info("profile unit not in directory", extra={"unit": profile.unit_code})
+                return Identity(user_id, profile.name or name, upn, unit_gone=True)
             return Identity(
                 user_id, profile.name or name, upn, profile.unit_code, unit.name if unit else None,
                 unit.department_code if unit else None, unit.department_name if unit else None,

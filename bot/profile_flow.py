@@ -42,13 +42,17 @@ def install(runtime: Runtime) -> None:
             await save_profile(session, user_key(activity), unit.code, tier,
                                name=activity.from_property.name or "")
 
-    runtime.bot.dialogs.add(ProfileDialog(lambda: runtime.directory.current, TIERS, save))
+    async def unit_gone(turn_context: TurnContext) -> bool:
+        return (await identity.resolve(turn_context)).unit_gone
+
+    runtime.bot.dialogs.add(ProfileDialog(lambda: runtime.directory.current, TIERS, save, unit_gone))
     begin = runtime.bot.begin(ProfileDialog.__name__)
 
     async def show(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         who = await identity.resolve(turn_context)
         if not who.known:
-            await turn_context.send_activity(texts.NONE)
+            if not who.unit_gone:  # the dialog itself explains a unit that has gone
+                await turn_context.send_activity(texts.NONE)
             await begin(turn_context, dc, Route("command", name="profile"))
             return
         body = [cards.text(describe(who))]

@@ -23,6 +23,7 @@ from bot.texts import profile as texts
 from knowledge.directory import Directory, Unit
 
 SaveProfile = Callable[[TurnContext, Unit, str], Awaitable[None]]
+UnitGone = Callable[[TurnContext], Awaitable[bool]]
 
 
 class ProfileDialog(ComponentDialog):
@@ -32,11 +33,18 @@ class ProfileDialog(ComponentDialog):
     with the same keys so that the handler resumes that command with its data.
     """
 
-    def __init__(self, directory: Callable[[], Directory], tiers: Sequence[str], save: SaveProfile) -> None:
+    def __init__(
+        self,
+        directory: Callable[[], Directory],
+        tiers: Sequence[str],
+        save: SaveProfile,
+        unit_gone: UnitGone,
+    ) -> None:
         super().__init__(ProfileDialog.__name__)
         self._directory = directory
         self._tiers = list(tiers)
         self._save = save
+        self._unit_gone = unit_gone  # the saved unit left the directory: say why we ask
         self.add_dialog(TextPrompt("unit_text"))
         self.add_dialog(ChoicePrompt("unit_choice", default_locale="ja-jp"))
         self.add_dialog(ChoicePrompt("tier", default_locale="ja-jp"))
@@ -46,8 +54,12 @@ class ProfileDialog(ComponentDialog):
         self.initial_dialog_id = "steps"
 
     async def _ask_unit(self, step: WaterfallStepContext) -> DialogTurnResult:
-        again = bool((step.options or {}).get("again"))
-        prompt = texts.ASK_UNIT_AGAIN if again else texts.ASK_UNIT
+        if (step.options or {}).get("again"):
+            prompt = texts.ASK_UNIT_AGAIN
+        elif await self._unit_gone(step.context):
+            prompt = texts.ASK_UNIT_GONE
+        else:
+            prompt = texts.ASK_UNIT
         return await step.prompt("unit_text", PromptOptions(prompt=MessageFactory.text(prompt)))
 
     async def _choose_unit(self, step: WaterfallStepContext) -> DialogTurnResult:

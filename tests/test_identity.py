@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.devchannel.client import DevUser
 from bot.devchannel.harness import Harness
 from bot.texts import profile
@@ -69,3 +71,29 @@ async def test_the_upn_is_stored_with_the_conversation_reference(sqlite_url: str
     assert rows[BY_AAD.aad_object_id] == "sato.hanako@pref.example.lg.jp"
     assert rows[BY_UPN.aad_object_id] == "ishii.haruka@pref.example.lg.jp"  # lower-cased
     assert rows[STRANGER.aad_object_id] == "gaibu@example.com"
+
+
+async def test_a_profile_whose_unit_left_the_directory_is_asked_again(sqlite_url: str, tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import ROOT
+
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "content" / "org", org)
+    async with Harness(make_settings(sqlite_url, org_dir=org), [STRANGER]) as h:
+        await h.client.send("stranger", "プロフィール")
+        await h.client.send("stranger", "道路企画課")
+        await h.client.press("stranger", h.client.last_buttons("stranger")[0])
+        await h.client.send("stranger", "4")
+        assert profile.SAVED.format(unit="道路企画課", tier="主査") in h.client.transcript("stranger")
+        for other in org.glob("*.yaml"):  # a reorganisation: the unit gets a new code
+            other.write_text(other.read_text(encoding="utf-8").replace("DOB-01", "DOB-11"), encoding="utf-8")
+        assert not (await h.runtime.directory.reload()).errors
+        await h.client.send("stranger", "プロフィール")
+        asked = h.client.transcript("stranger")
+        assert profile.ASK_UNIT_GONE in asked and profile.NONE not in asked
+        await h.client.send("stranger", "道路企画課")
+        await h.client.press("stranger", h.client.last_buttons("stranger")[0])
+        await h.client.send("stranger", "4")
+        await h.client.send("stranger", "プロフィール")
+        assert "道路企画課（県土整備部）" in h.client.transcript("stranger")

@@ -416,7 +416,8 @@ class Escalations:
 
     async def on_sla(self, payload: dict[str, Any], session: AsyncSession) -> None:
         """Unclaimed after the deadline: remind the current level, then go one level up.
-        Deadlines count from when this stage was due (``payload["due"]``), not from now."""
+        Deadlines count from when this stage was due (``payload["due"]``), not from now; while
+        no card of the level has been delivered, the deadline starts again."""
         ticket = await t.get(session, int(payload["ticket_id"]), lock=True)
         if ticket is None or ticket.status != t.OPEN or ticket.level != payload["level"]:
             return
@@ -425,6 +426,12 @@ class Escalations:
         current = [r for r in await t.recipients(session, ticket.id or 0)
                    if r.level == ticket.level and r.status in REACHABLE]
         if not current:  # nobody holds it (nobody reachable): the daily retry takes over
+            return
+        if not any(r.status == DELIVERED for r in current):
+            # the cards still wait in the outbox (Teams is down): nobody could have claimed
+            # it, so the deadline starts again rather than reminding or going up unseen
+            log.info("claim deadline restarted: card not delivered yet", extra={"ticket": ticket.id})
+            await self.schedule_sla(session, ticket, now, payload["stage"])
             return
         if payload["stage"] == "remind":
             await self.remind(session, ticket, current, now)

@@ -547,6 +547,26 @@ async def test_the_next_deadline_counts_from_when_the_last_one_was_due(h: Harnes
     assert "相談が届きました（チケット 1）" in said(h, "backup")
 
 
+async def test_the_deadline_waits_for_the_card_to_reach_the_promoter(h: Harness, clock: ManualClock) -> None:
+    await escalate(h)  # Monday 10:00: claim by 12:00
+    h.channel.faults = Faults(rate=1.0, statuses=(503,))  # Teams is down all morning
+    await h.runtime.drain()
+    clock.set(datetime(2026, 5, 11, 12, 1, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    assert [m.topic.split(":")[1] for m in await undelivered(h)] == ["card"]  # no reminder queued
+    assert (await ticket(h)).level == 0
+    h.channel.faults = Faults()  # back at 12:30: the card arrives
+    clock.set(datetime(2026, 5, 11, 12, 30, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    assert "相談が届きました（チケット 1）" in said(h, "promoter")
+    clock.set(datetime(2026, 5, 11, 13, 59, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    assert said(h, "promoter") == ""  # two business hours from 12:01, not from 10:00
+    clock.set(datetime(2026, 5, 11, 14, 2, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    assert "まだ受け付けられていません" in said(h, "promoter") and said(h, "backup") == ""
+
+
 async def test_a_promoter_who_passed_it_on_neither_sees_it_waiting_nor_can_claim_it(h: Harness) -> None:
     await escalate(h)
     await h.runtime.drain()

@@ -30,6 +30,7 @@ from knowledge.sources import (
     split_multi,
     strip_lines,
     table_files,
+    unknown_columns,
     yaml_record,
 )
 
@@ -501,6 +502,8 @@ def load_catalogue(path: Path) -> CatalogueLoad:
     """Read and validate the catalogue in ``path`` (a folder or one file)."""
     checker = _Checker()
     course_records, session_records = _read_files(path, checker.errors, checker.warnings)
+    checker.warnings += unknown_columns(course_records, COURSE_ALIASES.values())
+    checker.warnings += unknown_columns(session_records, SESSION_ALIASES.values())
     listed = {cell_text(r, "id") for r in course_records}
     seen_sessions: dict[str, Location] = {}
     by_course: dict[str, list[Session]] = {}

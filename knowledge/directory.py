@@ -30,6 +30,7 @@ from knowledge.sources import (
     read_records,
     split_multi,
     table_files,
+    unknown_columns,
 )
 
 log = logging.getLogger(__name__)
@@ -534,6 +535,8 @@ def load_directory(path: Path) -> DirectoryLoad:
     """Read and validate the directory in ``path`` (a folder or one workbook)."""
     checker = _Checker()
     tables = _read_tables(path, checker.errors)
+    for kind, records in tables.items():
+        checker.warnings += unknown_columns(records, _TABLES[kind].aliases.values())
     checker.check_units(tables["units"])
     checker.check_staff(tables["staff"])
     checker.check_roles(tables["roles"])

@@ -36,6 +36,7 @@ from knowledge.sources import (
     read_records,
     split_multi,
     table_files,
+    unknown_columns,
 )
 from knowledge.synonyms import SYNONYM_FILENAMES, SynonymGroup, load_synonyms
 
@@ -260,16 +261,6 @@ def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
     return entry, []
 
 
-def _unknown_columns(path: Path, records: list[Record]) -> list[str]:
-    known = set(FAQ_FIELDS)
-    unknown: dict[str, Location] = {}
-    for record in records:
-        for key in record.data:
-            if key and key not in known and key not in unknown:
-                unknown[key] = record.location
-    return [f"{loc}: 知らない項目「{key}」は読み飛ばします" for key, loc in unknown.items()]
-
-
 def check_references(
     entries: Iterable[FaqEntry], *, partial: bool = False
 ) -> tuple[list[str], list[str]]:
@@ -356,7 +347,7 @@ def _read_file(file: Path) -> _FileResult:
         return result
     if not records:
         result.warnings.append(f"{file.name}: FAQ が 1 件もありません")
-    result.warnings += _unknown_columns(file, records)
+    result.warnings += unknown_columns(records, FAQ_FIELDS)
     for record in records:
         entry, problems = entry_from_record(record)
         result.errors += problems

@@ -404,6 +404,17 @@ def read_records(
     raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")
 
 
+def unknown_columns(records: Iterable[Record], known: Iterable[str]) -> list[str]:
+    """A warning for each column (or YAML key) that is not a known field, at its first use."""
+    wanted = set(known)
+    unknown: dict[str, Location] = {}
+    for record in records:
+        for key in record.data:
+            if key and key not in wanted and key not in unknown:
+                unknown[key] = record.location
+    return [f"{loc}: 知らない項目「{key}」は読み飛ばします" for key, loc in unknown.items()]
+
+
 def cell_text(record: Record, key: str) -> str:
     """A cell as clean text: NFKC, trimmed, and Excel's 12.0 for a typed 12 read back as 12."""
     value = record.get(key)

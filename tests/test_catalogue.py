@@ -112,6 +112,18 @@ def test_csv_tables_with_japanese_headers() -> None:
     assert s3.deadline is None and s3.closes_at == s3.start
 
 
+def test_an_unknown_column_is_a_warning_naming_file_and_line(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(CSV_DIR / "courses.csv", tmp_path / "courses.csv")
+    rows = read_csv("sessions.csv")
+    with (tmp_path / "sessions.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([[*rows[0], "講師"]] + [[*r, "デジタル 太郎"] for r in rows[1:]])
+    result = load_catalogue(tmp_path)
+    assert result.errors == []
+    assert result.warnings == ["sessions.csv:2: 知らない項目「講師」は読み飛ばします"]
+
+
 def _workbook(path: Path, session_rows: list[list]) -> None:
     wb = Workbook()
     courses = wb.active

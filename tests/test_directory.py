@@ -76,6 +76,18 @@ def test_csv_directory_with_japanese_headers() -> None:
     assert any("税務部" in w and "スペシャリスト" in w for w in result.warnings)
 
 
+def test_an_unknown_column_is_a_warning_naming_file_and_line(tmp_path: Path) -> None:
+    for name in ("units.csv", "staff.csv", "roles.csv"):
+        rows = read_csv(name)
+        if name == "staff.csv":  # a notes column, and a misspelt optional one
+            rows = [[*rows[0], "備考", "ふりがな"]] + [[*r, "", ""] for r in rows[1:]]
+        write_csv(tmp_path / name, rows)
+    result = load_directory(tmp_path)
+    assert result.errors == []
+    assert "staff.csv:2: 知らない項目「備考」は読み飛ばします" in result.warnings
+    assert "staff.csv:2: 知らない項目「ふりがな」は読み飛ばします" in result.warnings
+
+
 def _workbook(path: Path, names: tuple[str, str, str], staff_extra: list[list] | None = None) -> None:
     """One workbook holding the CSV fixture's three tables as sheets, plus a notes sheet."""
     wb = Workbook()

@@ -24,13 +24,14 @@ from domain import tickets as t
 from domain.ids import row_id
 from domain.ticket_hours import JST
 from domain.tickets import Actor, TicketError
+from knowledge.dates import parse_day
 
 CLI_ACTOR = Actor("cli", "管理コマンド", is_admin=True)
 
 
 def _day(text: str) -> datetime:
     try:
-        return datetime.combine(ticket_report.parse_day(text), time(0), JST)
+        return datetime.combine(parse_day(text), time(0), JST)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

@@ -40,6 +40,7 @@ from domain import tickets as t
 from domain.ids import row_id
 from domain.ticket_hours import JST
 from domain.tickets import STATUS_LABELS, Actor, InvalidTransition, NotAllowed, Ticket, TicketError
+from knowledge.dates import parse_day
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +399,7 @@ def install(runtime: Runtime) -> None:
             return
         words = route.arg.split()
         try:
-            days = [ticket_report.parse_day(w) for w in words[:2]]
+            days = [parse_day(w) for w in words[:2]]
         except ValueError:
             await turn_context.send_activity(texts.REPORT_USAGE)
             return

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from knowledge.content import CONTENT_DIR
+from knowledge.dates import parse_day
 from knowledge.faq import FaqEntry, FaqLoad, load_faq
 
 JST = timezone(timedelta(hours=9), "JST")
@@ -221,12 +222,9 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
 
 def _day(text: str) -> date:
     try:
-        day = date.fromisoformat(text)
+        return parse_day(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"日付は YYYY-MM-DD で書いてください: {text}") from exc
-    if not 2000 <= day.year <= 2099:  # far dates overflow the time arithmetic of a period
-        raise argparse.ArgumentTypeError(f"日付は 2000〜2099 年の範囲で書いてください: {text}")
-    return day
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _period(since: date | None, until: date | None) -> tuple[datetime, datetime]:

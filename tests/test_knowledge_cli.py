@@ -394,7 +394,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("nothing")[0] == 2
     assert run("import", "x.csv")[0] == 2  # --out is required
     assert run("report", "--since", "11/01")[0] == 2
-    assert "日付は YYYY-MM-DD で書いてください" in capsys.readouterr().err
+    assert "日付「11/01」が読めません (例: 2026-11-01、2026/11/01)" in capsys.readouterr().err
 
 
 def test_module_help_in_japanese() -> None:

@@ -19,6 +19,7 @@ from domain import tickets as t
 from domain.ticket_hours import JST, BusinessCalendar, parse_closed, parse_days, parse_hours
 from domain.ticket_routing import plan
 from domain.tickets import ACTIONS, Actor, InvalidTransition, Ticket, TicketError
+from knowledge.dates import parse_day
 from knowledge.directory import build_directory
 from knowledge.faq import load_faq
 from tests.conftest import ROOT, make_settings
@@ -277,13 +278,13 @@ def test_only_progress_events_are_shown_to_the_requester() -> None:
 
 @pytest.mark.parametrize("text", ["2026-11-01", "2026/11/01", "2026/11/1", "２０２６／１１／０１", "2026年11月1日"])
 def test_report_dates_in_the_usual_spellings(text: str) -> None:
-    assert ticket_report.parse_day(text) == datetime(2026, 11, 1).date()
+    assert parse_day(text) == datetime(2026, 11, 1).date()
 
 
 @pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "11/01", "2026-11-01x", "0001-01-01", "9999-12-31"])
 def test_report_dates_that_are_not_dates(text: str) -> None:
     with pytest.raises(ValueError):
-        ticket_report.parse_day(text)
+        parse_day(text)
 
 
 # ------------------------------------------------------------------ the report

@@ -12,11 +12,11 @@ every text new).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import csv
 import random
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -144,7 +144,10 @@ def bench(n: int, fmt: str, files: int, root: Path) -> tuple[str, ...]:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [1000, 10_000]
+    parser = argparse.ArgumentParser(description="Time loading and live-reloading a large FAQ.")
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10_000], metavar="N",
+                        help="numbers of entries (default: 1000 10000)")
+    sizes = parser.parse_args().sizes
     headers = ("format", "entries", "files", "parse+validate s", "near-dup s", "index s",
                "full reload s", "reload after 1-file edit s", "reload after all replaced s")
     print(" | ".join(headers))

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import escalation_cards as cards
@@ -427,10 +428,10 @@ class Escalations:
                    if r.level == ticket.level and r.status in REACHABLE]
         if not current:  # nobody holds it (nobody reachable): the daily retry takes over
             return
-        if not any(r.status == DELIVERED for r in current):
-            # the cards still wait in the outbox (Teams is down): nobody could have claimed
-            # it, so the deadline starts again rather than reminding or going up unseen
-            log.info("claim deadline restarted: card not delivered yet", extra={"ticket": ticket.id})
+        if await self.cards_held_up(session, current):
+            # Teams is refusing the cards: nobody could have claimed it, so the deadline
+            # starts again rather than reminding or going up unseen
+            log.info("claim deadline restarted: cards not delivered", extra={"ticket": ticket.id})
             await self.schedule_sla(session, ticket, now, payload["stage"])
             return
         if payload["stage"] == "remind":
@@ -438,6 +439,18 @@ class Escalations:
             await self.schedule_sla(session, ticket, due, "escalate")
         else:
             await self.escalate(session, ticket, SYSTEM, now, texts.NOT_CLAIMED_NOTE, since=due)
+
+    async def cards_held_up(self, session: AsyncSession, people: list[TicketRecipient]) -> bool:
+        """Nobody of ``people`` has the card yet and delivery has been failing. (A card not
+        yet tried, as after a restart, counts as on its way: the deadlines catch up.)"""
+        if any(r.status == DELIVERED for r in people):
+            return False
+        ids = [r.card_message_id for r in people if r.card_message_id is not None]
+        if not ids:
+            return False
+        query = select(outbox.OutboxMessage).where(col(outbox.OutboxMessage.id).in_(ids))
+        messages = (await session.execute(query)).scalars().all()
+        return any(m.status == outbox.PENDING and m.last_error for m in messages)
 
     async def remind(self, session: AsyncSession, ticket: Ticket, people: list[TicketRecipient],
                      now: datetime) -> None:

@@ -350,8 +350,9 @@ def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
     start = xml.find(b"mergeCells")
     if start < 0:
         return []
+    last = getattr(ws, "max_row", None) or 1 << 20  # a whole merged column ends at the data
     return [
-        (int(r1), _column_number(c1), int(r2), _column_number(c2))
+        (int(r1), _column_number(c1), min(int(r2), last), _column_number(c2))
         for c1, r1, c2, r2 in _MERGE_REF.findall(xml, start)
     ]
 

@@ -359,28 +359,30 @@ def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
 
 class _MergedFill:
     """Gives each row of a merged range the value of its top-left cell, as an admin sees it
-    (a category merged down five rows belongs to all five). Only the first column is filled:
-    a cell merged across columns is one wide cell, and the columns it covers stay empty."""
+    (a category merged down five rows belongs to all five). Only the first column is filled
+    (a cell merged across columns is one wide cell; the columns it covers stay empty), and
+    only rows with data of their own (a merge down the whole column adds no rows). Rows come
+    in order, so the ranges are swept once."""
 
     def __init__(self, ranges: Sequence[tuple[int, int, int, int]]) -> None:
-        self._by_row: dict[int, list[tuple[int, int]]] = {}
-        for r1, c1, r2, _ in ranges:
-            for r in range(r1, r2 + 1):
-                self._by_row.setdefault(r, []).append((r1, c1))
-        self._values: dict[tuple[int, int], Any] = {}
+        self._waiting = sorted((r1, r2, c1) for r1, c1, r2, _ in ranges)
+        self._next = 0
+        self._active: list[tuple[int, int, Any]] = []  # (last row, column, value)
 
     def row(self, number: int, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        spans = self._by_row.pop(number, None)
-        if not spans:
+        starting = []
+        while self._next < len(self._waiting) and self._waiting[self._next][0] <= number:
+            r1, r2, column = self._waiting[self._next]
+            self._next += 1
+            if r1 == number and column <= len(row):
+                starting.append((r2, column, row[column - 1]))
+        self._active = [a for a in self._active if a[0] >= number] + starting
+        if not self._active or not any(c is not None and str(c).strip() for c in row):
             return row
         cells = list(row)
-        for first, column in spans:
-            if column > len(cells):
-                continue
-            if number == first:
-                self._values[first, column] = cells[column - 1]
-            else:
-                cells[column - 1] = self._values.get((first, column))
+        for _, column, value in self._active:
+            if column <= len(cells):
+                cells[column - 1] = value
         return tuple(cells)
 
 

@@ -184,6 +184,19 @@ def test_merged_cells_belong_to_every_row_they_cover(tmp_path: Path) -> None:
     }
 
 
+def test_a_merge_down_the_whole_column_adds_no_rows(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "質問", "回答", "カテゴリ"])
+    ws.append(["w-1", "VPNにつながらない", "再起動してください。", "接続"])
+    ws.append(["w-2", "VPNが遅い", "有線でお試しください。", None])
+    ws.merge_cells("D2:D500")
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path / "faq.xlsx")
+    assert load.errors == []
+    assert [(e.id, e.category) for e in load.entries] == [("w-1", "接続"), ("w-2", "接続")]
+
+
 def test_a_titled_example_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active

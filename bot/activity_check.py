@@ -139,7 +139,8 @@ def to_activity(body: dict[str, Any]) -> Activity:
             mentioned = (entity.additional_properties or {}).get("mentioned")
             if not isinstance(mentioned, dict) or not isinstance(mentioned.get("id"), str):
                 raise Rejection(400, "invalid_activity", "a mention entity needs 'mentioned.id'")
-            if not isinstance((entity.additional_properties or {}).get("text", ""), str):
+            if not isinstance((entity.additional_properties or {}).get("text"), str | None):
+                # Teams has been seen to send null here (group chats): the tags are enough
                 raise Rejection(400, "invalid_activity", "a mention entity's 'text' must be a string")
     return activity
 

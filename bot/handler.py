@@ -6,7 +6,9 @@ calls the one handler for that route. Features register command handlers by name
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext, UserState
@@ -177,10 +179,30 @@ def is_file(attachment: Attachment) -> bool:
     return kind.startswith("image/") or kind == "application/vnd.microsoft.teams.file.download.info"
 
 
+_MENTION = re.compile(r"<at(?:\s[^>]*)?>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+
+
 def clean_text(turn_context: TurnContext) -> str:
-    """The message text without the bot's @mention (channels, group chats), trimmed."""
+    """The message text without the bot's @mention (channels, group chats), trimmed.
+
+    Only the ``<at>…</at>`` tags go: the bot's own mention entirely, anyone else's leaving
+    their name (botbuilder's ``remove_recipient_mention`` would also delete the bot's name
+    wherever it appears in the sentence, and keeps other people's tags).
+    """
     activity = turn_context.activity
-    text = activity.text or ""
-    if activity.entities:
-        text = TurnContext.remove_recipient_mention(activity) or ""
+    bot = activity.recipient
+    own = {html.unescape(bot.name).strip()} if bot and bot.name else set()
+    for entity in activity.entities or []:
+        props = entity.additional_properties or {}
+        mentioned = props.get("mentioned") if entity.type == "mention" else None
+        if isinstance(mentioned, dict) and bot and mentioned.get("id") == bot.id:
+            inner = _MENTION.fullmatch(props.get("text") or "")
+            if inner:
+                own.add(html.unescape(inner.group(1)).strip())
+
+    def untag(match: re.Match[str]) -> str:
+        name = html.unescape(match.group(1)).strip()
+        return " " if name in own else name
+
+    text = _MENTION.sub(untag, activity.text or "")
     return text.replace("\u00a0", " ").strip()

@@ -48,6 +48,27 @@ async def test_mention_is_stripped_in_channels(harness: Harness) -> None:
     assert sent[0].activity["attachments"][0]["content"]["body"][0]["text"] == texts.WELCOME_TITLE
 
 
+async def test_only_the_mention_tags_are_taken_out_of_a_channel_question(harness: Harness) -> None:
+    from sqlmodel import select
+
+    from bot.devchannel.client import BOT_ID, BOT_NAME
+    from domain.models import FaqQueryRow
+
+    client = harness.client
+    # the bot's name inside the sentence stays; a colleague's mention keeps the name only
+    said = client.in_channel(STAFF, f"{BOT_NAME}で研修申込できますか")
+    other = client.in_channel(STAFF, "<at>田中 太郎</at> さん、VPNが遅い")
+    other["entities"].append({"type": "mention", "text": "<at>田中 太郎</at>",
+                              "mentioned": {"id": "29:tanaka", "name": "田中 太郎"}})
+    bare = client.in_channel(STAFF, "VPNが遅い")  # Teams sometimes sends the mention's text as null
+    bare["entities"] = [{"type": "mention", "text": None, "mentioned": {"id": BOT_ID, "name": BOT_NAME}}]
+    for activity in (said, other, bare):
+        assert await client.post(activity) == 201
+    async with harness.runtime.sessions() as session:
+        rows = (await session.execute(select(FaqQueryRow.query).order_by(FaqQueryRow.id))).scalars().all()
+    assert rows == [f"{BOT_NAME}で研修申込できますか", "田中 太郎 さん、VPNが遅い", "VPNが遅い"]
+
+
 async def test_button_press_runs_its_command(harness: Harness) -> None:
     await harness.client.send("staff", "ヘルプ")
     examples = next(b for b in harness.client.last_buttons("staff") if b.title == texts.BUTTON_FAQ_EXAMPLE)

@@ -12,8 +12,13 @@ from bot.texts import faq as texts
 from knowledge.faq import FaqEntry
 
 
-def answer(entry: FaqEntry, log_id: int, related: Sequence[FaqEntry] = ()) -> Attachment:
-    """The entry's question as title, its answer, links, follow-ups and feedback buttons."""
+def answer(
+    entry: FaqEntry, log_id: int, related: Sequence[FaqEntry] = (), seen: Sequence[str] = ()
+) -> Attachment:
+    """The entry's question as title, its answer, links, follow-ups and feedback buttons.
+
+    ``seen``: entries already rejected for this question, never offered again.
+    """
     body: list[dict[str, Any]] = [
         cards.text(entry.question, weight="Bolder", size="Medium"),
         cards.text(entry.answer),
@@ -25,17 +30,23 @@ def answer(entry: FaqEntry, log_id: int, related: Sequence[FaqEntry] = ()) -> At
         body.append(cards.text(texts.RELATED, weight="Bolder"))
         body.append({
             "type": "ActionSet",
-            "actions": [cards.submit(r.question, "faq.show", id=r.id, log=log_id) for r in related],
+            "actions": [cards.submit(r.question, "faq.show", id=r.id, log=log_id, related=True)
+                        for r in related],
         })
     return cards.card(body, [
-        cards.submit(texts.BUTTON_SOLVED, "faq.feedback", log=log_id, value="solved", id=entry.id),
-        cards.submit(texts.BUTTON_UNSOLVED, "faq.feedback", log=log_id, value="unsolved", id=entry.id),
+        cards.submit(texts.BUTTON_SOLVED, "faq.feedback", log=log_id, value="solved", id=entry.id,
+                     seen=list(seen)),
+        cards.submit(texts.BUTTON_UNSOLVED, "faq.feedback", log=log_id, value="unsolved",
+                     id=entry.id, seen=list(seen)),
     ])
 
 
-def clarify(entries: Sequence[FaqEntry], log_id: int, title: str = texts.CLARIFY) -> Attachment:
+def clarify(
+    entries: Sequence[FaqEntry], log_id: int, title: str = texts.CLARIFY, seen: Sequence[str] = ()
+) -> Attachment:
     """「もしかして…」 with up to three questions as buttons, plus 「どれでもない」."""
-    actions = [cards.submit(e.question, "faq.show", id=e.id, log=log_id) for e in entries[:3]]
+    actions = [cards.submit(e.question, "faq.show", id=e.id, log=log_id, seen=list(seen))
+               for e in entries[:3]]
     actions.append(cards.submit(texts.NONE_OF_THESE, "faq.none", log=log_id))
     return cards.card([cards.text(title, weight="Bolder")], actions)
 

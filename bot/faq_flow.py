@@ -20,7 +20,7 @@ from bot.router import Route
 from bot.runtime import Runtime
 from bot.texts import faq as texts
 from dialogs.yesno import parse_yes_no
-from domain.faq_log import candidate_ids, latest_answered, log_query, own_row
+from domain.faq_log import candidate_ids, latest_query, log_query, offered_person, own_row
 from domain.models import FaqQueryRow, utcnow
 from knowledge.faq_live import FaqKnowledge
 from knowledge.matcher import MatchResult
@@ -35,6 +35,12 @@ NEXT_CANDIDATE_FLOOR = 0.1
 SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved"})
 SHORT_TEXT = 16
 _QUESTION = re.compile(r"(とは|って何|ってなに|[?？]|ですか|ますか|方法|やり方|どうやって|どうすれば|教えて)")
+
+
+def seen_ids(data: dict) -> list[str]:
+    """The entries a card says were already turned down (card data: checked, not trusted)."""
+    seen = data.get("seen")
+    return [i for i in seen[:20] if isinstance(i, str)] if isinstance(seen, list) else []
 
 
 def prefer_faq(text: str, faq_score: float, intent_score: float) -> bool:
@@ -70,6 +76,9 @@ def install(runtime: Runtime) -> None:
     def match_faq(text: str) -> MatchResult:
         """The FAQ match, computed once per text and FAQ version (intents and answers share it)."""
         matcher = knowledge().matcher
+        if matcher is not cached_for[0]:  # a reload: forget the old FAQ's results
+            recent.clear()
+            cached_for[0] = matcher
         key = (id(matcher), text)
         if key not in recent:
             recent[key] = matcher.match(text)
@@ -78,10 +87,12 @@ def install(runtime: Runtime) -> None:
         return recent[key]
 
     recent: dict[tuple[int, str], MatchResult] = {}
+    cached_for: list[object] = [None]
 
     async def answer(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        if parse_yes_no(route.text) is not None:  # 「はい」 with nothing asked: not a question
-            await turn_context.send_activity(texts.NOTHING_ASKED)
+        yes = parse_yes_no(route.text)
+        if yes is not None:  # 「はい」 is not a question: is it about the offer of a person?
+            await answer_offer(turn_context, dc, yes)
             return
         result = match_faq(route.text)
         identity: IdentityResolver = runtime.services["identity"]
@@ -104,38 +115,53 @@ def install(runtime: Runtime) -> None:
         else:
             await turn_context.send_activity(MessageFactory.attachment(faq_cards.offer_person(route.text)))
 
-    async def send_answer(turn_context: TurnContext, entry_id: str, log_id: int) -> None:
+    async def send_answer(
+        turn_context: TurnContext, entry_id: str, log_id: int, seen: list[str] | None = None
+    ) -> None:
         faq = knowledge()
         entry = faq.get(entry_id)
         if entry is None or not entry.enabled:
             await turn_context.send_activity(texts.NOT_FOUND)
             return
         related = [e for e in (faq.get(i) for i in entry.follow_ups) if e is not None and e.enabled]
-        await turn_context.send_activity(MessageFactory.attachment(faq_cards.answer(entry, log_id, related)))
+        await turn_context.send_activity(
+            MessageFactory.attachment(faq_cards.answer(entry, log_id, related, seen or ())))
 
     async def show(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        """A clarify choice or a follow-up: answer that entry, and remember the choice."""
+        """A clarify choice answers that entry for the question asked. A follow-up, or a
+        colleague's card pressed in a channel, is a question of its own: logged for the
+        person who pressed, so that their feedback counts for the entry they saw."""
         entry_id = route.data.get("id")
         entry = knowledge().get(entry_id) if isinstance(entry_id, str) else None
         if entry is None or not entry.enabled:  # e.g. removed by a reload since the card was sent
             await turn_context.send_activity(texts.NOT_FOUND)
             return
+        who = await runtime.services["identity"].resolve(turn_context)
         async with runtime.sessions() as session, session.begin():
-            row = await own_row(session, route.data.get("log"), user_key(turn_context.activity))
-            if row is not None:
-                row.chosen_id = entry_id
-        await send_answer(turn_context, entry_id, row.id if row and row.id else 0)
+            row = await own_row(session, route.data.get("log"), who.user_id)
+            if row is not None and route.data.get("related") is not True:
+                row.chosen_id, log_id = entry.id, row.id or 0
+            else:
+                log_id = await log_query(
+                    session, user_id=who.user_id, unit_code=who.unit_code, query=entry.question,
+                    normalized="", candidates=[(entry.id, 1.0)], band="answer", chosen_id=entry.id)
+        seen = seen_ids(route.data) if row is not None else []
+        await send_answer(turn_context, entry.id, log_id, seen)
 
     async def feedback(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        value = route.data.get("value")
+        """Rate the entry the card showed; after 「解決しない」, the question's other
+        candidates (never one already turned down), then a person."""
+        value, rated = route.data.get("value"), route.data.get("id")
         async with runtime.sessions() as session, session.begin():
             row = await own_row(session, route.data.get("log"), user_key(turn_context.activity))
             if row is None or value not in ("solved", "unsolved"):
                 await turn_context.send_activity(texts.STALE_FEEDBACK)
                 return
             row.feedback = value
-            shown = {str(route.data.get("id")), row.chosen_id}
-            others = [i for i in candidate_ids(row, NEXT_CANDIDATE_FLOOR) if i not in shown]
+            if value == "solved" and isinstance(rated, str) and rated:
+                row.chosen_id = rated  # the entry that helped, even from an older card
+            seen = sorted({*seen_ids(route.data), *(i for i in (rated, row.chosen_id) if isinstance(i, str))})
+            others = [i for i in candidate_ids(row, NEXT_CANDIDATE_FLOOR) if i not in seen]
             query, log_id = row.query, row.id or 0
         if value == "solved":
             await turn_context.send_activity(texts.SOLVED_THANKS)
@@ -143,30 +169,48 @@ def install(runtime: Runtime) -> None:
         faq = knowledge()
         entries = [e for e in (faq.get(i) for i in others) if e is not None and e.enabled]
         if entries:
-            card = faq_cards.clarify(entries, log_id, texts.NEXT_CANDIDATES)
+            card = faq_cards.clarify(entries, log_id, texts.NEXT_CANDIDATES, seen)
         else:
             card = faq_cards.offer_person(query, texts.OFFER_PERSON)
         await turn_context.send_activity(MessageFactory.attachment(card))
 
-    async def latest_answer(turn_context: TurnContext) -> FaqQueryRow | None:
-        """The person's latest answered question (last hour), the one typed feedback is about."""
+    async def latest(turn_context: TurnContext) -> FaqQueryRow | None:
+        """The person's latest question (last hour): typed feedback and 「はい」 are about it."""
         since = utcnow() - FEEDBACK_WINDOW  # the log's own (real) time
         async with runtime.sessions() as session:
-            return await latest_answered(session, user_key(turn_context.activity), since)
+            return await latest_query(session, user_key(turn_context.activity), since)
 
     async def typed_feedback(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        """「解決しました」「解決しません」 typed instead of pressed: rate the latest answer."""
-        row = await latest_answer(turn_context)
+        """「解決しました」「解決しません」 typed instead of pressed: about the bot's last reply.
+        An answer is rated; after a 「もしかして」 or a no-match, or a second 「解決しません」,
+        a person is offered."""
+        row = await latest(turn_context)
         value = "solved" if route.name == "solved" else "unsolved"
-        if row is None:
-            if value == "solved":
-                await turn_context.send_activity(texts.THANKS)
-            else:
-                await turn_context.send_activity(MessageFactory.attachment(
-                    faq_cards.offer_person("", texts.OFFER_PERSON)))
+        if row is not None and row.chosen_id and not (value == "unsolved" and row.feedback == "unsolved"):
+            await feedback(turn_context, dc, Route("card", name="faq.feedback", data={
+                "log": row.id, "value": value, "id": row.chosen_id}))
             return
-        await feedback(turn_context, dc, Route("card", name="faq.feedback", data={
-            "log": row.id, "value": value, "id": row.chosen_id}))
+        if value == "solved":
+            await turn_context.send_activity(texts.THANKS)
+            return
+        if row is not None and row.feedback is None:
+            async with runtime.sessions() as session, session.begin():
+                mine = await own_row(session, row.id, row.user_id)
+                if mine is not None:
+                    mine.feedback = "unsolved"
+        await turn_context.send_activity(MessageFactory.attachment(
+            faq_cards.offer_person(row.query if row else "", texts.OFFER_PERSON)))
+
+    async def answer_offer(turn_context: TurnContext, dc: DialogContext, yes: bool) -> None:
+        """「はい」 or 「いいえ」 typed after the offer of a person."""
+        row = await latest(turn_context)
+        if row is None or not offered_person(row):
+            await turn_context.send_activity(texts.NOTHING_ASKED)
+        elif yes and "escalate" in bot.commands:
+            await bot.commands["escalate"](turn_context, dc, Route(
+                "command", name="escalate", data={"query": row.query}))
+        else:
+            await turn_context.send_activity(texts.PERSON_DECLINED)
 
     async def greeting(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await turn_context.send_activity(texts.GREETING)

@@ -54,14 +54,18 @@ def candidate_ids(row: FaqQueryRow, min_score: float = 0.0) -> list[str]:
         return []
 
 
-async def latest_answered(session: AsyncSession, user_id: str, since: datetime) -> FaqQueryRow | None:
-    """The person's newest answered query since ``since``, rated or not: a typed 「解決しました」
-    after 「解決しない」 is about that latest answer, not an older one nobody mentioned."""
+async def latest_query(session: AsyncSession, user_id: str, since: datetime) -> FaqQueryRow | None:
+    """The person's newest query since ``since``, whatever its band: a typed 「解決しません」 or
+    「はい」 is about the last thing the bot said, never about an older answer."""
     result = await session.execute(
         select(FaqQueryRow)
-        .where(FaqQueryRow.user_id == user_id, FaqQueryRow.created_at >= since,
-               FaqQueryRow.chosen_id.is_not(None))
+        .where(FaqQueryRow.user_id == user_id, FaqQueryRow.created_at >= since)
         .order_by(FaqQueryRow.id.desc())
         .limit(1)
     )
     return result.scalars().first()
+
+
+def offered_person(row: FaqQueryRow) -> bool:
+    """Whether the bot's last reply to this query offered to consult a person."""
+    return row.band == "none" or row.feedback == "unsolved"

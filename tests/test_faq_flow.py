@@ -230,3 +230,93 @@ async def test_a_choice_for_an_entry_removed_since_logs_no_choice(harness: Harne
     assert texts.NOT_FOUND in harness.client.transcript("staff")
     (row,) = await log_rows(harness)
     assert row.chosen_id is None
+
+
+async def test_an_entry_turned_down_is_never_offered_again_for_that_question(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "推進員")
+    first = client.last_buttons("staff")[0]
+    await client.press("staff", first)
+    turned_down = {first.value["id"]}
+    for _ in range(5):  # each 「解決しない」 offers only what was not turned down, then a person
+        await press(harness, "staff", texts.BUTTON_UNSOLVED)
+        text = client.transcript("staff")
+        if texts.OFFER_PERSON in text:
+            break
+        offered = [b.value["id"] for b in client.last_buttons("staff") if shows(b)]
+        assert offered and not turned_down & set(offered), (turned_down, offered)
+        choice = next(b for b in client.last_buttons("staff") if shows(b))
+        await client.press("staff", choice)
+        turned_down.add(choice.value["id"])
+    else:
+        raise AssertionError("a person was never offered")
+    (row,) = await log_rows(harness)
+    assert row.feedback == "unsolved"
+
+
+async def test_typed_unsolved_is_about_the_last_reply_and_a_second_one_offers_a_person(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "ﾊﾟｽﾜｰﾄﾞ忘れた")
+    await press(harness, "staff", texts.BUTTON_SOLVED)
+    await client.send("staff", "推進員")  # a 「もしかして」 card comes after the rated answer
+    client.received("staff")
+    await client.send("staff", "解決しない")
+    assert texts.OFFER_PERSON in client.transcript("staff")
+    assert [(r.band, r.feedback) for r in await log_rows(harness)] == [("answer", "solved"), ("clarify", "unsolved")]
+    await client.send("staff", "ﾊﾟｽﾜｰﾄﾞ忘れた")
+    client.received("staff")
+    await client.send("staff", "解決しない")
+    assert texts.NEXT_CANDIDATES in client.transcript("staff")
+    await client.send("staff", "解決しない")
+    assert texts.OFFER_PERSON in client.transcript("staff")
+
+
+async def test_a_follow_up_is_logged_on_its_own_and_the_first_card_keeps_its_rating(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "VPNが遅い")
+    first = client.last_buttons("staff")
+    follow = next(b for b in first if shows(b))
+    await client.press("staff", follow)
+    solved = next(b for b in first if b.title == texts.BUTTON_SOLVED)
+    await client.press("staff", solved)  # on the first card, pressed after the follow-up
+    rows = await log_rows(harness)
+    assert [(r.chosen_id, r.feedback) for r in rows] == [("vpn-slow", "solved"), (follow.value["id"], None)]
+
+
+async def test_yes_after_the_offer_of_a_person_starts_the_consultation(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "給与明細はどこで見られますか")
+    client.received("staff")
+    await client.send("staff", "いいえ")
+    assert client.transcript("staff") == texts.PERSON_DECLINED
+    await client.send("staff", "はい")
+    assert "給与明細はどこで見られますか" in client.transcript("staff")
+    assert any(b.title == "送信する" for b in client.last_buttons("staff"))
+
+
+async def test_a_colleagues_card_in_a_channel_is_logged_and_rated_for_the_presser(harness: Harness) -> None:
+    from bot.devchannel.render import buttons
+
+    client, channel = harness.client, "19:dev-channel@thread.tacv2"
+
+    async def post(user: object, value: dict | None = None, text: str = "") -> list:
+        activity = client.in_channel(user, text)
+        if value is not None:
+            activity["value"] = value
+        seq = harness.channel.last_seq
+        assert await client.post(activity) == 201
+        return [b for s in harness.channel.since(seq, channel) for b in buttons(s.activity)]
+
+    asked = await post(STAFF, text="推進員")
+    choice = next(b for b in asked if shows(b))
+    answered = await post(OTHER, choice.value)  # a colleague presses STAFF's 「もしかして」
+    solved = next(b for b in answered if b.title == texts.BUTTON_SOLVED)
+    await post(OTHER, solved.value)
+    rows = await log_rows(harness)
+    assert [(r.user_id, r.band, r.feedback) for r in rows] == [
+        (STAFF.aad_object_id, "clarify", None), (OTHER.aad_object_id, "answer", "solved")]
+
+
+def shows(button: object) -> bool:
+    value = getattr(button, "value", None)
+    return isinstance(value, dict) and value.get("action") == "faq.show"

@@ -1,7 +1,8 @@
 """Where each message goes: one table of rules, in the order they apply.
 
 1. a card button (``value.action``) goes to the handler of that action;
-2. an empty message gets a hint;
+2. an empty message gets a hint (files alone, or only emoji and punctuation, a hint of
+   their own);
 3. a command (「ヘルプ」, 「キャンセル」, 「研修申込」 ...) wins even inside a dialog;
 4. otherwise an active dialog continues;
 5. otherwise a free-text intent (from a data file) starts its command;
@@ -40,6 +41,11 @@ _ARG_COMMANDS = (
 _STRIP = re.compile(r"[\s。、.,!！「」『』]+")
 
 
+def has_words(text: str) -> bool:
+    """Whether the text has a letter or a digit (「😀」「。。。」「？？」 have none)."""
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
 def command_key(text: str) -> str:
     """Fold width and case and drop spaces and punctuation: 「 ヘルプ。」 → 「ヘルプ」."""
     return _STRIP.sub("", unicodedata.normalize("NFKC", text).casefold())
@@ -59,6 +65,8 @@ def parse_command(text: str) -> tuple[str, str] | None:
     key = command_key(text)
     if not key:
         return None
+    if not key.strip("?"):  # 「?」「？？」
+        return "help", ""
     if key in _FOLDED_COMMANDS:
         return _FOLDED_COMMANDS[key], ""
     spaced = unicodedata.normalize("NFKC", text).strip()
@@ -81,14 +89,19 @@ def decide(
     intent_of: Callable[[str], str | None] | None = None,
 ) -> Route:
     """Pick the route for one message. Pure: no I/O, no botbuilder."""
-    if isinstance(value, dict) and isinstance(value.get("action"), str):
-        return Route("card", name=value["action"], text=text, data=value)
+    if isinstance(value, dict) and "action" in value:  # a button, maybe forged: by name only
+        action = value["action"]
+        return Route("card", name=action if isinstance(action, str) else "", text=text, data=value)
     text = text.strip()
     if not text:
-        return Route("dialog") if dialog_active and (value or has_files) else Route("empty")
+        if dialog_active and (value or has_files):
+            return Route("dialog")
+        return Route("empty", name="files" if has_files else "")
     command = parse_command(text)
     if command:
         return Route("command", name=command[0], arg=command[1], text=text)
+    if not has_words(text):
+        return Route("empty", name="no_words", text=text)
     if dialog_active:
         return Route("dialog", text=text)
     intent = intent_of(text) if intent_of else None

@@ -16,6 +16,7 @@ from bot.router import decide, parse_command
         ("担当者に相談", ("escalate", "")), ("相談状況", ("my_tickets", "")),
         ("チケット 12", ("ticket", "12")), ("チケット#7", ("ticket", "7")), ("ticket １２", ("ticket", "12")),
         ("管理", ("admin", "")), ("管理 名簿 S-001", ("admin", "名簿 S-001")), ("admin status", ("admin", "status")),
+        ("?", ("help", "")), ("？？", ("help", "")), ("！？", ("help", "")),
         ("VPNが遅い", None), ("ヘルプデスクの電話番号", None), ("", None),
     ],
 )
@@ -45,5 +46,20 @@ def test_intents_then_faq() -> None:
 
 def test_a_file_without_text_goes_to_an_active_dialog() -> None:
     assert decide("", None, dialog_active=True, has_files=True).kind == "dialog"
-    assert decide("", None, dialog_active=False, has_files=True).kind == "empty"
+    alone = decide("", None, dialog_active=False, has_files=True)
+    assert (alone.kind, alone.name) == ("empty", "files")  # a hint of its own, not 「空です」
     assert decide("", None, dialog_active=True).kind == "empty"
+
+
+@pytest.mark.parametrize("text", ["😀", "🙏🙏", "。。。", "！", "\u200b・・・"])
+def test_a_message_without_words_gets_a_hint_not_the_faq(text: str) -> None:
+    for active in (False, True):
+        route = decide(text, None, dialog_active=active)
+        assert (route.kind, route.name) == ("empty", "no_words"), (text, active)
+    assert decide("12345", None, dialog_active=False).kind == "faq"  # digits are words here
+
+
+def test_a_button_whose_action_is_not_text_is_an_unknown_button() -> None:
+    for value in ({"action": 123}, {"action": None, "id": "x"}):
+        route = decide("", value, dialog_active=False)
+        assert (route.kind, route.name) == ("card", "")

@@ -87,6 +87,21 @@ async def test_empty_message_gets_a_hint(harness: Harness) -> None:
     assert texts.EMPTY_MESSAGE in harness.client.transcript("staff")
 
 
+async def test_emoji_alone_or_a_file_alone_gets_its_own_hint_and_is_not_logged(harness: Harness) -> None:
+    from sqlmodel import func, select
+
+    from domain.models import FaqQueryRow
+
+    await harness.client.send("staff", "🙏🙏")
+    assert harness.client.transcript("staff") == texts.NO_WORDS
+    image = harness.client.activity(STAFF, text="", attachments=[
+        {"contentType": "image/png", "contentUrl": "https://example.invalid/a.png", "name": "a.png"}])
+    assert await harness.client.post(image) == 201
+    assert harness.client.transcript("staff") == texts.FILES_ONLY
+    async with harness.runtime.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(FaqQueryRow))).scalar_one() == 0
+
+
 async def test_cancel_ends_an_active_dialog(harness: Harness) -> None:
     client = harness.client
     await client.send("other", "プロフィール")

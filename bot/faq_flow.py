@@ -16,7 +16,7 @@ from botbuilder.dialogs import DialogContext
 from bot import faq_cards
 from bot.identity import IdentityResolver
 from bot.references import user_key
-from bot.router import Route
+from bot.router import Route, command_key
 from bot.runtime import Runtime
 from bot.texts import faq as texts
 from dialogs.yesno import parse_yes_no
@@ -32,6 +32,8 @@ FEEDBACK_WINDOW = timedelta(hours=1)
 #: After 「解決しない」, offer other candidates only if the matcher gave them at least this
 #: much (below it they are noise, and a person is the better offer).
 NEXT_CANDIDATE_FLOOR = 0.1
+_CHOICES = {"1": 1, "2": 2, "3": 3}  # after command_key: 「２」「②」 too
+NONE_OF_THESE_WORDS = frozenset({"どれでもない", "どれでもありません", "どれも違う", "どれもちがう", "該当なし"})
 SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved"})
 SHORT_TEXT = 16
 _QUESTION = re.compile(r"(とは|って何|ってなに|[?？]|ですか|ますか|方法|やり方|どうやって|どうすれば|教えて)")
@@ -93,6 +95,8 @@ def install(runtime: Runtime) -> None:
         yes = parse_yes_no(route.text)
         if yes is not None:  # 「はい」 is not a question: is it about the offer of a person?
             await answer_offer(turn_context, dc, yes)
+            return
+        if await typed_choice(turn_context, dc, route.text):
             return
         result = match_faq(route.text)
         identity: IdentityResolver = runtime.services["identity"]
@@ -200,6 +204,24 @@ def install(runtime: Runtime) -> None:
                     mine.feedback = "unsolved"
         await turn_context.send_activity(MessageFactory.attachment(
             faq_cards.offer_person(row.query if row else "", texts.OFFER_PERSON)))
+
+    async def typed_choice(turn_context: TurnContext, dc: DialogContext, text: str) -> bool:
+        """「2」 or 「どれでもない」 typed under a 「もしかして」 card still waiting for a choice."""
+        key = command_key(text)
+        if not (key in _CHOICES or key in NONE_OF_THESE_WORDS):
+            return False
+        row = await latest(turn_context)
+        if row is None or row.band != "clarify" or row.chosen_id or row.feedback:
+            return False
+        if key in NONE_OF_THESE_WORDS:
+            await none_of_these(turn_context, dc, Route("card", name="faq.none", data={"log": row.id}))
+            return True
+        offered = candidate_ids(row)[:3]
+        number = _CHOICES[key]
+        if number > len(offered):
+            return False
+        await show(turn_context, dc, Route("card", name="faq.show", data={"id": offered[number - 1], "log": row.id}))
+        return True
 
     async def answer_offer(turn_context: TurnContext, dc: DialogContext, yes: bool) -> None:
         """「はい」 or 「いいえ」 typed after the offer of a person."""

@@ -320,3 +320,19 @@ async def test_a_colleagues_card_in_a_channel_is_logged_and_rated_for_the_presse
 def shows(button: object) -> bool:
     value = getattr(button, "value", None)
     return isinstance(value, dict) and value.get("action") == "faq.show"
+
+
+async def test_a_did_you_mean_choice_can_be_typed_as_a_number_or_none_of_these(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "推進員")
+    second = client.last_buttons("staff")[1]
+    client.received("staff")
+    await client.send("staff", "２")
+    assert second.title in client.transcript("staff")
+    await client.send("staff", "推進員")
+    client.received("staff")
+    await client.send("staff", "どれでもない")
+    assert texts.NO_MATCH in client.transcript("staff")
+    rows = await log_rows(harness)
+    assert [(r.query, r.chosen_id, r.feedback) for r in rows] == [
+        ("推進員", second.value["id"], None), ("推進員", None, "unsolved")]

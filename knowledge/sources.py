@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -244,6 +245,33 @@ def _header_keys(
     return None
 
 
+_EXAMPLE_SHEET = re.compile(r"記入例|入力例|例$|^例|サンプル|見本|テンプレート|example|sample|template",
+                            re.IGNORECASE)
+
+
+def _check_not_a_broken_header(
+    path: Path, sheet: str, head: Sequence[Sequence[Any]], aliases: Mapping[str, str], required: set[str]
+) -> None:
+    """A sheet without the required headers is notes, unless a row of it names two or more
+    known columns: then it is the table with a header mistyped or missing, and skipping it
+    would drop its rows without a word."""
+    fields = set(aliases.values())
+    best = max(((n, set(header_keys(row, aliases)) & fields) for n, row in enumerate(head, start=1)),
+               key=lambda found: len(found[1]), default=(0, set()))
+    number, known = best
+    if len(known) >= 2:
+        missing = "・".join(_label(k, aliases) for k in sorted(required - known))
+        raise DataFileError(Location(path.name, number, sheet),
+                            f"見出しに {missing} の列がありません (見出しの誤字や抜けを確認してください)")
+
+
+def _label(key: str, aliases: Mapping[str, str]) -> str:
+    """How to name a column to an admin: 「ID」, or its Japanese header (「回答」 for answer)."""
+    if key == "id":
+        return "ID"
+    return next((a for a, k in aliases.items() if k == key and not a.isascii()), key)
+
+
 def _csv_records(
     path: Path, aliases: Mapping[str, str], required: Iterable[str] = ()
 ) -> list[Record]:
@@ -296,16 +324,16 @@ def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str
     required = set(required)
     records: list[Record] = []
     try:
-        headers = {
-            ws.title: _header_keys(
-                ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), aliases, required
-            )
-            for ws in wb.worksheets
-        }
-        tables = {title: found for title, found in headers.items() if found}
-        if any(found[0] == 1 for found in tables.values()):
-            # beside a sheet whose table starts on row 1, a titled one is notes or an example
-            tables = {title: found for title, found in tables.items() if found[0] == 1}
+        tables = {}
+        for ws in wb.worksheets:
+            if _EXAMPLE_SHEET.search(ws.title):
+                continue  # 「記入例」「サンプル」: shows how to fill the table, is not part of it
+            head = list(ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
+            found = _header_keys(head, aliases, required)
+            if found:
+                tables[ws.title] = found
+            elif required:
+                _check_not_a_broken_header(path, ws.title, head, aliases, required)
         for ws in wb.worksheets:
             if ws.title not in tables:
                 continue  # a notes sheet or similar: not part of the table
@@ -318,14 +346,24 @@ def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str
                 if not any(c is not None and str(c).strip() for c in row):
                     continue
                 data = {
-                    k: ("" if v is None else v if not isinstance(v, float) or not v.is_integer() else int(v))
-                    for k, v in zip(keys, row, strict=False)
-                    if k
+                    k or _headerless(column): (
+                        "" if v is None else v if not isinstance(v, float) or not v.is_integer() else int(v))
+                    for column, (k, v) in enumerate(itertools.zip_longest(keys, row, fillvalue=""), 1)
+                    if k or (v is not None and str(v).strip())  # text under no header: reported
                 }
                 records.append(Record(data, Location(path.name, index, ws.title)))
     finally:
         wb.close()
     return records
+
+
+def _headerless(column: int) -> str:
+    """The name a cell under an empty header is reported by: 「E列 (見出しなし)」."""
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}列 (見出しなし)"
 
 
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")

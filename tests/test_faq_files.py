@@ -197,6 +197,44 @@ def test_a_merge_down_the_whole_column_adds_no_rows(tmp_path: Path) -> None:
     assert [(e.id, e.category) for e in load.entries] == [("w-1", "接続"), ("w-2", "接続")]
 
 
+def test_a_sheet_with_a_mistyped_header_is_an_error_not_skipped(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.title = "ネットワーク"
+    wb.active.append(["ID", "質問", "回答"])
+    wb.active.append(["n-1", "VPNが遅い", "再起動してください。"])
+    mail = wb.create_sheet("メール")
+    mail.append(["ID", "質問", "解答"])  # a typo: the sheet's rows would vanish without a word
+    mail.append(["m-1", "メールが送れない", "容量を確認してください。"])
+    wb.save(tmp_path / "faq.xlsx")
+    assert load_faq(tmp_path).errors == [
+        "faq.xlsx [シート メール] 1行目: 見出しに 回答 の列がありません (見出しの誤字や抜けを確認してください)"]
+
+
+def test_text_under_no_header_is_reported_not_dropped_silently(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.append(["ID", "質問", "回答"])
+    wb.active.append(["q-1", "VPNが遅い", "再起動してください。", "それでも遅い場合はヘルプデスクへ"])
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert load.errors == []
+    assert load.warnings == ["faq.xlsx [シート Sheet] 2行目: 知らない項目「D列 (見出しなし)」は読み飛ばします"]
+
+
+def test_a_titled_sheet_beside_an_untitled_one_is_read(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.title = "ネットワーク"
+    wb.active.append(["ID", "質問", "回答"])
+    wb.active.append(["n-1", "VPNが遅い", "再起動してください。"])
+    mail = wb.create_sheet("メール")
+    mail.append(["メールに関するFAQ"])
+    mail.append(["ID", "質問", "回答"])
+    mail.append(["m-1", "メールが送れない", "容量を確認してください。"])
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert [(e.id, str(e.location)) for e in load.entries] == [
+        ("n-1", "faq.xlsx [シート ネットワーク] 2行目"), ("m-1", "faq.xlsx [シート メール] 3行目")]
+
+
 def test_a_titled_example_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active

@@ -78,6 +78,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     if load is None:
         return 1
     _print_load(load, out)
+    if not load.entries:  # never overwrite a FAQ with an empty one
+        print(f"エラー: {args.src.name} に FAQ が 1 件もないため、{args.out} には書き出しません", file=sys.stderr)
+        return 1
     comment = f"{args.src.name} から python -m knowledge import で作成しました"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(dump_faq_yaml(load.entries, comment), encoding="utf-8")

@@ -137,9 +137,33 @@ def load_yaml(path: Path) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise DataFileError(Location(path.name, line), f"YAML の書式エラー: {exc.problem}") from exc
+        raise DataFileError(Location(path.name, line), f"YAML の書式エラー: {yaml_problem(exc.problem)}") from exc
     except (ValueError, yaml.YAMLError) as exc:  # a value PyYAML cannot build, e.g. 2026-02-30
         raise DataFileError(Location(path.name), f"YAML の値が読めません: {exc}") from exc
+
+
+# libyaml's commonest complaints, said as an admin would understand them (original kept after)
+_YAML_PROBLEMS = (
+    ("cannot start any token", "使えない文字があります (字下げにタブ文字を使っていませんか。字下げは半角スペースで)"),
+    ("tab character", "タブ文字は使えません。字下げは半角スペースにしてください"),
+    ("mapping values are not allowed",
+     "「:」の位置が正しくないか、字下げがずれています (値に「: 」を含むときは値を \"…\" で囲んでください)"),
+    ("did not find expected ',' or ']'", "[ ] の括弧が閉じられていません"),
+    ("could not find expected ':'", "「キー: 値」の「:」が見つかりません"),
+    ("did not find expected key", "字下げがずれています"),
+    ("did not find expected '-' indicator", "リストの「- 」の字下げがずれています"),
+    ("found unexpected end of stream", "引用符や括弧が閉じられていません"),
+    ("found undefined alias", "定義されていない別名 (*名前) があります"),
+)
+
+
+def yaml_problem(problem: str | None) -> str:
+    """A YAML parser's problem in Japanese where it is a common one."""
+    text = problem or ""
+    for english, japanese in _YAML_PROBLEMS:
+        if english in text:
+            return f"{japanese} ({text})"
+    return text
 
 
 def strip_lines(value: Any) -> Any:

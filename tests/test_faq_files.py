@@ -235,6 +235,15 @@ def test_a_titled_sheet_beside_an_untitled_one_is_read(tmp_path: Path) -> None:
         ("n-1", "faq.xlsx [シート ネットワーク] 2行目"), ("m-1", "faq.xlsx [シート メール] 3行目")]
 
 
+def test_common_yaml_mistakes_are_explained_in_japanese(tmp_path: Path) -> None:
+    write(tmp_path, "faq.yaml", "entries:\n\t- id: q1\n")
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith("faq.yaml:2: YAML の書式エラー: 使えない文字があります (字下げにタブ文字を")
+    write(tmp_path, "faq.yaml", "entries:\n  - id: q1\n    question: 注意: 再起動\n    answer: a\n")
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith("faq.yaml:3: YAML の書式エラー: 「:」の位置が正しくないか")
+
+
 def test_a_titled_example_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active

@@ -81,3 +81,23 @@ def test_a_number_with_a_leading_zero_is_a_code_in_both_paths(text: str) -> None
     assert value["code"] == "0101"
     assert full_loader(text)["code"] == "0101"  # type: ignore[index]
     assert yaml_lines.load("n: 12\nz: 0\n") == {"n": 12, "z": 0, "__line__": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("entries:\n  - a: 1\nentries:\n  - b: 2\n", 3),  # a second block would drop the first
+        ("- id: x\n  answer: 1\n  answer: 2\n", 3),
+        ("base: &b {a: 1}\nitem:\n  <<: *b\n  c: 2\n  c: 3\n", 5),  # the full loader's path
+    ],
+)
+def test_a_key_written_twice_is_an_error_at_the_second(text: str, line: int) -> None:
+    with pytest.raises(yaml_lines.DuplicateKey) as caught:
+        yaml_lines.load(text)
+    assert caught.value.problem_mark is not None and caught.value.problem_mark.line + 1 == line
+    assert "が重複しています" in str(caught.value.problem)
+
+
+def test_a_merged_key_may_be_overridden() -> None:
+    value = yaml_lines.load("base: &b {a: 1, c: 1}\nitem:\n  <<: *b\n  c: 2\n")
+    assert value["item"]["c"] == 2

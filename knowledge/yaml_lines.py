@@ -5,11 +5,12 @@ about 3 s for a 10,000-entry FAQ, even with libyaml. Admin files use a small par
 (mappings, lists, strings, the odd number or boolean), so :func:`load` builds the values
 straight from libyaml's parse events (0.4 s instead of 2.9 s for 10,000 entries) and hands
 anything unusual (anchors, aliases, tags, merge keys, non-scalar keys, values it cannot build)
-to the full loader, so every document reads as it always did. Two deliberate differences
-from PyYAML, in both paths: an integer written with a leading zero (``code: 0101``) stays
-the text ``"0101"`` instead of becoming octal 65, and a key written twice in one mapping is
-an error (:class:`DuplicateKey`) rather than the last one silently winning — a second
-``entries:`` block would otherwise drop every entry above it.
+to the full loader, so every document reads as it always did. Deliberate differences from
+PyYAML, in both paths, because admins write text and YAML 1.1 would quietly change it:
+only plain decimal integers and ``true``/``false`` are typed, so ``0101``, ``16:30``, ``1.10``,
+``yes`` and ``0x1F`` stay the text written (YAML 1.1 makes them 65, 990, 1.1, True and 31);
+and a key written twice in one mapping is an error (:class:`DuplicateKey`) rather than the
+last one silently winning — a second ``entries:`` block would drop every entry above it.
 """
 
 from __future__ import annotations
@@ -48,18 +49,32 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
         return mapping
 
 
-_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_BOOLEAN = {"true": True, "false": False}
 
 
-def _int_or_code(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
-    """An integer, except one written with a leading zero: YAML 1.1 reads ``0101`` as octal
-    65, but in admin files it is a code (所属コード, ID) and is kept as written."""
-    if _LEADING_ZERO.fullmatch(node.value):
-        return str(node.value)
-    return yaml.SafeLoader.construct_yaml_int(loader, node)
+def _int_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
+    """A plain decimal integer; any other YAML 1.1 integer stays the text written. In admin
+    files ``0101`` is a code (所属コード, ID), not octal 65; ``16:30`` is a time, not the
+    base-60 number 990; ``0x1F`` and ``1_000`` are text someone typed."""
+    value = str(node.value)
+    return int(value) if _DECIMAL.fullmatch(value) else value
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:int", _int_or_code)
+def _bool_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool | str:
+    """``true``/``false``; YAML 1.1's yes/no/on/off stay words (「質問: yes」 is a question)."""
+    value = str(node.value)
+    return _BOOLEAN.get(value.lower(), value)
+
+
+def _text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    """A float stays the text written: ``1.10`` is a section number, not 1.1."""
+    return str(node.value)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+_LineLoader.add_constructor("tag:yaml.org,2002:bool", _bool_or_text)
+_LineLoader.add_constructor("tag:yaml.org,2002:float", _text)
 
 
 class _Unusual(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,12 @@ def test_a_key_written_twice_is_an_error_at_the_second(text: str, line: int) -> 
 def test_a_merged_key_may_be_overridden() -> None:
     value = yaml_lines.load("base: &b {a: 1, c: 1}\nitem:\n  <<: *b\n  c: 2\n")
     assert value["item"]["c"] == 2
+
+
+def test_only_decimal_integers_and_true_false_are_typed_the_rest_stays_as_written() -> None:
+    text = ("a: 16:30\nb: 1.10\nc: yes\nd: 0x1F\ne: 1_000\nf: on\ng: 12\nh: -3\ni: true\nj: False\n"
+            "k: .inf\nl: 2026-12-01\n")
+    expected = {"a": "16:30", "b": "1.10", "c": "yes", "d": "0x1F", "e": "1_000", "f": "on",
+                "g": 12, "h": -3, "i": True, "j": False, "k": ".inf", "l": date(2026, 12, 1), "__line__": 1}
+    assert yaml_lines.load(text) == expected
+    assert full_loader(text) == expected  # the same in the full loader's path

@@ -206,12 +206,13 @@ def parse_when(
     """Parse a date and time (``2026-12-08 13:30``, ``2026/12/8(火) 13時30分``) in Japan time.
 
     A time alone (``16:30``) is taken on ``base``'s day. A date alone (or an Excel date
-    cell, which reads as midnight) is accepted only with ``end_of_day`` (deadlines), meaning
-    23:59 that day. Raises ValueError with a Japanese message.
+    cell, which reads as midnight: no training starts at 0:00) is accepted only with
+    ``end_of_day`` (deadlines), meaning 23:59 that day. Raises ValueError with a Japanese
+    message.
     """
     if isinstance(value, datetime):
-        if end_of_day and value.tzinfo is None and value.time() == time(0):
-            value = value.date()  # an Excel date cell: openpyxl gives midnight
+        if value.tzinfo is None and value.time() == time(0):
+            value = value.date()  # an Excel date cell (openpyxl gives midnight): no time given
         else:
             return _aware(value)
     if isinstance(value, date):

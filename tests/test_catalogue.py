@@ -155,6 +155,14 @@ def test_xlsx_workbook_with_date_and_time_cells(tmp_path: Path) -> None:
     assert str(s1.location) == "研修カタログ.xlsx [シート 日程] 2行目"
 
 
+def test_an_excel_date_cell_without_a_time_is_no_start_time(tmp_path: Path) -> None:
+    _workbook(tmp_path / "catalogue.xlsx", [
+        ["s-1", "c-shunin", datetime(2026, 12, 8), "16:30", "講堂", None, 50, datetime(2026, 12, 3)],
+    ])
+    (error, *_) = load_catalogue(tmp_path).errors
+    assert error.startswith("catalogue.xlsx [シート 日程] 2行目: 開始日時: 日時「2026-12-08」に時刻がありません")
+
+
 def test_xlsx_error_names_sheet_and_row(tmp_path: Path) -> None:
     _workbook(tmp_path / "catalogue.xlsx", [
         ["s-1", "c-shunin", "2026-12-10 09:30", "12:00", "講堂", None, 50, None],

@@ -237,13 +237,25 @@ def yaml_record(
 
 
 def decode_csv_bytes(raw: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM) first, then Shift_JIS/CP932 as Japanese Excel writes it."""
+    """UTF-8 (with or without BOM) first, then Shift_JIS/CP932 as Japanese Excel writes it;
+    UTF-16 when it starts with its BOM (Excel's 「Unicode テキスト」)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8-sig", "cp932"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise DataFileError(Location(name), "文字コードを判別できません (UTF-8 か Shift_JIS で保存してください)")
+
+
+def _delimiter(text: str) -> str:
+    """A tab when the first line has tabs and no commas (Excel's 「テキスト (タブ区切り)」)."""
+    first = text.lstrip("\r\n").split("\n", 1)[0]
+    return "\t" if "\t" in first and "," not in first else ","
 
 
 # A title such as 「よくある質問一覧」 often sits above the header row. With required columns
@@ -300,7 +312,7 @@ def _csv_records(
     path: Path, aliases: Mapping[str, str], required: Iterable[str] = ()
 ) -> list[Record]:
     text = decode_csv_bytes(path.read_bytes(), path.name)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     head: list[tuple[int, list[str]]] = []  # the first rows, with the line each starts on
     start = 1  # the line the next row starts on
     try:

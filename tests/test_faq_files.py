@@ -244,6 +244,15 @@ def test_common_yaml_mistakes_are_explained_in_japanese(tmp_path: Path) -> None:
     assert error.startswith("faq.yaml:3: YAML の書式エラー: 「:」の位置が正しくないか")
 
 
+def test_excel_unicode_text_utf16_with_tabs_reads(tmp_path: Path) -> None:
+    text = "ID\t質問\t回答\r\nq1\tVPNが遅い\t再起動してください。\r\nq2\t印刷できない\t用紙, トナーを確認\r\n"
+    (tmp_path / "faq.csv").write_bytes(text.encode("utf-16"))
+    load = load_faq(tmp_path)
+    assert load.errors == [] and load.warnings == []
+    assert [(e.id, e.answer) for e in load.entries] == [
+        ("q1", "再起動してください。"), ("q2", "用紙, トナーを確認")]
+
+
 def test_a_titled_example_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active

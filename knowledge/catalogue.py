@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from knowledge.directory import TIERS, normalize_role, normalize_tier
 from knowledge.live import check_build
 from knowledge.sources import (
+    EXCEL_SUFFIXES,
     DataFileError,
     Location,
     Record,
@@ -31,6 +32,7 @@ from knowledge.sources import (
     strip_lines,
     table_files,
     unknown_columns,
+    unreadable_files,
     yaml_record,
 )
 
@@ -342,6 +344,7 @@ def _sheet_records(path: Path, aliases: Mapping[str, str], names: Iterable[str])
 
 def _read_files(path: Path, errors: list[str], warnings: list[str]) -> tuple[list, list]:
     files = table_files(path) if path.is_dir() else [path] if path.is_file() else []
+    warnings += unreadable_files(path)
     if not files:
         warnings.append(f"{path.name}: 研修カタログのファイルがありません")
     courses: list[Record] = []
@@ -351,7 +354,7 @@ def _read_files(path: Path, errors: list[str], warnings: list[str]) -> tuple[lis
         try:
             if suffix in (".yaml", ".yml"):
                 c, s = _yaml_tables(f)
-            elif suffix == ".xlsx":
+            elif suffix in EXCEL_SUFFIXES:
                 c = _sheet_records(f, COURSE_ALIASES, COURSE_NAMES)
                 s = _sheet_records(f, SESSION_ALIASES, SESSION_NAMES)
                 if not c and not s:

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge.live import check_build
 from knowledge.sources import (
+    EXCEL_SUFFIXES,
     DataFileError,
     Location,
     Record,
@@ -31,6 +32,7 @@ from knowledge.sources import (
     split_multi,
     table_files,
     unknown_columns,
+    unreadable_files,
 )
 
 log = logging.getLogger(__name__)
@@ -303,7 +305,7 @@ def _read_table(path: Path, kind: str, shared: bool) -> list[Record]:
         keys = (kind, spec.label, "entries", "items")
         return read_records(path, spec.aliases, yaml_list_keys=keys, required=spec.required)
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
+    if suffix in EXCEL_SUFFIXES:
         names = {fold(kind), fold(spec.label), *(fold(s) for s in spec.stems)}
         return [
             r for r in read_records(path, spec.aliases)
@@ -535,6 +537,7 @@ def load_directory(path: Path) -> DirectoryLoad:
     """Read and validate the directory in ``path`` (a folder or one workbook)."""
     checker = _Checker()
     tables = _read_tables(path, checker.errors)
+    checker.warnings += unreadable_files(path)
     for kind, records in tables.items():
         checker.warnings += unknown_columns(records, _TABLES[kind].aliases.values())
     checker.check_units(tables["units"])

@@ -37,6 +37,7 @@ from knowledge.sources import (
     split_multi,
     table_files,
     unknown_columns,
+    unreadable_files,
 )
 from knowledge.synonyms import SYNONYM_FILENAMES, SynonymGroup, load_synonyms
 
@@ -384,6 +385,7 @@ def load_faq(
         result.errors.append(f"{path}: FAQ のファイルまたはフォルダが見つかりません")
         return result
     files, synonym_file = faq_files(path)
+    result.warnings += unreadable_files(path)
     if not files:
         result.errors.append(f"{path}: FAQ のファイル (.yaml / .csv / .xlsx) がありません")
     result.files = list(files)

@@ -21,7 +21,11 @@ import yaml
 
 from knowledge import yaml_lines
 
-TABLE_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+TABLE_SUFFIXES = (".yaml", ".yml", ".csv", *EXCEL_SUFFIXES)
+# Spreadsheets the bot cannot read: left in a data folder, they are reported, not ignored.
+_OTHER_SHEETS = {".xls": "Excel ブック (.xlsx)", ".ods": "Excel ブック (.xlsx)",
+                 ".numbers": "Excel ブック (.xlsx)", ".tsv": "CSV (.csv)"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,7 +480,7 @@ def read_records(
         return _yaml_records(path, tuple(yaml_list_keys), aliases)
     if suffix == ".csv":
         return _csv_records(path, aliases, required)
-    if suffix == ".xlsx":
+    if suffix in EXCEL_SUFFIXES:
         return _xlsx_records(path, aliases, required)
     raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")
 
@@ -511,6 +515,17 @@ def split_multi(value: Any) -> list[str]:
     text = str(value)
     parts = text.replace("\r\n", "\n").replace("｜", "|").replace("\n", "|").split("|")
     return [p.strip() for p in parts if p.strip()]
+
+
+def unreadable_files(directory: Path) -> list[str]:
+    """A warning for each spreadsheet in the folder that the bot cannot read (.xls, .ods ...)."""
+    if not directory.is_dir():
+        return []
+    return [
+        f"{p.name}: この形式は読めないため使いません。{_OTHER_SHEETS[p.suffix.lower()]}で保存し直してください"
+        for p in sorted(directory.iterdir())
+        if p.is_file() and p.suffix.lower() in _OTHER_SHEETS and not p.name.startswith((".", "~$"))
+    ]
 
 
 def table_files(directory: Path) -> list[Path]:

@@ -253,6 +253,17 @@ def test_excel_unicode_text_utf16_with_tabs_reads(tmp_path: Path) -> None:
         ("q1", "再起動してください。"), ("q2", "用紙, トナーを確認")]
 
 
+def test_a_macro_workbook_is_read_and_an_old_xls_is_reported(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.append(["ID", "質問", "回答"])
+    wb.active.append(["q1", "VPNが遅い", "再起動してください。"])
+    wb.save(tmp_path / "faq.xlsm")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")  # the old binary format
+    load = load_faq(tmp_path)
+    assert load.errors == [] and [e.id for e in load.entries] == ["q1"]
+    assert load.warnings == ["old.xls: この形式は読めないため使いません。Excel ブック (.xlsx)で保存し直してください"]
+
+
 def test_a_titled_example_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active

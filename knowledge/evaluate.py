@@ -7,6 +7,7 @@ acceptable ids are separated by ``|``; an empty id marks a query the FAQ should 
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from knowledge.sources import DataFileError, Location, read_records, split_multi
 
 CASE_ALIASES = {
     "query": "query",
+    "question": "query",
     "質問": "query",
     "問い合わせ": "query",
     "expected_id": "expected_id",
@@ -71,10 +73,13 @@ def load_cases(path: Path) -> list[Case]:
     """Read labelled queries; rows without a query are an error naming the row."""
     cases = []
     for record in read_records(Path(path), CASE_ALIASES, required=("query",)):
+        if "query" not in record.data:  # no such column: the header is at fault, not the row
+            raise DataFileError(Location(Path(path).name, 1), "見出しに query (質問) の列がありません")
         query = str(record.get("query") or "").strip()
         if not query:
             raise DataFileError(record.location, "query (質問) が空です")
-        expected = frozenset(split_multi(record.get("expected_id")))
+        expected = frozenset(unicodedata.normalize("NFKC", i).strip()
+                             for i in split_multi(record.get("expected_id")))
         cases.append(Case(query, expected, record.location))
     return cases
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,6 +219,11 @@ def _text(value: Any) -> str:
     return text.strip()
 
 
+def _id(text: str) -> str:
+    """An id as typed in any width: 「ＦＡＱ－００１」 is 「FAQ-001」 (NFKC)."""
+    return unicodedata.normalize("NFKC", text).strip() if not text.isascii() else text
+
+
 def _multi(value: Any) -> tuple[str, ...]:
     return tuple(t for t in map(_text, split_multi(value)) if t)
 
@@ -230,6 +236,7 @@ def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
     loc = record.location
     problems: list[str] = []
     values = {key: _text(record.get(key)) for key in REQUIRED}
+    values["id"] = _id(values["id"])
     missing = [FIELD_LABELS[k] for k in REQUIRED if not values[k]]
     if missing:
         problems.append(f"{loc}: 必須項目 {'・'.join(missing)} が空です")
@@ -255,7 +262,7 @@ def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
         category=_text(record.get("category")),
         tags=_multi(record.get("tags")),
         links=tuple(links),
-        follow_ups=_multi(record.get("follow_ups")),
+        follow_ups=tuple(_id(ref) for ref in _multi(record.get("follow_ups"))),
         enabled=bool(enabled),
         location=loc,
     )

@@ -109,10 +109,12 @@ def test_load_cases_names_the_row_with_an_empty_query(tmp_path: Path) -> None:
 
 
 def test_a_data_row_that_looks_like_a_header_is_not_taken_for_one(tmp_path: Path) -> None:
-    path = tmp_path / "cases.csv"  # "question" is not a known header; "質問" below is a query
-    path.write_text("question,expected_id\nVPN,vpn\n質問,\n", encoding="utf-8")
-    with pytest.raises(DataFileError, match=r"cases\.csv:2"):
+    path = tmp_path / "cases.csv"  # "text" is not a known header; "質問" below is a query
+    path.write_text("text,expected_id\nVPN,vpn\n質問,\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"cases\.csv:1: 見出しに query \(質問\) の列がありません"):
         load_cases(path)
+    path.write_text("question,expected_id\nVPN,ｖｐｎ\n", encoding="utf-8")  # the FAQ's own header
+    assert [(c.query, c.expected) for c in load_cases(path)] == [("VPN", frozenset({"vpn"}))]
 
 
 def test_evaluate_and_explain_with_a_real_matcher() -> None:

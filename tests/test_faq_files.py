@@ -264,6 +264,14 @@ def test_a_macro_workbook_is_read_and_an_old_xls_is_reported(tmp_path: Path) -> 
     assert load.warnings == ["old.xls: この形式は読めないため使いません。Excel ブック (.xlsx)で保存し直してください"]
 
 
+def test_ids_and_follow_ups_typed_full_width_are_the_same_ids(tmp_path: Path) -> None:
+    write(tmp_path, "faq.yaml", "- {id: ＦＡＱ－００１, question: VPNが遅い, answer: 再起動, follow_ups: [FAQ-002]}\n"
+                                "- {id: FAQ-002, question: VPNにつながらない, answer: 再接続, follow_ups: [ＦＡＱ－００１]}\n")
+    load = load_faq(tmp_path)
+    assert load.errors == [] and load.warnings == []
+    assert [(e.id, e.follow_ups) for e in load.entries] == [("FAQ-001", ("FAQ-002",)), ("FAQ-002", ("FAQ-001",))]
+
+
 def test_a_titled_example_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active

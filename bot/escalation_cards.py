@@ -126,6 +126,14 @@ def reminder(ticket: Ticket) -> Json:
     ])
 
 
+def held_reminder(ticket: Ticket) -> Json:
+    """Taken but not answered yet: the reminder to the person who holds it."""
+    text = texts.HELD_REMINDER.format(id=ticket.id, requester=ticket.requester_name)
+    return cards.content([cards.text(text), cards.text(_short(ticket.question, 80), subtle=True)], [
+        cards.submit(texts.BUTTON_VIEW, "ticket.show", ticket_id=ticket.id),
+    ])
+
+
 def _guesses(ticket: Ticket) -> list[Json]:
     lines = [texts.GUESS_LINE.format(question=g["question"], score=g.get("score", 0))
              for g in ticket.guesses[:3]]

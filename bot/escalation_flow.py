@@ -21,6 +21,7 @@ from bot import cards as common_cards
 from bot import escalation_cards as cards
 from bot.escalation_service import (
     AUTORESOLVE_JOB,
+    HELD_JOB,
     RETRY_JOB,
     SLA_JOB,
     Draft,
@@ -528,6 +529,7 @@ def install(runtime: Runtime) -> None:
     runtime.worker.handlers.register(SLA_JOB, svc.on_sla)
     runtime.worker.handlers.register(AUTORESOLVE_JOB, svc.on_autoresolve)
     runtime.worker.handlers.register(RETRY_JOB, svc.on_retry)
+    runtime.worker.handlers.register(HELD_JOB, svc.on_held)
     runtime.worker.outcomes.on_outcome("escalation:", svc.on_outcome)
 
 

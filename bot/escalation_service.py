@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 SLA_JOB = "escalation.sla"
 AUTORESOLVE_JOB = "escalation.autoresolve"
 RETRY_JOB = "escalation.retry"
+HELD_JOB = "escalation.held"
+HELD_FACTOR = 2  # taken but unanswered: remind after twice the claim time, then the admins
 TOPIC = "escalation:"
 REACHABLE = (NOTIFIED, DELIVERED, RETRIED)
 UNREACHED = (UNREACHABLE, AGAIN)  # could not be reached (yet): the daily retry tries again
@@ -325,6 +327,7 @@ class Escalations:
             ("mine", None) if r.user_id == actor.user_id else ("taken", actor.name)))
         await self.tell(session, ticket.requester_id,
                         texts.REQUESTER_CLAIMED.format(id=ticket.id, name=actor.name))
+        await self.schedule_held(session, ticket, now, "remind")
 
     async def answer(self, session: AsyncSession, ticket: Ticket, actor: Actor, text: str,
                      now: datetime) -> None:
@@ -390,6 +393,7 @@ class Escalations:
             mine = await t.recipient(session, ticket.id or 0, ticket.assignee_id)
             if mine is not None:
                 mine.card_message_id = message.id
+            await self.schedule_held(session, ticket, now, "remind")
 
     async def propose(self, session: AsyncSession, ticket: Ticket, actor: Actor, question: str,
                       answer: str, now: datetime) -> proposals.FaqProposal:
@@ -439,6 +443,42 @@ class Escalations:
             await self.schedule_sla(session, ticket, due, "escalate")
         else:
             await self.escalate(session, ticket, SYSTEM, now, texts.NOT_CLAIMED_NOTE, since=due)
+
+    async def schedule_held(self, session: AsyncSession, ticket: Ticket, since: datetime, stage: str) -> None:
+        """The next check on a ticket someone took and has not answered: ``remind`` and
+        ``admins`` after twice the claim time each, then ``daily`` every business day."""
+        if stage == "daily":
+            run_at = self.calendar.add_days(since, 1)
+        else:
+            run_at = self.calendar.add(since, self.claim_minutes(ticket) * HELD_FACTOR)
+        await jobs.schedule(session, HELD_JOB, run_at,
+                            {"ticket_id": ticket.id, "assignee": ticket.assignee_id,
+                             "answers": ticket.answers, "stage": stage, "due": run_at.isoformat()},
+                            dedupe_key=f"escalation:held:{ticket.id}:{ticket.answers}:{stage}:{run_at:%Y%m%d%H%M}")
+
+    async def on_held(self, payload: dict[str, Any], session: AsyncSession) -> None:
+        """Taken but still unanswered: remind the person who holds it; at the second check
+        the admins hear of it too; then a reminder every business day until it is answered,
+        passed on or cancelled."""
+        ticket = await t.get(session, int(payload["ticket_id"]), lock=True)
+        if (ticket is None or ticket.status not in (t.CLAIMED, t.REOPENED)
+                or ticket.assignee_id != payload.get("assignee") or ticket.answers != payload.get("answers")):
+            return  # answered, passed on or cancelled since: nothing is waiting on this person
+        now = self.now()
+        due = datetime.fromisoformat(payload["due"]) if payload.get("due") else now
+        await self.tell(session, ticket.assignee_id or "",
+                        outbox.card_activity(cards.held_reminder(ticket),
+                                             texts.HELD_REMINDER_TITLE.format(id=ticket.id)),
+                        topic="escalation:remind")
+        t.apply(session, ticket, "remind", SYSTEM, now, texts.HELD_NOTE)
+        if payload.get("stage") == "remind":
+            await self.schedule_held(session, ticket, due, "admins")
+            return
+        if payload.get("stage") == "admins":
+            await self.tell_admins(session, texts.ADMIN_HELD.format(
+                id=ticket.id, unit=ticket.unit_name or ticket.unit_code or "-",
+                name=ticket.assignee_name or "-"))
+        await self.schedule_held(session, ticket, due, "daily")
 
     async def cards_held_up(self, session: AsyncSession, people: list[TicketRecipient]) -> bool:
         """Nobody of ``people`` has the card yet and delivery has been failing. (A card not

@@ -56,7 +56,7 @@ ACTIONS: Mapping[str, tuple[frozenset[str], str | None]] = {
     "reopen": (frozenset({ANSWERED}), REOPENED),
     "escalate": (ACTIVE, OPEN),
     "cancel": (ACTIVE, CANCELLED),
-    "remind": (frozenset({OPEN}), None),
+    "remind": (frozenset({OPEN, CLAIMED, REOPENED}), None),
 }
 
 

@@ -492,7 +492,8 @@ async def test_nobody_reachable_tells_the_requester_once_and_retries_every_busin
     said(h, "promoter")
     clock.advance(timedelta(days=3))
     await h.runtime.drain()
-    assert said(h, "promoter") == ""  # no more retries once claimed
+    chased = said(h, "promoter")  # no more delivery retries once claimed, only the answer chased
+    assert "相談が届きました" not in chased and "回答をお待ちしています" in chased
 
 
 async def test_the_requester_sees_progress_not_routing_or_handlers_notes(h: Harness) -> None:
@@ -565,6 +566,47 @@ async def test_the_deadline_waits_for_the_card_to_reach_the_promoter(h: Harness,
     clock.set(datetime(2026, 5, 11, 14, 2, tzinfo=JST).astimezone(UTC))
     await h.runtime.drain()
     assert "まだ受け付けられていません" in said(h, "promoter") and said(h, "backup") == ""
+
+
+async def test_a_ticket_taken_but_not_answered_is_chased_then_the_admins_hear(h: Harness, clock: ManualClock) -> None:
+    await escalate(h)  # Monday 10:00
+    await h.runtime.drain()
+    await press(h, "promoter", "対応します")
+    await h.runtime.drain()
+    said(h, "promoter"), said(h, "admin")
+
+    async def at(*when: int) -> None:
+        clock.set(datetime(2026, 5, *when, tzinfo=JST).astimezone(UTC))
+        await h.runtime.drain()
+
+    await at(11, 13, 59)
+    assert said(h, "promoter") == ""
+    await at(11, 14, 1)  # twice the claim time (2 business hours) after taking it
+    assert "チケット 1（林 和夫さん）の回答をお待ちしています" in said(h, "promoter")
+    await at(12, 9, 14)  # 14:00 + 4 business hours = Tuesday 09:15
+    assert said(h, "admin") == ""
+    await at(12, 9, 16)
+    assert "チケット 1（総務課）は 山崎 亮さんが対応中ですが、まだ回答がありません" in said(h, "admin")
+    assert "回答をお待ちしています" in said(h, "promoter")
+    await at(13, 9, 16)  # and every business day after
+    assert "回答をお待ちしています" in said(h, "promoter")
+    await press(h, "promoter", "チケットを見る")
+    await press(h, "promoter", "回答する", answer=ANSWER)
+    await h.runtime.drain()
+    said(h, "promoter")
+    await at(15, 9, 16)
+    assert said(h, "promoter") == "" and said(h, "admin") == ""
+    assert said(h, "staff").count(ANSWER) == 1
+
+
+async def test_a_follow_up_nobody_answers_is_chased_too(h: Harness, clock: ManualClock) -> None:
+    await answered(h)  # Monday 10:00
+    await press(h, "staff", "まだ解決しない", followup="まだ容量が足りません")
+    await h.runtime.drain()
+    said(h, "promoter")
+    clock.set(datetime(2026, 5, 11, 14, 1, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    assert "チケット 1（林 和夫さん）の回答をお待ちしています" in said(h, "promoter")
 
 
 async def test_a_promoter_who_passed_it_on_neither_sees_it_waiting_nor_can_claim_it(h: Harness) -> None:

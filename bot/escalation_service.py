@@ -255,12 +255,14 @@ class Escalations:
     async def was_exhausted(self, session: AsyncSession, ticket: Ticket) -> bool:
         return any(e.action == "exhausted" for e in await t.events(session, ticket.id or 0))
 
-    async def all_reached(self, session: AsyncSession, ticket: Ticket) -> bool:
-        """Whether the card was delivered to somebody and nobody is left unreachable: then
-        "nobody has taken it" is the truth, not "it could not be delivered"."""
+    async def reach(self, session: AsyncSession, ticket: Ticket) -> str:
+        """Who has the card: ``all`` (delivered, nobody left unreachable), ``some`` (delivered
+        to someone, others unreachable) or ``none``. With a card delivered, "nobody has taken
+        it" is the truth, not "it could not be delivered"."""
         rows = await t.recipients(session, ticket.id or 0)
-        return any(r.status == DELIVERED for r in rows) and not any(
-            r.status in UNREACHED for r in rows)
+        if not any(r.status == DELIVERED for r in rows):
+            return "none"
+        return "some" if any(r.status in UNREACHED for r in rows) else "all"
 
     async def exhausted(self, session: AsyncSession, ticket: Ticket, now: datetime) -> None:
         """Nobody left to send it to: the ticket stays open; the admins hear of it the first
@@ -269,8 +271,8 @@ class Escalations:
         first = not await self.was_exhausted(session, ticket)
         t.record(session, ticket, "exhausted", SYSTEM, now)
         if first:
-            told = texts.ADMIN_UNCLAIMED if await self.all_reached(session, ticket) else (
-                texts.ADMIN_EXHAUSTED)
+            told = {"all": texts.ADMIN_UNCLAIMED, "some": texts.ADMIN_UNCLAIMED_SOME}.get(
+                await self.reach(session, ticket), texts.ADMIN_EXHAUSTED)
             await self.tell_admins(session, told.format(
                 id=ticket.id, unit=ticket.unit_name or ticket.unit_code or "-"))
         await self.schedule_retry(session, ticket, now)
@@ -301,8 +303,8 @@ class Escalations:
         t.apply(session, ticket, "escalate", actor, now, note)
         level = await self.route_next(session, ticket, now, since=since)
         if level is None and not before:
-            told = texts.REQUESTER_UNCLAIMED if await self.all_reached(session, ticket) else (
-                texts.REQUESTER_NOBODY)
+            told = texts.REQUESTER_NOBODY if await self.reach(session, ticket) == "none" else (
+                texts.REQUESTER_UNCLAIMED)
             await self.tell(session, ticket.requester_id, told.format(id=ticket.id))
         return level
 
@@ -509,17 +511,17 @@ class Escalations:
                             dedupe_key=f"escalation:retry:{ticket.id}:{run_at:%Y%m%d}")
 
     async def on_retry(self, payload: dict[str, Any], session: AsyncSession) -> None:
-        """A business day after the ticket ran out of levels: remind those who hold it, or,
-        when nobody could be reached, route again from the first level."""
+        """A business day after the ticket ran out of levels: remind those who hold it, and
+        route again from the first level to those who could not be reached."""
         ticket = await t.get(session, int(payload["ticket_id"]), lock=True)
         if ticket is None or ticket.status != t.OPEN:
             return
         now = self.now()
         rows = await t.recipients(session, ticket.id or 0)
         holders = [r for r in rows if r.status in REACHABLE]
-        if holders and not any(r.status in UNREACHED for r in rows):
-            # everyone was reached and nobody took it: remind them, each business day
+        if holders:  # those who have it and did not take it: reminded each business day
             await self.remind(session, ticket, holders, now)
+        if holders and not any(r.status in UNREACHED for r in rows):
             await self.schedule_retry(session, ticket, now)
             return
         t.record(session, ticket, "retry", SYSTEM, now, texts.RETRY_NOTE)

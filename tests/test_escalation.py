@@ -609,6 +609,26 @@ async def test_a_follow_up_nobody_answers_is_chased_too(h: Harness, clock: Manua
     assert "チケット 1（林 和夫さん）の回答をお待ちしています" in said(h, "promoter")
 
 
+async def test_when_some_have_the_card_nobody_is_told_it_reached_no_one(h: Harness, clock: ManualClock) -> None:
+    await escalate(h)  # Monday 10:00
+    await h.runtime.drain()
+    await h.client.send("promoter", "", {"action": "ticket.pass", "ticket_id": 1, "reason": "分かりません"})
+    await h.runtime.drain()
+    assert "相談が届きました（チケット 1）" in said(h, "backup")
+    said(h, "staff"), said(h, "admin")
+    for hour in (12, 14, 16):  # the backup is reminded, then it goes up to people who never opened the bot
+        clock.set(datetime(2026, 5, 11, hour, 1, tzinfo=JST).astimezone(UTC))
+        await h.runtime.drain()
+    staff, admin = said(h, "staff"), said(h, "admin")
+    assert "担当者に届いていますが、まだ対応する人が決まっていません" in staff
+    assert "どの担当者にも届けられていません" not in staff
+    assert "一部の担当者に届いていますが、まだ誰も受けていません" in admin and "受けられる担当者がいません" not in admin
+    said(h, "backup")
+    clock.set(datetime(2026, 5, 12, 16, 2, tzinfo=JST).astimezone(UTC))  # the next business day
+    await h.runtime.drain()
+    assert "チケット 1 の相談がまだ受け付けられていません" in said(h, "backup")
+
+
 async def test_a_promoter_who_passed_it_on_neither_sees_it_waiting_nor_can_claim_it(h: Harness) -> None:
     await escalate(h)
     await h.runtime.drain()
@@ -667,8 +687,10 @@ async def test_when_some_could_not_be_reached_nobody_is_told_everyone_was(
         for _ in range(6):
             clock.advance(timedelta(hours=8))
             await h.runtime.drain()
-        assert "担当者に届いていますが" not in said(h, "staff")
-        assert "担当者全員に届きましたが" not in said(h, "admin")
+        staff, admin = said(h, "staff"), said(h, "admin")
+        assert "担当者に届いていますが" in staff  # the promoter has it: true
+        assert "どの担当者にも届けられていません" not in staff
+        assert "担当者全員に届きましたが" not in admin and "一部の担当者に届いていますが" in admin
         said(h, "backup")
         await h.client.post(h.client.install(BACKUP))  # opens the bot later
         for _ in range(3):

@@ -629,6 +629,16 @@ async def test_when_some_have_the_card_nobody_is_told_it_reached_no_one(h: Harne
     assert "チケット 1 の相談がまだ受け付けられていません" in said(h, "backup")
 
 
+async def test_a_follow_up_passed_on_shows_the_earlier_answer_and_the_follow_up(h: Harness) -> None:
+    await answered(h)
+    await press(h, "staff", "まだ解決しない", followup="まだ容量が足りません")
+    await h.runtime.drain()
+    await h.client.send("promoter", "", {"action": "ticket.pass", "ticket_id": 1, "reason": "分かりません"})
+    await h.runtime.drain()
+    card = said(h, "backup")
+    assert "相談が届きました（チケット 1）" in card and ANSWER in card and "まだ容量が足りません" in card
+
+
 async def test_a_promoter_who_passed_it_on_neither_sees_it_waiting_nor_can_claim_it(h: Harness) -> None:
     await escalate(h)
     await h.runtime.drain()

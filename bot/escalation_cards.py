@@ -162,8 +162,10 @@ def request(ticket: Ticket, view: str, by: str | None = None) -> Json:
     """The card a promoter sees; ``view``: open, mine, reopened, taken, answered, cancelled,
     passed, resolved (the last five have no buttons)."""
     body = _request_body(ticket)
-    if view in ("open", "mine", "reopened") and ticket.followup:  # answered once, asked again:
-        body += [  # whoever has it now (also after passing it on) sees what was saidcards.text(texts.PREVIOUS_ANSWER, weight="Bolder"), cards.text(ticket.answer or ""),
+    if view in ("open", "mine", "reopened") and ticket.followup:
+        # answered once and asked again: whoever has it now (also after it was passed on)
+        # sees what was said
+        body += [cards.text(texts.PREVIOUS_ANSWER, weight="Bolder"), cards.text(ticket.answer or ""),
                  cards.text(texts.FOLLOWUP_TITLE, weight="Bolder"), cards.text(ticket.followup or "")]
     if view in ("open", "mine", "reopened"):
         body += _guesses(ticket)

@@ -150,7 +150,10 @@ def install(runtime: Runtime) -> None:
         if not _KEY.match(key):
             await turn_context.send_activity(texts.BAD_BUTTON)
             return
-        question = str(data.get("question") or data.get("query") or "").strip()[:4000]
+        # the box as submitted (emptied on purpose means empty); the button's copy only for
+        # clients that send the button data alone
+        typed = data["question"] if "question" in data else data.get("query")
+        question = str(typed or "").strip()[:4000]
         if not question:
             await turn_context.send_activity(texts.EMPTY_QUESTION)
             return
@@ -159,9 +162,13 @@ def install(runtime: Runtime) -> None:
         draft = Draft(key, question, str(details or "").strip()[:4000], urgency,
                       clean_attachments(data.get("attachments")))
         now = runtime.clock.now()
-        async with runtime.sessions() as session, session.begin():
-            ticket, level, created = await svc.create(session, requester_of(who), draft, now)
-            due = svc.calendar.add(now, svc.claim_minutes(ticket))
+        try:
+            async with runtime.sessions() as session, session.begin():
+                ticket, level, created = await svc.create(session, requester_of(who), draft, now)
+                due = svc.calendar.add(now, svc.claim_minutes(ticket))
+        except TicketError:
+            await turn_context.send_activity(texts.BAD_BUTTON)
+            return
         if dc.active_dialog is not None and dc.active_dialog.id == EscalateDialog.__name__:
             await dc.cancel_all_dialogs()
         await close_card(turn_context, card_of(turn_context, data), ticket.question,

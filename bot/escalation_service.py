@@ -172,6 +172,8 @@ class Escalations:
         """The ticket for ``draft`` (the existing one if this card was already sent)."""
         existing = await t.by_request_key(session, draft.key)
         if existing is not None:
+            if existing.requester_id != who.user_id:  # someone else's card, forwarded or forged
+                raise TicketError("foreign_draft", f"draft of ticket {existing.id}")
             return existing, None, False
         guesses, topic = self.guesses(draft.question)
         ticket = Ticket(

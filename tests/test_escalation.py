@@ -639,6 +639,25 @@ async def test_a_follow_up_passed_on_shows_the_earlier_answer_and_the_follow_up(
     assert "相談が届きました（チケット 1）" in card and ANSWER in card and "まだ容量が足りません" in card
 
 
+async def test_someone_elses_send_button_and_an_emptied_question_are_refused(h: Harness) -> None:
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", QUESTION)
+    send = next(b for b in h.client.last_buttons("staff") if b.title == "送信する")
+    await h.client.send("staff", "", {**send.value, "question": ""})  # the box emptied on purpose
+    assert "質問" in said(h, "staff")
+    assert not await _exists(h)
+    await h.client.send("staff", "", {**send.value, "question": QUESTION})
+    assert "チケット番号: 1" in said(h, "staff")
+    await h.client.send("outsider", "", {**send.value, "question": "別の質問"})  # a forwarded card
+    told = said(h, "outsider")
+    assert "古いか、正しくありません" in told and "チケット番号" not in told
+
+
+async def _exists(h: Harness) -> bool:
+    async with h.runtime.sessions() as session:
+        return await t.get(session, 1) is not None
+
+
 async def test_a_promoter_who_passed_it_on_neither_sees_it_waiting_nor_can_claim_it(h: Harness) -> None:
     await escalate(h)
     await h.runtime.drain()

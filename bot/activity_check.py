@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from botbuilder.schema import Activity
 
@@ -108,14 +109,41 @@ def _str_field(obj: Any, path: str, *, required: bool = True, ascii_only: bool =
     return value
 
 
+def _http_url(url: str) -> bool:
+    """An http(s) URL with a host and, if given, a valid port."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port out of range or not a number
+        return False
+
+
+# Teams' channelData: these members are objects and this one a string (botbuilder's Teams
+# handler deserializes them and fails mid-turn on anything else).
+_CHANNEL_DATA_OBJECTS = ("team", "channel", "tenant", "meeting", "settings", "notification", "eventInfo")
+
+
+def _check_channel_data(data: Any) -> None:
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        raise Rejection(400, "invalid_activity", "'channelData' must be an object")
+    for key in _CHANNEL_DATA_OBJECTS:
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise Rejection(400, "invalid_activity", f"'channelData.{key}' must be an object")
+    if data.get("eventType") is not None and not isinstance(data["eventType"], str):
+        raise Rejection(400, "invalid_activity", "'channelData.eventType' must be a string")
+
+
 def to_activity(body: dict[str, Any]) -> Activity:
     """Validate the fields a turn needs and deserialize; 400 for anything malformed."""
     _str_field(body, "type")
     _str_field(body, "channelId")
     _str_field(body, "conversation.id", ascii_only=True)
     service_url = _str_field(body, "serviceUrl", ascii_only=True) or ""
-    if not service_url.startswith(("https://", "http://")):
+    if not _http_url(service_url):
         raise Rejection(400, "invalid_activity", "'serviceUrl' must be an http(s) URL")
+    _check_channel_data(body.get("channelData"))
     _str_field(body, "from.id", ascii_only=True)
     _str_field(body, "recipient.id", ascii_only=True)
     _str_field(body, "id", required=False, ascii_only=True)

@@ -188,7 +188,8 @@ async def waitlist_position(db: AsyncSession, enrolment: Enrolment) -> int | Non
 
 
 async def _fill(db: AsyncSession, seats: SeatCounter, slot: Slot, now: datetime) -> list[Change]:
-    """Move people up from the waitlist while seats are free (caller holds the lock)."""
+    """Move people up from the waitlist while seats are free (caller holds the lock). Someone
+    whose approval was given before they changed to this session is enrolled, not asked again."""
     changes: list[Change] = []
     while seats.taken < seats.capacity:
         first = (
@@ -200,7 +201,8 @@ async def _fill(db: AsyncSession, seats: SeatCounter, slot: Slot, now: datetime)
         ).scalar_one_or_none()
         if first is None:
             break
-        first.status = PENDING if slot.course.approval_required else ENROLLED
+        approved = first.decided_at is not None  # moved here after an approval: it stands
+        first.status = PENDING if slot.course.approval_required and not approved else ENROLLED
         first.updated_at = now
         seats.taken += 1
         await db.flush()
@@ -370,7 +372,7 @@ async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: i
         upn=old.upn, name=old.name, unit_code=old.unit_code, unit_name=old.unit_name,
         tier=old.tier, status=status, created_at=now, updated_at=now,
     )
-    if status == ENROLLED and approved:
+    if status in (ENROLLED, WAITLISTED) and approved:  # kept for when the waitlist moves up
         moved.decided_at, moved.decided_by = old.decided_at, old.decided_by
     db.add(moved)
     await db.flush()

@@ -376,6 +376,33 @@ async def test_a_given_approval_survives_the_move_a_pending_one_stays_pending(
     assert moved_b.enrolment.status == "pending"
 
 
+async def test_a_given_approval_survives_a_move_to_the_waitlist(sessions, tmp_path: Path) -> None:
+    (tmp_path / "courses.yaml").write_text("""courses:
+  - id: appr
+    title: 承認研修
+    category: DX推進スペシャリスト養成
+    approval_required: true
+    sessions:
+      - {id: ap-1, start: 2030-07-03 09:30, end: "17:00", venue: 研修室, capacity: 5,
+         deadline: 2030-06-26}
+      - {id: ap-2, start: 2030-07-10 09:30, end: "17:00", venue: 研修室, capacity: 1,
+         deadline: 2030-07-03}
+""", encoding="utf-8")
+    catalogue = load_catalogue(tmp_path).catalogue
+
+    async def run(work):
+        return await in_transaction(sessions, work)
+
+    one, two = person(1), person(2)
+    a = await run(lambda db: en.enrol(db, catalogue, one, "ap-1", BEFORE))
+    await run(lambda db: en.decide(db, catalogue, a.enrolment.id, True, Actor("adm", "管理者"), BEFORE))
+    b = await run(lambda db: en.enrol(db, catalogue, two, "ap-2", BEFORE))  # the only seat
+    moved = await run(lambda db: en.change_session(db, catalogue, a.enrolment.id, "ap-2", one, BEFORE))
+    assert moved.enrolment.status == "waitlisted"
+    await run(lambda db: en.cancel(db, catalogue, b.enrolment.id, Actor(two.user_id, two.name), BEFORE))
+    assert await statuses(sessions, "ap-2") == {"cancelled": 1, "enrolled": 1}  # not asked again
+
+
 async def test_concurrent_changes_and_applications_never_oversell(sessions) -> None:
     holders = [await apply(sessions, person(f"h{n}"), "to-late") for n in range(5)]
 

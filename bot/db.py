@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -89,8 +91,20 @@ async def schema_status(engine: AsyncEngine) -> list[str]:
 
 
 @asynccontextmanager
-async def open_database(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """For commands: the database at ``url``, migrated, as a session factory; closed after."""
+async def open_database(url: str, *, existing: bool = False) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """For commands: the database at ``url``, migrated, as a session factory; closed after.
+
+    ``existing``: a report must read the bot's database, so a SQLite file that is not there
+    is an error (FileNotFoundError) rather than a new, empty database reporting zeros.
+    """
+    if existing:
+        parsed = make_url(url)
+        path = parsed.database or ""
+        missing = path in ("", ":memory:") or not await asyncio.to_thread(Path(path).is_file)
+        if parsed.get_backend_name() == "sqlite" and missing:
+            raise FileNotFoundError(
+                errno.ENOENT, "データベースのファイルがありません (DATABASE_URL と作業フォルダを確認してください)",
+                path or url)
     engine = create_engine(url)
     try:
         await migrate(engine)

@@ -50,7 +50,7 @@ async def _roster(settings: Settings, catalogue: Catalogue, args: argparse.Names
     if slot is None:
         print(t.ROSTER_UNKNOWN.format(id=args.session_id), file=sys.stderr)
         return 1
-    async with open_database(settings.database_url) as sessions, sessions() as db:
+    async with open_database(settings.database_url, existing=True) as sessions, sessions() as db:
         rows = await reports.roster(db, slot)
     title = f"{slot.course.title} {slot.id}"
     if args.format == "csv":
@@ -62,7 +62,7 @@ async def _roster(settings: Settings, catalogue: Catalogue, args: argparse.Names
 
 
 async def _summary(settings: Settings, catalogue: Catalogue) -> int:
-    async with open_database(settings.database_url) as sessions, sessions() as db:
+    async with open_database(settings.database_url, existing=True) as sessions, sessions() as db:
         rows = await reports.summary(db, catalogue)
     width = max((len(r.course_id) for r in rows), default=8)
     print(f"{'研修ID':<{width}}  申込済  申請中  待ち  定員  研修名")

@@ -63,12 +63,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    async with open_database(settings.database_url) as sessions:
+    if args.command == "report" and args.since and args.until and args.since > args.until:
+        print("エラー: --since が --until より後の日付です", file=sys.stderr)
+        return 2
+    async with open_database(settings.database_url, existing=True) as sessions:
         try:
             now = datetime.now(UTC)
-            if args.command == "report" and args.since and args.until and args.since > args.until:
-                print("エラー: --since が --until より後の日付です", file=sys.stderr)
-                return 2
             if args.command == "report":
                 until = args.until + timedelta(days=1) if args.until else None
                 async with sessions() as session:

@@ -39,6 +39,7 @@ def test_package_needs_an_app_id_and_then_writes_the_zip(tmp_path: Path) -> None
 
 
 def test_tickets_report_accepts_japanese_date_forms_and_refuses_impossible_dates(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
     ok = run(tmp_path, "tickets", "report", "--since", "2026/11/01", "--until", "2026年11月30日")
     assert ok.returncode == 0, ok.stderr
     assert "2026-11-01 〜 2026-11-30" in ok.stdout
@@ -47,6 +48,7 @@ def test_tickets_report_accepts_japanese_date_forms_and_refuses_impossible_dates
 
 
 def test_tickets_report_refuses_a_reversed_period_and_a_huge_proposal_number(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
     reversed_ = run(tmp_path, "tickets", "report", "--since", "2026-05-01", "--until", "2026-04-01")
     assert reversed_.returncode == 2 and "--since が --until より後の日付です" in reversed_.stderr
     far = run(tmp_path, "tickets", "report", "--until", "9999-12-31")
@@ -71,3 +73,12 @@ def test_chat_with_a_bot_that_is_not_running_says_so_in_one_line(tmp_path: Path)
     assert done.returncode == 1, done.stderr
     assert "接続できません。相手が起動しているか確かめてください" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_reports_refuse_a_database_file_that_is_not_there(tmp_path: Path) -> None:
+    missing = f"sqlite+aiosqlite:///{tmp_path / 'elsewhere' / 'dxbot.sqlite3'}"
+    for args in (("enrolment", "summary"), ("tickets", "report")):
+        done = run(tmp_path, *args, DATABASE_URL=missing)
+        assert done.returncode == 1, done.stderr
+        assert "データベースのファイルがありません" in done.stderr
+    assert not (tmp_path / "elsewhere").exists()  # nothing was created

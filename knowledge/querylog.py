@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, bindparam, make_url, text
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 _QUERY = (
@@ -67,7 +68,12 @@ async def read_query_log(database_url: str, since: datetime, until: datetime) ->
 
     A SQLite URL must name an existing file (connecting would otherwise create an empty one).
     """
-    url = make_url(database_url)
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        raise QueryLogError(
+            f"データベースの URL が読めません: {database_url} (例: sqlite+aiosqlite:///data/dxbot.sqlite3)"
+        ) from None
     if url.get_backend_name() == "sqlite":
         db = url.database or ""
         if db in ("", ":memory:") or not await asyncio.to_thread(Path(db).is_file):
@@ -77,6 +83,11 @@ async def read_query_log(database_url: str, since: datetime, until: datetime) ->
         async with engine.connect() as conn:
             result = await conn.execute(_QUERY, {"since": since, "until": until})
             rows = result.mappings().all()
+    except (OperationalError, ProgrammingError) as exc:  # no faq_query table: not the bot's database
+        if "faq_query" not in str(exc):
+            raise
+        raise QueryLogError("このデータベースにはクエリログの表がありません (ボットのデータベースか、"
+                            "ボットを一度起動したかを確認してください)") from None
     finally:
         await engine.dispose()
     return [

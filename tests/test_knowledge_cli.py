@@ -341,6 +341,18 @@ def test_lint_without_a_log_database(faq_dir: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "x.db").exists()
 
 
+def test_report_on_a_database_that_is_not_the_bots_or_a_bare_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "other.sqlite3").write_bytes(b"")  # an empty file: a database with no tables
+    assert run("report", "--db", f"sqlite+aiosqlite:///{tmp_path}/other.sqlite3")[0] == 1
+    err = capsys.readouterr().err
+    assert "このデータベースにはクエリログの表がありません" in err and "SELECT" not in err
+    assert run("report", "--db", str(tmp_path / "other.sqlite3"))[0] == 1
+    err = capsys.readouterr().err
+    assert "データベースの URL が読めません" in err and "ArgumentError" not in err
+
+
 async def test_lint_with_an_empty_log(faq_dir: Path, tmp_path: Path) -> None:
     url = await make_log(tmp_path / "log.sqlite3", [])
     code, out = await run_in_thread("lint", "--faq", str(faq_dir), "--db", url)

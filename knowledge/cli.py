@@ -391,6 +391,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     try:
         return int(args.func(args, out or sys.stdout))
+    except BrokenPipeError:  # `validate | head`: the reader has gone, nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:  # a folder given as --out, a file without read permission, ...
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"エラー: {where}{exc.strerror or exc}", file=out or sys.stdout)

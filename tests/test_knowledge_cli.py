@@ -459,3 +459,23 @@ def test_report_refuses_far_or_reversed_dates(tmp_path: Path, capsys: pytest.Cap
     assert "2000〜2099 年の範囲" in capsys.readouterr().err
     code, out = run("report", "--since", "2026-05-01", "--until", "2026-04-01", "--db", db)
     assert (code, out.strip()) == (2, "エラー: --since が --until より後の日付です")
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import argparse, sys\n"
+        "import knowledge.cli as cli\n"
+        "many = argparse.Namespace(func=lambda a, out: [print('x' * 100, file=out) for _ in range(100000)] and 0)\n"
+        "cli.build_parser = lambda: type('P', (), {'parse_args': lambda self, argv: many})()\n"
+        "sys.exit(cli.main([]))\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(100)
+        proc.stdout.close()  # like `| head`
+        err = proc.stderr.read().decode()
+    assert proc.returncode == 0 and "Traceback" not in err

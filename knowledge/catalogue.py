@@ -334,10 +334,12 @@ def _yaml_tables(path: Path) -> tuple[list[Record], list[Record]]:
     return courses, sessions
 
 
-def _sheet_records(path: Path, aliases: Mapping[str, str], names: Iterable[str]) -> list[Record]:
+def _sheet_records(
+    path: Path, aliases: Mapping[str, str], names: Iterable[str], notes: list[str]
+) -> list[Record]:
     wanted = {n.lower() for n in names}
     return [
-        r for r in read_records(path, aliases)
+        r for r in read_records(path, aliases, notes=notes)
         if r.location.sheet is not None and r.location.sheet.strip().lower() in wanted
     ]
 
@@ -355,8 +357,10 @@ def _read_files(path: Path, errors: list[str], warnings: list[str]) -> tuple[lis
             if suffix in (".yaml", ".yml"):
                 c, s = _yaml_tables(f)
             elif suffix in EXCEL_SUFFIXES:
-                c = _sheet_records(f, COURSE_ALIASES, COURSE_NAMES)
-                s = _sheet_records(f, SESSION_ALIASES, SESSION_NAMES)
+                notes: list[str] = []
+                c = _sheet_records(f, COURSE_ALIASES, COURSE_NAMES, notes)
+                s = _sheet_records(f, SESSION_ALIASES, SESSION_NAMES, notes)
+                warnings += list(dict.fromkeys(notes))  # the workbook was read once per table
                 if not c and not s:
                     warnings.append(f"{f.name}: シート「研修」「日程」が見つからないため読み込みません")
             elif stem in COURSE_NAMES:

@@ -298,17 +298,17 @@ class DirectoryLoad:
     warnings: list[str] = field(default_factory=list)
 
 
-def _read_table(path: Path, kind: str, shared: bool) -> list[Record]:
+def _read_table(path: Path, kind: str, shared: bool, notes: list[str] | None = None) -> list[Record]:
     """Read one kind of table; from a shared workbook or YAML file, only its sheet or key."""
     spec = _TABLES[kind]
     if not shared:
         keys = (kind, spec.label, "entries", "items")
-        return read_records(path, spec.aliases, yaml_list_keys=keys, required=spec.required)
+        return read_records(path, spec.aliases, yaml_list_keys=keys, required=spec.required, notes=notes)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         names = {fold(kind), fold(spec.label), *(fold(s) for s in spec.stems)}
         return [
-            r for r in read_records(path, spec.aliases)
+            r for r in read_records(path, spec.aliases, notes=notes)
             if r.location.sheet is not None and fold(r.location.sheet) in names
         ]
     if suffix in (".yaml", ".yml"):
@@ -318,7 +318,7 @@ def _read_table(path: Path, kind: str, shared: bool) -> list[Record]:
     return []
 
 
-def _read_tables(path: Path, errors: list[str]) -> dict[str, list[Record]]:
+def _read_tables(path: Path, errors: list[str], notes: list[str]) -> dict[str, list[Record]]:
     """Find and read the three tables in ``path`` (a folder, or one workbook/YAML file)."""
     files = table_files(path) if path.is_dir() else [path] if path.is_file() else []
     if not files:
@@ -337,7 +337,7 @@ def _read_tables(path: Path, errors: list[str]) -> dict[str, list[Record]]:
         found = bool(own)
         for f in own[:1] or [f for f in shared if f not in broken]:
             try:
-                rows = _read_table(f, kind, shared=not own)
+                rows = _read_table(f, kind, not own, notes)
             except DataFileError as exc:
                 errors.append(str(exc))
                 broken.add(f)
@@ -536,8 +536,9 @@ class _Checker:
 def load_directory(path: Path) -> DirectoryLoad:
     """Read and validate the directory in ``path`` (a folder or one workbook)."""
     checker = _Checker()
-    tables = _read_tables(path, checker.errors)
-    checker.warnings += unreadable_files(path)
+    notes: list[str] = []
+    tables = _read_tables(path, checker.errors, notes)
+    checker.warnings += unreadable_files(path) + list(dict.fromkeys(notes))  # a workbook is read per table
     for kind, records in tables.items():
         checker.warnings += unknown_columns(records, _TABLES[kind].aliases.values())
     checker.check_units(tables["units"])

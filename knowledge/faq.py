@@ -346,7 +346,7 @@ class FileCache:
 def _read_file(file: Path) -> _FileResult:
     result = _FileResult([], [], [])
     try:
-        records = read_records(file, FAQ_ALIASES, required=REQUIRED)
+        records = read_records(file, FAQ_ALIASES, required=REQUIRED, notes=result.warnings)
     except DataFileError as exc:
         result.errors.append(str(exc))
         return result

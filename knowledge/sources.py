@@ -354,7 +354,11 @@ def _csv_record(path: Path, keys: list[str], line: int, row: list[str]) -> Recor
 # ---------------------------------------------------------------- XLSX
 
 
-def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str]) -> list[Record]:
+def _xlsx_records(
+    path: Path, aliases: Mapping[str, str], required: Iterable[str], notes: list[str] | None = None
+) -> list[Record]:
+    """The table's rows from every sheet that has it. Hidden sheets and hidden rows are what
+    the admin put out of sight (drafts, old entries): they are left out, and ``notes`` says so."""
     from openpyxl import load_workbook  # imported lazily: only admins' sheets need it
 
     try:
@@ -368,6 +372,10 @@ def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str
         for ws in wb.worksheets:
             if _EXAMPLE_SHEET.search(ws.title):
                 continue  # 「記入例」「サンプル」: shows how to fill the table, is not part of it
+            if ws.sheet_state != "visible":
+                if notes is not None and any(_filled(row) for row in ws.iter_rows(max_row=2, values_only=True)):
+                    notes.append(f"{path.name} [シート {ws.title}]: 非表示のシートは読みません")
+                continue
             head = list(ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
             found = _header_keys(head, aliases, required)
             if found:
@@ -380,9 +388,15 @@ def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str
             header_row, keys, cells = tables[ws.title]
             check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
             rows = ws.iter_rows(min_row=header_row + 1, values_only=True)
-            fill = _MergedFill(_merged_ranges(ws))
+            ranges, hidden = _sheet_layout(ws)
+            fill = _MergedFill(ranges)
+            skipped = []
             for index, row in enumerate(rows, start=header_row + 1):
                 row = fill.row(index, row)
+                if index in hidden:
+                    if any(c is not None and str(c).strip() for c in row):
+                        skipped.append(index)
+                    continue
                 if not any(c is not None and str(c).strip() for c in row):
                     continue
                 data = {
@@ -392,6 +406,9 @@ def _xlsx_records(path: Path, aliases: Mapping[str, str], required: Iterable[str
                     if k or (v is not None and str(v).strip())  # text under no header: reported
                 }
                 records.append(Record(data, Location(path.name, index, ws.title)))
+            if skipped and notes is not None:
+                rows_text = "、".join(map(str, skipped[:10])) + (" ほか" if len(skipped) > 10 else "")
+                notes.append(f"{path.name} [シート {ws.title}]: 非表示の行 ({rows_text} 行目) は読みません")
     finally:
         wb.close()
     return records
@@ -406,6 +423,8 @@ def _headerless(column: int) -> str:
     return f"{letters}列 (見出しなし)"
 
 
+_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"(\d+)\"[^>]*?\bhidden=\"(?:1|true)\"")
+_HIDDEN_ROW_LATE = re.compile(rb"<(?:\w+:)?row\s[^>]*?\bhidden=\"(?:1|true)\"[^>]*?\br=\"(\d+)\"")
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
@@ -416,23 +435,25 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _merged_ranges(ws: Any) -> list[tuple[int, int, int, int]]:
-    """Merged cell ranges of a read-only sheet as (first row, first column, last row, last
-    column), 1-based. openpyxl's read-only mode does not read them, so they are taken from the
-    sheet's XML, where they follow the cells; a sheet without any costs one search."""
+def _sheet_layout(ws: Any) -> tuple[list[tuple[int, int, int, int]], set[int]]:
+    """A read-only sheet's merged ranges, as (first row, first column, last row, last column),
+    1-based, and its hidden rows. openpyxl's read-only mode reads neither, so they are taken
+    from the sheet's XML; a sheet without them costs two searches."""
     source = getattr(ws, "_get_source", None)
     if source is None:
-        return []
+        return [], set()
     with source() as f:
         xml = f.read()
+    hidden = ({int(r) for r in _HIDDEN_ROW.findall(xml)} | {int(r) for r in _HIDDEN_ROW_LATE.findall(xml)}
+              if b"hidden=" in xml else set())
     start = xml.find(b"mergeCells")
     if start < 0:
-        return []
+        return [], hidden
     last = getattr(ws, "max_row", None) or 1 << 20  # a whole merged column ends at the data
     return [
         (int(r1), _column_number(c1), min(int(r2), last), _column_number(c2))
         for c1, r1, c2, r2 in _MERGE_REF.findall(xml, start)
-    ]
+    ], hidden
 
 
 class _MergedFill:
@@ -473,15 +494,17 @@ def read_records(
     *,
     yaml_list_keys: Iterable[str] = ("entries", "items"),
     required: Iterable[str] = (),
+    notes: list[str] | None = None,
 ) -> list[Record]:
-    """Read one YAML, CSV or XLSX file into records with canonical keys and locations."""
+    """Read one YAML, CSV or XLSX file into records with canonical keys and locations;
+    ``notes`` collects what was deliberately left out (an Excel sheet's hidden rows)."""
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return _yaml_records(path, tuple(yaml_list_keys), aliases)
     if suffix == ".csv":
         return _csv_records(path, aliases, required)
     if suffix in EXCEL_SUFFIXES:
-        return _xlsx_records(path, aliases, required)
+        return _xlsx_records(path, aliases, required, notes)
     raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")
 
 

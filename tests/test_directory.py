@@ -119,6 +119,22 @@ def test_single_workbook_with_three_sheets(tmp_path: Path, names: tuple[str, str
     assert load_directory(tmp_path / "組織.xlsx").errors == []
 
 
+def test_a_hidden_staff_row_is_left_out_once_with_a_warning(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    extra = [["left.person" + UPN, "", "退職 済子", "A-01", "主任"]]
+    _workbook(tmp_path / "org.xlsx", ("所属", "職員", "役割"), staff_extra=extra)
+    book = load_workbook(tmp_path / "org.xlsx")
+    staff = book["職員"]
+    staff.row_dimensions[staff.max_row].hidden = True
+    book.save(tmp_path / "org.xlsx")
+    result = load_directory(tmp_path)
+    assert result.errors == []
+    assert result.directory.person_by_upn("left.person" + UPN) is None
+    hidden = [w for w in result.warnings if "非表示" in w]
+    assert hidden == [f"org.xlsx [シート 職員]: 非表示の行 ({staff.max_row} 行目) は読みません"]
+
+
 def test_workbook_error_names_sheet_and_row(tmp_path: Path) -> None:
     extra = [["new.one" + UPN, "", "新人 一人", "Z-99", "主任"]]
     _workbook(tmp_path / "org.xlsx", ("所属", "職員", "役割"), staff_extra=extra)

@@ -272,6 +272,25 @@ def test_ids_and_follow_ups_typed_full_width_are_the_same_ids(tmp_path: Path) ->
     assert [(e.id, e.follow_ups) for e in load.entries] == [("FAQ-001", ("FAQ-002",)), ("FAQ-002", ("FAQ-001",))]
 
 
+def test_hidden_sheets_and_rows_are_left_out_and_said_so(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "FAQ"
+    ws.append(["ID", "質問", "回答"])
+    ws.append(["q1", "VPNが遅い", "再起動してください。"])
+    ws.append(["q2", "（下書き）新システム", "未公開の回答"])
+    ws.row_dimensions[3].hidden = True
+    draft = wb.create_sheet("作業用")
+    draft.append(["ID", "質問", "回答"])
+    draft.append(["d1", "来年度の新制度", "未確定の回答"])
+    draft.sheet_state = "hidden"
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert load.errors == [] and [e.id for e in load.entries] == ["q1"]
+    assert load.warnings == ["faq.xlsx [シート 作業用]: 非表示のシートは読みません",
+                             "faq.xlsx [シート FAQ]: 非表示の行 (3 行目) は読みません"]
+
+
 def test_a_titled_example_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active

@@ -63,14 +63,17 @@ def refusal(exc: Refused, catalogue: Catalogue) -> str:
         "closes_at": t.deadline(closes_at) if isinstance(closes_at, datetime) else "",
         "when": "", "status": "",
     }
+    reason = exc.reason
     if context.get("session_id"):
         slot = find_slot(catalogue, str(context["session_id"]))
         fields["when"] = cards.when(slot) if slot else context["session_id"]
+        if slot is None and reason == "other_session":  # held in a session no longer offered
+            reason = "other_session_removed"
     if context.get("status"):
         fields["status"] = t.status_label(str(context["status"]))
         if context.get("decided_by"):
             fields["status"] += f"、{context['decided_by']}"
-    template = t.REFUSED.get(exc.reason, t.REFUSED["unknown_session"])
+    template = t.REFUSED.get(reason, t.REFUSED["unknown_session"])
     return template.format(**fields)
 
 

@@ -382,6 +382,8 @@ async def test_an_enrolment_whose_session_was_removed_can_be_seen_and_withdrawn(
     catalogue.write_text(original, encoding="utf-8")
     async with Harness(make_settings(sqlite_url, courses_dir=tmp_path), USERS,
                        clock=ManualClock(START)) as h:
+        await to_confirm(h, "a", "全職員テスト研修", "6月24日(月) 15:00")
+        older = button(h, "a", "申し込む")
         await to_confirm(h, "a", "全職員テスト研修", "6月17日(月) 15:00")
         await h.client.press("a", button(h, "a", "申し込む"))
         (enrolment,) = await enrolments(h)
@@ -395,6 +397,9 @@ async def test_an_enrolment_whose_session_was_removed_can_be_seen_and_withdrawn(
         await h.runtime.drain()
         assert "申込が 1 件残っています" not in h.client.transcript("a")
 
+        await h.client.press("a", older)  # a confirmation card for another session, from before
+        refused = h.client.transcript("a")
+        assert "研修カタログから外れた日程で申し込み済みです" in refused and "to-small" not in refused
         await h.client.send("a", "申込状況")
         listed = h.client.transcript("a")
         assert "全職員テスト研修" in listed and "日程 to-small（研修カタログから外れました）" in listed

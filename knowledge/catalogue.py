@@ -88,7 +88,7 @@ SESSION_ALIASES = {
     "申込締切": "deadline",
 }
 COURSE_NAMES = ("courses", "course", "研修", "研修一覧")
-SESSION_NAMES = ("sessions", "session", "日程", "開催日程")
+SESSION_NAMES = ("sessions", "session", "日程", "開催日程", "日程表", "日程一覧")
 
 _ALL = {"全職員", "全員", "all", "*"}
 _TRUE = {"true", "yes", "y", "on", "1", "はい", "要", "必要", "あり", "有", "○", "◯"}
@@ -335,13 +335,17 @@ def _yaml_tables(path: Path) -> tuple[list[Record], list[Record]]:
 
 
 def _sheet_records(
-    path: Path, aliases: Mapping[str, str], names: Iterable[str], notes: list[str]
+    path: Path, aliases: Mapping[str, str], names: Iterable[str], notes: list[str],
+    tables: set[str],
 ) -> list[Record]:
+    """The rows of the sheets with these names; ``tables`` collects the names of all sheets
+    that look like a table of this kind (two or more known columns), whatever their name."""
     wanted = {n.lower() for n in names}
-    return [
-        r for r in read_records(path, aliases, notes=notes)
-        if r.location.sheet is not None and r.location.sheet.strip().lower() in wanted
-    ]
+    fields = set(aliases.values())
+    records = read_records(path, aliases, notes=notes)
+    tables.update(r.location.sheet for r in records
+                  if r.location.sheet is not None and len(fields & set(r.data)) >= 2)
+    return [r for r in records if r.location.sheet is not None and r.location.sheet.strip().lower() in wanted]
 
 
 def _read_files(path: Path, errors: list[str], warnings: list[str]) -> tuple[list, list]:
@@ -358,9 +362,16 @@ def _read_files(path: Path, errors: list[str], warnings: list[str]) -> tuple[lis
                 c, s = _yaml_tables(f)
             elif suffix in EXCEL_SUFFIXES:
                 notes: list[str] = []
-                c = _sheet_records(f, COURSE_ALIASES, COURSE_NAMES, notes)
-                s = _sheet_records(f, SESSION_ALIASES, SESSION_NAMES, notes)
+                tables: set[str] = set()
+                c = _sheet_records(f, COURSE_ALIASES, COURSE_NAMES, notes, tables)
+                s = _sheet_records(f, SESSION_ALIASES, SESSION_NAMES, notes, tables)
                 warnings += list(dict.fromkeys(notes))  # the workbook was read once per table
+                named = {n.lower() for n in (*COURSE_NAMES, *SESSION_NAMES)}
+                warnings += [
+                    f"{f.name} [シート {sheet}]: 研修は「研修」、日程は「日程」という名前のシートに書いてください"
+                    " (このシートは読みません)"
+                    for sheet in sorted(tables) if sheet.strip().lower() not in named
+                ]
                 if not c and not s:
                     warnings.append(f"{f.name}: シート「研修」「日程」が見つからないため読み込みません")
             elif stem in COURSE_NAMES:
@@ -472,7 +483,8 @@ class _Checker:
             return None
         return Session(sid, course_id, start, end, venue, url, capacity, deadline, r.location)
 
-    def course(self, r: Record, sessions: tuple[Session, ...]) -> Course | None:
+    def course(self, r: Record, sessions: tuple[Session, ...], listed: bool = False) -> Course | None:
+        """One course; ``listed``: it has session rows (some may have had errors of their own)."""
         cid, title, raw_category = cell_text(r, "id"), cell_text(r, "title"), cell_text(r, "category")
         missing = [n for n, v in (("研修ID", cid), ("研修名", title), ("区分", raw_category)) if not v]
         if missing:
@@ -495,7 +507,7 @@ class _Checker:
             pool = _positive_int(r.get("licence_pool"))
             if pool is None:
                 self.error(r.location, f"ライセンス数「{cell_text(r, 'licence_pool')}」は 1 以上の整数にしてください")
-        if not sessions and pool is None and not cell_text(r, "licence_pool"):
+        if not sessions and not listed and pool is None and not cell_text(r, "licence_pool"):
             self.error(r.location, "日程もライセンス数もありません。どちらかを書いてください")
         if missing or category is None or len(self.errors) > errors_before:
             return None
@@ -515,9 +527,11 @@ def load_catalogue(path: Path) -> CatalogueLoad:
     listed = {cell_text(r, "id") for r in course_records}
     seen_sessions: dict[str, Location] = {}
     by_course: dict[str, list[Session]] = {}
+    with_rows: set[str] = set()  # courses with session rows, valid or not
     for r in session_records:
         session = checker.session(r)
         sid, course_id = cell_text(r, "id"), cell_text(r, "course_id")
+        with_rows.add(course_id)
         if sid and sid in seen_sessions:
             checker.error(r.location, f"日程ID {sid} が重複しています ({seen_sessions[sid]} と同じ)")
             continue
@@ -535,7 +549,7 @@ def load_catalogue(path: Path) -> CatalogueLoad:
             checker.error(r.location, f"研修ID {cid} が重複しています ({seen_courses[cid]} と同じ)")
             continue
         seen_courses[cid] = r.location
-        course = checker.course(r, tuple(by_course.get(cid, ())))
+        course = checker.course(r, tuple(by_course.get(cid, ())), cid in with_rows)
         if course is not None:
             courses[cid] = course
     return CatalogueLoad(Catalogue(courses.values()), checker.errors, checker.warnings)

@@ -163,6 +163,30 @@ def test_an_excel_date_cell_without_a_time_is_no_start_time(tmp_path: Path) -> N
     assert error.startswith("catalogue.xlsx [シート 日程] 2行目: 開始日時: 日時「2026-12-08」に時刻がありません")
 
 
+def test_a_sessions_sheet_under_another_name_is_reported_not_blamed_on_the_course(tmp_path: Path) -> None:
+    _workbook(tmp_path / "catalogue.xlsx", [
+        ["s-1", "c-shunin", "2026-12-10 09:30", "12:00", "講堂", None, 50, None],
+    ])
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "catalogue.xlsx")
+    book["日程"].title = "12月の日程"
+    book.save(tmp_path / "catalogue.xlsx")
+    result = load_catalogue(tmp_path)
+    assert "catalogue.xlsx [シート 12月の日程]: 研修は「研修」、日程は「日程」という名前のシートに書いてください (このシートは読みません)" in result.warnings
+
+
+def test_a_course_whose_sessions_all_have_errors_is_not_said_to_have_none(tmp_path: Path) -> None:
+    _workbook(tmp_path / "catalogue.xlsx", [
+        ["s-1", "c-shunin", "2026-12-10 09:30", "99:99", "講堂", None, 50, None],
+        ["s-3", "c-sp", "2027/2/3 9:30", "17:00", "研修センター", None, 20, None],
+        ["s-4", "c-pr", "2027-01-15 13:30", "17:00", "研修センター", None, 30, None],
+    ])
+    errors = load_catalogue(tmp_path).errors
+    assert any("99:99" in e for e in errors)
+    assert not any("日程もライセンス数もありません" in e for e in errors)
+
+
 def test_xlsx_error_names_sheet_and_row(tmp_path: Path) -> None:
     _workbook(tmp_path / "catalogue.xlsx", [
         ["s-1", "c-shunin", "2026-12-10 09:30", "12:00", "講堂", None, 50, None],

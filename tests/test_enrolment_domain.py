@@ -342,23 +342,28 @@ async def test_changing_the_session_checks_owner_deadline_and_repeat(sessions) -
     assert await statuses(sessions, "to-small") == {"enrolled": 1}
 
 
-async def test_a_given_approval_survives_the_move_a_pending_one_stays_pending(
-    sessions, tmp_path: Path
-) -> None:
-    (tmp_path / "courses.yaml").write_text("""courses:
+def approval_catalogue(folder: Path, second_capacity: int):  # type: ignore[no-untyped-def]
+    """A course that needs approval, with sessions ap-1 (5 seats) and ap-2."""
+    (folder / "courses.yaml").write_text(f"""courses:
   - id: appr
     title: 承認研修
     category: DX推進スペシャリスト養成
     approval_required: true
     sessions:
-      - {id: ap-1, start: 2030-07-03 09:30, end: "17:00", venue: 研修室, capacity: 5,
-         deadline: 2030-06-26}
-      - {id: ap-2, start: 2030-07-10 09:30, end: "17:00", venue: 研修室, capacity: 5,
-         deadline: 2030-07-03}
+      - {{id: ap-1, start: 2030-07-03 09:30, end: "17:00", venue: 研修室, capacity: 5,
+         deadline: 2030-06-26}}
+      - {{id: ap-2, start: 2030-07-10 09:30, end: "17:00", venue: 研修室, capacity: {second_capacity},
+         deadline: 2030-07-03}}
 """, encoding="utf-8")
-    loaded = load_catalogue(tmp_path)
+    loaded = load_catalogue(folder)
     assert not loaded.errors
-    catalogue = loaded.catalogue
+    return loaded.catalogue
+
+
+async def test_a_given_approval_survives_the_move_a_pending_one_stays_pending(
+    sessions, tmp_path: Path
+) -> None:
+    catalogue = approval_catalogue(tmp_path, second_capacity=5)
 
     async def run(work):
         return await in_transaction(sessions, work)
@@ -377,18 +382,7 @@ async def test_a_given_approval_survives_the_move_a_pending_one_stays_pending(
 
 
 async def test_a_given_approval_survives_a_move_to_the_waitlist(sessions, tmp_path: Path) -> None:
-    (tmp_path / "courses.yaml").write_text("""courses:
-  - id: appr
-    title: 承認研修
-    category: DX推進スペシャリスト養成
-    approval_required: true
-    sessions:
-      - {id: ap-1, start: 2030-07-03 09:30, end: "17:00", venue: 研修室, capacity: 5,
-         deadline: 2030-06-26}
-      - {id: ap-2, start: 2030-07-10 09:30, end: "17:00", venue: 研修室, capacity: 1,
-         deadline: 2030-07-03}
-""", encoding="utf-8")
-    catalogue = load_catalogue(tmp_path).catalogue
+    catalogue = approval_catalogue(tmp_path, second_capacity=1)
 
     async def run(work):
         return await in_transaction(sessions, work)

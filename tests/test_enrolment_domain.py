@@ -342,7 +342,7 @@ async def test_changing_the_session_checks_owner_deadline_and_repeat(sessions) -
     assert await statuses(sessions, "to-small") == {"enrolled": 1}
 
 
-def approval_catalogue(folder: Path, second_capacity: int):  # type: ignore[no-untyped-def]
+def approval_catalogue(folder: Path, second_capacity: int) -> Catalogue:
     """A course that needs approval, with sessions ap-1 (5 seats) and ap-2."""
     (folder / "courses.yaml").write_text(f"""courses:
   - id: appr

@@ -148,7 +148,8 @@ def install(runtime: Runtime) -> None:
             else:
                 log_id = await log_query(
                     session, user_id=who.user_id, unit_code=who.unit_code, query=entry.question,
-                    normalized="", candidates=[(entry.id, 1.0)], band="answer", chosen_id=entry.id)
+                    normalized=knowledge().matcher.normalize(entry.question),
+                    candidates=[(entry.id, 1.0)], band="answer", chosen_id=entry.id)
         seen = seen_ids(route.data) if row is not None else []
         await send_answer(turn_context, entry.id, log_id, seen)
 

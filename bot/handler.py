@@ -82,7 +82,8 @@ class DxBot(TeamsActivityHandler):
         log.info("route", extra={"route": route.kind, "command": route.name})
         if route.kind == "empty":
             await turn_context.send_activity(
-                {"files": texts.FILES_ONLY, "no_words": texts.NO_WORDS}.get(route.name, texts.EMPTY_MESSAGE))
+                {"files": texts.FILES_ONLY, "no_words": texts.NO_WORDS, "url_only": texts.URL_ONLY}.get(
+                    route.name, texts.EMPTY_MESSAGE))
         elif route.kind == "dialog":
             await self._continue(dc)
         elif route.kind == "card":

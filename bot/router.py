@@ -38,6 +38,7 @@ _ARG_COMMANDS = (
     (re.compile(r"^(?:チケット|ticket)\s*(?:no\.?|#)?\s*(\d+)$", re.IGNORECASE), "ticket"),
     (re.compile(r"^(?:管理|admin)\s+(.+)$", re.IGNORECASE), "admin"),
 )
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _STRIP = re.compile(r"[\s。、.,!！「」『』]+")
 
 
@@ -102,6 +103,8 @@ def decide(
         return Route("command", name=command[0], arg=command[1], text=text)
     if not has_words(text):
         return Route("empty", name="no_words", text=text)
+    if not has_words(_URL.sub("", text)):  # a link pasted alone: the bot cannot open it
+        return Route("empty", name="url_only", text=text)
     if dialog_active:
         return Route("dialog", text=text)
     intent = intent_of(text) if intent_of else None

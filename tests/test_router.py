@@ -59,6 +59,13 @@ def test_a_message_without_words_gets_a_hint_not_the_faq(text: str) -> None:
     assert decide("12345", None, dialog_active=False).kind == "faq"  # digits are words here
 
 
+def test_a_link_pasted_alone_gets_a_hint_but_a_question_with_a_link_is_a_question() -> None:
+    alone = decide(" https://portal.example.lg.jp/faq?id=3 ", None, dialog_active=False)
+    assert (alone.kind, alone.name) == ("empty", "url_only")
+    asked = decide("https://portal.example.lg.jp が開けない", None, dialog_active=False)
+    assert asked.kind == "faq"
+
+
 def test_a_button_whose_action_is_not_text_is_an_unknown_button() -> None:
     for value in ({"action": 123}, {"action": None, "id": "x"}):
         route = decide("", value, dialog_active=False)

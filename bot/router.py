@@ -1,12 +1,12 @@
 """Where each message goes: one table of rules, in the order they apply.
 
 1. a card button (``value.action``) goes to the handler of that action;
-2. an empty message gets a hint (files alone, or only emoji and punctuation, a hint of
-   their own);
+2. an empty message gets a hint (files alone get a hint of their own);
 3. a command (「ヘルプ」, 「キャンセル」, 「研修申込」 ...) wins even inside a dialog;
 4. otherwise an active dialog continues;
-5. otherwise a free-text intent (from a data file) starts its command;
-6. otherwise the FAQ answers.
+5. a message without words (emoji, punctuation) or only a link gets a hint;
+6. otherwise a free-text intent (from a data file) starts its command;
+7. otherwise the FAQ answers.
 """
 
 from __future__ import annotations
@@ -101,12 +101,12 @@ def decide(
     command = parse_command(text)
     if command:
         return Route("command", name=command[0], arg=command[1], text=text)
+    if dialog_active:  # whatever the prompt asked for (a link as the details, say)
+        return Route("dialog", text=text)
     if not has_words(text):
         return Route("empty", name="no_words", text=text)
     if not has_words(_URL.sub("", text)):  # a link pasted alone: the bot cannot open it
         return Route("empty", name="url_only", text=text)
-    if dialog_active:
-        return Route("dialog", text=text)
     intent = intent_of(text) if intent_of else None
     if intent:
         return Route("command", name=intent, text=text)

@@ -14,6 +14,7 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import DialogContext
 
 from bot import faq_cards
+from bot import texts as common_texts
 from bot.identity import IdentityResolver
 from bot.references import user_key
 from bot.router import Route, command_key
@@ -97,6 +98,9 @@ def install(runtime: Runtime) -> None:
             await answer_offer(turn_context, dc, yes)
             return
         if await typed_choice(turn_context, dc, route.text):
+            return
+        if command_key(route.text).isdigit():  # a number, but no 「もしかして」 waiting for it
+            await turn_context.send_activity(common_texts.NUMBER_ONLY)
             return
         result = match_faq(route.text)
         identity: IdentityResolver = runtime.services["identity"]

@@ -82,8 +82,7 @@ class DxBot(TeamsActivityHandler):
         log.info("route", extra={"route": route.kind, "command": route.name})
         if route.kind == "empty":
             await turn_context.send_activity(
-                {"files": texts.FILES_ONLY, "no_words": texts.NO_WORDS, "url_only": texts.URL_ONLY}.get(
-                    route.name, texts.EMPTY_MESSAGE))
+                texts.HINTS.get(route.name, texts.EMPTY_MESSAGE))
         elif route.kind == "dialog":
             await self._continue(dc)
         elif route.kind == "card":

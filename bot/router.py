@@ -4,7 +4,8 @@
 2. an empty message gets a hint (files alone get a hint of their own);
 3. a command (「ヘルプ」, 「キャンセル」, 「研修申込」 ...) wins even inside a dialog;
 4. otherwise an active dialog continues;
-5. a message without words (emoji, punctuation) or only a link gets a hint;
+5. a message without words (emoji, punctuation), only a link, only a number or a single
+   character gets a hint;
 6. otherwise a free-text intent (from a data file) starts its command;
 7. otherwise the FAQ answers.
 """
@@ -107,6 +108,11 @@ def decide(
         return Route("empty", name="no_words", text=text)
     if not has_words(_URL.sub("", text)):  # a link pasted alone: the bot cannot open it
         return Route("empty", name="url_only", text=text)
+    key = command_key(text)
+    if len(key) > 1 and key.lstrip("#").isdigit():  # 「12」: a ticket number? not a question
+        return Route("empty", name="number_only", text=text)
+    if len(key) < 2 and not key.isdigit():  # 「a」「と」: too little to match on (「2」 may
+        return Route("empty", name="too_short", text=text)  # choose from 「もしかして」)
     intent = intent_of(text) if intent_of else None
     if intent:
         return Route("command", name=intent, text=text)

@@ -336,3 +336,13 @@ async def test_a_did_you_mean_choice_can_be_typed_as_a_number_or_none_of_these(h
     rows = await log_rows(harness)
     assert [(r.query, r.chosen_id, r.feedback) for r in rows] == [
         ("推進員", second.value["id"], None), ("推進員", None, "unsolved")]
+
+
+async def test_a_bare_number_with_no_choice_waiting_is_not_a_question(harness: Harness) -> None:
+    from bot import texts as common
+
+    await harness.client.send("staff", "2")
+    assert harness.client.transcript("staff") == common.NUMBER_ONLY
+    await harness.client.send("staff", "12345")
+    assert harness.client.transcript("staff") == common.NUMBER_ONLY
+    assert await log_rows(harness) == []

@@ -56,7 +56,13 @@ def test_a_message_without_words_gets_a_hint_not_the_faq(text: str) -> None:
     route = decide(text, None, dialog_active=False)
     assert (route.kind, route.name) == ("empty", "no_words"), text
     assert decide(text, None, dialog_active=True).kind == "dialog"  # the prompt decides
-    assert decide("12345", None, dialog_active=False).kind == "faq"  # digits are words here
+    number = decide("１２３４５", None, dialog_active=False)
+    assert (number.kind, number.name) == ("empty", "number_only")
+    short = decide("a", None, dialog_active=False)
+    assert (short.kind, short.name) == ("empty", "too_short")
+    assert decide("2", None, dialog_active=False).kind == "faq"  # may choose from 「もしかして」
+    assert decide("3", None, dialog_active=True).kind == "dialog"  # a number answers a prompt
+    assert decide("VPN", None, dialog_active=False).kind == "faq"
 
 
 def test_a_link_pasted_alone_gets_a_hint_but_a_question_with_a_link_is_a_question() -> None:

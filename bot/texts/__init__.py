@@ -41,6 +41,10 @@ FILES_ONLY = (
 )
 URL_ONLY = "リンクだけでは、ボットには内容がわかりません。そのページについて困っていることを文章で入力してください。"
 NO_WORDS = "困っていることを言葉で入力してください。例: 「VPN 遅い」「研修申込」「ヘルプ」"
+NUMBER_ONLY = "番号だけでは、ご用件がわかりません。相談の確認は「チケット 12」のように、質問は言葉で入力してください。"
+TOO_SHORT = "もう少し詳しく入力してください。例: 「VPN 遅い」「パスワード 忘れた」"
+HINTS = {"files": FILES_ONLY, "no_words": NO_WORDS, "url_only": URL_ONLY, "number_only": NUMBER_ONLY,
+         "too_short": TOO_SHORT}  # what the router's "empty" routes say
 CANCELLED = "中断しました。ほかにお手伝いできることがあれば入力してください。"
 NOTHING_TO_CANCEL = "中断する手続きはありません。"
 UNKNOWN_BUTTON = "このボタンは古いか、今は使えません。もう一度最初から操作してください。"

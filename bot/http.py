@@ -82,18 +82,27 @@ async def messages(request: web.Request) -> web.StreamResponse:
 def _invoke_response(status: int, body: object) -> web.Response:
     """An invoke's reply as JSON. botbuilder's own replies are models, and the one it makes for
     a card action without usable data holds a Python exception that cannot be serialised:
-    that becomes a plain error body with the same status, not a 500."""
+    that becomes a plain error body with the same status, not a 500. An invoke the bot does not
+    handle (botbuilder's 501 with no body) gets an error body too, not ``null``."""
     try:
         if hasattr(body, "serialize"):
             body = body.serialize()
+        if body is None and status >= 400:
+            return _invoke_error(status, "NotImplemented" if status == 501 else "BadRequest",
+                                 "this invoke is not handled by the bot")
         return web.json_response(body, status=status)
     except Exception as exc:  # any failure to serialise a reply body
         log.info("invoke reply not serialisable", extra={"error": type(exc).__name__})
-        error = {"code": "BadRequest", "message": "the invoke could not be processed"}
-        return web.json_response(
-            {"statusCode": status, "type": "application/vnd.microsoft.error", "value": error},
-            status=status,
-        )
+        return _invoke_error(status, "BadRequest", "the invoke could not be processed")
+
+
+def _invoke_error(status: int, code: str, message: str) -> web.Response:
+    """The error body Teams expects of an invoke (``application/vnd.microsoft.error``)."""
+    return web.json_response(
+        {"statusCode": status, "type": "application/vnd.microsoft.error",
+         "value": {"code": code, "message": message}},
+        status=status,
+    )
 
 
 async def healthz(request: web.Request) -> web.Response:

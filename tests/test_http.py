@@ -168,3 +168,11 @@ async def test_a_card_action_invoke_without_usable_data_gets_a_4xx_not_a_500(
     }
     status, _ = await post_raw(url_of(harness), json.dumps(activity).encode(), JSON)
     assert 400 <= status < 500
+
+
+@pytest.mark.parametrize("name", ["task/fetch", "composeExtension/query", "no/such-invoke"])
+async def test_an_invoke_the_bot_does_not_handle_gets_an_error_body_not_null(harness: Harness, name: str) -> None:
+    activity = harness.client.activity(STAFF, text="") | {"type": "invoke", "name": name, "value": {}}
+    status, payload = await post_raw(url_of(harness), json.dumps(activity).encode(), JSON)
+    assert status == 501
+    assert payload["type"] == "application/vnd.microsoft.error" and payload["value"]["code"] == "NotImplemented"

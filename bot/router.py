@@ -39,7 +39,7 @@ _ARG_COMMANDS = (
     (re.compile(r"^(?:チケット|ticket)\s*(?:no\.?|#)?\s*(\d+)$", re.IGNORECASE), "ticket"),
     (re.compile(r"^(?:管理|admin)\s+(.+)$", re.IGNORECASE), "admin"),
 )
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_URL = re.compile(r"https?://[!-~]+", re.IGNORECASE)  # ASCII only: 「…/kintai/が開けない」 is a question
 _STRIP = re.compile(r"[\s。、.,!！「」『』]+")
 
 

@@ -356,7 +356,7 @@ async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: i
     check_can_apply(new_slot, applicant, now)
     old_seats, new_seats = locked[old_slot.id], locked[new_slot.id]
     changes = await _fill(db, new_seats, new_slot, now)  # a grown capacity serves the queue
-    approved = old.status == ENROLLED and old.decided_at is not None
+    approved = old.status in (ENROLLED, WAITLISTED) and old.decided_at is not None
     if new_seats.taken < new_seats.capacity:
         needs_approval = new_slot.course.approval_required and not approved
         status = PENDING if needs_approval else ENROLLED

@@ -285,8 +285,9 @@ def _header_keys(
     return None
 
 
-_EXAMPLE_SHEET = re.compile(r"記入例|入力例|例$|^例|サンプル|見本|テンプレート|example|sample|template",
-                            re.IGNORECASE)
+_EXAMPLE_SHEET = re.compile(
+    r"[(（【]?(?:記入例|入力例|記載例|例|サンプル|見本|テンプレート|ひな形|example|sample|template)s?[)）】]?\d*",
+    re.IGNORECASE)  # the whole name: 「活用事例」「条例」 are real sheets
 
 
 def _check_not_a_broken_header(
@@ -370,7 +371,7 @@ def _xlsx_records(
     try:
         tables = {}
         for ws in wb.worksheets:
-            if _EXAMPLE_SHEET.search(ws.title):
+            if _EXAMPLE_SHEET.fullmatch(ws.title.strip()):
                 continue  # 「記入例」「サンプル」: shows how to fill the table, is not part of it
             if ws.sheet_state != "visible":
                 if notes is not None and any(_filled(row) for row in ws.iter_rows(max_row=2, values_only=True)):

@@ -393,8 +393,12 @@ async def test_a_given_approval_survives_a_move_to_the_waitlist(sessions, tmp_pa
     b = await run(lambda db: en.enrol(db, catalogue, two, "ap-2", BEFORE))  # the only seat
     moved = await run(lambda db: en.change_session(db, catalogue, a.enrolment.id, "ap-2", one, BEFORE))
     assert moved.enrolment.status == "waitlisted"
+    back = await run(lambda db: en.change_session(db, catalogue, moved.enrolment.id, "ap-1", one, BEFORE))
+    assert back.enrolment.status == "enrolled"  # and back again: still approved
+    again = await run(lambda db: en.change_session(db, catalogue, back.enrolment.id, "ap-2", one, BEFORE))
     await run(lambda db: en.cancel(db, catalogue, b.enrolment.id, Actor(two.user_id, two.name), BEFORE))
-    assert await statuses(sessions, "ap-2") == {"cancelled": 1, "enrolled": 1}  # not asked again
+    assert again.enrolment.status == "waitlisted"
+    assert await statuses(sessions, "ap-2") == {"cancelled": 2, "enrolled": 1}  # not asked again
 
 
 async def test_concurrent_changes_and_applications_never_oversell(sessions) -> None:

@@ -291,6 +291,19 @@ def test_hidden_sheets_and_rows_are_left_out_and_said_so(tmp_path: Path) -> None
                              "faq.xlsx [シート FAQ]: 非表示の行 (3 行目) は読みません"]
 
 
+def test_only_a_sheet_named_as_an_example_is_left_out(tmp_path: Path) -> None:
+    wb = Workbook()
+    for title, row in (("活用事例", ["e-1", "RPAの事例", "庁内の事例集をご覧ください。"]),
+                       ("記入例", ["x-1", "（例）質問", "（例）回答"]),
+                       ("サンプル2", ["x-2", "（例）質問", "（例）回答"])):
+        ws = wb.create_sheet(title)
+        ws.append(["ID", "質問", "回答"])
+        ws.append(row)
+    del wb["Sheet"]
+    wb.save(tmp_path / "faq.xlsx")
+    assert [e.id for e in load_faq(tmp_path).entries] == ["e-1"]
+
+
 def test_a_titled_example_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active

@@ -71,6 +71,7 @@ def test_a_link_pasted_alone_gets_a_hint_but_a_question_with_a_link_is_a_questio
     asked = decide("https://portal.example.lg.jp が開けない", None, dialog_active=False)
     assert asked.kind == "faq"
     assert decide("https://portal.example.lg.jp", None, dialog_active=True).kind == "dialog"
+    assert decide("https://portal.example.lg.jp/kintai/が開けません", None, dialog_active=False).kind == "faq"
 
 
 def test_a_button_whose_action_is_not_text_is_an_unknown_button() -> None:

@@ -30,6 +30,7 @@ from bot.escalation_service import (
     target_label,
 )
 from bot.identity import Identity, IdentityResolver
+from bot.references import user_key
 from bot.router import Route
 from bot.runtime import Runtime
 from bot.texts import enrolment as dates
@@ -193,6 +194,9 @@ def install(runtime: Runtime) -> None:
         if _KEY.match(key):
             async with runtime.sessions() as session:
                 sent = await t.by_request_key(session, key)
+        if sent is not None and sent.requester_id != user_key(turn_context.activity):
+            await turn_context.send_activity(texts.BAD_BUTTON)  # someone else's card: say nothing of it
+            return
         if sent is not None:
             await turn_context.send_activity(_reply(cards.already_sent(sent)))
             return

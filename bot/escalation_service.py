@@ -470,6 +470,11 @@ class Escalations:
             return  # answered, passed on or cancelled since: nothing is waiting on this person
         now = self.now()
         due = datetime.fromisoformat(payload["due"]) if payload.get("due") else now
+        mine = await t.recipient(session, ticket.id or 0, ticket.assignee_id or "")
+        if mine is not None and mine.card_message_id is not None and await self.delivery_failing(
+                session, [mine.card_message_id]):  # the follow-up has not reached them (Teams down)
+            await self.schedule_held(session, ticket, now, str(payload.get("stage")))
+            return
         await self.tell(session, ticket.assignee_id or "",
                         outbox.card_activity(cards.held_reminder(ticket),
                                              texts.HELD_REMINDER_TITLE.format(id=ticket.id)),
@@ -489,10 +494,14 @@ class Escalations:
         yet tried, as after a restart, counts as on its way: the deadlines catch up.)"""
         if any(r.status == DELIVERED for r in people):
             return False
-        ids = [r.card_message_id for r in people if r.card_message_id is not None]
-        if not ids:
+        return await self.delivery_failing(
+            session, [r.card_message_id for r in people if r.card_message_id is not None])
+
+    async def delivery_failing(self, session: AsyncSession, message_ids: list[int]) -> bool:
+        """Whether any of these outbox messages is still waiting after a failed attempt."""
+        if not message_ids:
             return False
-        query = select(outbox.OutboxMessage).where(col(outbox.OutboxMessage.id).in_(ids))
+        query = select(outbox.OutboxMessage).where(col(outbox.OutboxMessage.id).in_(message_ids))
         messages = (await session.execute(query)).scalars().all()
         return any(m.status == outbox.PENDING and m.last_error for m in messages)
 

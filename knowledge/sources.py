@@ -445,8 +445,10 @@ def _sheet_layout(ws: Any) -> tuple[list[tuple[int, int, int, int]], set[int]]:
         return [], set()
     with source() as f:
         xml = f.read()
+    # Rows an AutoFilter hides are a view the admin saved, not rows put away: they are read.
+    filtered = re.search(rb"<(?:\w+:)?filterColumn\b", xml) is not None
     hidden = ({int(r) for r in _HIDDEN_ROW.findall(xml)} | {int(r) for r in _HIDDEN_ROW_LATE.findall(xml)}
-              if b"hidden=" in xml else set())
+              if b"hidden=" in xml and not filtered else set())
     start = xml.find(b"mergeCells")
     if start < 0:
         return [], hidden

@@ -643,6 +643,7 @@ async def test_someone_elses_send_button_and_an_emptied_question_are_refused(h: 
     await h.client.send("staff", "担当者に相談")
     await h.client.send("staff", QUESTION)
     send = next(b for b in h.client.last_buttons("staff") if b.title == "送信する")
+    discard = next(b for b in h.client.last_buttons("staff") if b.title == "やめる")
     await h.client.send("staff", "", {**send.value, "question": ""})  # the box emptied on purpose
     assert "質問" in said(h, "staff")
     assert not await _exists(h)
@@ -651,11 +652,28 @@ async def test_someone_elses_send_button_and_an_emptied_question_are_refused(h: 
     await h.client.send("outsider", "", {**send.value, "question": "別の質問"})  # a forwarded card
     told = said(h, "outsider")
     assert "古いか、正しくありません" in told and "チケット番号" not in told
+    await h.client.send("outsider", "", discard.value)  # its 「やめる」 tells nothing either
+    told = said(h, "outsider")
+    assert "古いか、正しくありません" in told and "チケット 1" not in told
 
 
 async def _exists(h: Harness) -> bool:
     async with h.runtime.sessions() as session:
         return await t.get(session, 1) is not None
+
+
+async def test_a_follow_up_that_cannot_reach_the_holder_is_not_chased(h: Harness, clock: ManualClock) -> None:
+    await answered(h)  # Monday 10:00
+    h.channel.faults = Faults(rate=1.0, statuses=(503,))  # Teams is down: the follow-up card waits
+    await press(h, "staff", "まだ解決しない", followup="まだ容量が足りません")
+    await h.runtime.drain()
+    clock.set(datetime(2026, 5, 11, 14, 1, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    h.channel.faults = Faults()
+    clock.set(datetime(2026, 5, 11, 14, 30, tzinfo=JST).astimezone(UTC))
+    await h.runtime.drain()
+    got = said(h, "promoter")
+    assert "まだ容量が足りません" in got and "回答をお待ちしています" not in got
 
 
 async def test_a_promoter_who_passed_it_on_neither_sees_it_waiting_nor_can_claim_it(h: Harness) -> None:

@@ -496,6 +496,7 @@ def install(runtime: Runtime) -> None:
                 "proposal_not_found": texts.PROPOSAL_NOT_FOUND.format(id=proposal_id),
                 "proposal_decided": texts.PROPOSAL_DECIDED.format(id=proposal_id),
                 "id_taken": texts.PROPOSAL_ID_TAKEN.format(entry=f"proposal-{proposal_id}", where=str(exc)),
+                "proposals_file": texts.PROPOSAL_FILE_UNUSABLE.format(error=str(exc)),
             }.get(exc.code, texts.PROPOSALS_USAGE)
             await turn_context.send_activity(message)
             return

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.jobs import UtcDateTime
 from domain.tickets import Actor, TicketError
+from knowledge.sources import DataFileError, load_yaml, strip_lines
 
 PROPOSED, ACCEPTED, REJECTED = "proposed", "accepted", "rejected"
 ACCEPTED_FILE = "proposals-accepted.yaml"
@@ -143,16 +144,32 @@ _HEADER = (
 )
 
 
+def _read_accepted(path: Path) -> tuple[dict[str, Any], str]:
+    """The file as the FAQ loader reads it (values as written; the list at the top, under
+    ``entries:`` or under one other key) and the key of its list. A file it cannot use is
+    refused, never emptied."""
+    try:
+        doc = strip_lines(load_yaml(path)) if path.exists() else None
+    except DataFileError as exc:
+        raise TicketError("proposals_file", str(exc)) from exc
+    if doc is None:
+        return {"entries": []}, "entries"
+    if isinstance(doc, list):
+        return {"entries": doc}, "entries"
+    keys = ["entries"] if isinstance(doc, dict) and isinstance(doc.get("entries"), list) else [
+        k for k, v in doc.items() if isinstance(v, list)] if isinstance(doc, dict) else []
+    if len(keys) != 1:
+        raise TicketError("proposals_file", f"{path.name}: entries: の下に FAQ のリストを書いてください")
+    return doc, keys[0]
+
+
 def write_entry(faq_dir: Path, entry: dict[str, Any]) -> Path:
     """Add or replace ``entry`` (by id) in ``<faq_dir>/proposals-accepted.yaml``, atomically."""
     path = faq_dir / ACCEPTED_FILE if faq_dir.is_dir() else faq_dir.parent / ACCEPTED_FILE
-    entries: list[dict[str, Any]] = []
-    if path.exists():
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        entries = [e for e in (doc.get("entries") or []) if isinstance(e, dict)]
-    entries = [e for e in entries if e.get("id") != entry["id"]] + [entry]
-    text = _HEADER + yaml.dump({"entries": entries}, Dumper=_Dumper, allow_unicode=True,
-                               sort_keys=False, width=1000)
+    doc, key = _read_accepted(path)
+    kept = [e for e in doc[key] if not (isinstance(e, dict) and e.get("id") == entry["id"])]
+    doc = {**doc, key: [*kept, entry]}  # other keys and entries stay as they were
+    text = _HEADER + yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000)
     fd, tmp = tempfile.mkstemp(prefix=".proposals-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:

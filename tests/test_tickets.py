@@ -208,6 +208,33 @@ def test_an_accepted_entry_is_a_valid_faq_file_and_accepting_again_replaces_it(t
         "proposal-3", "proposal-4"]
 
 
+@pytest.mark.parametrize("layout", [
+    "entries:\n  - {id: hand-1, question: 退庁時刻は, answer: 17:15, tags: [yes, 0101]}\n",
+    "faq:\n  - {id: hand-1, question: 退庁時刻は, answer: 17:15, tags: [yes, 0101]}\n",
+    "- {id: hand-1, question: 退庁時刻は, answer: 17:15, tags: [yes, 0101]}\n",
+])
+def test_accepting_keeps_hand_written_entries_as_written_in_any_layout(tmp_path: Path, layout: str) -> None:
+    (tmp_path / proposals.ACCEPTED_FILE).write_text(layout, encoding="utf-8")
+    proposal = proposals.FaqProposal(id=5, question="新しい質問", answer="新しい回答", proposed_by_id="p",
+                                     created_at=NOW)
+    proposals.write_entry(tmp_path, proposals.as_entry(proposal))
+    load = load_faq(tmp_path)
+    assert load.errors == []
+    by_id = {e.id: e for e in load.entries}
+    assert set(by_id) == {"hand-1", "proposal-5"}
+    assert (by_id["hand-1"].answer, by_id["hand-1"].tags) == ("17:15", ("yes", "0101"))
+
+
+def test_accepting_into_a_file_it_cannot_read_refuses_and_keeps_the_file(tmp_path: Path) -> None:
+    broken = "entries:\n  - {id: hand-1, question: [\n"
+    (tmp_path / proposals.ACCEPTED_FILE).write_text(broken, encoding="utf-8")
+    proposal = proposals.FaqProposal(id=6, question="q", answer="a", proposed_by_id="p", created_at=NOW)
+    with pytest.raises(TicketError) as caught:
+        proposals.write_entry(tmp_path, proposals.as_entry(proposal))
+    assert caught.value.code == "proposals_file"
+    assert (tmp_path / proposals.ACCEPTED_FILE).read_text(encoding="utf-8") == broken
+
+
 @pytest.fixture
 async def sessions(database_url: str):  # type: ignore[no-untyped-def]
     """The migrated schema on SQLite and on PostgreSQL (skipped when there is none)."""

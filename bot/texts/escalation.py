@@ -252,6 +252,7 @@ PROPOSAL_EDITED = "提案 {id} を修正しました。\n\nQ: {question}\n\nA: {
 PROPOSAL_NOT_FOUND = "提案 {id} は見つかりません。"
 PROPOSAL_DECIDED = "提案 {id} はすでに処理済みです。"
 PROPOSAL_ID_TAKEN = "FAQ に同じ ID（{entry}）の項目がすでにあります（{where}）。"
+PROPOSAL_FILE_UNUSABLE = "採用した FAQ を書き込むファイルが読めないため、採用しませんでした: {error}"
 PROPOSALS_USAGE = (
     "使い方: 管理 FAQ提案 [一覧] / 採用 番号 / 却下 番号 / 編集 番号 質問 新しい文 / "
     "編集 番号 回答 新しい文 / 作成 チケット番号"

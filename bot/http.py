@@ -111,11 +111,15 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when the database answers with the current schema and the data files are loaded."""
-    problems = await request.app[RUNTIME].problems()
+    """Ready when the database answers with the current schema and the data files are loaded.
+    A file that failed to reload is listed under ``stale`` (still 200: the last good version
+    keeps serving, but the admin must fix the file)."""
+    runtime = request.app[RUNTIME]
+    problems = await runtime.problems()
     if problems:
         return web.json_response({"status": "unavailable", "problems": problems}, status=503)
-    return web.json_response({"status": "ready"})
+    stale = runtime.stale()
+    return web.json_response({"status": "ready", **({"stale": stale} if stale else {})})
 
 
 def create_app(settings: Settings, **runtime_options: Any) -> web.Application:

@@ -93,6 +93,11 @@ class Runtime:
                 problems.append(f"{status.name} not loaded: {first}")
         return problems
 
+    def stale(self) -> list[str]:
+        """Data files that failed to reload while the last good version keeps serving."""
+        return [f"{s.status.name}: {s.status.errors[0]}" for s in self.data_sources
+                if s.status.ready and s.status.errors]
+
 
 #: Intents are few and share words (研修・申込), so their scores crowd near the top: a
 #: confident intent needs a high score but only a small lead over the next one.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from bot.db import create_engine
 from bot.devchannel.client import TENANT_ID
 from bot.devchannel.harness import Harness
-from tests.conftest import STAFF, make_settings
+from tests.conftest import ROOT, STAFF, make_settings
 
 APP_ID = "5f0c2d1e-7a1b-4c2d-9e3f-0a1b2c3d4e5f"
 
@@ -39,6 +40,20 @@ async def test_health_and_readiness(harness: Harness) -> None:
         async with session.get(f"{url_of(harness)}/readyz") as r:
             assert r.status == 200
             assert (await r.json())["status"] == "ready"
+
+
+async def test_readiness_lists_a_file_that_failed_to_reload(sqlite_url: str, tmp_path: Path) -> None:
+    import shutil
+
+    faq = tmp_path / "faq"
+    shutil.copytree(ROOT / "content" / "faq", faq)
+    async with Harness(make_settings(sqlite_url, faq_dir=faq), [STAFF]) as h:
+        (faq / "teams.yaml").write_text("entries:\n  - id: [broken\n", encoding="utf-8")
+        assert (await h.runtime.faq.reload()).errors
+        async with aiohttp.ClientSession() as session, session.get(f"{h.client.bot_url}/readyz") as r:
+            assert r.status == 200  # the last good FAQ keeps serving
+            body = await r.json()
+    assert body["status"] == "ready" and body["stale"][0].startswith("faq: teams.yaml:")
 
 
 async def test_readiness_reports_an_unreachable_database(harness: Harness) -> None:

@@ -50,7 +50,12 @@ async def serve(settings: Settings) -> None:
     """Serve until SIGTERM or SIGINT, then stop accepting, finish in-flight turns and close."""
     runner = web.AppRunner(create_app(settings), access_log=None, shutdown_timeout=30)
     await runner.setup()  # starts the runtime: database, migrations, data files
-    await web.TCPSite(runner, settings.host, settings.port).start()
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+    except OSError as exc:  # the port is taken, the host is not this machine's
+        await runner.cleanup()
+        raise ConfigError(f"HOST={settings.host} PORT={settings.port} で待ち受けできません: "
+                          f"{exc.strerror or exc} (ほかのプロセスが使っていないか確認してください)") from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -115,7 +120,15 @@ def _problem(exc: BaseException) -> str:
 
 def _run(args: argparse.Namespace, settings: Settings, parser: argparse.ArgumentParser) -> int:
     if args.command in (None, "serve"):
-        asyncio.run(serve(settings))
+        if settings.auth_enabled and settings.app_type != "UserAssignedMSI" and not settings.app_password:
+            print("MicrosoftAppPassword: MicrosoftAppId を設定したときはクライアント シークレットも必要です"
+                  " (UserAssignedMSI を除く)", file=sys.stderr)
+            return 2
+        try:
+            asyncio.run(serve(settings))
+        except ConfigError as exc:
+            print(f"エラー: {exc}", file=sys.stderr)
+            return 2
         return 0
     if args.command == "chat":
         from bot.devchannel.chat import run_chat

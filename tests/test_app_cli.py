@@ -82,3 +82,18 @@ def test_reports_refuse_a_database_file_that_is_not_there(tmp_path: Path) -> Non
         assert done.returncode == 1, done.stderr
         assert "データベースのファイルがありません" in done.stderr
     assert not (tmp_path / "elsewhere").exists()  # nothing was created
+
+
+def test_a_port_in_use_and_an_app_id_without_its_secret_are_one_line_each(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = run(tmp_path, "serve", HOST="127.0.0.1", PORT=port)
+    assert done.returncode == 2
+    assert f"PORT={port} で待ち受けできません" in done.stderr and "Traceback" not in done.stderr
+    done = run(tmp_path, "serve", MicrosoftAppId="5f0c2d1e-7a1b-4c2d-9e3f-0a1b2c3d4e5f",
+               MicrosoftAppType="MultiTenant", MicrosoftAppPassword="")
+    assert done.returncode == 2 and done.stderr.startswith("MicrosoftAppPassword:")

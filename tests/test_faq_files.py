@@ -242,6 +242,10 @@ def test_common_yaml_mistakes_are_explained_in_japanese(tmp_path: Path) -> None:
     write(tmp_path, "faq.yaml", "entries:\n  - id: q1\n    question: 注意: 再起動\n    answer: a\n")
     (error,) = load_faq(tmp_path).errors
     assert error.startswith("faq.yaml:3: YAML の書式エラー: 「:」の位置が正しくないか")
+    for broken in ("entries:\n  - {id: q1, question: [\n", "entries:\n  - {id: q1\n"):
+        write(tmp_path, "faq.yaml", broken)
+        (error,) = load_faq(tmp_path).errors
+        assert "YAML の書式エラー: " in error and ("途中で終わっています" in error or "括弧が閉じられていません" in error), error
 
 
 def test_excel_unicode_text_utf16_with_tabs_reads(tmp_path: Path) -> None:

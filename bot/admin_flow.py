@@ -93,7 +93,7 @@ def install(runtime: Runtime) -> None:
         who = await identity.resolve(turn_context)
         if not who.is_admin:
             log.warning("admin command refused", extra={"user": who.user_id, "command": route.arg[:40]})
-            await turn_context.send_activity(texts.REFUSED)
+            await turn_context.send_activity(who.refusal(texts.REFUSED))
             return
         word, _, rest = route.arg.strip().partition(" ")
         folded = unicodedata.normalize("NFKC", word).casefold()  # 「FAQ提案」「faq提案」「ＳＴＡＴＵＳ」

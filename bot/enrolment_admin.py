@@ -45,9 +45,10 @@ class AdminCommands:
         self.flow = flow
 
     async def _admin(self, turn_context: TurnContext) -> bool:
-        if (await self.flow.identity(turn_context)).is_admin:
+        who = await self.flow.identity(turn_context)
+        if who.is_admin:
             return True
-        await turn_context.send_activity(t.NOT_ADMIN)
+        await turn_context.send_activity(who.refusal(t.NOT_ADMIN))
         return False
 
     async def roster(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:

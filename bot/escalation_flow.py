@@ -403,7 +403,7 @@ def install(runtime: Runtime) -> None:
         if who.is_admin:
             return who
         log.warning("escalation admin command refused", extra={"user": who.user_id})
-        await turn_context.send_activity(texts.ADMIN_ONLY)
+        await turn_context.send_activity(who.refusal(texts.ADMIN_ONLY))
         return None
 
     async def report(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:

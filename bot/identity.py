@@ -12,6 +12,7 @@ from botbuilder.core.teams import TeamsInfo
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import texts
 from bot.references import user_key
 from domain.profiles import get_profile
 from knowledge.directory import Directory
@@ -36,6 +37,12 @@ class Identity:
     roles: frozenset[str] = field(default_factory=frozenset)
     source: Literal["directory", "profile", "unknown"] = "unknown"
     unit_gone: bool = False  # their saved unit is no longer in the directory: ask again
+    directory_loaded: bool = True  # False while the organisation files have never loaded
+
+    def refusal(self, not_admin: str) -> str:
+        """What to say to someone refused an admin command: without a directory nobody can
+        be known as an admin, and that is what an admin needs to hear."""
+        return texts.ADMIN_UNVERIFIED if not self.directory_loaded else not_admin
 
     @property
     def known(self) -> bool:
@@ -95,9 +102,9 @@ class IdentityResolver:
             return Identity(
                 user_id, profile.name or name, upn, profile.unit_code, unit.name if unit else None,
                 unit.department_code if unit else None, unit.department_name if unit else None,
-                profile.tier, frozenset(), "profile",
+                profile.tier, frozenset(), "profile", directory_loaded=directory is not _EMPTY,
             )
-        return Identity(user_id, name, upn)
+        return Identity(user_id, name, upn, directory_loaded=directory is not _EMPTY)
 
     async def upn(self, turn_context: TurnContext) -> str | None:
         """The sender's UPN (directory by object id, else Teams' member record, cached)."""

@@ -97,3 +97,20 @@ async def test_a_profile_whose_unit_left_the_directory_is_asked_again(sqlite_url
         await h.client.send("stranger", "4")
         await h.client.send("stranger", "プロフィール")
         assert "道路企画課（県土整備部）" in h.client.transcript("stranger")
+
+
+async def test_an_admin_is_told_why_when_the_organisation_files_never_loaded(sqlite_url: str, tmp_path: Path) -> None:
+    import shutil
+
+    from bot import texts
+    from tests.conftest import ROOT
+
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "content" / "org", org)
+    with (org / "roles.yaml").open("a", encoding="utf-8") as f:
+        f.write("\n  - [oops\n")
+    async with Harness(make_settings(sqlite_url, org_dir=org), [BY_AAD]) as h:
+        assert not h.runtime.directory.status.ready
+        for command in ("管理", "管理 研修集計", "管理 相談集計"):
+            await h.client.send("aad", command)
+            assert h.client.transcript("aad") == texts.ADMIN_UNVERIFIED, command

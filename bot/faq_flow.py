@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import DialogContext
 
 from bot import faq_cards
 from bot import texts as common_texts
+from bot.handler import AWAITING
 from bot.identity import IdentityResolver
 from bot.references import user_key
 from bot.router import Route, command_key
 from bot.runtime import Runtime
 from bot.texts import faq as texts
 from dialogs.yesno import parse_yes_no
-from domain.faq_log import candidate_ids, latest_query, log_query, offered_person, own_row
-from domain.models import FaqQueryRow, utcnow
+from domain.faq_log import candidate_ids, log_query, own_row
+from knowledge.faq import FaqEntry
 from knowledge.faq_live import FaqKnowledge
 from knowledge.matcher import MatchResult
 
 log = logging.getLogger(__name__)
-FEEDBACK_WINDOW = timedelta(hours=1)
 
 
 #: After 「解決しない」, offer other candidates only if the matcher gave them at least this
@@ -56,6 +56,7 @@ def prefer_faq(text: str, faq_score: float, intent_score: float) -> bool:
 
 def install(runtime: Runtime) -> None:
     bot = runtime.bot
+    awaiting = bot.awaiting
 
     def knowledge() -> FaqKnowledge:
         return runtime.faq.current
@@ -118,10 +119,9 @@ def install(runtime: Runtime) -> None:
         if result.band == "answer" and top:
             await send_answer(turn_context, top.entry.id, log_id)
         elif result.band == "clarify":
-            entries = [c.entry for c in result.candidates[:3]]
-            await turn_context.send_activity(MessageFactory.attachment(faq_cards.clarify(entries, log_id)))
+            await send_choices(turn_context, [c.entry for c in result.candidates[:3]], log_id)
         else:
-            await turn_context.send_activity(MessageFactory.attachment(faq_cards.offer_person(route.text)))
+            await offer_person(turn_context, route.text)
 
     async def send_answer(
         turn_context: TurnContext, entry_id: str, log_id: int, seen: list[str] | None = None
@@ -134,6 +134,20 @@ def install(runtime: Runtime) -> None:
         related = [e for e in (faq.get(i) for i in entry.follow_ups) if e is not None and e.enabled]
         await turn_context.send_activity(
             MessageFactory.attachment(faq_cards.answer(entry, log_id, related, seen or ())))
+        await awaiting.set(turn_context, {"kind": "answer", "log": log_id, "id": entry.id, "seen": seen or []})
+
+    async def send_choices(turn_context: TurnContext, entries: list[FaqEntry], log_id: int,
+                           title: str = texts.CLARIFY, seen: list[str] | None = None) -> None:
+        """「もしかして」 (or the next candidates): buttons, or their number typed."""
+        await turn_context.send_activity(
+            MessageFactory.attachment(faq_cards.clarify(entries, log_id, title, seen or ())))
+        await awaiting.set(turn_context, {"kind": "choices", "log": log_id, "ids": [e.id for e in entries[:3]],
+                                          "seen": seen or []})
+
+    async def offer_person(turn_context: TurnContext, query: str, text: str = texts.NO_MATCH) -> None:
+        """Say the bot cannot help and offer a person; a typed 「はい」 accepts."""
+        await turn_context.send_activity(MessageFactory.attachment(faq_cards.offer_person(query, text)))
+        await awaiting.set(turn_context, {"kind": "offer", "query": query})
 
     async def show(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         """A clarify choice answers that entry for the question asked. A follow-up, or a
@@ -178,64 +192,56 @@ def install(runtime: Runtime) -> None:
         faq = knowledge()
         entries = [e for e in (faq.get(i) for i in others) if e is not None and e.enabled]
         if entries:
-            card = faq_cards.clarify(entries, log_id, texts.NEXT_CANDIDATES, seen)
+            await send_choices(turn_context, entries, log_id, texts.NEXT_CANDIDATES, seen)
         else:
-            card = faq_cards.offer_person(query, texts.OFFER_PERSON)
-        await turn_context.send_activity(MessageFactory.attachment(card))
+            await offer_person(turn_context, query, texts.OFFER_PERSON)
 
-    async def latest(turn_context: TurnContext) -> FaqQueryRow | None:
-        """The person's latest question (last hour): typed feedback and 「はい」 are about it."""
-        since = utcnow() - FEEDBACK_WINDOW  # the log's own (real) time
-        async with runtime.sessions() as session:
-            return await latest_query(session, user_key(turn_context.activity), since)
+    def awaited(turn_context: TurnContext) -> dict[str, Any]:
+        """What the bot's previous reply waited for (see DxBot.awaiting), or ``{}``."""
+        found = turn_context.turn_state.get(AWAITING)
+        return found if isinstance(found, dict) else {}
 
     async def typed_feedback(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        """「解決しました」「解決しません」 typed instead of pressed: about the bot's last reply.
-        An answer is rated; after a 「もしかして」 or a no-match, or a second 「解決しません」,
-        a person is offered."""
-        row = await latest(turn_context)
+        """「解決しました」「解決しません」 typed instead of pressed, about the bot's last reply:
+        an answer is rated; after 「もしかして」, the next candidates or a no-match, 「解決しません」
+        offers a person and 「解決しました」 is thanked (nothing was rated: nothing changes)."""
+        last = awaited(turn_context)
         value = "solved" if route.name == "solved" else "unsolved"
-        if row is not None and row.chosen_id and not (value == "unsolved" and row.feedback == "unsolved"):
+        if last.get("kind") == "answer":
             await feedback(turn_context, dc, Route("card", name="faq.feedback", data={
-                "log": row.id, "value": value, "id": row.chosen_id}))
-            return
-        if value == "solved":
+                "log": last.get("log"), "value": value, "id": last.get("id"), "seen": last.get("seen")}))
+        elif value == "solved":
             await turn_context.send_activity(texts.THANKS)
-            return
-        if row is not None and row.feedback is None:
-            async with runtime.sessions() as session, session.begin():
-                mine = await own_row(session, row.id, row.user_id)
-                if mine is not None:
-                    mine.feedback = "unsolved"
-        await turn_context.send_activity(MessageFactory.attachment(
-            faq_cards.offer_person(row.query if row else "", texts.OFFER_PERSON)))
+        elif last.get("kind") == "choices":
+            await reject_choices(turn_context, last.get("log"), texts.OFFER_PERSON)
+        else:
+            await offer_person(turn_context, str(last.get("query") or ""), texts.OFFER_PERSON)
 
     async def typed_choice(turn_context: TurnContext, dc: DialogContext, text: str) -> bool:
-        """「2」 or 「どれでもない」 typed under a 「もしかして」 card still waiting for a choice."""
+        """「2」 or 「どれでもない」 typed under a 「もしかして」 or next-candidates card."""
+        last = awaited(turn_context)
         key = command_key(text)
-        if not (key in _CHOICES or key in NONE_OF_THESE_WORDS):
-            return False
-        row = await latest(turn_context)
-        if row is None or row.band != "clarify" or row.chosen_id or row.feedback:
+        if last.get("kind") != "choices" or not (key in _CHOICES or key in NONE_OF_THESE_WORDS):
             return False
         if key in NONE_OF_THESE_WORDS:
-            await none_of_these(turn_context, dc, Route("card", name="faq.none", data={"log": row.id}))
+            await none_of_these(turn_context, dc, Route("card", name="faq.none", data={"log": last.get("log")}))
             return True
-        offered = candidate_ids(row)[:3]
+        offered = [i for i in last.get("ids") or [] if isinstance(i, str)]
         number = _CHOICES[key]
         if number > len(offered):
             return False
-        await show(turn_context, dc, Route("card", name="faq.show", data={"id": offered[number - 1], "log": row.id}))
+        await show(turn_context, dc, Route("card", name="faq.show", data={
+            "id": offered[number - 1], "log": last.get("log"), "seen": last.get("seen")}))
         return True
 
     async def answer_offer(turn_context: TurnContext, dc: DialogContext, yes: bool) -> None:
-        """「はい」 or 「いいえ」 typed after the offer of a person."""
-        row = await latest(turn_context)
-        if row is None or not offered_person(row):
+        """「はい」 or 「いいえ」 typed right after the offer of a person."""
+        last = awaited(turn_context)
+        if last.get("kind") != "offer":
             await turn_context.send_activity(texts.NOTHING_ASKED)
         elif yes and "escalate" in bot.commands:
             await bot.commands["escalate"](turn_context, dc, Route(
-                "command", name="escalate", data={"query": row.query}))
+                "command", name="escalate", data={"query": str(last.get("query") or "")}))
         else:
             await turn_context.send_activity(texts.PERSON_DECLINED)
 
@@ -249,12 +255,16 @@ def install(runtime: Runtime) -> None:
                          "solved": typed_feedback, "unsolved": typed_feedback})
 
     async def none_of_these(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await reject_choices(turn_context, route.data.get("log"), texts.NO_MATCH)
+
+    async def reject_choices(turn_context: TurnContext, log_id: object, text: str) -> None:
+        """None of the offered entries: the question is marked unsolved and a person offered."""
         async with runtime.sessions() as session, session.begin():
-            row = await own_row(session, route.data.get("log"), user_key(turn_context.activity))
+            row = await own_row(session, log_id, user_key(turn_context.activity))
             if row is not None:
                 row.feedback = "unsolved"
             query = row.query if row else ""
-        await turn_context.send_activity(MessageFactory.attachment(faq_cards.offer_person(query)))
+        await offer_person(turn_context, query, text)
 
     bot.answer_free_text = answer
     bot.intent_of = intent_of

@@ -25,6 +25,7 @@ from knowledge.live import NotLoadedError
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
+AWAITING = "awaiting"  # turn_state key: what the previous reply waited for (or None)
 
 
 class DxBot(TeamsActivityHandler):
@@ -42,6 +43,9 @@ class DxBot(TeamsActivityHandler):
         self.references = references
         self.dialog_state = conversation_state.create_property("DialogState")
         self.welcomed = conversation_state.create_property("Welcomed")
+        #: What the bot's last reply in this chat waits for (an answer to rate, choices, the
+        #: offer of a person): typed 「2」「はい」「解決しない」 refer to it. It lasts one message.
+        self.awaiting = conversation_state.create_property("Awaiting")
         self.dialogs = DialogSet(self.dialog_state)
         for dialog in dialogs:
             self.dialogs.add(dialog)
@@ -74,6 +78,9 @@ class DxBot(TeamsActivityHandler):
         activity = turn_context.activity
         await self.remember(turn_context)
         text = clean_text(turn_context)
+        turn_context.turn_state[AWAITING] = previous = await self.awaiting.get(turn_context, None)
+        if previous is not None:
+            await self.awaiting.delete(turn_context)  # it lasts one message
         dc = await self.dialogs.create_context(turn_context)
         route = decide(
             text, activity.value, dialog_active=dc.active_dialog is not None,

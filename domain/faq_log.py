@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.ids import row_id
@@ -52,20 +50,3 @@ def candidate_ids(row: FaqQueryRow, min_score: float = 0.0) -> list[str]:
         return [str(i) for i, score in json.loads(row.candidates) if float(score) >= min_score]
     except (ValueError, TypeError):
         return []
-
-
-async def latest_query(session: AsyncSession, user_id: str, since: datetime) -> FaqQueryRow | None:
-    """The person's newest query since ``since``, whatever its band: a typed 「解決しません」 or
-    「はい」 is about the last thing the bot said, never about an older answer."""
-    result = await session.execute(
-        select(FaqQueryRow)
-        .where(FaqQueryRow.user_id == user_id, FaqQueryRow.created_at >= since)
-        .order_by(FaqQueryRow.id.desc())
-        .limit(1)
-    )
-    return result.scalars().first()
-
-
-def offered_person(row: FaqQueryRow) -> bool:
-    """Whether the bot's last reply to this query offered to consult a person."""
-    return row.band == "none" or row.feedback == "unsolved"

@@ -172,14 +172,16 @@ async def test_a_short_question_with_feedback_words_is_answered(harness: Harness
         assert texts.BUTTON_SOLVED in text and texts.OFFER_PERSON not in text, question
 
 
-async def test_typed_feedback_rates_the_latest_answer_even_after_unsolved(harness: Harness) -> None:
+async def test_typed_feedback_is_about_the_last_reply_only(harness: Harness) -> None:
     client = harness.client
     await client.send("staff", "ﾊﾟｽﾜｰﾄﾞ忘れた")
     await client.send("staff", "VPNが遅い")
-    await client.send("staff", "解決しない")
-    await client.send("staff", "解決しました")  # about the VPN answer, not the older one
+    await client.send("staff", "解決しない")  # about the VPN answer, not the older one
+    client.received("staff")
+    await client.send("staff", "解決しました")  # after the offer of a person: thanked, not re-rated
+    assert client.transcript("staff") == texts.THANKS
     rows = await log_rows(harness)
-    assert [r.feedback for r in rows] == [None, "solved"]
+    assert [r.feedback for r in rows] == [None, "unsolved"]
 
 
 async def test_every_example_in_the_help_is_answered_directly(harness: Harness) -> None:
@@ -289,6 +291,10 @@ async def test_yes_after_the_offer_of_a_person_starts_the_consultation(harness: 
     client.received("staff")
     await client.send("staff", "いいえ")
     assert client.transcript("staff") == texts.PERSON_DECLINED
+    await client.send("staff", "はい")  # the offer was answered: nothing is waiting now
+    assert client.transcript("staff") == texts.NOTHING_ASKED
+    await client.send("staff", "給与明細はどこで見られますか")
+    client.received("staff")
     await client.send("staff", "はい")
     assert "給与明細はどこで見られますか" in client.transcript("staff")
     assert any(b.title == "送信する" for b in client.last_buttons("staff"))
@@ -346,3 +352,30 @@ async def test_a_bare_number_with_no_choice_waiting_is_not_a_question(harness: H
     await harness.client.send("staff", "12345")
     assert harness.client.transcript("staff") == common.NUMBER_ONLY
     assert await log_rows(harness) == []
+
+
+async def test_yes_is_about_the_offer_just_made_never_a_second_consultation(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "給与明細はどこで見られますか")
+    await client.send("staff", "はい")  # the offer: the consultation starts
+    await client.send("staff", "はい")  # its confirmation: sent
+    assert "チケット番号: 1" in client.transcript("staff")
+    await client.send("staff", "はい")
+    assert client.transcript("staff") == texts.NOTHING_ASKED
+    await client.send("staff", "ﾊﾟｽﾜｰﾄﾞ忘れた")
+    await press(harness, "staff", texts.BUTTON_UNSOLVED)  # the next candidates: nothing asked
+    client.received("staff")
+    await client.send("staff", "はい")
+    assert client.transcript("staff") == texts.NOTHING_ASKED
+
+
+async def test_a_number_chooses_from_the_next_candidates_too(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "推進員")
+    await client.press("staff", client.last_buttons("staff")[0])
+    await press(harness, "staff", texts.BUTTON_UNSOLVED)
+    offered = [b for b in client.last_buttons("staff") if shows(b)]
+    assert offered, "next candidates"
+    client.received("staff")
+    await client.send("staff", "1")
+    assert offered[0].title in client.transcript("staff")

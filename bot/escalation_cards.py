@@ -52,11 +52,12 @@ def requester_label(ticket: Ticket) -> str:
 
 
 def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str, str]],
-            details: str = "") -> Json:
+            details: str = "", owner: str = "") -> Json:
     """The question (editable), details, urgency and who receives it; 「送信する」.
 
     The button data repeats the question and details (``query``, ``draft_details``) for
-    clients that send only the data, not the input boxes."""
+    clients that send only the data, not the input boxes, and names the ``owner``: in a
+    channel a colleague can see the card, but only its author can send it."""
     body: list[Json] = [
         cards.text(texts.CONFIRM_TITLE, weight="Bolder", size="Medium"),
         cards.text(texts.CONFIRM_TARGET.format(target=target)),
@@ -71,7 +72,7 @@ def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str
         cards.text(texts.CONFIRM_HINT, subtle=True),
     ]
     data = {"draft": key, "query": question, "draft_details": details,
-            "attachments": list(attachments)}
+            "attachments": list(attachments), "owner": owner}
     return cards.content(body, [
         cards.submit(texts.BUTTON_SEND, "ticket.create", **data),
         cards.submit(texts.BUTTON_DISCARD, "ticket.discard", draft=key, query=question),

@@ -148,7 +148,8 @@ def install(runtime: Runtime) -> None:
             await need_profile(dc, {"query": data.get("question")} if data.get("question") else {})
             return
         key = str(data.get("draft") or "")
-        if not _KEY.match(key):
+        owner = data.get("owner")
+        if not _KEY.match(key) or (owner and owner != who.user_id):  # a colleague's card, in a channel
             await turn_context.send_activity(texts.BAD_BUTTON)
             return
         # the box as submitted (emptied on purpose means empty); the button's copy only for
@@ -393,7 +394,12 @@ def install(runtime: Runtime) -> None:
         if handler is not None and name.startswith("ticket."):
             await handler(turn_context, dc, Route("card", name=name, data=data))
 
-    bot.dialogs.add(EscalateDialog(describe, cards.confirm, submit, close_card))
+    def confirm_card(turn_context: TurnContext, key: str, question: str, target: str,
+                     attachments: list[dict[str, str]], details: str) -> dict[str, Any]:
+        return cards.confirm(key, question, target, attachments, details,
+                             owner=user_key(turn_context.activity))
+
+    bot.dialogs.add(EscalateDialog(describe, confirm_card, submit, close_card))
     bot.dialogs.add(TicketTextDialog(resume))
 
     # ------------------------------------------------------------ admins

@@ -31,8 +31,9 @@ from dialogs.yesno import parse_yes_no
 
 #: ``describe(turn_context) -> "総務課のデジタル活用推進員"``
 Describe = Callable[[TurnContext], Awaitable[str]]
-#: ``confirm_card(key, question, target, attachments, details) -> card JSON``
-ConfirmCard = Callable[[str, str, str, list[dict[str, str]], str], dict[str, Any]]
+#: ``confirm_card(turn_context, key, question, target, attachments, details) -> card JSON``
+#: (the turn names the person the card is for)
+ConfirmCard = Callable[[TurnContext, str, str, str, list[dict[str, str]], str], dict[str, Any]]
 #: ``submit(turn_context, dc, data)``: create the ticket from the card's data (``card_id``:
 #: the confirmation card's activity id, to mark it sent)
 Submit = Callable[[TurnContext, DialogContext, dict[str, Any]], Awaitable[None]]
@@ -93,7 +94,7 @@ class EscalateDialog(ComponentDialog):
             if step.context.activity.text and step.context.activity.text.strip() == question:
                 step.values["attachments"] += file_links(step.context.activity)
             step.values["target"] = await self._describe(step.context)
-        card = self._card(step.values["key"], question, step.values["target"],
+        card = self._card(step.context, step.values["key"], question, step.values["target"],
                           step.values["attachments"], step.values.get("details", ""))
         sent = await step.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
         step.values["card_id"] = sent.id if sent is not None else None

@@ -657,6 +657,29 @@ async def test_someone_elses_send_button_and_an_emptied_question_are_refused(h: 
     assert "古いか、正しくありません" in told and "チケット 1" not in told
 
 
+async def test_in_a_channel_only_the_author_can_send_their_consultation(h: Harness) -> None:
+    from bot.devchannel.render import buttons
+
+    channel = "19:dev-channel@thread.tacv2"
+
+    async def post(user: DevUser, text: str = "", value: dict | None = None) -> list:
+        activity = h.client.in_channel(user, text)
+        if value is not None:
+            activity["value"] = value
+        seq = h.channel.last_seq
+        assert await h.client.post(activity) == 201
+        return [s for s in h.channel.since(seq, channel)]
+
+    await post(STAFF, "担当者に相談")
+    sent = await post(STAFF, QUESTION)
+    send = next(b for s in sent for b in buttons(s.activity) if b.title == "送信する")
+    refused = await post(OUTSIDER, value=send.value)  # a colleague presses it first
+    assert any("古いか、正しくありません" in str(s.activity) for s in refused)
+    assert not await _exists(h)
+    await post(STAFF, value=send.value)
+    assert (await ticket(h)).requester_name == "林 和夫"
+
+
 async def _exists(h: Harness) -> bool:
     async with h.runtime.sessions() as session:
         return await t.get(session, 1) is not None

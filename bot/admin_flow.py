@@ -102,7 +102,8 @@ def install(runtime: Runtime) -> None:
             return
         handler = next((h for name, h in commands.items() if name.casefold() == folded), None)
         if handler is None:
-            await turn_context.send_activity(texts.UNKNOWN.format(word=word))
+            shown = word if len(word) <= 20 else word[:20] + "…"  # never echo a pasted essay
+            await turn_context.send_activity(texts.UNKNOWN.format(word=shown))
             return
         await handler(turn_context, dc, Route("command", name="admin", arg=rest.strip(), text=route.text))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -417,11 +418,11 @@ def install(runtime: Runtime) -> None:
             return
         words = route.arg.split()
         try:
-            days = [parse_day(w) for w in words[:2]]
-        except ValueError:
-            await turn_context.send_activity(texts.REPORT_USAGE)
+            days = [parse_day(w) for w in words]
+        except ValueError as exc:  # say what is wrong with the date (存在しません, 範囲 ...)
+            await turn_context.send_activity(f"{exc}。\n\n{texts.REPORT_USAGE}")
             return
-        if len(days) == 2 and days[0] > days[1]:
+        if len(days) > 2 or (len(days) == 2 and days[0] > days[1]):
             await turn_context.send_activity(texts.REPORT_USAGE)
             return
         since = _start_of(days[0]) if days else None
@@ -441,6 +442,7 @@ def install(runtime: Runtime) -> None:
         if who is None:
             return
         verb, _, rest = route.arg.strip().partition(" ")
+        verb = unicodedata.normalize("NFKC", verb).casefold()  # 「ACCEPT」「ａｃｃｅｐｔ」
         number, _, text = rest.strip().partition(" ")
         if verb in ("", "一覧", "list"):
             async with runtime.sessions() as session:

@@ -744,6 +744,15 @@ async def test_the_report_uses_one_set_of_terms_and_shows_the_whole_period(h: Ha
     assert "対応中 1" not in report
     await h.client.send("admin", "管理 相談集計 2026/13/01")
     assert "2026/04/01 も使えます" in said(h, "admin")
+    await h.client.send("admin", "管理 相談集計 2026-02-30")
+    assert "日付「2026-02-30」は存在しません" in said(h, "admin")
+    await h.client.send("admin", "管理 相談集計 2026-01-01 2026-01-02 2026-01-03")
+    assert "使い方: 管理 相談集計" in said(h, "admin")
+    await h.client.send("admin", "管理 " + "あ" * 5000)
+    refused = said(h, "admin")
+    assert "管理コマンド「" + "あ" * 20 + "…」はありません" in refused and len(refused) < 200
+    await h.client.send("admin", "管理 FAQ提案 ＡＣＣＥＰＴ 99")
+    assert "提案 99" in said(h, "admin")  # the verb in any width or case: not the usage text
 
 
 async def test_when_some_could_not_be_reached_nobody_is_told_everyone_was(

@@ -172,7 +172,7 @@ def build_package(
     bot_domain: str | None = None,
     source: Path = TEAMS_DIR,
 ) -> Path:
-    """Write the Teams app package zip to ``out`` and return ``out``.
+    """Write the Teams app package zip to ``out`` (a folder: into it) and return its path.
 
     Raises ``ValueError`` (Japanese message) for an app id that is not a GUID, a bad
     version or domain, or a template or icon that Teams would reject.
@@ -194,6 +194,8 @@ def build_package(
             f"{source} のアプリパッケージに問題があります:\n  " + "\n  ".join(problems)
         )
 
+    if out.is_dir():  # a folder given: the package goes into it under its usual name
+        out = out / DEFAULT_OUT.name
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     try:

@@ -112,6 +112,9 @@ def test_icon_sizes_and_outline_transparency(package: zipfile.ZipFile) -> None:
 
 
 def test_package_is_reproducible(tmp_path: Path) -> None:
+    folder = tmp_path / "into"
+    folder.mkdir()
+    assert build_package(APP_ID, folder) == folder / "dxsupportbot.zip"  # a folder given: into it
     first = build_package(APP_ID, tmp_path / "a.zip").read_bytes()
     second = build_package(APP_ID, tmp_path / "b.zip").read_bytes()
     assert first == second

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.models import ConversationRefRow
-from domain.outbox import UNREACHABLE, OutboxMessage
+from domain.outbox import SENT, UNREACHABLE, OutboxMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +25,9 @@ async def unreachable(
 ) -> list[Unreachable]:
     """``expected`` are (aad object id, upn) of people who must be reachable (support roles).
 
-    Returns those with no personal conversation reference, then everyone whose last message
-    was undeliverable for good.
+    Returns those with no personal conversation reference, then everyone whose latest
+    finished message was undeliverable for good (one later message that arrived clears them:
+    they unblocked or reinstalled the bot). Nobody is listed twice.
     """
     personal = (
         await session.execute(
@@ -42,10 +43,18 @@ async def unreachable(
         for aad, upn in expected
         if (aad is None or aad not in ids) and upn.lower() not in upns
     ]
-    blocked = await session.execute(
-        select(OutboxMessage.user_id, func.max(OutboxMessage.last_error))
-        .where(OutboxMessage.status == UNREACHABLE, OutboxMessage.user_id.is_not(None))
+    latest = (
+        select(OutboxMessage.user_id, func.max(OutboxMessage.id).label("last"))
+        .where(OutboxMessage.status.in_((SENT, UNREACHABLE)), OutboxMessage.user_id.is_not(None))
         .group_by(OutboxMessage.user_id)
+        .subquery()
     )
-    found += [Unreachable(user_id, None, error or "unreachable") for user_id, error in blocked.all()]
+    blocked = await session.execute(
+        select(OutboxMessage.user_id, OutboxMessage.last_error)
+        .join(latest, OutboxMessage.id == latest.c.last)
+        .where(OutboxMessage.status == UNREACHABLE)
+    )
+    listed = {item.user_id for item in found if item.user_id}
+    found += [Unreachable(user_id, None, error or "unreachable")
+              for user_id, error in blocked.all() if user_id not in listed]
     return found

@@ -65,6 +65,17 @@ async def test_status_shows_the_outbox_and_people_the_bot_cannot_reach(harness: 
     assert f"{OTHER.upn}: {texts.BLOCKED}" in text or f"{OTHER.aad_object_id}: {texts.BLOCKED}" in text
     assert f"高橋 翔太: {texts.NEVER_OPENED}" in text  # a promoter who never opened the bot
     assert "佐藤 花子: " not in text
+    # they unblock the bot: the next message arrives, and they are no longer listed
+    harness.channel.faults.blocked_conversations.discard(OTHER.personal_conversation)
+    async with harness.runtime.sessions() as session, session.begin():
+        await outbox.enqueue(session, "もう一度お知らせ", user_id=OTHER.aad_object_id, topic="test")
+        # and a notice to 高橋, who never opened the bot: listed once, as never opened
+        await outbox.enqueue(session, "お知らせ", user_id="32717141-2b0b-5c11-8d4c-fd3824733844", topic="test")
+    await harness.runtime.drain()
+    harness.client.received("staff")
+    await harness.client.send("staff", "管理 状態")
+    text = harness.client.transcript("staff")
+    assert texts.BLOCKED not in text and text.count("高橋 翔太") == 1
 
 
 async def test_admin_words_ignore_case_and_width(harness: Harness) -> None:

@@ -58,7 +58,8 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert "FAIL" in bad.stdout and "1 passed, 1 failed" in bad.stdout
 
 
-@pytest.mark.parametrize("text", ["users: []\nsteps: []", "steps: [{bogus: 1}]\nusers: [{key: a}]", "- just a list"])
+@pytest.mark.parametrize("text", ["users: []\nsteps: []", "steps: [{bogus: 1}]\nusers: [{key: a}]", "- just a list",
+                                  "users: 3\nsteps: [{as: a}]", "users: [{key: a}]\nsteps: [\n"])
 def test_malformed_scripts_are_refused(tmp_path: Path, text: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text, encoding="utf-8")
@@ -71,5 +72,13 @@ def test_durations() -> None:
     assert parse_duration({"minutes": 30}).total_seconds() == 1800
     assert parse_duration("3日").days == 3
     assert parse_duration("drain") is None
-    with pytest.raises(ScriptError):
-        parse_duration("soon")
+    for wrong in ("soon", "99999999d", "-1h", {"weeks": "x"}):
+        with pytest.raises(ScriptError):
+            parse_duration(wrong)
+
+
+def test_a_script_not_saved_as_utf8_is_refused_in_japanese(tmp_path: Path) -> None:
+    path = tmp_path / "sjis.yaml"
+    path.write_bytes("users: [{key: a, name: 佐藤}]\nsteps: [{as: a}]\n".encode("cp932"))
+    with pytest.raises(ScriptError, match="UTF-8 で保存してください"):
+        load_script(path)

@@ -22,6 +22,7 @@ from bot.devchannel.client import DevUser
 from bot.devchannel.harness import Harness
 from bot.devchannel.render import Button
 from domain.clock import ManualClock
+from knowledge.sources import yaml_problem
 
 STEP_KINDS = ("send", "click", "expect", "expect_not", "as", "wait_for", "install")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(m|min|minutes?|h|hours?|d|days?|分|時間|日)$")
@@ -59,10 +60,18 @@ class Outcome:
 def load_script(path: Path) -> Script:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ScriptError(f"{path}: UTF-8 で保存してください") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ScriptError(f"{where}: YAML の書式エラー: {yaml_problem(exc.problem)}") from exc
     except (OSError, yaml.YAMLError) as exc:
         raise ScriptError(f"{path}: 読み込めません: {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("steps"), list):
         raise ScriptError(f"{path}: 'users' と 'steps' を持つ YAML にしてください")
+    if not isinstance(doc.get("users") or [], list):
+        raise ScriptError(f"{path}: users は利用者のリストにしてください")
     users = []
     for i, u in enumerate(doc.get("users") or [], start=1):
         if not isinstance(u, dict) or not u.get("key"):
@@ -90,21 +99,29 @@ def load_script(path: Path) -> Script:
                   {k: (path.parent / str(v)).resolve() for k, v in data.items()})
 
 
+_LONGEST = timedelta(days=3650)  # the clock must stay a real date
+
+
 def parse_duration(value: Any) -> timedelta | None:
     """``{minutes: 30}``, ``"2h"``, ``"3日"``; ``"drain"`` (just run due work) is None."""
     if value in ("drain", None, True):
         return None
-    if isinstance(value, dict):
-        return timedelta(**{k: float(v) for k, v in value.items()})
-    match = _DURATION.match(str(value).strip())
-    if not match:
-        raise ScriptError(f"wait_for: 期間が読めません: {value!r} (例: 30m, 2h, 1d, {{minutes: 30}})")
-    amount, unit = float(match.group(1)), match.group(2)
-    if unit.startswith(("m", "分")):
-        return timedelta(minutes=amount)
-    if unit.startswith(("h", "時")):
-        return timedelta(hours=amount)
-    return timedelta(days=amount)
+    usage = f"期間が読めません: {value!r} (例: 30m, 2h, 1d, {{minutes: 30}}。最長 {_LONGEST.days} 日)"
+    try:
+        if isinstance(value, dict):
+            span = timedelta(**{k: float(v) for k, v in value.items()})
+        else:
+            match = _DURATION.match(str(value).strip())
+            if not match:
+                raise ScriptError(usage)
+            amount, unit = float(match.group(1)), match.group(2)
+            span = (timedelta(minutes=amount) if unit.startswith(("m", "分"))
+                    else timedelta(hours=amount) if unit.startswith(("h", "時")) else timedelta(days=amount))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ScriptError(usage) from exc
+    if not timedelta(0) <= span <= _LONGEST:
+        raise ScriptError(usage)
+    return span
 
 
 def _as_list(value: Any) -> list[str]:
@@ -142,7 +159,7 @@ class Runner:
         for index, step in enumerate(self.script.steps, start=1):
             if "as" in step:
                 if str(step["as"]) not in self.window:
-                    raise ScriptError(f"{self.script.path}: step {index}: unknown user {step['as']!r}")
+                    raise ScriptError(f"{self.script.path}: step {index}: users にない利用者です: {step['as']!r}")
                 self.actor = str(step["as"])
             await self.step(index, step)
         return self.outcome

@@ -197,15 +197,22 @@ def test_a_merge_down_the_whole_column_adds_no_rows(tmp_path: Path) -> None:
     assert [(e.id, e.category) for e in load.entries] == [("w-1", "接続"), ("w-2", "接続")]
 
 
-def test_a_sheet_with_a_mistyped_header_is_an_error_not_skipped(tmp_path: Path) -> None:
+def network_and_mail(path: Path, *mail_head: list[str]) -> None:
+    """A workbook: sheet ネットワーク (header on row 1), sheet メール (``mail_head`` rows, then
+    one entry)."""
     wb = Workbook()
     wb.active.title = "ネットワーク"
     wb.active.append(["ID", "質問", "回答"])
     wb.active.append(["n-1", "VPNが遅い", "再起動してください。"])
     mail = wb.create_sheet("メール")
-    mail.append(["ID", "質問", "解答"])  # a typo: the sheet's rows would vanish without a word
+    for row in mail_head:
+        mail.append(row)
     mail.append(["m-1", "メールが送れない", "容量を確認してください。"])
-    wb.save(tmp_path / "faq.xlsx")
+    wb.save(path)
+
+
+def test_a_sheet_with_a_mistyped_header_is_an_error_not_skipped(tmp_path: Path) -> None:
+    network_and_mail(tmp_path / "faq.xlsx", ["ID", "質問", "解答"])  # a typo: rows would vanish
     assert load_faq(tmp_path).errors == [
         "faq.xlsx [シート メール] 1行目: 見出しに 回答 の列がありません (見出しの誤字や抜けを確認してください)"]
 
@@ -221,15 +228,7 @@ def test_text_under_no_header_is_reported_not_dropped_silently(tmp_path: Path) -
 
 
 def test_a_titled_sheet_beside_an_untitled_one_is_read(tmp_path: Path) -> None:
-    wb = Workbook()
-    wb.active.title = "ネットワーク"
-    wb.active.append(["ID", "質問", "回答"])
-    wb.active.append(["n-1", "VPNが遅い", "再起動してください。"])
-    mail = wb.create_sheet("メール")
-    mail.append(["メールに関するFAQ"])
-    mail.append(["ID", "質問", "回答"])
-    mail.append(["m-1", "メールが送れない", "容量を確認してください。"])
-    wb.save(tmp_path / "faq.xlsx")
+    network_and_mail(tmp_path / "faq.xlsx", ["メールに関するFAQ"], ["ID", "質問", "回答"])
     load = load_faq(tmp_path)
     assert [(e.id, str(e.location)) for e in load.entries] == [
         ("n-1", "faq.xlsx [シート ネットワーク] 2行目"), ("m-1", "faq.xlsx [シート メール] 3行目")]

@@ -54,20 +54,24 @@ class Permanent:
 Result = Delivered | Retry | Permanent
 
 
+RETRY_AFTER_LIMIT = 3600.0  # a longer Retry-After is waited for an hour, then tried again
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), at most an hour: an
+    absurd value would otherwise park a person's messages for years (or overflow the clock)."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), RETRY_AFTER_LIMIT)
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+    return min(max(0.0, (moment - (now or datetime.now(UTC))).total_seconds()), RETRY_AFTER_LIMIT)
 
 
 def _error_code(exc: HttpOperationError) -> str:

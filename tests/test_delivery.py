@@ -384,6 +384,8 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("Thu, 26 Nov 2026 09:00:30 GMT", now) == 30.0
     assert parse_retry_after("Thu, 26 Nov 2026 08:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon", now) is None
+    assert parse_retry_after("9" * 30, now) == 3600.0  # waited an hour at most, then tried again
+    assert parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now) == 3600.0
     assert parse_retry_after(None, now) is None
 
 

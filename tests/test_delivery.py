@@ -312,7 +312,9 @@ async def test_pending_messages_survive_a_restart(database_url: str) -> None:
 
 async def test_two_workers_deliver_each_message_exactly_once(database_url: str) -> None:
     clock = ManualClock()
-    async with running(database_url, clock) as h, start_runtime(h.settings, clock) as other:
+    # A send that times out is retried (at least once): on a busy host the default 0.3 s would
+    # make a slow but successful send look lost. This test is about claims, not timeouts.
+    async with running(database_url, clock, delivery_timeout=10) as h, start_runtime(h.settings, clock) as other:
         mark = h.channel.last_seq
         sends = {"one": 0, "two": 0}
         for name, worker in (("one", h.runtime.worker), ("two", other.worker)):

@@ -426,7 +426,7 @@ class Escalations:
     async def on_sla(self, payload: dict[str, Any], session: AsyncSession) -> None:
         """Unclaimed after the deadline: remind the current level, then go one level up.
         Deadlines count from when this stage was due (``payload["due"]``), not from now; while
-        no card of the level has been delivered, the deadline starts again."""
+        Teams refuses every card of the level, the deadline starts again."""
         ticket = await t.get(session, int(payload["ticket_id"]), lock=True)
         if ticket is None or ticket.status != t.OPEN or ticket.level != payload["level"]:
             return

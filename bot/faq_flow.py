@@ -83,14 +83,13 @@ def install(runtime: Runtime) -> None:
         if matcher is not cached_for[0]:  # a reload: forget the old FAQ's results
             recent.clear()
             cached_for[0] = matcher
-        key = (id(matcher), text)
-        if key not in recent:
-            recent[key] = matcher.match(text)
+        if text not in recent:
+            recent[text] = matcher.match(text)
             while len(recent) > 64:
                 recent.pop(next(iter(recent)))
-        return recent[key]
+        return recent[text]
 
-    recent: dict[tuple[int, str], MatchResult] = {}
+    recent: dict[str, MatchResult] = {}
     cached_for: list[object] = [None]
 
     async def answer(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:

@@ -154,8 +154,7 @@ _YAML_PROBLEMS = (
      "「:」の位置が正しくないか、字下げがずれています (値に「: 」を含むときは値を \"…\" で囲んでください)"),
     ("did not find expected ',' or ']'", "[ ] の括弧が閉じられていません"),
     ("did not find expected ',' or '}'", "{ } の括弧が閉じられていません"),
-    ("expected node content", "値が途中で終わっています (括弧や引用符が閉じられていないか、値が抜けています)"),
-    ("expected the node content", "値が途中で終わっています (括弧や引用符が閉じられていないか、値が抜けています)"),
+    ("node content", "値が途中で終わっています (括弧や引用符が閉じられていないか、値が抜けています)"),
     ("could not find expected ':'", "「キー: 値」の「:」が見つかりません"),
     ("did not find expected key", "字下げがずれています"),
     ("did not find expected '-' indicator", "リストの「- 」の字下げがずれています"),
@@ -397,11 +396,10 @@ def _xlsx_records(
             skipped = []
             for index, row in enumerate(rows, start=header_row + 1):
                 row = fill.row(index, row)
-                if index in hidden:
-                    if any(c is not None and str(c).strip() for c in row):
-                        skipped.append(index)
+                if not _filled(row):
                     continue
-                if not any(c is not None and str(c).strip() for c in row):
+                if index in hidden:
+                    skipped.append(index)
                     continue
                 data = {
                     k or _headerless(column): (
@@ -427,8 +425,9 @@ def _headerless(column: int) -> str:
     return f"{letters}列 (見出しなし)"
 
 
-_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"(\d+)\"[^>]*?\bhidden=\"(?:1|true)\"")
-_HIDDEN_ROW_LATE = re.compile(rb"<(?:\w+:)?row\s[^>]*?\bhidden=\"(?:1|true)\"[^>]*?\br=\"(\d+)\"")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\s([^>]*)>")
+_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
+_HIDDEN = re.compile(rb"\bhidden=\"(?:1|true)\"")
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
@@ -450,14 +449,17 @@ def _sheet_layout(ws: Any) -> tuple[list[tuple[int, int, int, int]], set[int]]:
         xml = f.read()
     # Rows an AutoFilter hides are a view the admin saved, not rows put away: they are read.
     filtered = re.search(rb"<(?:\w+:)?filterColumn\b", xml) is not None
-    hidden = ({int(r) for r in _HIDDEN_ROW.findall(xml)} | {int(r) for r in _HIDDEN_ROW_LATE.findall(xml)}
-              if b"hidden=" in xml and not filtered else set())
+    hidden: set[int] = set()
+    if b"hidden=" in xml and not filtered:
+        for attrs in _ROW_TAG.findall(xml):
+            number = _ROW_NUMBER.search(attrs)
+            if number and _HIDDEN.search(attrs):
+                hidden.add(int(number.group(1)))
     start = xml.find(b"mergeCells")
     if start < 0:
         return [], hidden
-    last = getattr(ws, "max_row", None) or 1 << 20  # a whole merged column ends at the data
     return [
-        (int(r1), _column_number(c1), min(int(r2), last), _column_number(c2))
+        (int(r1), _column_number(c1), int(r2), _column_number(c2))
         for c1, r1, c2, r2 in _MERGE_REF.findall(xml, start)
     ], hidden
 
@@ -482,7 +484,7 @@ class _MergedFill:
             if r1 == number and column <= len(row):
                 starting.append((r2, column, row[column - 1]))
         self._active = [a for a in self._active if a[0] >= number] + starting
-        if not self._active or not any(c is not None and str(c).strip() for c in row):
+        if not self._active or not _filled(row):
             return row
         cells = list(row)
         for _, column, value in self._active:

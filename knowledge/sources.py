@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -370,9 +370,11 @@ def _xlsx_records(
         raise DataFileError(Location(path.name), f"Excel ファイルを開けません: {exc}") from exc
     required = set(required)
     records: list[Record] = []
+    sheet, row_at = "", 0  # where reading got to, for a damaged sheet
     try:
         tables = {}
         for ws in wb.worksheets:
+            sheet, row_at = ws.title, 0
             if _EXAMPLE_SHEET.fullmatch(ws.title.strip()):
                 continue  # 「記入例」「サンプル」: shows how to fill the table, is not part of it
             if ws.sheet_state != "visible":
@@ -389,12 +391,15 @@ def _xlsx_records(
             if ws.title not in tables:
                 continue  # a notes sheet or similar: not part of the table
             header_row, keys, cells = tables[ws.title]
+            sheet, row_at = ws.title, header_row + 1
             check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
             rows = ws.iter_rows(min_row=header_row + 1, values_only=True)
-            ranges, hidden = _sheet_layout(ws)
-            fill = _MergedFill(ranges)
+            layout = _sheet_layout(ws)
+            hidden = layout.hidden
+            fill = _MergedFill(layout.merged)
             skipped = []
             for index, row in enumerate(rows, start=header_row + 1):
+                row_at = index + 1
                 row = fill.row(index, row)
                 if not _filled(row):
                     continue
@@ -408,12 +413,31 @@ def _xlsx_records(
                     if k or (v is not None and str(v).strip())  # text under no header: reported
                 }
                 records.append(Record(data, Location(path.name, index, ws.title)))
-            if skipped and notes is not None:
-                rows_text = "、".join(map(str, skipped[:10])) + (" ほか" if len(skipped) > 10 else "")
-                notes.append(f"{path.name} [シート {ws.title}]: 非表示の行 ({rows_text} 行目) は読みません")
+            if notes is None:
+                continue
+            if skipped:
+                notes.append(f"{path.name} [シート {ws.title}]: 非表示の行 ({_some(skipped)} 行目) は読みません")
+            blank = [ref for row, ref in layout.uncalculated if row > header_row and row not in hidden]
+            if blank:
+                notes.append(
+                    f"{path.name} [シート {ws.title}]: 数式の計算結果が保存されていないセル ({_some(blank)}) "
+                    "は空として読みました。Excel で開いて保存し直してください"
+                )
+    except DataFileError:
+        raise
+    except Exception as exc:  # a damaged sheet: openpyxl fails mid-read with many types
+        raise DataFileError(
+            Location(path.name, row_at, sheet) if row_at else f"{path.name} [シート {sheet}]" if sheet else path.name,
+            f"Excel ファイルの中身が壊れていて読めません ({exc})。Excel で開いて保存し直してください",
+        ) from exc
     finally:
         wb.close()
     return records
+
+
+def _some(items: Sequence[object], limit: int = 10) -> str:
+    """The first few of a list for a message: 「3、5、8 ほか」."""
+    return "、".join(map(str, items[:limit])) + (" ほか" if len(items) > limit else "")
 
 
 def _headerless(column: int) -> str:
@@ -438,13 +462,43 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _sheet_layout(ws: Any) -> tuple[list[tuple[int, int, int, int]], set[int]]:
-    """A read-only sheet's merged ranges, as (first row, first column, last row, last column),
-    1-based, and its hidden rows. openpyxl's read-only mode reads neither, so they are taken
-    from the sheet's XML; a sheet without them costs two searches."""
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_CELL_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
+_CACHED = re.compile(rb"<(?:\w+:)?v>[^<]")
+_TEXT_RESULT = re.compile(rb"\bt=\"(?:str|inlineStr)\"")
+
+
+class _Layout(NamedTuple):
+    """What openpyxl's read-only mode does not read: merged ranges, as (first row, first
+    column, last row, last column), 1-based; hidden rows; and formula cells without a saved
+    result, as (row, "C5"), which read as empty."""
+
+    merged: list[tuple[int, int, int, int]]
+    hidden: set[int]
+    uncalculated: list[tuple[int, str]]
+
+
+def _uncalculated(xml: bytes) -> list[tuple[int, str]]:
+    """Formula cells whose result was never saved (a workbook written by a program, not by
+    Excel): no cached value, and not a formula whose result is empty text."""
+    if not _FORMULA.search(xml):
+        return []
+    cells = []
+    for attrs, body in _CELL.findall(xml):
+        if body and _FORMULA.search(body) and not _CACHED.search(body) and not _TEXT_RESULT.search(attrs):
+            ref = _CELL_REF.search(attrs)
+            if ref:
+                cells.append((int(ref.group(2)), (ref.group(1) + ref.group(2)).decode()))
+    return cells
+
+
+def _sheet_layout(ws: Any) -> _Layout:
+    """A read-only sheet's :class:`_Layout`, taken from the sheet's XML; a sheet without
+    merges, hidden rows or formulas costs three searches."""
     source = getattr(ws, "_get_source", None)
     if source is None:
-        return [], set()
+        return _Layout([], set(), [])
     with source() as f:
         xml = f.read()
     # Rows an AutoFilter hides are a view the admin saved, not rows put away: they are read.
@@ -456,12 +510,11 @@ def _sheet_layout(ws: Any) -> tuple[list[tuple[int, int, int, int]], set[int]]:
             if number and _HIDDEN.search(attrs):
                 hidden.add(int(number.group(1)))
     start = xml.find(b"mergeCells")
-    if start < 0:
-        return [], hidden
-    return [
+    merged = [] if start < 0 else [
         (int(r1), _column_number(c1), int(r2), _column_number(c2))
         for c1, r1, c2, r2 in _MERGE_REF.findall(xml, start)
-    ], hidden
+    ]
+    return _Layout(merged, hidden, _uncalculated(xml))
 
 
 class _MergedFill:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -695,3 +697,61 @@ def test_a_cell_over_the_csv_limit_is_named_in_japanese(tmp_path: Path) -> None:
     write(tmp_path, "faq.csv", "id,question,answer\na,q," + "長" * (csv.field_size_limit() + 1) + "\n")
     (error,) = load_faq(tmp_path).errors
     assert error == f"faq.csv:2: CSV の書式エラー: セルが長すぎます ({csv.field_size_limit():,} 文字まで)"
+
+
+def test_formulas_without_a_saved_result_are_reported_with_their_cells(tmp_path: Path) -> None:
+    wb = Workbook()  # openpyxl writes formulas without results, as any program does
+    ws = wb.active
+    ws.title = "FAQ"
+    ws.append(["ID", "質問", "回答", "カテゴリ"])
+    ws.append(["q1", "VPNが遅い", "再起動してください。", "=\"ネット\"&\"ワーク\""])
+    ws.append(["q2", "印刷できない", "=B3&\"ときは…\"", "機器"])
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert load.errors == ["faq.xlsx [シート FAQ] 3行目: 必須項目 回答 が空です"]
+    assert load.warnings == [
+        "faq.xlsx [シート FAQ]: 数式の計算結果が保存されていないセル (D2、C3) は空として読みました。"
+        "Excel で開いて保存し直してください"
+    ]
+
+
+def rewrite_sheet(path: Path, change: Callable[[bytes], bytes]) -> None:
+    """Edit the first sheet's XML inside a saved workbook."""
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    name = "xl/worksheets/sheet1.xml"
+    parts[name] = change(parts[name])
+    with zipfile.ZipFile(path, "w") as z:
+        for part, data in parts.items():
+            z.writestr(part, data)
+
+
+def test_formulas_with_saved_results_are_read_quietly(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "質問", "回答", "カテゴリ"])
+    ws.append(["q1", "VPNが遅い", '="再起動"', '=""'])
+    wb.save(tmp_path / "faq.xlsx")
+    # what Excel saves: the result beside the formula; an empty text result is marked as text
+    rewrite_sheet(tmp_path / "faq.xlsx", lambda xml: xml.replace(
+        '<f>"再起動"</f><v />'.encode(), '<f>"再起動"</f><v>再起動</v>'.encode()
+    ).replace(b'<c r="C2">', b'<c r="C2" t="str">'
+    ).replace(b'<c r="D2">', b'<c r="D2" t="str">'))
+    load = load_faq(tmp_path)
+    assert load.errors == [] and load.warnings == []
+    assert (load.entries[0].answer, load.entries[0].category) == ("再起動", "")
+
+
+def test_a_damaged_cell_is_an_error_naming_the_sheet_and_row(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "FAQ"
+    ws.append(["ID", "質問", "回答"])
+    for k in range(1, 30):
+        ws.append([f"q{k}", f"質問{k}", k])
+    wb.save(tmp_path / "faq.xlsx")
+    # a number cell holding text: what a damaged or hand-edited file can contain
+    rewrite_sheet(tmp_path / "faq.xlsx", lambda xml: xml.replace(b'<c r="C25" t="n"><v>24</v>', b'<c r="C25" t="n"><v>x</v>'))
+    load = load_faq(tmp_path)
+    assert load.entries == [] and len(load.errors) == 1
+    assert load.errors[0].startswith("faq.xlsx [シート FAQ] 25行目: Excel ファイルの中身が壊れていて読めません (")

@@ -120,6 +120,10 @@ def test_normalize_is_idempotent_and_has_no_spaces(text: str) -> None:
         ("給料明細を見たい", "給与明細を確認"),
         ("子供の休みの申し込み", "子どもの休暇の申請"),
         ("サインインできない", "ログインできない"),
+        ("育休を取りたい", "育児休業を取りたい"),
+        ("チャリ通でも交通費は出る？", "自転車通勤でも交通費は出る？"),
+        ("スクショの撮り方", "スクリーンショットの撮り方"),
+        ("ファイルが見つかりません", "ファイルが見つからない"),  # ません→ない gives 見つかりない
     ],
 )
 def test_generic_paraphrases_and_endings_fold_without_a_dictionary(
@@ -131,6 +135,19 @@ def test_generic_paraphrases_and_endings_fold_without_a_dictionary(
 def test_generic_paraphrases_leave_longer_words_alone() -> None:
     assert normalize("家族") != normalize("自宅族")  # a single kanji folds only as a word
     assert normalize("公用車") != normalize("公用自動車")
+
+
+@pytest.mark.parametrize(
+    ("text", "not_inside"),
+    [
+        ("電車で通勤しています", "自動車"),  # 車で通勤 is a way of commuting, not inside 電車
+        ("画面が出てくるまで待つ", "自動車"),  # くるま (来るまで), not the car
+        ("担当者と連絡がつかない", "起動しない"),  # つかない of a PC that will not start
+        ("結婚式に出席する", "婚姻式"),
+    ],
+)
+def test_generic_paraphrases_do_not_fold_inside_set_phrases(text: str, not_inside: str) -> None:
+    assert normalize(not_inside) not in normalize(text)
 
 
 def test_normalizing_many_texts_at_once_equals_one_by_one() -> None:
@@ -196,3 +213,12 @@ def test_character_pass_equals_translate_then_collapse_separators(text: str) -> 
 
 def test_a_lone_surrogate_from_json_is_a_separator() -> None:
     assert normalize("vpn\ud800遅い") == "vpn遅い"
+
+
+def test_every_built_in_paraphrase_term_belongs_to_one_group_only() -> None:
+    from collections import Counter
+
+    from knowledge import paraphrases
+
+    folded = Counter(fold_chars(term) for group in paraphrases.GROUPS for term in group)
+    assert [term for term, n in folded.items() if n > 1] == []

@@ -220,5 +220,6 @@ def test_every_built_in_paraphrase_term_belongs_to_one_group_only() -> None:
 
     from knowledge import paraphrases
 
-    folded = Counter(fold_chars(term) for group in paraphrases.GROUPS for term in group)
+    # (spellings that fold together within one group, モニター and モニタ, are harmless)
+    folded = Counter(t for group in paraphrases.GROUPS for t in {fold_chars(term) for term in group})
     assert [term for term, n in folded.items() if n > 1] == []

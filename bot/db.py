@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import logging
 from collections.abc import AsyncIterator
@@ -17,6 +16,8 @@ from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from knowledge.querylog import missing_sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +99,11 @@ async def open_database(url: str, *, existing: bool = False) -> AsyncIterator[as
     is an error (FileNotFoundError) rather than a new, empty database reporting zeros.
     """
     if existing:
-        parsed = make_url(url)
-        path = parsed.database or ""
-        missing = path in ("", ":memory:") or not await asyncio.to_thread(Path(path).is_file)
-        if parsed.get_backend_name() == "sqlite" and missing:
+        missing = await missing_sqlite_file(make_url(url))
+        if missing is not None:
             raise FileNotFoundError(
                 errno.ENOENT, "データベースのファイルがありません (DATABASE_URL と作業フォルダを確認してください)",
-                path or url)
+                missing or url)
     engine = create_engine(url)
     try:
         await migrate(engine)

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, bindparam, make_url, text
+from sqlalchemy import URL, DateTime, bindparam, make_url, text
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -63,6 +63,17 @@ def parse_candidates(raw: Any) -> tuple[tuple[str, float], ...]:
         return ()
 
 
+async def missing_sqlite_file(url: URL) -> str | None:
+    """The path of a SQLite database that is not there (``""`` for none or in memory), or
+    ``None``: opening it would create an empty database that reports zeros."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    path = url.database or ""
+    if path in ("", ":memory:") or not await asyncio.to_thread(Path(path).is_file):
+        return path
+    return None
+
+
 async def read_query_log(database_url: str, since: datetime, until: datetime) -> list[QueryLogRow]:
     """Rows with ``since <= created_at < until`` (naive UTC), oldest first.
 
@@ -74,10 +85,9 @@ async def read_query_log(database_url: str, since: datetime, until: datetime) ->
         raise QueryLogError(
             f"データベースの URL が読めません: {database_url} (例: sqlite+aiosqlite:///data/dxbot.sqlite3)"
         ) from None
-    if url.get_backend_name() == "sqlite":
-        db = url.database or ""
-        if db in ("", ":memory:") or not await asyncio.to_thread(Path(db).is_file):
-            raise QueryLogError(f"データベースのファイルがありません: {db or '(なし)'}")
+    missing = await missing_sqlite_file(url)
+    if missing is not None:
+        raise QueryLogError(f"データベースのファイルがありません: {missing or '(なし)'}")
     engine = create_async_engine(database_url)
     try:
         async with engine.connect() as conn:

@@ -298,17 +298,26 @@ class TermFolder:
         """Fold variants in text already passed through :func:`fold_chars`."""
         if self._automaton is None:
             return text
+        # Every match, then the longest at each start, left to right. (pyahocorasick's own
+        # iter_long misses a term nested in a longer one that the text cuts short.)
+        longest: dict[int, tuple[str, str, bool]] = {}
+        for last, found in self._automaton.iter(text):
+            start = last + 1 - len(found[0])
+            if start not in longest or len(found[0]) > len(longest[start][0]):
+                longest[start] = found
         parts: list[str] = []
-        done = 0
-        for last, (term, canonical, edged) in self._automaton.iter_long(text):
-            start = last + 1 - len(term)
-            if canonical == term or (edged and not _whole(term, text, start, last + 1)):
-                continue
-            parts += (text[done:start], canonical)
-            done = last + 1
+        copied = end = 0
+        for start in sorted(longest):
+            if start < end:
+                continue  # inside the term just taken
+            term, canonical, edged = longest[start]
+            end = start + len(term)  # taken even when left as it is: 家 in 専門家 stays
+            if canonical != term and (not edged or _whole(term, text, start, end)):
+                parts += (text[copied:start], canonical)
+                copied = end
         if not parts:
             return text
-        parts.append(text[done:])
+        parts.append(text[copied:])
         return "".join(parts)
 
 

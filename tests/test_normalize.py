@@ -88,6 +88,20 @@ def test_term_folder_prefers_the_longest_variant() -> None:
     assert folder.fold(fold_chars("在宅勤務")) == fold_chars("テレワーク")
 
 
+@pytest.mark.parametrize(
+    ("groups", "text", "folded"),
+    [
+        ([("子ども", "子", "お子さん")], "お子", "お子ども"),  # the text ends inside お子さん
+        ([("z", "あいうえおか"), ("y", "うえ"), ("w", "いうえき")], "あいうえおき", "あいyおき"),
+    ],
+)
+def test_term_folder_finds_a_term_inside_a_longer_one_the_text_cuts_short(
+    groups: list[tuple[str, ...]], text: str, folded: str
+) -> None:
+    # pyahocorasick's iter_long misses these (upstream issue #133); the folder must not
+    assert TermFolder(groups).fold(text) == folded
+
+
 def test_term_folder_single_kanji_variant_is_a_whole_word_only() -> None:
     folder = TermFolder([("自宅", "家")])
     assert folder.fold(fold_chars("家で仕事")) == fold_chars("自宅で仕事")

@@ -12,7 +12,7 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -370,18 +370,16 @@ def _xlsx_records(
         raise DataFileError(Location(path.name), f"Excel ファイルを開けません: {exc}") from exc
     required = set(required)
     records: list[Record] = []
-    sheet, row_at = "", 0  # where reading got to, for a damaged sheet
     try:
         tables = {}
         for ws in wb.worksheets:
-            sheet, row_at = ws.title, 0
             if _EXAMPLE_SHEET.fullmatch(ws.title.strip()):
                 continue  # 「記入例」「サンプル」: shows how to fill the table, is not part of it
             if ws.sheet_state != "visible":
-                if notes is not None and any(_filled(row) for row in ws.iter_rows(max_row=2, values_only=True)):
+                if notes is not None and any(_filled(row) for _, row in _sheet_rows(path, ws, 1, 2)):
                     notes.append(f"{path.name} [シート {ws.title}]: 非表示のシートは読みません")
                 continue
-            head = list(ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True))
+            head = [row for _, row in _sheet_rows(path, ws, 1, HEADER_SEARCH_ROWS)]
             found = _header_keys(head, aliases, required)
             if found:
                 tables[ws.title] = found
@@ -391,15 +389,12 @@ def _xlsx_records(
             if ws.title not in tables:
                 continue  # a notes sheet or similar: not part of the table
             header_row, keys, cells = tables[ws.title]
-            sheet, row_at = ws.title, header_row + 1
             check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
-            rows = ws.iter_rows(min_row=header_row + 1, values_only=True)
-            layout = _sheet_layout(ws)
+            layout = _sheet_layout(path, ws)
             hidden = layout.hidden
             fill = _MergedFill(layout.merged)
             skipped = []
-            for index, row in enumerate(rows, start=header_row + 1):
-                row_at = index + 1
+            for index, row in _sheet_rows(path, ws, header_row + 1):
                 row = fill.row(index, row)
                 if not _filled(row):
                     continue
@@ -423,16 +418,28 @@ def _xlsx_records(
                     f"{path.name} [シート {ws.title}]: 数式の計算結果が保存されていないセル ({_some(blank)}) "
                     "は空として読みました。Excel で開いて保存し直してください"
                 )
-    except DataFileError:
-        raise
-    except Exception as exc:  # a damaged sheet: openpyxl fails mid-read with many types
-        raise DataFileError(
-            Location(path.name, row_at, sheet) if row_at else f"{path.name} [シート {sheet}]" if sheet else path.name,
-            f"Excel ファイルの中身が壊れていて読めません ({exc})。Excel で開いて保存し直してください",
-        ) from exc
     finally:
         wb.close()
     return records
+
+
+_DAMAGED = "Excel ファイルの中身が壊れていて読めません ({})。Excel で開いて保存し直してください"
+
+
+def _sheet_rows(path: Path, ws: Any, first: int, last: int | None = None) -> Iterator[tuple[int, tuple]]:
+    """A sheet's rows with their numbers; a row openpyxl cannot read (a damaged file: it
+    fails in many ways) is an error naming the sheet and the row it was reading."""
+    rows = ws.iter_rows(min_row=first, max_row=last, values_only=True)
+    index = first
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise DataFileError(Location(path.name, index, ws.title), _DAMAGED.format(exc)) from exc
+        yield index, row
+        index += 1
 
 
 def _some(items: Sequence[object], limit: int = 10) -> str:
@@ -462,8 +469,12 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.DOTALL)
+_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
+# A cell's attributes and body; the body never runs past the next cell's start, so an odd
+# closing tag costs one cell's length, not the rest of the sheet.
+_CELL = re.compile(
+    rb"<(?:[\w.-]+:)?c\s([^>]*?)(?:/>|>([^<]*(?:<(?!(?:[\w.-]+:)?c[\s/>])[^<]*)*?)</(?:[\w.-]+:)?c\s*>)"
+)
 _CELL_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
 _CACHED = re.compile(rb"<(?:\w+:)?v>[^<]")
 _TEXT_RESULT = re.compile(rb"\bt=\"(?:str|inlineStr)\"")
@@ -493,14 +504,17 @@ def _uncalculated(xml: bytes) -> list[tuple[int, str]]:
     return cells
 
 
-def _sheet_layout(ws: Any) -> _Layout:
+def _sheet_layout(path: Path, ws: Any) -> _Layout:
     """A read-only sheet's :class:`_Layout`, taken from the sheet's XML; a sheet without
     merges, hidden rows or formulas costs three searches."""
     source = getattr(ws, "_get_source", None)
     if source is None:
         return _Layout([], set(), [])
-    with source() as f:
-        xml = f.read()
+    try:
+        with source() as f:
+            xml = f.read()
+    except Exception as exc:  # a damaged archive (zipfile.BadZipFile, a CRC error ...)
+        raise DataFileError(f"{path.name} [シート {ws.title}]", _DAMAGED.format(exc)) from exc
     # Rows an AutoFilter hides are a view the admin saved, not rows put away: they are read.
     filtered = re.search(rb"<(?:\w+:)?filterColumn\b", xml) is not None
     hidden: set[int] = set()

@@ -742,7 +742,8 @@ def test_formulas_with_saved_results_are_read_quietly(tmp_path: Path) -> None:
     assert (load.entries[0].answer, load.entries[0].category) == ("再起動", "")
 
 
-def test_a_damaged_cell_is_an_error_naming_the_sheet_and_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize("row", [3, 25])  # among the rows searched for the header, and after
+def test_a_damaged_cell_is_an_error_naming_the_sheet_and_row(tmp_path: Path, row: int) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "FAQ"
@@ -751,7 +752,21 @@ def test_a_damaged_cell_is_an_error_naming_the_sheet_and_row(tmp_path: Path) -> 
         ws.append([f"q{k}", f"質問{k}", k])
     wb.save(tmp_path / "faq.xlsx")
     # a number cell holding text: what a damaged or hand-edited file can contain
-    rewrite_sheet(tmp_path / "faq.xlsx", lambda xml: xml.replace(b'<c r="C25" t="n"><v>24</v>', b'<c r="C25" t="n"><v>x</v>'))
+    cell = f'<c r="C{row}" t="n"><v>{row - 1}</v>'.encode()
+    rewrite_sheet(tmp_path / "faq.xlsx", lambda xml: xml.replace(cell, cell.replace(b"<v>", b"<v>x")))
     load = load_faq(tmp_path)
     assert load.entries == [] and len(load.errors) == 1
-    assert load.errors[0].startswith("faq.xlsx [シート FAQ] 25行目: Excel ファイルの中身が壊れていて読めません (")
+    assert load.errors[0].startswith(f"faq.xlsx [シート FAQ] {row}行目: Excel ファイルの中身が壊れていて読めません (")
+
+
+def test_a_formula_cell_closed_oddly_is_still_found(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "質問", "回答"])
+    ws.append(["q1", "VPNが遅い", "=\"再起動\""])
+    wb.save(tmp_path / "faq.xlsx")
+    rewrite_sheet(tmp_path / "faq.xlsx", lambda xml: xml.replace(b"<v /></c>", b"<v /></c >"))
+    assert load_faq(tmp_path).warnings == [
+        "faq.xlsx [シート Sheet]: 数式の計算結果が保存されていないセル (C2) は空として読みました。"
+        "Excel で開いて保存し直してください"
+    ]

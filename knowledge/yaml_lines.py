@@ -131,59 +131,77 @@ class _Open:
 
 
 def _from_events(text: str) -> Any:
+    """Build the document from libyaml's events in one loop (no per-event function calls:
+    this loop is most of the parse time of a large FAQ)."""
+    loader = _BaseLoader(text)
+    try:
+        return _build(loader.get_event)
+    finally:
+        loader.dispose()
+
+
+def _build(next_event: Any) -> Any:
     root: Any = None
     documents = 0
     stack: list[Any] = []  # the lists and mappings being built
     no_key = object()
-
-    def add(value: Any, mark: yaml.Mark | None = None) -> None:
-        nonlocal root
-        if not stack:
-            root = value
-            return
-        top = stack[-1]
-        if isinstance(top, _Open):
-            if top.key is no_key:
-                if isinstance(value, (dict, list)):
-                    raise _Unusual
-                if value in top.key_lines:
-                    raise DuplicateKey(value, top.key_lines[value], mark)
-                top.key_lines[value] = mark.line + 1 if mark else 0
-                top.key = value
-            else:
-                top.mapping[top.key] = value
-                top.key = no_key
-        else:
-            top.append(value)
-
-    for event in yaml.parse(text, Loader=_BaseLoader):
+    scalar_event, mapping_start, sequence_start = (
+        yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    )
+    mapping_end, sequence_end, alias_event = (
+        yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
+    )
+    document_start, stream_end = yaml.DocumentStartEvent, yaml.StreamEndEvent
+    typed_start = _TYPED_START | {""}
+    while True:
+        event = next_event()
         kind = type(event)
-        if kind is yaml.ScalarEvent:
+        mark = None
+        if kind is scalar_event:
             if event.anchor is not None or event.tag is not None:
                 raise _Unusual
-            plain = event.implicit[0] and not event.style  # libyaml says "", Python None
-            add(_plain(event.value) if plain else event.value, event.start_mark)
-        elif kind is yaml.MappingStartEvent:
-            if event.anchor is not None or event.tag is not None:
-                raise _Unusual
-            stack.append(_Open(event.start_mark.line + 1, no_key))
-        elif kind is yaml.SequenceStartEvent:
-            if event.anchor is not None or event.tag is not None:
-                raise _Unusual
-            stack.append([])
-        elif kind is yaml.MappingEndEvent:
+            value = event.value
+            if event.implicit[0] and not event.style and value[:1] in typed_start:
+                value = _plain(value)  # plain (libyaml's style is "", Python's None), maybe typed
+            mark = event.start_mark
+        elif kind is mapping_end:
             done = stack.pop()
-            done.mapping["__line__"] = done.line  # last, as the full loader does
-            add(done.mapping)
-        elif kind is yaml.SequenceEndEvent:
-            add(stack.pop())
-        elif kind is yaml.AliasEvent:
+            value = done.mapping
+            value["__line__"] = done.line  # last, as the full loader does
+        elif kind is sequence_end:
+            value = stack.pop()
+        elif kind is mapping_start or kind is sequence_start:
+            if event.anchor is not None or event.tag is not None:
+                raise _Unusual
+            stack.append(_Open(event.start_mark.line + 1, no_key) if kind is mapping_start else [])
+            continue
+        elif kind is alias_event:
             raise _Unusual
-        elif kind is yaml.DocumentStartEvent:
+        elif kind is document_start:
             documents += 1
             if documents > 1:
                 raise _Unusual  # several documents: the full loader says so
-    return root
+            continue
+        elif kind is stream_end or event is None:
+            return root
+        else:
+            continue  # stream start, document end
+        if not stack:
+            root = value
+            continue
+        top = stack[-1]
+        if type(top) is list:
+            top.append(value)
+        elif top.key is no_key:
+            if isinstance(value, (dict, list)):
+                raise _Unusual
+            if value in top.key_lines:
+                raise DuplicateKey(value, top.key_lines[value], mark)
+            top.key_lines[value] = mark.line + 1 if mark else 0
+            top.key = value
+        else:
+            top.mapping[top.key] = value
+            top.key = no_key
 
 
 def load(text: str) -> Any:

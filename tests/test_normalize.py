@@ -158,6 +158,8 @@ def test_generic_paraphrases_leave_longer_words_alone() -> None:
         ("画面が出てくるまで待つ", "自動車"),  # くるま (来るまで), not the car
         ("担当者と連絡がつかない", "起動しない"),  # つかない of a PC that will not start
         ("結婚式に出席する", "婚姻式"),
+        ("外国語の案内がほしい", "海外語"),  # 外国 is 海外, 外国語 a word of its own
+        ("外国籍の住民", "海外籍"),
     ],
 )
 def test_generic_paraphrases_do_not_fold_inside_set_phrases(text: str, not_inside: str) -> None:

@@ -395,6 +395,8 @@ def _xlsx_records(
             fill = _MergedFill(layout.merged)
             skipped = []
             for index, row in _sheet_rows(path, ws, header_row + 1):
+                if index in layout.errors:
+                    row = _without_errors(row, layout.errors[index])
                 row = fill.row(index, row)
                 if not _filled(row):
                     continue
@@ -417,6 +419,17 @@ def _xlsx_records(
                 notes.append(
                     f"{path.name} [シート {ws.title}]: 数式の計算結果が保存されていないセル ({_some(blank)}) "
                     "は空として読みました。Excel で開いて保存し直してください"
+                )
+            wrong = [
+                shown
+                for row, cells in sorted(layout.errors.items())
+                if row > header_row and row not in hidden
+                for _, shown in cells
+            ]
+            if wrong:
+                notes.append(
+                    f"{path.name} [シート {ws.title}]: エラー値のセル ({_some(wrong)}) は空として"
+                    "読みました。数式や参照先を確かめてください"
                 )
     finally:
         wb.close()
@@ -478,16 +491,20 @@ _CELL = re.compile(
 _CELL_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
 _CACHED = re.compile(rb"<(?:\w+:)?v>[^<]")
 _TEXT_RESULT = re.compile(rb"\bt=\"(?:str|inlineStr)\"")
+_ERROR_TYPE = re.compile(rb"\bt=\"e\"")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
 
 
 class _Layout(NamedTuple):
     """What openpyxl's read-only mode does not read: merged ranges, as (first row, first
-    column, last row, last column), 1-based; hidden rows; and formula cells without a saved
-    result, as (row, "C5"), which read as empty."""
+    column, last row, last column), 1-based; hidden rows; formula cells without a saved
+    result, as (row, "C5"), which read as empty; and error values (``#N/A``, ``#REF!``) by
+    row, as (column, "C5「#N/A」"), which openpyxl reads as text."""
 
     merged: list[tuple[int, int, int, int]]
     hidden: set[int]
     uncalculated: list[tuple[int, str]]
+    errors: dict[int, list[tuple[int, str]]]
 
 
 def _uncalculated(xml: bytes) -> list[tuple[int, str]]:
@@ -504,12 +521,37 @@ def _uncalculated(xml: bytes) -> list[tuple[int, str]]:
     return cells
 
 
+def _error_cells(xml: bytes) -> dict[int, list[tuple[int, str]]]:
+    """Cells holding an error value (a formula's #N/A, a #REF! left by a deleted column)."""
+    if b't="e"' not in xml:
+        return {}
+    cells: dict[int, list[tuple[int, str]]] = {}
+    for attrs, body in _CELL.findall(xml):
+        ref = _CELL_REF.search(attrs) if _ERROR_TYPE.search(attrs) else None
+        if ref:
+            value = _VALUE.search(body)
+            shown = (ref.group(1) + ref.group(2)).decode()
+            if value:
+                shown += f"「{value.group(1).decode(errors='replace')}」"
+            cells.setdefault(int(ref.group(2)), []).append((_column_number(ref.group(1)), shown))
+    return cells
+
+
+def _without_errors(row: tuple[Any, ...], errors: list[tuple[int, str]]) -> tuple[Any, ...]:
+    """The row with its error cells empty."""
+    cells = list(row)
+    for column, _ in errors:
+        if column <= len(cells):
+            cells[column - 1] = None
+    return tuple(cells)
+
+
 def _sheet_layout(path: Path, ws: Any) -> _Layout:
     """A read-only sheet's :class:`_Layout`, taken from the sheet's XML; a sheet without
     merges, hidden rows or formulas costs three searches."""
     source = getattr(ws, "_get_source", None)
     if source is None:
-        return _Layout([], set(), [])
+        return _Layout([], set(), [], {})
     try:
         with source() as f:
             xml = f.read()
@@ -528,7 +570,7 @@ def _sheet_layout(path: Path, ws: Any) -> _Layout:
         (int(r1), _column_number(c1), int(r2), _column_number(c2))
         for c1, r1, c2, r2 in _MERGE_REF.findall(xml, start)
     ]
-    return _Layout(merged, hidden, _uncalculated(xml))
+    return _Layout(merged, hidden, _uncalculated(xml), _error_cells(xml))
 
 
 class _MergedFill:

@@ -742,6 +742,28 @@ def test_formulas_with_saved_results_are_read_quietly(tmp_path: Path) -> None:
     assert (load.entries[0].answer, load.entries[0].category) == ("再起動", "")
 
 
+def test_error_values_read_as_empty_and_are_named(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "FAQ"
+    ws.append(["ID", "質問", "回答", "カテゴリ"])
+    ws.append(["q1", "VPNが遅い", "再起動してください。", "=VLOOKUP(A2,分類!A:B,2,FALSE)"])
+    ws.append(["q2", "印刷できない", "=#REF!&\"へ\"", "機器"])
+    wb.save(tmp_path / "faq.xlsx")
+    # what Excel saves when a lookup finds nothing and a referenced column was deleted
+    rewrite_sheet(tmp_path / "faq.xlsx", lambda xml: xml.replace(
+        b'<c r="D2"><f>', b'<c r="D2" t="e"><f>').replace(b'<c r="C3"><f>', b'<c r="C3" t="e"><f>'
+    ).replace(b"</f><v />", b"</f><v>#N/A</v>", 1).replace(b"</f><v />", b"</f><v>#REF!</v>", 1))
+    load = load_faq(tmp_path)
+    assert load.errors == ["faq.xlsx [シート FAQ] 3行目: 必須項目 回答 が空です"]
+    assert load.warnings == [
+        "faq.xlsx [シート FAQ]: エラー値のセル (D2「#N/A」、C3「#REF!」) は空として読みました。"
+        "数式や参照先を確かめてください"
+    ]
+    (entry,) = load.entries
+    assert (entry.id, entry.category) == ("q1", "")  # not 「#N/A」
+
+
 @pytest.mark.parametrize("row", [3, 25])  # among the rows searched for the header, and after
 def test_a_damaged_cell_is_an_error_naming_the_sheet_and_row(tmp_path: Path, row: int) -> None:
     wb = Workbook()

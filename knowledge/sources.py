@@ -15,11 +15,11 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
-from knowledge import yaml_lines
+from knowledge import sheet_xml, yaml_lines
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 TABLE_SUFFIXES = (".yaml", ".yml", ".csv", *EXCEL_SUFFIXES)
@@ -393,16 +393,17 @@ def _xlsx_records(
             layout = _sheet_layout(path, ws)
             hidden = layout.hidden
             fill = _MergedFill(layout.merged)
-            skipped = []
+            skipped, read = [], set()
             for index, row in _sheet_rows(path, ws, header_row + 1):
                 if index in layout.errors:
-                    row = _without_errors(row, layout.errors[index])
+                    row = sheet_xml.without_errors(row, layout.errors[index])
                 row = fill.row(index, row)
                 if not _filled(row):
                     continue
                 if index in hidden:
                     skipped.append(index)
                     continue
+                read.add(index)
                 data = {
                     k or _headerless(column): (
                         "" if v is None else v if not isinstance(v, float) or not v.is_integer() else int(v))
@@ -414,18 +415,14 @@ def _xlsx_records(
                 continue
             if skipped:
                 notes.append(f"{path.name} [シート {ws.title}]: 非表示の行 ({_some(skipped)} 行目) は読みません")
-            blank = [ref for row, ref in layout.uncalculated if row > header_row and row not in hidden]
+            # only rows read count: a template's formulas down an empty sheet are not news
+            blank = [ref for row, ref in layout.uncalculated if row in read]
             if blank:
                 notes.append(
                     f"{path.name} [シート {ws.title}]: 数式の計算結果が保存されていないセル ({_some(blank)}) "
                     "は空として読みました。Excel で開いて保存し直してください"
                 )
-            wrong = [
-                shown
-                for row, cells in sorted(layout.errors.items())
-                if row > header_row and row not in hidden
-                for _, shown in cells
-            ]
+            wrong = [shown for row, cells in sorted(layout.errors.items()) if row in read for _, shown in cells]
             if wrong:
                 notes.append(
                     f"{path.name} [シート {ws.title}]: エラー値のセル ({_some(wrong)}) は空として"
@@ -450,9 +447,20 @@ def _sheet_rows(path: Path, ws: Any, first: int, last: int | None = None) -> Ite
         except StopIteration:
             return
         except Exception as exc:
-            raise DataFileError(Location(path.name, index, ws.title), _DAMAGED.format(exc)) from exc
+            at = _failed_row(path, ws, index)
+            raise DataFileError(Location(path.name, at, ws.title), _DAMAGED.format(exc)) from exc
         yield index, row
         index += 1
+
+
+def _failed_row(path: Path, ws: Any, index: int) -> int:
+    """The row openpyxl failed on while ``index`` was due: the next row the XML has (it reads
+    that row before yielding the empty rows of a gap)."""
+    try:
+        xml = _sheet_xml(path, ws)
+    except DataFileError:
+        return index
+    return index if xml is None else sheet_xml.row_at_or_after(xml, index)
 
 
 def _some(items: Sequence[object], limit: int = 10) -> str:
@@ -462,115 +470,25 @@ def _some(items: Sequence[object], limit: int = 10) -> str:
 
 def _headerless(column: int) -> str:
     """The name a cell under an empty header is reported by: 「E列 (見出しなし)」."""
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}列 (見出しなし)"
+    return f"{sheet_xml.column_letters(column)}列 (見出しなし)"
 
 
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\s([^>]*)>")
-_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
-_HIDDEN = re.compile(rb"\bhidden=\"(?:1|true)\"")
-_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for c in letters:
-        number = number * 26 + c - 64
-    return number
-
-
-_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
-# A cell's attributes and body; the body never runs past the next cell's start, so an odd
-# closing tag costs one cell's length, not the rest of the sheet.
-_CELL = re.compile(
-    rb"<(?:[\w.-]+:)?c\s([^>]*?)(?:/>|>([^<]*(?:<(?!(?:[\w.-]+:)?c[\s/>])[^<]*)*?)</(?:[\w.-]+:)?c\s*>)"
-)
-_CELL_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
-_CACHED = re.compile(rb"<(?:\w+:)?v>[^<]")
-_TEXT_RESULT = re.compile(rb"\bt=\"(?:str|inlineStr)\"")
-_ERROR_TYPE = re.compile(rb"\bt=\"e\"")
-_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)<")
-
-
-class _Layout(NamedTuple):
-    """What openpyxl's read-only mode does not read: merged ranges, as (first row, first
-    column, last row, last column), 1-based; hidden rows; formula cells without a saved
-    result, as (row, "C5"), which read as empty; and error values (``#N/A``, ``#REF!``) by
-    row, as (column, "C5「#N/A」"), which openpyxl reads as text."""
-
-    merged: list[tuple[int, int, int, int]]
-    hidden: set[int]
-    uncalculated: list[tuple[int, str]]
-    errors: dict[int, list[tuple[int, str]]]
-
-
-def _uncalculated(xml: bytes) -> list[tuple[int, str]]:
-    """Formula cells whose result was never saved (a workbook written by a program, not by
-    Excel): no cached value, and not a formula whose result is empty text."""
-    if not _FORMULA.search(xml):
-        return []
-    cells = []
-    for attrs, body in _CELL.findall(xml):
-        if body and _FORMULA.search(body) and not _CACHED.search(body) and not _TEXT_RESULT.search(attrs):
-            ref = _CELL_REF.search(attrs)
-            if ref:
-                cells.append((int(ref.group(2)), (ref.group(1) + ref.group(2)).decode()))
-    return cells
-
-
-def _error_cells(xml: bytes) -> dict[int, list[tuple[int, str]]]:
-    """Cells holding an error value (a formula's #N/A, a #REF! left by a deleted column)."""
-    if b't="e"' not in xml:
-        return {}
-    cells: dict[int, list[tuple[int, str]]] = {}
-    for attrs, body in _CELL.findall(xml):
-        ref = _CELL_REF.search(attrs) if _ERROR_TYPE.search(attrs) else None
-        if ref:
-            value = _VALUE.search(body)
-            shown = (ref.group(1) + ref.group(2)).decode()
-            if value:
-                shown += f"「{value.group(1).decode(errors='replace')}」"
-            cells.setdefault(int(ref.group(2)), []).append((_column_number(ref.group(1)), shown))
-    return cells
-
-
-def _without_errors(row: tuple[Any, ...], errors: list[tuple[int, str]]) -> tuple[Any, ...]:
-    """The row with its error cells empty."""
-    cells = list(row)
-    for column, _ in errors:
-        if column <= len(cells):
-            cells[column - 1] = None
-    return tuple(cells)
-
-
-def _sheet_layout(path: Path, ws: Any) -> _Layout:
-    """A read-only sheet's :class:`_Layout`, taken from the sheet's XML; a sheet without
-    merges, hidden rows or formulas costs three searches."""
+def _sheet_xml(path: Path, ws: Any) -> bytes | None:
+    """A read-only sheet's XML (None for a sheet openpyxl did not read from a file)."""
     source = getattr(ws, "_get_source", None)
     if source is None:
-        return _Layout([], set(), [], {})
+        return None
     try:
         with source() as f:
-            xml = f.read()
+            return f.read()
     except Exception as exc:  # a damaged archive (zipfile.BadZipFile, a CRC error ...)
         raise DataFileError(f"{path.name} [シート {ws.title}]", _DAMAGED.format(exc)) from exc
-    # Rows an AutoFilter hides are a view the admin saved, not rows put away: they are read.
-    filtered = re.search(rb"<(?:\w+:)?filterColumn\b", xml) is not None
-    hidden: set[int] = set()
-    if b"hidden=" in xml and not filtered:
-        for attrs in _ROW_TAG.findall(xml):
-            number = _ROW_NUMBER.search(attrs)
-            if number and _HIDDEN.search(attrs):
-                hidden.add(int(number.group(1)))
-    start = xml.find(b"mergeCells")
-    merged = [] if start < 0 else [
-        (int(r1), _column_number(c1), int(r2), _column_number(c2))
-        for c1, r1, c2, r2 in _MERGE_REF.findall(xml, start)
-    ]
-    return _Layout(merged, hidden, _uncalculated(xml), _error_cells(xml))
+
+
+def _sheet_layout(path: Path, ws: Any) -> sheet_xml.Layout:
+    """What read-only openpyxl does not read of a sheet (see :mod:`knowledge.sheet_xml`)."""
+    xml = _sheet_xml(path, ws)
+    return sheet_xml.EMPTY if xml is None else sheet_xml.layout(xml)
 
 
 class _MergedFill:

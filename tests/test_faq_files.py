@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -764,14 +765,19 @@ def test_error_values_read_as_empty_and_are_named(tmp_path: Path) -> None:
     assert (entry.id, entry.category) == ("q1", "")  # not 「#N/A」
 
 
-@pytest.mark.parametrize("row", [3, 25])  # among the rows searched for the header, and after
-def test_a_damaged_cell_is_an_error_naming_the_sheet_and_row(tmp_path: Path, row: int) -> None:
+@pytest.mark.parametrize(
+    ("row", "gap"),
+    [(3, False), (25, False), (6, True), (25, True)],  # among the header search rows, and after;
+)  # a gap: the empty rows just above are absent from the file, as Excel saves them
+def test_a_damaged_cell_is_an_error_naming_the_sheet_and_row(
+    tmp_path: Path, row: int, gap: bool
+) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "FAQ"
     ws.append(["ID", "質問", "回答"])
     for k in range(1, 30):
-        ws.append([f"q{k}", f"質問{k}", k])
+        ws.append([f"q{k}", f"質問{k}", k] if not gap or k < row - 4 or k >= row - 1 else [])
     wb.save(tmp_path / "faq.xlsx")
     # a number cell holding text: what a damaged or hand-edited file can contain
     cell = f'<c r="C{row}" t="n"><v>{row - 1}</v>'.encode()
@@ -779,6 +785,53 @@ def test_a_damaged_cell_is_an_error_naming_the_sheet_and_row(tmp_path: Path, row
     load = load_faq(tmp_path)
     assert load.entries == [] and len(load.errors) == 1
     assert load.errors[0].startswith(f"faq.xlsx [シート FAQ] {row}行目: Excel ファイルの中身が壊れていて読めません (")
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda xml: re.sub(rb' r="[A-Z]+\d+"', b"", xml),  # cells without a reference: counted
+        lambda xml: re.sub(rb'(\w+)="([^"]*)"', rb"\1='\2'", xml),  # single quotes
+        lambda xml: xml.replace(b't="e"', b't = "e"').replace(b'r="', b'r = "'),
+        lambda xml: re.sub(rb"<(/?)(\w)", rb"<\1s-x:\2", xml).replace(b"xmlns=", b"xmlns:s-x="),
+    ],
+    ids=["no-reference", "single-quotes", "spaced", "prefixed"],
+)
+def test_error_values_are_found_however_the_xml_is_written(tmp_path: Path, variant) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "質問", "回答", "カテゴリ"])
+    ws.append(["q1", "VPNが遅い", "再起動してください。", "=1/0"])
+    ws.append(["q2", "印刷できない", "=\"用紙\"", "機器"])
+    wb.save(tmp_path / "faq.xlsx")
+    rewrite_sheet(tmp_path / "faq.xlsx", lambda xml: variant(
+        xml.replace(b'<c r="D2"><f>1/0</f><v />', b'<c r="D2" t="e"><f>1/0</f><v>#DIV/0!</v>')
+        .replace(b'<c r="C3"><f>', b'<c r="C3" t="str"><f>')  # typed as text, but no result
+        .replace(b'"\xe7\x94\xa8\xe7\xb4\x99"</f><v />', '"用紙"</f>'.encode())
+    ))
+    load = load_faq(tmp_path)
+    assert [(e.id, e.category) for e in load.entries] == [("q1", "")]
+    assert load.errors == ["faq.xlsx [シート Sheet] 3行目: 必須項目 回答 が空です"]
+    assert load.warnings == [
+        "faq.xlsx [シート Sheet]: 数式の計算結果が保存されていないセル (C3) は空として読みました。"
+        "Excel で開いて保存し直してください",
+        "faq.xlsx [シート Sheet]: エラー値のセル (D2「#DIV/0!」) は空として読みました。"
+        "数式や参照先を確かめてください",
+    ]
+
+
+def test_formulas_in_rows_left_empty_are_not_reported(tmp_path: Path) -> None:
+    wb = Workbook()  # a template: a lookup formula filled down rows nobody has used yet
+    ws = wb.active
+    ws.append(["ID", "質問", "回答", "カテゴリ"])
+    ws.append(["q1", "VPNが遅い", "再起動してください。", "ネットワーク"])
+    for row in range(3, 50):
+        ws.append([None, None, None, f"=VLOOKUP(A{row},分類!A:B,2,FALSE)"])
+    wb.save(tmp_path / "faq.xlsx")
+    rewrite_sheet(tmp_path / "faq.xlsx", lambda xml: re.sub(
+        rb'<c r="(D\d+)"><f>([^<]*)</f><v />', rb'<c r="\1" t="e"><f>\2</f><v>#N/A</v>', xml))
+    load = load_faq(tmp_path)
+    assert (len(load.entries), load.errors, load.warnings) == (1, [], [])
 
 
 def test_a_formula_cell_closed_oddly_is_still_found(tmp_path: Path) -> None:

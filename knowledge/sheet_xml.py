@@ -1,0 +1,161 @@
+"""What openpyxl's read-only mode does not tell about a sheet, read from the sheet's XML.
+
+Read-only openpyxl streams cell values fast but skips merged ranges and row visibility, reads
+a formula without a saved result as empty and an error value (``#N/A``) as text. This module
+finds them with regular expressions over the raw XML (a sheet without any of them costs a few
+searches), numbering rows and cells as openpyxl does: by their ``r`` attribute, or counting on
+from the previous one where it is missing. Attributes may use either quote and spaces around
+``=``, and tags any namespace prefix, as XML allows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+_PREFIX = rb"(?:[\w.-]+:)?"
+# A row's start tag, or a whole cell (attributes and body). A cell's body never runs past the
+# next cell's start, so an odd closing tag costs one cell's length, not the rest of the sheet.
+_ROW = rb"<" + _PREFIX + rb"row(?=[\s/>])([^>]*)>"
+_CELL = (
+    rb"<" + _PREFIX + rb"c(?=[\s/>])([^>]*?)(?:/>|>([^<]*(?:<(?!" + _PREFIX + rb"c[\s/>])[^<]*)*?)"
+    rb"</" + _PREFIX + rb"c\s*>)"
+)
+_ROWS = re.compile(_ROW)
+_ROWS_AND_CELLS = re.compile(_ROW + rb"|" + _CELL)
+
+
+def _attribute(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"(?:^|\s)" + name + rb"\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+
+
+_R, _T, _HIDDEN = _attribute(b"r"), _attribute(b"t"), _attribute(b"hidden")
+_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d+)")
+_MERGE_REF = re.compile(
+    rb"<" + _PREFIX + rb"mergeCell\s+ref\s*=\s*[\"']([A-Za-z]+)(\d+):([A-Za-z]+)(\d+)[\"']"
+)
+_FORMULA = re.compile(rb"<" + _PREFIX + rb"f[\s>/]")
+_VALUE_TAG = re.compile(rb"<" + _PREFIX + rb"v[\s>/]")
+_VALUE = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^>]*)?>([^<]*)<")
+_ERROR_TYPE = re.compile(rb"(?:^|\s)t\s*=\s*[\"']e[\"']")
+_AUTOFILTER = re.compile(rb"<" + _PREFIX + rb"filterColumn\b")
+
+
+def _value(attrs: bytes, pattern: re.Pattern[bytes]) -> bytes | None:
+    found = pattern.search(attrs)
+    if found is None:
+        return None
+    return found.group(1) if found.group(1) is not None else found.group(2)
+
+
+def column_number(letters: bytes) -> int:
+    """``A`` is 1, ``AA`` 27 (either case)."""
+    number = 0
+    for c in letters.upper():
+        number = number * 26 + c - 64
+    return number
+
+
+def column_letters(column: int) -> str:
+    """1 is ``A``, 27 ``AA``."""
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _row_number(attrs: bytes, previous: int) -> int:
+    r = _value(attrs, _R)
+    try:
+        return int(float(r)) if r else previous + 1
+    except ValueError:
+        return previous + 1
+
+
+def _rows(xml: bytes) -> Iterator[tuple[int, bytes]]:
+    """Each row's number and start-tag attributes."""
+    row = 0
+    for found in _ROWS.finditer(xml):
+        row = _row_number(found.group(1), row)
+        yield row, found.group(1)
+
+
+def _cells(xml: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
+    """Each cell's row, column, attributes and body."""
+    row = column = 0
+    for found in _ROWS_AND_CELLS.finditer(xml):
+        row_attrs, attrs, body = found.groups()
+        if row_attrs is not None:
+            row, column = _row_number(row_attrs, row), 0
+            continue
+        ref = _REF.fullmatch(_value(attrs, _R) or b"")
+        if ref:
+            row, column = int(ref.group(2)), column_number(ref.group(1))
+        else:
+            column += 1
+        yield row, column, attrs, body or b""
+
+
+class Layout(NamedTuple):
+    """Merged ranges, as (first row, first column, last row, last column), 1-based; hidden
+    rows; formula cells without a saved result, as (row, "C5"); and cells holding an error
+    value, by row, as (column, 'C5「#N/A」')."""
+
+    merged: list[tuple[int, int, int, int]]
+    hidden: set[int]
+    uncalculated: list[tuple[int, str]]
+    errors: dict[int, list[tuple[int, str]]]
+
+
+EMPTY = Layout([], set(), [], {})
+
+
+def layout(xml: bytes) -> Layout:
+    """The :class:`Layout` of one sheet's XML."""
+    # Rows an AutoFilter hides are a view the admin saved, not rows put away: they are read.
+    hidden: set[int] = set()
+    if b"hidden" in xml and not _AUTOFILTER.search(xml):
+        hidden = {row for row, attrs in _rows(xml) if _value(attrs, _HIDDEN) in (b"1", b"true")}
+    start = xml.find(b"mergeCells")
+    merged = [] if start < 0 else [
+        (int(r1), column_number(c1), int(r2), column_number(c2))
+        for c1, r1, c2, r2 in _MERGE_REF.findall(xml, start)
+    ]
+    uncalculated: list[tuple[int, str]] = []
+    errors: dict[int, list[tuple[int, str]]] = {}
+    if _FORMULA.search(xml) or _ERROR_TYPE.search(xml):
+        for row, column, attrs, body in _cells(xml):
+            kind = _value(attrs, _T)
+            ref = f"{column_letters(column)}{row}"
+            if kind == b"e":
+                value = _VALUE.search(body)
+                shown = f"{ref}「{value.group(1).decode(errors='replace')}」" if value else ref
+                errors.setdefault(row, []).append((column, shown))
+            elif _FORMULA.search(body) and not _saved(kind, body):
+                uncalculated.append((row, ref))
+    return Layout(merged, hidden, uncalculated, errors)
+
+
+def _saved(kind: bytes | None, body: bytes) -> bool:
+    """A formula cell has a saved result: a value, or an empty one marked as text."""
+    value = _VALUE.search(body)
+    if value is not None and value.group(1):
+        return True
+    return kind in (b"str", b"inlineStr") and _VALUE_TAG.search(body) is not None
+
+
+def without_errors(row: tuple[Any, ...], errors: list[tuple[int, str]]) -> tuple[Any, ...]:
+    """The row with its error cells empty."""
+    cells = list(row)
+    for column, _ in errors:
+        if column <= len(cells):
+            cells[column - 1] = None
+    return tuple(cells)
+
+
+def row_at_or_after(xml: bytes, index: int) -> int:
+    """The first row in the XML numbered ``index`` or more (openpyxl yields the empty rows of a
+    gap only after it has read the row that follows them), else ``index``."""
+    return next((row for row, _ in _rows(xml) if row >= index), index)

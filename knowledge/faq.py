@@ -110,6 +110,10 @@ FAQ_ALIASES: dict[str, str] = {
     "関連faq": "follow_ups",
     "enabled": "enabled",
     "有効": "enabled",
+    "公開": "enabled",
+    "掲載": "enabled",
+    "公開する": "enabled",
+    "掲載する": "enabled",
 }
 FAQ_FIELDS = (
     "id", "question", "alternates", "answer", "category", "tags", "links", "follow_ups", "enabled"
@@ -117,8 +121,10 @@ FAQ_FIELDS = (
 REQUIRED = ("id", "question", "answer")
 FIELD_LABELS = {"id": "ID", "question": "質問", "answer": "回答"}
 
-_TRUE = {"true", "yes", "y", "on", "1", "はい", "有効", "○", "〇", "◯"}
-_FALSE = {"false", "no", "n", "off", "0", "いいえ", "無効", "×", "✕", "x", "-"}
+_TRUE = {"true", "yes", "y", "on", "1", "はい", "有効", "○", "〇", "◯", "する", "公開", "掲載"}
+_FALSE = {
+    "false", "no", "n", "off", "0", "いいえ", "無効", "×", "✕", "x", "-", "しない", "非公開", "非掲載"
+}
 _URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s:]")  # a scheme: https:, mailto:
 _BAD_ID = re.compile(r"[\s|｜,、]")
 
@@ -200,10 +206,8 @@ def parse_links(value: Any) -> tuple[list[Link], list[str]]:
             problems.append(f"リンク「{shown}」に URL がありません")
         elif not re.match(r"^https?://[^\s/]+", url):
             problems.append(f"リンク「{shown}」の URL は http:// か https:// で始めてください")
-        elif not title:
-            problems.append(f"リンク {url} にタイトルがありません (「タイトル URL」の形で書いてください)")
-        else:
-            links.append(Link(title, url))
+        else:  # a bare URL (what a 参考URL column holds) is shown as it is
+            links.append(Link(title or url, url))
     return links, problems
 
 
@@ -219,13 +223,30 @@ def _text(value: Any) -> str:
     return text.strip()
 
 
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63", "-"))
+
+
 def _id(text: str) -> str:
-    """An id as typed in any width: 「ＦＡＱ－００１」 is 「FAQ-001」 (NFKC)."""
-    return unicodedata.normalize("NFKC", text).strip() if not text.isascii() else text
+    """An id as typed in any width and with any dash: 「ＦＡＱ－００１」 and 「FAQ−001」 (a minus
+    sign) are 「FAQ-001」."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_DASHES).strip()
 
 
 def _multi(value: Any) -> tuple[str, ...]:
     return tuple(t for t in map(_text, split_multi(value)) if t)
+
+
+_TAG_SEPARATOR = re.compile(r"[、,，]")
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    """Tags: several in one cell or string may also be separated by 、 or a comma."""
+    return tuple(t for tag in _multi(value) for t in map(str.strip, _TAG_SEPARATOR.split(tag)) if t)
+
+
+_TEXT_LABELS = {"id": "ID", "question": "質問", "answer": "回答", "category": "カテゴリ"}
 
 
 # ---------------------------------------------------------------- records → entries
@@ -234,7 +255,12 @@ def _multi(value: Any) -> tuple[str, ...]:
 def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
     """Build one entry; problems come back as messages prefixed with the location."""
     loc = record.location
-    problems: list[str] = []
+    problems = [
+        f"{loc}: {label} が一覧や「キー: 値」の形になっています。文章として書いてください "
+        "(複数行の回答は「answer: |」の次の行から字下げして書きます)"
+        for key, label in _TEXT_LABELS.items()
+        if isinstance(record.get(key), list | dict)
+    ]
     values = {key: _text(record.get(key)) for key in REQUIRED}
     values["id"] = _id(values["id"])
     missing = [FIELD_LABELS[k] for k in REQUIRED if not values[k]]
@@ -260,7 +286,7 @@ def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
         answer=values["answer"],
         alternates=_multi(record.get("alternates")),
         category=_text(record.get("category")),
-        tags=_multi(record.get("tags")),
+        tags=_tags(record.get("tags")),
         links=tuple(links),
         follow_ups=tuple(_id(ref) for ref in _multi(record.get("follow_ups"))),
         enabled=bool(enabled),

@@ -339,9 +339,9 @@ def test_without_a_header_row_the_first_row_is_the_header_and_errors_say_so(tmp_
 
 
 def test_enabled_values() -> None:
-    for value in (True, None, "", "はい", "有効", "○", "TRUE", "yes", 1):
+    for value in (True, None, "", "はい", "有効", "○", "TRUE", "yes", 1, "する", "公開", "掲載"):
         assert parse_enabled(value) is True, value
-    for value in (False, "いいえ", "無効", "×", "false", "No", 0):
+    for value in (False, "いいえ", "無効", "×", "false", "No", 0, "しない", "非公開", "非掲載"):
         assert parse_enabled(value) is False, value
     for value in ("たぶん", 2, "maybe"):
         assert parse_enabled(value) is None, value
@@ -352,11 +352,8 @@ def test_link_formats() -> None:
     assert problems == []
     assert links == [Link("手引き", "https://a.example/x"), Link("資料 集", "https://b.example/y")]
     links, problems = parse_links([{"title": "t", "url": "ftp://a.example"}, "https://b.example"])
-    assert links == []
-    assert problems == [
-        "リンク「t ftp://a.example」の URL は http:// か https:// で始めてください",
-        "リンク https://b.example にタイトルがありません (「タイトル URL」の形で書いてください)",
-    ]
+    assert links == [Link("https://b.example", "https://b.example")]  # a bare URL shows as it is
+    assert problems == ["リンク「t ftp://a.example」の URL は http:// か https:// で始めてください"]
 
 
 def test_file_cache_rereads_only_changed_files(tmp_path: Path) -> None:
@@ -426,8 +423,6 @@ def test_malformed_links(tmp_path: Path) -> None:
         "c,質問C,回答C,タイトルだけ\n",
     )
     assert load_faq(tmp_path).errors == [
-        "faq.csv:2: リンク https://portal.example.lg.jp/only-url にタイトルがありません "
-        "(「タイトル URL」の形で書いてください)",
         "faq.csv:3: リンク「手引き javascript:alert(1)」の URL は http:// か https:// で始めてください",
         "faq.csv:4: リンク「タイトルだけ」に URL がありません",
     ]
@@ -845,3 +840,38 @@ def test_a_formula_cell_closed_oddly_is_still_found(tmp_path: Path) -> None:
         "faq.xlsx [シート Sheet]: 数式の計算結果が保存されていないセル (C2) は空として読みました。"
         "Excel で開いて保存し直してください"
     ]
+
+
+def test_a_publish_column_decides_which_rows_are_served(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "ID,質問,回答,公開\na,質問A,回答A,○\nb,質問B,回答B,しない\n")
+    load = load_faq(tmp_path)
+    assert [(e.id, e.enabled) for e in load.entries] == [("a", True), ("b", False)]
+    assert load.warnings == []
+
+
+def test_ids_with_look_alike_dashes_are_the_same_id(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "ID,質問,回答,関連\nFAQ−001,質問A,回答A,FAQ‐002\nFAQ―002,質問B,回答B,FAQ-001\n")
+    load = load_faq(tmp_path)
+    assert load.errors == []
+    assert [(e.id, e.follow_ups) for e in load.entries] == [
+        ("FAQ-001", ("FAQ-002",)), ("FAQ-002", ("FAQ-001",))
+    ]
+
+
+def test_tags_in_one_cell_may_be_separated_by_commas(tmp_path: Path) -> None:
+    write(tmp_path, "faq.yaml", "- id: a\n  question: 内線\n  answer: 回答\n  tags: 電話、内線, 転送\n")
+    (entry,) = load_faq(tmp_path).entries
+    assert entry.tags == ("電話", "内線", "転送")
+
+
+def test_an_answer_written_as_a_list_or_mapping_is_an_error(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "faq.yaml",
+        "- id: a\n  question: 内線番号\n  answer:\n    - 内線1234\n    - 内線5678\n"
+        "- id: b\n  question:\n    手順1: 印刷を選ぶ\n  answer: 回答\n",
+    )
+    hint = "が一覧や「キー: 値」の形になっています。文章として書いてください (複数行の回答は「answer: |」の次の行から字下げして書きます)"
+    load = load_faq(tmp_path)
+    assert load.errors == [f"faq.yaml:1: 回答 {hint}", f"faq.yaml:6: 質問 {hint}"]
+    assert load.entries == []

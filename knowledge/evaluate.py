@@ -21,8 +21,12 @@ CASE_ALIASES = {
     "問い合わせ": "query",
     "expected_id": "expected_id",
     "expected": "expected_id",
-    "期待id": "expected_id",
+    "expected_ids": "expected_id",
     "正解id": "expected_id",
+    "期待id": "expected_id",
+    "正解": "expected_id",
+    "id": "expected_id",  # the only id a cases file has is the expected one
+    "faq id": "expected_id",
 }
 
 
@@ -70,9 +74,11 @@ class EvalReport:
 
 
 def load_cases(path: Path) -> list[Case]:
-    """Read labelled queries; rows without a query are an error naming the row."""
+    """Read labelled queries; rows without a query are an error naming the row. The expected
+    column is required even if every case is out of scope: without it, a misnamed column
+    would make every case out of scope and the score perfect."""
     cases = []
-    for record in read_records(Path(path), CASE_ALIASES, required=("query",)):
+    for record in read_records(Path(path), CASE_ALIASES, required=("query", "expected_id")):
         if "query" not in record.data:  # no such column: the header is at fault, not the row
             raise DataFileError(Location(Path(path).name, 1), "見出しに query (質問) の列がありません")
         query = str(record.get("query") or "").strip()

@@ -23,6 +23,7 @@ _CELL = (
     rb"</" + _PREFIX + rb"c\s*>)"
 )
 _ROWS = re.compile(_ROW)
+_COLUMNS = re.compile(rb"<" + _PREFIX + rb"col\s([^>]*)>")
 _ROWS_AND_CELLS = re.compile(_ROW + rb"|" + _CELL)
 
 
@@ -31,6 +32,7 @@ def _attribute(name: bytes) -> re.Pattern[bytes]:
 
 
 _R, _T, _HIDDEN = _attribute(b"r"), _attribute(b"t"), _attribute(b"hidden")
+_MIN, _MAX = _attribute(b"min"), _attribute(b"max")
 _REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d+)")
 _MERGE_REF = re.compile(
     rb"<" + _PREFIX + rb"mergeCell\s+ref\s*=\s*[\"']([A-Za-z]+)(\d+):([A-Za-z]+)(\d+)[\"']"
@@ -100,16 +102,30 @@ def _cells(xml: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
 
 class Layout(NamedTuple):
     """Merged ranges, as (first row, first column, last row, last column), 1-based; hidden
-    rows; formula cells without a saved result, as (row, "C5"); and cells holding an error
-    value, by row, as (column, 'C5「#N/A」')."""
+    rows; formula cells without a saved result, as (row, "C5"); cells holding an error value,
+    by row, as (column, 'C5「#N/A」'); and hidden columns."""
 
     merged: list[tuple[int, int, int, int]]
     hidden: set[int]
     uncalculated: list[tuple[int, str]]
     errors: dict[int, list[tuple[int, str]]]
+    hidden_columns: frozenset[int] = frozenset()
 
 
 EMPTY = Layout([], set(), [], {})
+
+
+def _hidden_columns(xml: bytes) -> frozenset[int]:
+    """Columns hidden by hand (``<col min="3" max="4" hidden="1"/>``)."""
+    columns: set[int] = set()
+    for attrs in _COLUMNS.findall(xml):
+        if _value(attrs, _HIDDEN) in (b"1", b"true"):
+            try:
+                first, last = int(_value(attrs, _MIN) or 0), int(_value(attrs, _MAX) or 0)
+            except ValueError:
+                continue
+            columns.update(range(max(first, 1), min(last, 16384) + 1))
+    return frozenset(columns)
 
 
 def layout(xml: bytes) -> Layout:
@@ -135,7 +151,7 @@ def layout(xml: bytes) -> Layout:
                 errors.setdefault(row, []).append((column, shown))
             elif _FORMULA.search(body) and not _saved(kind, body):
                 uncalculated.append((row, ref))
-    return Layout(merged, hidden, uncalculated, errors)
+    return Layout(merged, hidden, uncalculated, errors, _hidden_columns(xml))
 
 
 def _saved(kind: bytes | None, body: bytes) -> bool:
@@ -148,11 +164,14 @@ def _saved(kind: bytes | None, body: bytes) -> bool:
 
 def without_errors(row: tuple[Any, ...], errors: list[tuple[int, str]]) -> tuple[Any, ...]:
     """The row with its error cells empty."""
-    cells = list(row)
-    for column, _ in errors:
-        if column <= len(cells):
-            cells[column - 1] = None
-    return tuple(cells)
+    return without_columns(row, {column for column, _ in errors})
+
+
+def without_columns(row: tuple[Any, ...], columns: frozenset[int] | set[int]) -> tuple[Any, ...]:
+    """The row with the cells of these (1-based) columns empty."""
+    if not columns:
+        return row
+    return tuple(None if column in columns else v for column, v in enumerate(row, 1))
 
 
 def row_at_or_after(xml: bytes, index: int) -> int:

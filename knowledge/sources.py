@@ -264,10 +264,10 @@ def _delimiter(text: str) -> str:
     return "\t" if "\t" in first and "," not in first else ","
 
 
-# A title such as 「よくある質問一覧」 often sits above the header row. With required columns
-# given, the header is the first row that has them all, if only title rows (at most one filled
-# cell each) come before it within this many rows.
-HEADER_SEARCH_ROWS = 10
+# A title, instructions or group labels (「基本情報」 over two columns) often sit above the
+# header row. With required columns given, the header is the first row within this many that
+# has them all (see _header_keys).
+HEADER_SEARCH_ROWS = 30
 
 
 def _filled(row: Sequence[Any]) -> int:
@@ -278,12 +278,17 @@ def _header_keys(
     rows: Iterable[Sequence[Any]], aliases: Mapping[str, str], required: set[str]
 ) -> tuple[int, list[str], Sequence[Any]] | None:
     """The header row's 1-based number, canonical keys and cells (None if not found)."""
+    fields = set(aliases.values())
+    after_data = False  # a row of several cells came before: data, or labels over the header
     for number, row in enumerate(rows, start=1):
         keys = header_keys(row, aliases)
-        if required <= set(keys):
+        # below such a row, only a row naming two or more columns is a header (a query 「質問」
+        # in a one-column table is data)
+        if required <= set(keys) and (not after_data or len(fields.intersection(keys)) >= 2):
             return number, keys, row
-        if number >= HEADER_SEARCH_ROWS or _filled(row) > 1:
-            break  # a row with data in it: what follows is not under a title
+        if number >= HEADER_SEARCH_ROWS:
+            break
+        after_data = after_data or _filled(row) > 1
     return None
 
 
@@ -292,20 +297,40 @@ _EXAMPLE_SHEET = re.compile(
     re.IGNORECASE)  # the whole name: 「活用事例」「条例」 are real sheets
 
 
-def _check_not_a_broken_header(
-    path: Path, sheet: str, head: Sequence[Sequence[Any]], aliases: Mapping[str, str], required: set[str]
-) -> None:
-    """A sheet without the required headers is notes, unless a row of it names two or more
-    known columns: then it is the table with a header mistyped or missing, and skipping it
-    would drop its rows without a word."""
+_NOTES_SHEET = re.compile(
+    r"(?:変更|更新|改訂|修正|改版)?履歴|変更点|更新情報|説明|使い方|操作説明|記入要領|記入方法|入力方法|注意事項"
+    r"|メモ|備考|目次|表紙|readme|history|change ?log|notes?",
+    re.IGNORECASE)  # the whole name, like _EXAMPLE_SHEET
+
+
+def _broken_header(
+    file: str, sheet: str | None, head: Sequence[tuple[int, Sequence[Any]]],
+    aliases: Mapping[str, str], required: set[str], enough: int = 2,
+) -> tuple[Location, str] | None:
+    """Where a sheet or CSV without the required headers names ``enough`` known columns, and
+    the names of the missing ones: the table with a header mistyped or missing (a sheet
+    naming fewer is notes; a CSV file is always meant as the table, so one is enough)."""
     fields = set(aliases.values())
-    best = max(((n, set(header_keys(row, aliases)) & fields) for n, row in enumerate(head, start=1)),
+    best = max(((n, set(header_keys(row, aliases)) & fields) for n, row in head),
                key=lambda found: len(found[1]), default=(0, set()))
     number, known = best
-    if len(known) >= 2:
-        missing = "・".join(_label(k, aliases) for k in sorted(required - known))
-        raise DataFileError(Location(path.name, number, sheet),
-                            f"見出しに {missing} の列がありません (見出しの誤字や抜けを確認してください)")
+    if len(known) < enough:
+        return None
+    return Location(file, number, sheet), _labels(required - known, aliases)
+
+
+_MISSING = "見出しに {} の列がありません (見出しの誤字や抜けを確認してください)"
+
+
+def _no_header(aliases: Mapping[str, str], required: set[str]) -> str:
+    names = _labels(required, aliases)
+    return f"見出し行 ({names}) が見つかりません (先頭 {HEADER_SEARCH_ROWS} 行を探しました)"
+
+
+def _labels(keys: Iterable[str], aliases: Mapping[str, str]) -> str:
+    """Columns named for an admin in the order the aliases list them: 「ID・質問・回答」."""
+    order = list(dict.fromkeys(aliases.values()))
+    return "・".join(_label(k, aliases) for k in sorted(keys, key=lambda k: (k not in order, order.index(k) if k in order else 0, k)))
 
 
 def _label(key: str, aliases: Mapping[str, str]) -> str:
@@ -316,10 +341,12 @@ def _label(key: str, aliases: Mapping[str, str]) -> str:
 
 
 def _csv_records(
-    path: Path, aliases: Mapping[str, str], required: Iterable[str] = ()
+    path: Path, aliases: Mapping[str, str], required: Iterable[str] = (), notes: list[str] | None = None
 ) -> list[Record]:
     text = decode_csv_bytes(path.read_bytes(), path.name)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    delimiter = _delimiter(text)
+    # strict: a quote left open is an error, not the rest of the file swallowed into one cell
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     head: list[tuple[int, list[str]]] = []  # the first rows, with the line each starts on
     start = 1  # the line the next row starts on
     try:
@@ -331,26 +358,53 @@ def _csv_records(
         if not head:
             return []
         found = _header_keys((row for _, row in head), aliases, set(required))
+        if found is None and required:
+            problem = _broken_header(path.name, None, head, aliases, set(required), enough=1)
+            if problem is None:
+                raise DataFileError(Location(path.name), _no_header(aliases, set(required)))
+            raise DataFileError(problem[0], _MISSING.format(problem[1]))
         header_row, keys, headers = found or (1, header_keys(head[0][1], aliases), head[0][1])
         check_unique(keys, headers, aliases, Location(path.name, head[header_row - 1][0]))
-        records = [_csv_record(path, keys, line, row) for line, row in head[header_row:]]
-        for row in reader:
-            line, start = start, reader.line_num + 1
-            records.append(_csv_record(path, keys, line, row))
+        records, guides = [], []
+        for line, row in itertools.chain(head[header_row:], _numbered(reader)):
+            if _guide_row(row):
+                guides.append(line)
+            else:
+                records.append(_csv_record(path, keys, line, row, delimiter))
+            start = reader.line_num + 1
     except csv.Error as exc:
-        problem = str(exc)
-        if "field larger than field limit" in problem:
-            problem = f"セルが長すぎます ({csv.field_size_limit():,} 文字まで)"
-        raise DataFileError(Location(path.name, start), f"CSV の書式エラー: {problem}") from exc
+        raise DataFileError(Location(path.name, start), f"CSV の書式エラー: {_csv_problem(str(exc))}") from exc
+    if guides and notes is not None:
+        notes.append(f"{path.name}: {_GUIDE_NOTE.format(_some(guides))}")
     return [r for r in records if r is not None]
 
 
-def _csv_record(path: Path, keys: list[str], line: int, row: list[str]) -> Record | None:
+def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """The reader's rows with the line each starts on."""
+    start = reader.line_num + 1
+    for row in reader:
+        yield start, row
+        start = reader.line_num + 1
+
+
+def _csv_problem(problem: str) -> str:
+    """Python's csv error in words an admin can act on."""
+    if "field larger than field limit" in problem:
+        return f"セルが長すぎます ({csv.field_size_limit():,} 文字まで)"
+    if "unexpected end of data" in problem:
+        return "引用符 (\") が閉じられていません。この行から始まる値の \" を確かめてください"
+    if "expected after" in problem:
+        return "引用符 (\") で囲んだ値のあとに文字があります。値の中の \" は \"\" と 2 つ重ねてください"
+    return problem
+
+
+def _csv_record(path: Path, keys: list[str], line: int, row: list[str], delimiter: str) -> Record | None:
     """One data row (None for a blank one)."""
     if not any(cell.strip() for cell in row):
         return None
     if len(row) > len(keys) and any(c.strip() for c in row[len(keys):]):
-        raise DataFileError(Location(path.name, line), "見出しより列が多い行です")
+        hint = " (値にカンマを含むときは、値全体を \"…\" で囲んでください)" if delimiter == "," else ""
+        raise DataFileError(Location(path.name, line), f"見出しより列が多い行です{hint}")
     return Record({k: v for k, v in zip(keys, row, strict=False) if k}, Location(path.name, line))
 
 
@@ -360,77 +414,131 @@ def _csv_record(path: Path, keys: list[str], line: int, row: list[str]) -> Recor
 def _xlsx_records(
     path: Path, aliases: Mapping[str, str], required: Iterable[str], notes: list[str] | None = None
 ) -> list[Record]:
-    """The table's rows from every sheet that has it. Hidden sheets and hidden rows are what
+    """The table's rows from every sheet that has it. Hidden sheets, rows and columns are what
     the admin put out of sight (drafts, old entries): they are left out, and ``notes`` says so."""
     from openpyxl import load_workbook  # imported lazily: only admins' sheets need it
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise DataFileError(Location(path.name), f"Excel ファイルを開けません: {exc}") from exc
+        raise DataFileError(Location(path.name), _unopenable(path, exc)) from exc
     required = set(required)
+    said = notes if notes is not None else []
     records: list[Record] = []
     try:
-        tables = {}
+        tables = []
+        broken: list[tuple[Location, str]] = []
+        examples: list[str] = []
         for ws in wb.worksheets:
             if _EXAMPLE_SHEET.fullmatch(ws.title.strip()):
-                continue  # 「記入例」「サンプル」: shows how to fill the table, is not part of it
+                examples.append(ws.title)  # 「記入例」「サンプル」: shows how to fill the table
+                continue
+            if _NOTES_SHEET.fullmatch(ws.title.strip()):
+                continue  # 「変更履歴」「使い方」: about the table, not part of it
             if ws.sheet_state != "visible":
-                if notes is not None and any(_filled(row) for _, row in _sheet_rows(path, ws, 1, 2)):
-                    notes.append(f"{path.name} [シート {ws.title}]: 非表示のシートは読みません")
+                if any(_filled(row) for _, row in _sheet_rows(path, ws, 1, 2)):
+                    said.append(f"{path.name} [シート {ws.title}]: 非表示のシートは読みません")
                 continue
-            head = [row for _, row in _sheet_rows(path, ws, 1, HEADER_SEARCH_ROWS)]
-            found = _header_keys(head, aliases, required)
-            if found:
-                tables[ws.title] = found
-            elif required:
-                _check_not_a_broken_header(path, ws.title, head, aliases, required)
-        for ws in wb.worksheets:
-            if ws.title not in tables:
-                continue  # a notes sheet or similar: not part of the table
-            header_row, keys, cells = tables[ws.title]
-            check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
             layout = _sheet_layout(path, ws)
-            hidden = layout.hidden
-            fill = _MergedFill(layout.merged)
-            skipped, read = [], set()
-            for index, row in _sheet_rows(path, ws, header_row + 1):
-                if index in layout.errors:
-                    row = sheet_xml.without_errors(row, layout.errors[index])
-                row = fill.row(index, row)
-                if not _filled(row):
-                    continue
-                if index in hidden:
-                    skipped.append(index)
-                    continue
-                read.add(index)
-                data = {
-                    k or _headerless(column): (
-                        "" if v is None else v if not isinstance(v, float) or not v.is_integer() else int(v))
-                    for column, (k, v) in enumerate(itertools.zip_longest(keys, row, fillvalue=""), 1)
-                    if k or (v is not None and str(v).strip())  # text under no header: reported
-                }
-                records.append(Record(data, Location(path.name, index, ws.title)))
-            if notes is None:
-                continue
-            if skipped:
-                notes.append(f"{path.name} [シート {ws.title}]: 非表示の行 ({_some(skipped)} 行目) は読みません")
-            # only rows read count: a template's formulas down an empty sheet are not news
-            blank = [ref for row, ref in layout.uncalculated if row in read]
-            if blank:
-                notes.append(
-                    f"{path.name} [シート {ws.title}]: 数式の計算結果が保存されていないセル ({_some(blank)}) "
-                    "は空として読みました。Excel で開いて保存し直してください"
-                )
-            wrong = [shown for row, cells in sorted(layout.errors.items()) if row in read for _, shown in cells]
-            if wrong:
-                notes.append(
-                    f"{path.name} [シート {ws.title}]: エラー値のセル ({_some(wrong)}) は空として"
-                    "読みました。数式や参照先を確かめてください"
-                )
+            head = [(n, sheet_xml.without_columns(row, layout.hidden_columns))
+                    for n, row in _sheet_rows(path, ws, 1, HEADER_SEARCH_ROWS)]
+            found = _header_keys((row for _, row in head), aliases, required)
+            if found:
+                tables.append((ws, found, layout))
+            elif required and (problem := _broken_header(path.name, ws.title, head, aliases, required)):
+                broken.append(problem)
+        if broken:
+            where, missing = broken[0]
+            raise DataFileError(where, _MISSING.format(missing)[:-1] + "。表でないシートは非表示にすると読みません)")
+        if required and not tables:
+            left_out = f"。シート「{'」「'.join(examples)}」は記入例として読みません" if examples else ""
+            said.append(f"{path.name}: 見出し行 ({_labels(required, aliases)}) のあるシートがありません "
+                        f"(各シートの先頭 {HEADER_SEARCH_ROWS} 行を探しました{left_out})")
+        for ws, (header_row, keys, cells), layout in tables:
+            check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
+            records += _sheet_records(path, ws, header_row, keys, layout, said)
     finally:
         wb.close()
     return records
+
+
+def _sheet_records(
+    path: Path, ws: Any, header_row: int, keys: list[str], layout: sheet_xml.Layout, notes: list[str]
+) -> list[Record]:
+    """The rows under the header of one sheet, and notes on what was left out."""
+    fill = _MergedFill(layout.merged)
+    records, skipped, guides, read = [], [], [], set()
+    hidden_used: set[int] = set()
+    for index, row in _sheet_rows(path, ws, header_row + 1):
+        if index in layout.errors:
+            row = sheet_xml.without_errors(row, layout.errors[index])
+        row = fill.row(index, row)
+        if layout.hidden_columns:
+            hidden_used.update(c for c in layout.hidden_columns if c <= len(row) and _filled(row[c - 1:c]))
+            row = sheet_xml.without_columns(row, layout.hidden_columns)
+        if not _filled(row):
+            continue
+        if index in layout.hidden:
+            skipped.append(index)
+            continue
+        if _guide_row(row):
+            guides.append(index)
+            continue
+        read.add(index)
+        data = {
+            k or _headerless(column): (
+                "" if v is None else v if not isinstance(v, float) or not v.is_integer() else int(v))
+            for column, (k, v) in enumerate(itertools.zip_longest(keys, row, fillvalue=""), 1)
+            if k or (v is not None and str(v).strip())  # text under no header: reported
+        }
+        records.append(Record(data, Location(path.name, index, ws.title)))
+    sheet = f"{path.name} [シート {ws.title}]"
+    if skipped:
+        notes.append(f"{sheet}: 非表示の行 ({_some(skipped)} 行目) は読みません")
+    if hidden_used:
+        columns = "、".join(sheet_xml.column_letters(c) for c in sorted(hidden_used))
+        notes.append(f"{sheet}: 非表示の列 ({columns} 列) は読みません")
+    if guides:
+        notes.append(f"{sheet}: {_GUIDE_NOTE.format(_some(guides))}")
+    # only rows read count: a template's formulas down an empty sheet are not news
+    blank = [ref for row, ref in layout.uncalculated if row in read]
+    if blank:
+        notes.append(f"{sheet}: 数式の計算結果が保存されていないセル ({_some(blank)}) は空として読みました。"
+                     "Excel で開いて保存し直してください")
+    wrong = [shown for row, cells in sorted(layout.errors.items()) if row in read for _, shown in cells]
+    if wrong:
+        notes.append(f"{sheet}: エラー値のセル ({_some(wrong)}) は空として読みました。数式や参照先を確かめてください")
+    return records
+
+
+# Rows a template puts under its header: 「必須」「任意」 marks, and a filled-in example.
+_GUIDE_WORDS = frozenset({"必須", "任意", "必須項目", "任意項目", "省略可", "省略可能", "入力必須", "※必須",
+                          "(必須)", "(任意)", "required", "optional"})
+_EXAMPLE_ROW = re.compile(r"\s*(?:[(\[【<]\s*(?:記入|入力|記載)?例\s*[)\]】>]|(?:記入|入力|記載)例\s*[:)】>]?)")
+_GUIDE_NOTE = "記入例や「必須」「任意」の説明の行 ({} 行目) は読みません"
+
+
+def _guide_row(row: Sequence[Any]) -> bool:
+    """A template's 「必須／任意」 row, or an example row (its first cell starts with 「(例)」)."""
+    cells = [unicodedata.normalize("NFKC", str(c)).strip() for c in row if c is not None and str(c).strip()]
+    if not cells:
+        return False
+    return all(c.lower() in _GUIDE_WORDS for c in cells) or _EXAMPLE_ROW.match(cells[0]) is not None
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a password-protected workbook, or an old .xls
+
+
+def _unopenable(path: Path, exc: Exception) -> str:
+    try:
+        with path.open("rb") as f:
+            ole = f.read(8) == _OLE
+    except OSError:
+        ole = False
+    if ole:
+        return ("パスワード付きのブックか古い形式 (.xls) のため開けません。"
+                "パスワードを外し、Excel ブック (.xlsx) として保存し直してください")
+    return f"Excel ファイルを開けません: {exc}"
 
 
 _DAMAGED = "Excel ファイルの中身が壊れていて読めません ({})。Excel で開いて保存し直してください"
@@ -537,7 +645,7 @@ def read_records(
     if suffix in (".yaml", ".yml"):
         return _yaml_records(path, tuple(yaml_list_keys), aliases)
     if suffix == ".csv":
-        return _csv_records(path, aliases, required)
+        return _csv_records(path, aliases, required, notes)
     if suffix in EXCEL_SUFFIXES:
         return _xlsx_records(path, aliases, required, notes)
     raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")
@@ -579,11 +687,29 @@ def unreadable_files(directory: Path) -> list[str]:
     """A warning for each spreadsheet in the folder that the bot cannot read (.xls, .ods ...)."""
     if not directory.is_dir():
         return []
-    return [
-        f"{p.name}: この形式は読めないため使いません。{_OTHER_SHEETS[p.suffix.lower()]}で保存し直してください"
-        for p in sorted(directory.iterdir())
-        if p.is_file() and p.suffix.lower() in _OTHER_SHEETS and not p.name.startswith((".", "~$"))
-    ]
+    found = []
+    for p in sorted(directory.iterdir()):
+        if not p.is_file() or p.name.startswith((".", "~$")):
+            continue
+        suffix = p.suffix.lower()
+        if suffix in _OTHER_SHEETS:
+            found.append(f"{p.name}: この形式は読めないため使いません。{_OTHER_SHEETS[suffix]}で保存し直してください")
+        elif suffix == ".txt" and _tab_separated(p):
+            found.append(f"{p.name}: Excel の「Unicode テキスト」などタブ区切りの表のようですが、.txt は読みません。"
+                         "拡張子を .csv に変えると読めます")
+    return found
+
+
+def _tab_separated(path: Path) -> bool:
+    """A text file that looks like a table saved from Excel: UTF-16, or tabs in its first line."""
+    try:
+        with path.open("rb") as f:
+            start = f.read(4096)
+    except OSError:
+        return False
+    if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    return start.split(b"\n", 1)[0].count(b"\t") >= 2
 
 
 def table_files(directory: Path) -> list[Path]:

@@ -111,7 +111,7 @@ def test_load_cases_names_the_row_with_an_empty_query(tmp_path: Path) -> None:
 def test_a_data_row_that_looks_like_a_header_is_not_taken_for_one(tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"  # "text" is not a known header; "質問" below is a query
     path.write_text("text,expected_id\nVPN,vpn\n質問,\n", encoding="utf-8")
-    with pytest.raises(DataFileError, match=r"cases\.csv:1: 見出しに query \(質問\) の列がありません"):
+    with pytest.raises(DataFileError, match=r"cases\.csv:1: 見出しに 質問 の列がありません"):
         load_cases(path)
     path.write_text("question,expected_id\nVPN,ｖｐｎ\n", encoding="utf-8")  # the FAQ's own header
     assert [(c.query, c.expected) for c in load_cases(path)] == [("VPN", frozenset({"vpn"}))]
@@ -130,3 +130,14 @@ def test_evaluate_and_explain_with_a_real_matcher() -> None:
     text = explain(matcher, "VPNに接続したい", limit=2)
     assert "1. " in text and "vpn" in text and "判定:" in text
     assert "候補なし" in explain(matcher, "？")
+
+
+def test_cases_without_an_expected_column_are_an_error_not_a_perfect_score(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"
+    path.write_text("query,answer_id\nVPN,vpn\n", encoding="utf-8")  # a misnamed column
+    with pytest.raises(DataFileError, match=r"cases\.csv:1: 見出しに 正解id の列がありません"):
+        load_cases(path)
+    path.write_text("質問,ID\nVPN,vpn\n天気,\n", encoding="utf-8")  # what a person names them
+    assert [(c.query, c.expected) for c in load_cases(path)] == [
+        ("VPN", frozenset({"vpn"})), ("天気", frozenset())
+    ]

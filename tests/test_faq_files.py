@@ -217,7 +217,8 @@ def network_and_mail(path: Path, *mail_head: list[str]) -> None:
 def test_a_sheet_with_a_mistyped_header_is_an_error_not_skipped(tmp_path: Path) -> None:
     network_and_mail(tmp_path / "faq.xlsx", ["ID", "質問", "解答"])  # a typo: rows would vanish
     assert load_faq(tmp_path).errors == [
-        "faq.xlsx [シート メール] 1行目: 見出しに 回答 の列がありません (見出しの誤字や抜けを確認してください)"]
+        "faq.xlsx [シート メール] 1行目: 見出しに 回答 の列がありません "
+        "(見出しの誤字や抜けを確認してください。表でないシートは非表示にすると読みません)"]
 
 
 def test_text_under_no_header_is_reported_not_dropped_silently(tmp_path: Path) -> None:
@@ -334,8 +335,13 @@ def test_a_csv_error_near_the_top_names_its_line(tmp_path: Path) -> None:
 
 def test_without_a_header_row_the_first_row_is_the_header_and_errors_say_so(tmp_path: Path) -> None:
     write(tmp_path, "faq.csv", "番号,問い,答\n1,VPN,再起動\n")
-    load = load_faq(tmp_path / "faq.csv")
-    assert any("faq.csv:2" in e and "必須項目" in e for e in load.errors)
+    assert load_faq(tmp_path / "faq.csv").errors == [
+        "faq.csv:1: 見出しに 回答 の列がありません (見出しの誤字や抜けを確認してください)"
+    ]
+    write(tmp_path, "faq.csv", "VPN,再起動\n印刷,用紙\n")  # no header at all
+    assert load_faq(tmp_path / "faq.csv").errors == [
+        "faq.csv: 見出し行 (ID・質問・回答) が見つかりません (先頭 30 行を探しました)"
+    ]
 
 
 def test_enabled_values() -> None:
@@ -444,7 +450,9 @@ def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
 
 def test_csv_row_with_extra_columns(tmp_path: Path) -> None:
     write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答,余分\n")
-    assert load_faq(tmp_path).errors == ["faq.csv:2: 見出しより列が多い行です"]
+    assert load_faq(tmp_path).errors == [
+        'faq.csv:2: 見出しより列が多い行です (値にカンマを含むときは、値全体を "…" で囲んでください)'
+    ]
 
 
 def test_unknown_column_and_disabled_follow_up_are_warnings(tmp_path: Path) -> None:
@@ -875,3 +883,119 @@ def test_an_answer_written_as_a_list_or_mapping_is_an_error(tmp_path: Path) -> N
     load = load_faq(tmp_path)
     assert load.errors == [f"faq.yaml:1: 回答 {hint}", f"faq.yaml:6: 質問 {hint}"]
     assert load.entries == []
+
+
+# ---------------------------------------------------------------- what admins' files really hold
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('id,question,answer\na,質問A,"回答A\nb,質問B,回答B\n', '引用符 (") が閉じられていません'),
+        ('id,question,answer\na,質問A,"回答A\nb,質問B,"回答B"\nc,質問C,回答C\n',
+         '引用符 (") で囲んだ値のあとに文字があります'),
+    ],
+    ids=["open-to-the-end", "closed-by-a-later-quote"],
+)
+def test_a_quote_left_open_in_a_csv_is_an_error_not_rows_swallowed(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    write(tmp_path, "faq.csv", text)
+    load = load_faq(tmp_path)
+    assert load.entries == [] and len(load.errors) == 1
+    assert load.errors[0].startswith(f"faq.csv:2: CSV の書式エラー: {message}")  # the row it starts
+
+
+def test_group_labels_or_instructions_above_the_header_are_passed_over(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "FAQ"
+    for k in range(1, 12):
+        ws.append([f"記入要領 {k}: 1 行に 1 問、ID は半角で"])
+    ws.append(["基本情報", None, "内容", None])  # labels over two columns each
+    ws.append(["ID", "カテゴリ", "質問", "回答"])
+    ws.append(["q1", "ネットワーク", "VPNが遅い", "再起動してください。"])
+    wb.save(tmp_path / "faq.xlsx")
+    write(tmp_path, "more.csv", "基本情報,,内容\nID,カテゴリ,質問,回答\nq2,メール,送れない,容量を確認\n")
+    load = load_faq(tmp_path)
+    assert (load.errors, load.warnings) == ([], [])
+    assert [(e.id, e.location and str(e.location)) for e in load.entries] == [
+        ("q1", "faq.xlsx [シート FAQ] 14行目"), ("q2", "more.csv:3")
+    ]
+
+
+def test_template_rows_under_the_header_are_left_out_and_said_so(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "FAQ"
+    ws.append(["ID", "質問", "回答", "カテゴリ"])
+    ws.append(["必須", "必須", "必須", "任意"])
+    ws.append(["（例）FAQ-000", "〇〇のやり方は？", "手順を書きます。", "例"])
+    ws.append(["FAQ-001", "例規集の見方", "庁内ポータルから開きます。", "文書"])  # 例 inside: data
+    wb.save(tmp_path / "faq.xlsx")
+    write(tmp_path, "more.csv", "ID,質問,回答\n必須,必須,必須\n【例】,質問,回答\nFAQ-002,質問2,回答2\n")
+    load = load_faq(tmp_path)
+    assert [e.id for e in load.entries] == ["FAQ-001", "FAQ-002"]
+    assert load.errors == []
+    assert load.warnings == [
+        "faq.xlsx [シート FAQ]: 記入例や「必須」「任意」の説明の行 (2、3 行目) は読みません",
+        "more.csv: 記入例や「必須」「任意」の説明の行 (2、3 行目) は読みません",
+    ]
+
+
+def test_hidden_columns_are_not_read(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "FAQ"
+    ws.append(["ID", "質問", "回答", "回答（修正版）"])
+    ws.append(["q1", "VPNが遅い", "古い回答", "新しい回答"])
+    ws.column_dimensions["C"].hidden = True  # the old answers, put out of sight
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert [(e.id, e.answer) for e in load.entries] == [("q1", "新しい回答")]
+    assert load.warnings == ["faq.xlsx [シート FAQ]: 非表示の列 (C 列) は読みません"]
+
+
+def test_a_change_log_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
+    network_and_mail(tmp_path / "faq.xlsx", ["ID", "質問", "回答"])
+    wb = __import__("openpyxl").load_workbook(tmp_path / "faq.xlsx")
+    log = wb.create_sheet("変更履歴")
+    log.append(["日付", "ID", "質問", "変更内容"])
+    log.append(["2026-04-01", "n-1", "VPNが遅い", "回答を更新"])
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert ([e.id for e in load.entries], load.errors, load.warnings) == (["n-1", "m-1"], [], [])
+
+
+def test_a_workbook_without_the_table_says_why(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.title = "記入例"
+    wb.active.append(["ID", "質問", "回答"])
+    wb.active.append(["q1", "VPNが遅い", "再起動してください。"])
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert load.entries == [] and load.errors == []
+    assert load.warnings == [
+        "faq.xlsx: 見出し行 (ID・質問・回答) のあるシートがありません (各シートの先頭 30 行を探しました。"
+        "シート「記入例」は記入例として読みません)",
+        "faq.xlsx: FAQ が 1 件もありません",
+    ]
+
+
+def test_a_password_protected_workbook_says_so(tmp_path: Path) -> None:
+    # an encrypted workbook is an OLE compound file, as an old .xls is
+    (tmp_path / "faq.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    assert load_faq(tmp_path).errors == [
+        "faq.xlsx: パスワード付きのブックか古い形式 (.xls) のため開けません。"
+        "パスワードを外し、Excel ブック (.xlsx) として保存し直してください"
+    ]
+
+
+def test_a_tab_separated_text_file_is_pointed_out(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\na,質問A,回答A\n")
+    write(tmp_path, "FAQ.txt", "ID\t質問\t回答\nb\t質問B\t回答B\n", encoding="utf-16")
+    write(tmp_path, "メモ.txt", "来週までに FAQ を見直す\n")
+    assert load_faq(tmp_path).warnings == [
+        "FAQ.txt: Excel の「Unicode テキスト」などタブ区切りの表のようですが、.txt は読みません。"
+        "拡張子を .csv に変えると読めます"
+    ]

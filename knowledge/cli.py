@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import errno
 import io
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -81,19 +83,34 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     if not load.entries:  # never overwrite a FAQ with an empty one
         print(f"エラー: {args.src.name} に FAQ が 1 件もないため、{args.out} には書き出しません", file=sys.stderr)
         return 1
+    if args.out.resolve() == args.src.resolve():
+        print(f"エラー: 書き出し先が読み込んだファイルと同じです ({args.out})。別の名前を指定してください",
+              file=sys.stderr)
+        return 1
     comment = f"{args.src.name} から python -m knowledge import で作成しました"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(dump_faq_yaml(load.entries, comment), encoding="utf-8")
     print(f"{len(load.entries)} 件を {args.out} に書き出しました", file=out)
+    if args.src.is_file() and args.out.resolve().parent == args.src.resolve().parent:
+        print(f"注意: {args.src.name} と同じフォルダに書き出しました。FAQ フォルダなら両方が読まれて ID が"
+              "重複するので、どちらか一方だけを置いてください", file=out)
     return 0
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    from knowledge.faq_export import write_faq_xlsx
+    from knowledge.faq_export import EXCEL_CELL_LIMIT, too_long_for_excel, write_faq_xlsx
 
+    if args.out.suffix.lower() != ".xlsx":
+        print(f"エラー: 書き出せるのは Excel ブック (.xlsx) です: {args.out}", file=sys.stderr)
+        return 2
     load = _load_ok(args.faq, out)
     if load is None:
         return 1
+    long = too_long_for_excel(load.entries)
+    if long:
+        shown = "、".join(long[:5]) + (" ほか" if len(long) > 5 else "")
+        print(f"警告: Excel のセルの上限 ({EXCEL_CELL_LIMIT:,} 文字) より長い FAQ があります ({shown})。"
+              "Excel で開くと切れるので、これらは YAML で編集してください", file=out)
     count = write_faq_xlsx(load.entries, args.out)
     print(f"{count} 件を {args.out} に書き出しました (シート「FAQ」)", file=out)
     return 0
@@ -178,8 +195,35 @@ def _read_log(db: str, since: datetime, until: datetime, out: TextIO):  # -> lis
     except QueryLogError as exc:
         print(f"クエリログを読めません: {exc}", file=out)
     except Exception as exc:  # SQLAlchemy/driver errors: report, do not crash the admin tool
-        print(f"クエリログを読めません: {type(exc).__name__}: {exc}", file=out)
+        print(f"クエリログを読めません: {_db_problem(exc)} (--db か環境変数 DATABASE_URL を確かめてください)",
+              file=out)
     return None
+
+
+def _db_problem(exc: Exception) -> str:
+    """A database error without the SQL statement SQLAlchemy appends."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):
+        return str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+    if isinstance(exc, OSError):
+        return f"データベースに接続できません: {_os_problem(exc)}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+_ERRNO_TEXT = {
+    errno.ENOENT: "ファイルまたはフォルダがありません",
+    errno.EISDIR: "フォルダです (ファイル名を指定してください)",
+    errno.ENOTDIR: "フォルダではありません",
+    errno.EACCES: "読み書きする権限がありません",
+    errno.EPERM: "読み書きする権限がありません",
+    errno.ENOSPC: "ディスクに空きがありません",
+    errno.ECONNREFUSED: "接続を拒否されました",
+}
+
+
+def _os_problem(exc: OSError) -> str:
+    return _ERRNO_TEXT.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
@@ -317,8 +361,33 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
 # ---------------------------------------------------------------- parser
 
 
+_USAGE_ERRORS = (  # argparse's messages, in Japanese
+    (re.compile(r"the following arguments are required: (.+)"), r"次の指定が必要です: \1"),
+    (re.compile(r"argument コマンド: invalid choice: '(.*?)' \(choose from (.+)\)"),
+     r"コマンド「\1」はありません (使えるもの: \2)"),
+    (re.compile(r"argument (\S+): invalid choice: '(.*?)' \(choose from (.+)\)"),
+     r"\1 に「\2」は指定できません (指定できるもの: \3)"),
+    (re.compile(r"argument (\S+): invalid int value: '(.*)'"), r"\1 は数字で指定してください (「\2」は読めません)"),
+    (re.compile(r"argument (\S+): expected one argument"), r"\1 のあとに値を指定してください"),
+    (re.compile(r"unrecognized arguments: (.+)"), r"知らない指定です: \1"),
+    (re.compile(r"argument (\S+): (.+)"), r"\1: \2"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are in Japanese."""
+
+    def error(self, message: str):  # type: ignore[override]  # -> NoReturn
+        for pattern, japanese in _USAGE_ERRORS:
+            if pattern.fullmatch(message):
+                message = pattern.sub(japanese, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: エラー: {message}\n(使い方は python -m knowledge --help で表示します)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m knowledge",
         description="DXサポートボットの FAQ を管理するコマンドです。",
         epilog="終了コード: 0 = 問題なし、1 = 問題あり、2 = 使い方の誤り。"
@@ -396,5 +465,5 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return 0
     except OSError as exc:  # a folder given as --out, a file without read permission, ...
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"エラー: {where}{exc.strerror or exc}", file=out or sys.stdout)
+        print(f"エラー: {where}{_os_problem(exc)}", file=out or sys.stdout)
         return 1

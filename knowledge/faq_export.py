@@ -23,7 +23,10 @@ _HELP = (
     "リンクは 1 行に 1 つ、「タイトル https://...」の形で書きます。",
     "関連FAQ には他の FAQ の ID を書きます。有効に「いいえ」と書くとその FAQ は使われません。",
     "保存したら python -m knowledge validate で確認してから反映してください。",
+    "この Excel は FAQ フォルダに置けばそのまま読み込まれます。同じ FAQ の YAML と並べて置くと ID が重複するので、"
+    "どちらか一方だけを置いてください (YAML に戻すには python -m knowledge import を使います)。",
 )
+EXCEL_CELL_LIMIT = 32_767  # characters: Excel cuts longer text when it opens the file
 
 
 # ---------------------------------------------------------------- YAML
@@ -104,6 +107,11 @@ def entry_row(entry: FaqEntry) -> list[str]:
         "\n".join(entry.follow_ups),
         "はい" if entry.enabled else "いいえ",
     ]
+
+
+def too_long_for_excel(entries: Iterable[FaqEntry]) -> list[str]:
+    """Ids of entries with a cell longer than Excel keeps."""
+    return [e.id for e in entries if any(len(v) > EXCEL_CELL_LIMIT for v in entry_row(e))]
 
 
 def write_faq_xlsx(entries: Iterable[FaqEntry], out: Path) -> int:

@@ -446,8 +446,9 @@ def test_export_to_a_folder_or_with_control_characters(tmp_path: Path) -> None:
     (tmp_path / "faq.yaml").write_text(
         "- id: a\n  question: \"VPN\\vにつながらない\"\n  answer: 再起動\n", encoding="utf-8"
     )
-    code, out = run("export", "--faq", str(tmp_path / "faq.yaml"), "--out", str(tmp_path))
-    assert code == 1 and out.startswith(f"エラー: {tmp_path}")
+    (tmp_path / "out.xlsx").mkdir()
+    code, out = run("export", "--faq", str(tmp_path / "faq.yaml"), "--out", str(tmp_path / "out.xlsx"))
+    assert (code, out) == (1, f"エラー: {tmp_path / 'out.xlsx'}: フォルダです (ファイル名を指定してください)\n")
     code, _ = run("export", "--faq", str(tmp_path / "faq.yaml"), "--out", str(tmp_path / "o.xlsx"))
     assert code == 0
     assert load_workbook(tmp_path / "o.xlsx")["FAQ"]["B2"].value == "VPNにつながらない"
@@ -479,3 +480,46 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly() -> None:
         proc.stdout.close()  # like `| head`
         err = proc.stderr.read().decode()
     assert proc.returncode == 0 and "Traceback" not in err
+
+
+def test_usage_errors_are_in_japanese(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("valdate")[0] == 2
+    assert "エラー: コマンド「valdate」はありません (使えるもの: 'validate'," in capsys.readouterr().err
+    assert run("ask", "VPN", "--limit", "三十")[0] == 2
+    assert "エラー: --limit は数字で指定してください (「三十」は読めません)" in capsys.readouterr().err
+    assert run("import", "faq.csv")[0] == 2
+    assert "エラー: 次の指定が必要です: --out" in capsys.readouterr().err
+
+
+def test_import_and_export_refuse_what_would_damage_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "faq.yaml"
+    source.write_text("- id: a\n  question: VPN  # 回線\n  answer: 再起動\n", encoding="utf-8")
+    assert run("import", str(source), "--out", str(source))[0] == 1  # comments would be lost
+    assert "書き出し先が読み込んだファイルと同じです" in capsys.readouterr().err
+    assert "# 回線" in source.read_text(encoding="utf-8")
+    assert run("export", "--faq", str(source), "--out", str(tmp_path / "faq.csv"))[0] == 2
+    assert "書き出せるのは Excel ブック (.xlsx) です" in capsys.readouterr().err
+    assert not (tmp_path / "faq.csv").exists()
+    code, out = run("import", str(source), "--out", str(tmp_path / "copy.yaml"))
+    assert code == 0 and "注意: faq.yaml と同じフォルダに書き出しました" in out
+
+
+def test_export_warns_of_text_longer_than_excel_keeps(tmp_path: Path) -> None:
+    (tmp_path / "faq.yaml").write_text(
+        f"- id: long\n  question: 規程の全文\n  answer: {'あ' * 40_000}\n", encoding="utf-8"
+    )
+    code, out = run("export", "--faq", str(tmp_path), "--out", str(tmp_path / "o.xlsx"))
+    assert code == 0
+    assert "警告: Excel のセルの上限 (32,767 文字) より長い FAQ があります (long)" in out
+
+
+def test_a_file_that_is_not_a_database_is_named_plainly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "log.db").write_text("not a database", encoding="utf-8")
+    assert run("report", "--db", f"sqlite+aiosqlite:///{tmp_path}/log.db")[0] == 1
+    err = capsys.readouterr().err
+    assert "クエリログを読めません: file is not a database (--db か環境変数 DATABASE_URL を確かめてください)" in err
+    assert "SELECT" not in err

@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -212,10 +213,12 @@ def parse_links(value: Any) -> tuple[list[Link], list[str]]:
 
 
 def _text(value: Any) -> str:
-    """A cell as clean text: line breaks unified, trailing spaces on each line removed."""
+    """A cell as clean text: line breaks unified, trailing spaces on each line removed; a date
+    or time Excel made of what was typed reads as written Japanese (「12月5日」 is a date in
+    the cell: 「2026年12月5日」, not 「2026-12-05 00:00:00」)."""
     if value is None:
         return ""
-    text = str(value)
+    text = _date_text(value) if isinstance(value, date | time) else str(value)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\n" in text:
@@ -224,6 +227,16 @@ def _text(value: Any) -> str:
 
 
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63", "-"))
+
+
+def _date_text(value: date | time) -> str:
+    clock = ""
+    if isinstance(value, time | datetime):
+        clock = f"{value.hour}:{value.minute:02d}" + (f":{value.second:02d}" if value.second else "")
+    if isinstance(value, time):
+        return clock
+    day = f"{value.year}年{value.month}月{value.day}日"
+    return day if not clock or clock == "0:00" else f"{day} {clock}"
 
 
 def _id(text: str) -> str:

@@ -11,7 +11,8 @@ from the previous one where it is missing. Attributes may use either quote and s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 _PREFIX = rb"(?:[\w.-]+:)?"
@@ -31,7 +32,7 @@ def _attribute(name: bytes) -> re.Pattern[bytes]:
     return re.compile(rb"(?:^|\s)" + name + rb"\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 
-_R, _T, _HIDDEN = _attribute(b"r"), _attribute(b"t"), _attribute(b"hidden")
+_R, _T, _S, _HIDDEN = _attribute(b"r"), _attribute(b"t"), _attribute(b"s"), _attribute(b"hidden")
 _MIN, _MAX = _attribute(b"min"), _attribute(b"max")
 _REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d+)")
 _MERGE_REF = re.compile(
@@ -110,6 +111,8 @@ class Layout(NamedTuple):
     uncalculated: list[tuple[int, str]]
     errors: dict[int, list[tuple[int, str]]]
     hidden_columns: frozenset[int] = frozenset()
+    # by row: (column, number format) of the cells to read as their format shows them
+    formats: Mapping[int, list[tuple[int, str]]] = MappingProxyType({})
 
 
 EMPTY = Layout([], set(), [], {})
@@ -128,8 +131,9 @@ def _hidden_columns(xml: bytes) -> frozenset[int]:
     return frozenset(columns)
 
 
-def layout(xml: bytes) -> Layout:
-    """The :class:`Layout` of one sheet's XML."""
+def layout(xml: bytes, formats: dict[int, str] | None = None) -> Layout:
+    """The :class:`Layout` of one sheet's XML; ``formats`` maps the style ids whose number
+    format changes how a number reads (see :func:`displayed`) to that format."""
     # Rows an AutoFilter hides are a view the admin saved, not rows put away: they are read.
     hidden: set[int] = set()
     if b"hidden" in xml and not _AUTOFILTER.search(xml):
@@ -141,9 +145,16 @@ def layout(xml: bytes) -> Layout:
     ]
     uncalculated: list[tuple[int, str]] = []
     errors: dict[int, list[tuple[int, str]]] = {}
-    if _FORMULA.search(xml) or _ERROR_TYPE.search(xml):
+    styled: dict[int, list[tuple[int, str]]] = {}
+    wanted = {str(k).encode(): v for k, v in (formats or {}).items()}
+    if wanted and not re.search(rb"(?:^|\s)s\s*=\s*[\"'](?:" + b"|".join(wanted) + rb")[\"']", xml):
+        wanted = {}
+    if wanted or _FORMULA.search(xml) or _ERROR_TYPE.search(xml):
         for row, column, attrs, body in _cells(xml):
             kind = _value(attrs, _T)
+            style = wanted.get(_value(attrs, _S) or b"") if wanted else None
+            if style is not None and kind in (None, b"n"):
+                styled.setdefault(row, []).append((column, style))
             ref = f"{column_letters(column)}{row}"
             if kind == b"e":
                 value = _VALUE.search(body)
@@ -151,7 +162,7 @@ def layout(xml: bytes) -> Layout:
                 errors.setdefault(row, []).append((column, shown))
             elif _FORMULA.search(body) and not _saved(kind, body):
                 uncalculated.append((row, ref))
-    return Layout(merged, hidden, uncalculated, errors, _hidden_columns(xml))
+    return Layout(merged, hidden, uncalculated, errors, _hidden_columns(xml), styled)
 
 
 def _saved(kind: bytes | None, body: bytes) -> bool:
@@ -160,6 +171,36 @@ def _saved(kind: bytes | None, body: bytes) -> bool:
     if value is not None and value.group(1):
         return True
     return kind in (b"str", b"inlineStr") and _VALUE_TAG.search(body) is not None
+
+
+_PADDED = re.compile(r"0{2,}")  # 000: an id or code shown with leading zeros
+_PERCENT = re.compile(r"0(?:\.(0+))?%")
+
+
+def shown_formats(codes: dict[int, str]) -> dict[int, str]:
+    """Of style ids and their number formats, those :func:`displayed` renders."""
+    return {i: code for i, code in codes.items() if _PADDED.fullmatch(code) or _PERCENT.fullmatch(code)}
+
+
+def displayed(value: Any, code: str) -> Any:
+    """A number as its format shows it: 1 in ``000`` is 「001」, 0.5 in ``0%`` 「50%」."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    if _PADDED.fullmatch(code) and float(value).is_integer():
+        return f"{int(value):0{len(code)}d}"
+    percent = _PERCENT.fullmatch(code)
+    if percent:
+        return f"{value * 100:.{len(percent.group(1) or '')}f}%"
+    return value
+
+
+def with_formats(row: tuple[Any, ...], formats: list[tuple[int, str]]) -> tuple[Any, ...]:
+    """The row with these (column, format) cells as :func:`displayed`."""
+    cells = list(row)
+    for column, code in formats:
+        if column <= len(cells):
+            cells[column - 1] = displayed(cells[column - 1], code)
+    return tuple(cells)
 
 
 def without_errors(row: tuple[Any, ...], errors: list[tuple[int, str]]) -> tuple[Any, ...]:

@@ -426,6 +426,7 @@ def _xlsx_records(
     said = notes if notes is not None else []
     records: list[Record] = []
     try:
+        formats = _number_formats(wb)
         tables = []
         broken: list[tuple[Location, str]] = []
         examples: list[str] = []
@@ -439,7 +440,7 @@ def _xlsx_records(
                 if any(_filled(row) for _, row in _sheet_rows(path, ws, 1, 2)):
                     said.append(f"{path.name} [シート {ws.title}]: 非表示のシートは読みません")
                 continue
-            layout = _sheet_layout(path, ws)
+            layout = _sheet_layout(path, ws, formats)
             head = [(n, sheet_xml.without_columns(row, layout.hidden_columns))
                     for n, row in _sheet_rows(path, ws, 1, HEADER_SEARCH_ROWS)]
             found = _header_keys((row for _, row in head), aliases, required)
@@ -472,6 +473,8 @@ def _sheet_records(
     for index, row in _sheet_rows(path, ws, header_row + 1):
         if index in layout.errors:
             row = sheet_xml.without_errors(row, layout.errors[index])
+        if index in layout.formats:
+            row = sheet_xml.with_formats(row, layout.formats[index])
         row = fill.row(index, row)
         if layout.hidden_columns:
             hidden_used.update(c for c in layout.hidden_columns if c <= len(row) and _filled(row[c - 1:c]))
@@ -593,10 +596,29 @@ def _sheet_xml(path: Path, ws: Any) -> bytes | None:
         raise DataFileError(f"{path.name} [シート {ws.title}]", _DAMAGED.format(exc)) from exc
 
 
-def _sheet_layout(path: Path, ws: Any) -> sheet_xml.Layout:
+def _sheet_layout(path: Path, ws: Any, formats: dict[int, str] | None = None) -> sheet_xml.Layout:
     """What read-only openpyxl does not read of a sheet (see :mod:`knowledge.sheet_xml`)."""
     xml = _sheet_xml(path, ws)
-    return sheet_xml.EMPTY if xml is None else sheet_xml.layout(xml)
+    return sheet_xml.EMPTY if xml is None else sheet_xml.layout(xml, formats)
+
+
+def _number_formats(wb: Any) -> dict[int, str]:
+    """The workbook's style ids whose number format :func:`sheet_xml.displayed` renders (read
+    from openpyxl's parsed styles; none if they are not where this openpyxl keeps them)."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    codes = {}
+    try:
+        custom = list(wb._number_formats)
+        for style_id, style in enumerate(wb._cell_styles):
+            number = style.numFmtId
+            code = BUILTIN_FORMATS.get(number) if number < BUILTIN_FORMATS_MAX_SIZE else (
+                custom[number - BUILTIN_FORMATS_MAX_SIZE] if number - BUILTIN_FORMATS_MAX_SIZE < len(custom) else None)
+            if code:
+                codes[style_id] = code
+    except (AttributeError, TypeError):
+        return {}
+    return sheet_xml.shown_formats(codes)
 
 
 class _MergedFill:

@@ -999,3 +999,23 @@ def test_a_tab_separated_text_file_is_pointed_out(tmp_path: Path) -> None:
         "FAQ.txt: Excel の「Unicode テキスト」などタブ区切りの表のようですが、.txt は読みません。"
         "拡張子を .csv に変えると読めます"
     ]
+
+
+def test_cells_read_as_excel_shows_them(tmp_path: Path) -> None:
+    from datetime import datetime, time
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "質問", "回答", "カテゴリ", "関連"])
+    ws.append([1, "申請の締め切り", datetime(2026, 12, 5), time(17, 15), "003"])  # typed 12月5日, 17:15
+    ws.append([3, "補助率", 0.5, "補助", 1])
+    for ref in ("A2", "A3", "E3"):
+        ws[ref].number_format = "000"  # ids typed 001 that Excel keeps as the number 1
+    ws["C3"].number_format = "0%"
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert load.errors == []
+    assert [(e.id, e.answer, e.category, e.follow_ups) for e in load.entries] == [
+        ("001", "2026年12月5日", "17:15", ("003",)),
+        ("003", "50%", "補助", ("001",)),
+    ]

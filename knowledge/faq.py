@@ -254,8 +254,8 @@ def _multi(value: Any) -> tuple[str, ...]:
 _TAG_SEPARATOR = re.compile(r"[、,，]")
 
 
-def _tags(value: Any) -> tuple[str, ...]:
-    """Tags: several in one cell or string may also be separated by 、 or a comma."""
+def _words(value: Any) -> tuple[str, ...]:
+    """Tags or ids: several in one cell or string may also be separated by 、 or a comma."""
     return tuple(t for tag in _multi(value) for t in map(str.strip, _TAG_SEPARATOR.split(tag)) if t)
 
 
@@ -299,9 +299,9 @@ def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
         answer=values["answer"],
         alternates=_multi(record.get("alternates")),
         category=_text(record.get("category")),
-        tags=_tags(record.get("tags")),
+        tags=_words(record.get("tags")),
         links=tuple(links),
-        follow_ups=tuple(_id(ref) for ref in _multi(record.get("follow_ups"))),
+        follow_ups=tuple(_id(ref) for ref in _words(record.get("follow_ups"))),
         enabled=bool(enabled),
         location=loc,
     )

@@ -10,6 +10,7 @@ from the previous one where it is missing. Attributes may use either quote and s
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
@@ -43,6 +44,10 @@ _VALUE_TAG = re.compile(rb"<" + _PREFIX + rb"v[\s>/]")
 _VALUE = re.compile(rb"<" + _PREFIX + rb"v(?:\s[^>]*)?>([^<]*)<")
 _ERROR_TYPE = re.compile(rb"(?:^|\s)t\s*=\s*[\"']e[\"']")
 _AUTOFILTER = re.compile(rb"<" + _PREFIX + rb"filterColumn\b")
+_HYPERLINK = re.compile(rb"<" + _PREFIX + rb"hyperlink\s([^>]*)>")
+_RELATIONSHIP = re.compile(rb"<" + _PREFIX + rb"Relationship\s([^>]*)>")
+_ANY_ID = re.compile(rb"(?:^|\s)[\w.-]+:id\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")  # r:id
+_ID, _TARGET, _RANGE = _attribute(b"Id"), _attribute(b"Target"), _attribute(b"ref")
 
 
 def _value(attrs: bytes, pattern: re.Pattern[bytes]) -> bytes | None:
@@ -113,6 +118,7 @@ class Layout(NamedTuple):
     hidden_columns: frozenset[int] = frozenset()
     # by row: (column, number format) of the cells to read as their format shows them
     formats: Mapping[int, list[tuple[int, str]]] = MappingProxyType({})
+    links: Mapping[int, list[tuple[int, str]]] = MappingProxyType({})  # by row: (column, URL)
 
 
 EMPTY = Layout([], set(), [], {})
@@ -131,9 +137,10 @@ def _hidden_columns(xml: bytes) -> frozenset[int]:
     return frozenset(columns)
 
 
-def layout(xml: bytes, formats: dict[int, str] | None = None) -> Layout:
+def layout(xml: bytes, formats: dict[int, str] | None = None, relationships: bytes = b"") -> Layout:
     """The :class:`Layout` of one sheet's XML; ``formats`` maps the style ids whose number
-    format changes how a number reads (see :func:`displayed`) to that format."""
+    format changes how a number reads (see :func:`displayed`) to that format;
+    ``relationships`` is the sheet's ``.rels`` part, where its hyperlinks' URLs are."""
     # Rows an AutoFilter hides are a view the admin saved, not rows put away: they are read.
     hidden: set[int] = set()
     if b"hidden" in xml and not _AUTOFILTER.search(xml):
@@ -162,7 +169,29 @@ def layout(xml: bytes, formats: dict[int, str] | None = None) -> Layout:
                 errors.setdefault(row, []).append((column, shown))
             elif _FORMULA.search(body) and not _saved(kind, body):
                 uncalculated.append((row, ref))
-    return Layout(merged, hidden, uncalculated, errors, _hidden_columns(xml), styled)
+    links = _hyperlinks(xml, relationships) if b"hyperlink" in xml else {}
+    return Layout(merged, hidden, uncalculated, errors, _hidden_columns(xml), styled, links)
+
+
+def _hyperlinks(xml: bytes, relationships: bytes) -> dict[int, list[tuple[int, str]]]:
+    """The cells that link to a web page (Excel's 「リンク」), by row: (column, URL)."""
+    targets = {}
+    for attrs in _RELATIONSHIP.findall(relationships):
+        key, target = _value(attrs, _ID), _value(attrs, _TARGET)
+        if key and target:
+            targets[key] = html.unescape(target.decode(errors="replace"))
+    links: dict[int, list[tuple[int, str]]] = {}
+    for attrs in _HYPERLINK.findall(xml):
+        key, where = _value(attrs, _ANY_ID), _value(attrs, _RANGE)
+        url = targets.get(key) if key else None
+        corners = [_REF.fullmatch(part) for part in (where or b"").split(b":")]
+        if not url or not corners or not all(corners):
+            continue  # a link to a place in the workbook, or an odd reference
+        first, last = corners[0], corners[-1]
+        for row in range(int(first.group(2)), int(last.group(2)) + 1):
+            for column in range(column_number(first.group(1)), column_number(last.group(1)) + 1):
+                links.setdefault(row, []).append((column, url))
+    return links
 
 
 def _saved(kind: bytes | None, body: bytes) -> bool:
@@ -200,6 +229,17 @@ def with_formats(row: tuple[Any, ...], formats: list[tuple[int, str]]) -> tuple[
     for column, code in formats:
         if column <= len(cells):
             cells[column - 1] = displayed(cells[column - 1], code)
+    return tuple(cells)
+
+
+def with_links(row: tuple[Any, ...], links: list[tuple[int, str]]) -> tuple[Any, ...]:
+    """The row with each linked cell's text followed by its URL (「手引き https://…」, the
+    form a link column takes; in an answer, Teams shows the URL as a link)."""
+    cells = list(row)
+    for column, url in links:
+        if column <= len(cells):
+            text = "" if cells[column - 1] is None else str(cells[column - 1]).strip()
+            cells[column - 1] = url if not text or text == url or url in text else f"{text} {url}"
     return tuple(cells)
 
 

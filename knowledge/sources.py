@@ -475,6 +475,8 @@ def _sheet_records(
             row = sheet_xml.without_errors(row, layout.errors[index])
         if index in layout.formats:
             row = sheet_xml.with_formats(row, layout.formats[index])
+        if index in layout.links:
+            row = sheet_xml.with_links(row, layout.links[index])
         row = fill.row(index, row)
         if layout.hidden_columns:
             hidden_used.update(c for c in layout.hidden_columns if c <= len(row) and _filled(row[c - 1:c]))
@@ -599,7 +601,20 @@ def _sheet_xml(path: Path, ws: Any) -> bytes | None:
 def _sheet_layout(path: Path, ws: Any, formats: dict[int, str] | None = None) -> sheet_xml.Layout:
     """What read-only openpyxl does not read of a sheet (see :mod:`knowledge.sheet_xml`)."""
     xml = _sheet_xml(path, ws)
-    return sheet_xml.EMPTY if xml is None else sheet_xml.layout(xml, formats)
+    return sheet_xml.EMPTY if xml is None else sheet_xml.layout(xml, formats, _relationships(ws))
+
+
+def _relationships(ws: Any) -> bytes:
+    """A read-only sheet's ``.rels`` part (its hyperlinks' URLs), or nothing."""
+    sheet = getattr(ws, "_worksheet_path", None)
+    archive = getattr(ws.parent, "_archive", None)
+    if not sheet or archive is None:
+        return b""
+    folder, _, name = sheet.rpartition("/")
+    try:
+        return archive.read(f"{folder}/_rels/{name}.rels")
+    except Exception:  # no links (no such part), or a damaged one: the links are left out
+        return b""
 
 
 def _number_formats(wb: Any) -> dict[int, str]:

@@ -1019,3 +1019,23 @@ def test_cells_read_as_excel_shows_them(tmp_path: Path) -> None:
         ("001", "2026年12月5日", "17:15", ("003",)),
         ("003", "50%", "補助", ("001",)),
     ]
+
+
+def test_excel_links_keep_their_address(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "質問", "回答", "参考URL", "関連"])
+    ws.append(["a", "給与明細", "詳しくはこちら", "給与明細の見方", "b、c"])
+    ws.append(["b", "旅費", "旅費システムで申請します。", "https://portal.example.lg.jp/ryohi", "a,c"])
+    ws.append(["c", "休暇", "庶務に届けます。", None, None])
+    ws["C2"].hyperlink = "https://portal.example.lg.jp/kyuyo?a=1&b=2"  # 「リンクの挿入」
+    ws["D2"].hyperlink = "https://portal.example.lg.jp/kyuyo/guide"
+    ws["D3"].hyperlink = "https://portal.example.lg.jp/ryohi"  # the address typed and linked
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert (load.errors, load.warnings) == ([], [])
+    a, b, _ = load.entries
+    assert a.answer == "詳しくはこちら https://portal.example.lg.jp/kyuyo?a=1&b=2"
+    assert a.links == (Link("給与明細の見方", "https://portal.example.lg.jp/kyuyo/guide"),)
+    assert b.links == (Link("https://portal.example.lg.jp/ryohi", "https://portal.example.lg.jp/ryohi"),)
+    assert (a.follow_ups, b.follow_ups) == (("b", "c"), ("a", "c"))

@@ -132,10 +132,17 @@ def check_unique(keys: Sequence[str], headers: Sequence[object], aliases: Mappin
 
 def load_yaml(path: Path) -> Any:
     """Parse a YAML file; syntax errors become :class:`DataFileError` with the line."""
+    return _parse_yaml(_yaml_text(path), path)
+
+
+def _yaml_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataFileError(Location(path.name), "UTF-8 で保存してください") from exc
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
     try:
         return yaml_lines.load(text)
     except yaml.MarkedYAMLError as exc:
@@ -187,8 +194,15 @@ def _list_of_mappings(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def _yaml_records(path: Path, list_keys: Iterable[str], aliases: Mapping[str, str]) -> list[Record]:
-    doc = load_yaml(path)
+def _yaml_records(
+    path: Path, list_keys: Iterable[str], aliases: Mapping[str, str], notes: list[str] | None = None
+) -> list[Record]:
+    text = _yaml_text(path)
+    doc = _parse_yaml(text, path)
+    if notes is not None:  # where line breaks matter: answers
+        answer_keys = {name for name, key in aliases.items() if key == "answer"}
+        notes += [f"{path.name}:{line}: {message}"
+                  for line, message in yaml_lines.plain_surprises(text, answer_keys)]
     if doc is None:
         return []
     items: Any = doc
@@ -680,7 +694,7 @@ def read_records(
     ``notes`` collects what was deliberately left out (an Excel sheet's hidden rows)."""
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        return _yaml_records(path, tuple(yaml_list_keys), aliases)
+        return _yaml_records(path, tuple(yaml_list_keys), aliases, notes)
     if suffix == ".csv":
         return _csv_records(path, aliases, required, notes)
     if suffix in EXCEL_SUFFIXES:

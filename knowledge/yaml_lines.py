@@ -16,6 +16,7 @@ last one silently winning — a second ``entries:`` block would drop every entry
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
@@ -210,3 +211,86 @@ def load(text: str) -> Any:
         return _from_events(text)
     except _Unusual:
         return yaml.load(text, Loader=_LineLoader)
+
+
+# Plain (unquoted) values that YAML reads otherwise than an admin meant: " #" starts a comment,
+# and a value continued on the next lines is joined into one line.
+_COMMENT_CUT = re.compile(
+    r"^[ \t]*(?:- +)?[^\s#'\"\-][^:#\n]*:[ \t]+([^\s'\"|>&*!{\[#][^#\n]*?)[ \t]#(\S[^\n]*)$", re.MULTILINE
+)
+# after a key: a plain value (not | > quotes, an anchor or a flow collection), or none
+_PLAIN_VALUE = r"[ \t]*:(?:[ \t]+([^\s|>'\"&*!{\[#][^\n]*))?[ \t]*(?=\n|$)"
+_ITEM_LEAD = re.compile(r" *- +")
+_KEY_OR_ITEM = re.compile(r"(?:- |-$|[^\s#'\"][^:#]*:(?:\s|$)|#)")
+
+
+def plain_surprises(text: str, line_keys: Collection[str]) -> list[tuple[int, str]]:
+    """Lines where a plain value loses text to a ``#`` (``代表は #1000``), and values of
+    ``line_keys`` (where line breaks matter, such as an answer) written over several lines
+    without ``|``, which YAML joins into one; as (line, message). Literal searches find the
+    few places to look at (a 10,000-entry file costs milliseconds)."""
+    found: list[tuple[int, str]] = []
+    starts = sorted({text.rfind("\n", 0, at) + 1 for at in _hashes(text)})
+    counter = _LineCounter(text)
+    for start in starts:
+        m = _COMMENT_CUT.match(text, start)
+        if m:
+            found.append((counter.line(start), f"「#{m.group(2)}」は YAML ではコメントとして読み飛ばされます。"
+                                               "# を含む値は全体を \"…\" で囲んでください"))
+    candidates = sorted(
+        (m.start(), key, (m.group(1) or "").strip())
+        for key in line_keys
+        for m in re.finditer(re.escape(key) + _PLAIN_VALUE, text)
+    )
+    for at, key, value in candidates:
+        start = text.rfind("\n", 0, at) + 1
+        lead = text[start:at]
+        if lead.strip(" ") and not _ITEM_LEAD.fullmatch(lead):
+            continue  # the word inside a value, not a key
+        if _continued(text, text.find("\n", at), len(lead), 1 if value else 2):
+            number = text.count("\n", 0, start) + 1  # rare: counted only then
+            found.append((number, f"{key} の値が複数行に書かれていますが、YAML では 1 行につながって読まれます。"
+                                  f"改行を残すには「{key}: |」と書き、次の行から字下げしてください"))
+    return sorted(found)
+
+
+def _continued(text: str, end: int, indent: int, wanted: int) -> bool:
+    """Whether ``wanted`` lines after the line ending at ``end`` continue its plain value
+    (indented deeper than ``indent``, and neither a key nor a list item nor a comment)."""
+    more = 0
+    while end >= 0 and more < wanted:
+        start = end + 1
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        content = line.strip()
+        if not content:
+            continue
+        if len(line) - len(line.lstrip(" ")) <= indent or _KEY_OR_ITEM.match(content):
+            return False
+        more += 1
+    return more >= wanted
+
+
+def _hashes(text: str) -> list[int]:
+    """Offsets of each # after a space or tab and before a non-space (a comment in a plain value)."""
+    found = []
+    for sign in (" #", "\t#"):
+        at = text.find(sign)
+        while at >= 0:
+            after = text[at + 2 : at + 3]
+            if after and not after.isspace():
+                found.append(at)
+            at = text.find(sign, at + 2)
+    return found
+
+
+class _LineCounter:
+    """Line numbers of increasing offsets in a text, counted once."""
+
+    def __init__(self, text: str) -> None:
+        self._text, self._offset, self._line = text, 0, 1
+
+    def line(self, offset: int) -> int:
+        self._line += self._text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line

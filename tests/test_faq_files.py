@@ -1039,3 +1039,36 @@ def test_excel_links_keep_their_address(tmp_path: Path) -> None:
     assert a.links == (Link("給与明細の見方", "https://portal.example.lg.jp/kyuyo/guide"),)
     assert b.links == (Link("https://portal.example.lg.jp/ryohi", "https://portal.example.lg.jp/ryohi"),)
     assert (a.follow_ups, b.follow_ups) == (("b", "c"), ("a", "c"))
+
+
+def test_yaml_that_reads_otherwise_than_written_is_pointed_out(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "faq.yaml",
+        "- id: tel-01\n"
+        "  question: 内線番号の調べ方  # 電話帳の FAQ\n"  # a comment the admin meant: quiet
+        "  answer: 代表は #1000 です\n"
+        "- id: tel-02\n"
+        "  question: 電話の転送方法\n"
+        "  answer:\n"
+        "    1. 保留ボタンを押す\n"
+        "    2. 転送ボタンを押す\n"
+        "- id: tel-03\n"
+        "  question: 長い質問を\n"
+        "    折り返して書いた\n"  # a question joined into one line is what was meant
+        "  answer: |\n"
+        "    1. 保留\n"
+        "    2. 転送\n"
+        "- id: tel-04\n"
+        "  question: 留守電\n"
+        "  answer:\n"
+        "    総務課に依頼してください。\n"
+        "  category: \"#電話\"\n",
+    )
+    load = load_faq(tmp_path)
+    assert load.errors == []
+    assert load.warnings == [
+        "faq.yaml:3: 「#1000 です」は YAML ではコメントとして読み飛ばされます。# を含む値は全体を \"…\" で囲んでください",
+        "faq.yaml:6: answer の値が複数行に書かれていますが、YAML では 1 行につながって読まれます。"
+        "改行を残すには「answer: |」と書き、次の行から字下げしてください",
+    ]

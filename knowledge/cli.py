@@ -267,6 +267,17 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if problems else 0
 
 
+def _count(text: str) -> int:
+    """A number of at least 1 (``ask --limit``)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"1 以上の数字で指定してください (「{text}」は読めません)") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"1 以上の数字で指定してください (「{text}」)")
+    return number
+
+
 def _day(text: str) -> date:
     try:
         return parse_day(text)
@@ -421,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="質問を試し、上位の候補と点数・理由を表示する")
     p.add_argument("question", metavar="質問", help="試す質問文")
     faq_option(p)
-    p.add_argument("--limit", type=int, default=5, help="表示する候補の数 (既定 5)")
+    p.add_argument("--limit", type=_count, default=5, help="表示する候補の数 (既定 5)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="評価用の質問集で正解率などを測る")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -265,6 +265,11 @@ _TEXT_LABELS = {"id": "ID", "question": "質問", "answer": "回答", "category"
 # ---------------------------------------------------------------- records → entries
 
 
+def _record_id(record: Record) -> str:
+    value = record.get("id")
+    return "" if isinstance(value, list | dict) else _id(_text(value))
+
+
 def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
     """Build one entry; problems come back as messages prefixed with the location."""
     loc = record.location
@@ -275,7 +280,7 @@ def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
         if isinstance(record.get(key), list | dict)
     ]
     values = {key: _text(record.get(key)) for key in REQUIRED}
-    values["id"] = _id(values["id"])
+    values["id"] = _record_id(record)
     missing = [FIELD_LABELS[k] for k in REQUIRED if not values[k]]
     if missing:
         problems.append(f"{loc}: 必須項目 {'・'.join(missing)} が空です")
@@ -309,27 +314,34 @@ def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
 
 
 def check_references(
-    entries: Iterable[FaqEntry], *, partial: bool = False
+    entries: Iterable[FaqEntry],
+    *,
+    partial: bool = False,
+    rows: Sequence[tuple[str, Location | None]] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Duplicate ids and unknown follow-ups (errors); follow-ups to disabled entries (warnings).
 
     ``partial``: the entries are one file of a larger FAQ, so unknown follow-ups only warn.
+    ``rows``: the id and place of every row, also those left out for an error of their own:
+    a duplicate among them is still found, and a follow-up to one is not also an error.
     """
     errors: list[str] = []
     warnings: list[str] = []
+    entries = list(entries)
+    first_at: dict[str, Location | None] = {}
+    for entry_id, location in rows if rows is not None else [(e.id, e.location) for e in entries]:
+        if entry_id in first_at:
+            errors.append(f"{location}: ID「{entry_id}」が重複しています (最初の定義: {first_at[entry_id]})")
+        else:
+            first_at[entry_id] = location
     by_id: dict[str, FaqEntry] = {}
     for entry in entries:
-        first = by_id.get(entry.id)
-        if first is not None:
-            errors.append(
-                f"{entry.location}: ID「{entry.id}」が重複しています "
-                f"(最初の定義: {first.location})"
-            )
-        else:
-            by_id[entry.id] = entry
+        by_id.setdefault(entry.id, entry)
     for entry in by_id.values():
         for ref in entry.follow_ups:
             target = by_id.get(ref)
+            if target is None and ref in first_at:
+                continue  # that row has an error of its own
             if target is None and partial:
                 warnings.append(
                     f"{entry.location}: 関連FAQ「{ref}」はこのファイルにありません "
@@ -363,6 +375,7 @@ class _FileResult:
     entries: list[FaqEntry]
     errors: list[str]
     warnings: list[str]
+    rows: list[tuple[str, Location | None]] = field(default_factory=list)  # every readable id
 
 
 @dataclass(slots=True)
@@ -398,6 +411,9 @@ def _read_file(file: Path) -> _FileResult:
     for record in records:
         entry, problems = entry_from_record(record)
         result.errors += problems
+        row_id = entry.id if entry is not None else _record_id(record)
+        if row_id and not _BAD_ID.search(row_id):
+            result.rows.append((row_id, record.location))
         if entry is not None:
             result.entries.append(entry)
     return result
@@ -440,12 +456,14 @@ def load_faq(
         result.synonyms, result.files = syn.groups, [*result.files, synonym_file]
         result.errors += syn.errors
         result.warnings += syn.warnings
+    rows: list[tuple[str, Location | None]] = []
     for file in files:
         part = _read_cached(file, cache)
         result.entries += part.entries
         result.errors += part.errors
         result.warnings += part.warnings
-    errors, warnings = check_references(result.entries, partial=not path.is_dir())
+        rows += part.rows
+    errors, warnings = check_references(result.entries, partial=not path.is_dir(), rows=rows)
     result.errors += errors
     result.warnings += warnings
     if result.entries and similar_limit != 0:

@@ -1072,3 +1072,18 @@ def test_yaml_that_reads_otherwise_than_written_is_pointed_out(tmp_path: Path) -
         "faq.yaml:6: answer の値が複数行に書かれていますが、YAML では 1 行につながって読まれます。"
         "改行を残すには「answer: |」と書き、次の行から字下げしてください",
     ]
+
+
+def test_a_row_left_out_for_its_own_error_still_counts_for_ids(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "faq.csv",
+        "ID,質問,回答,リンク,関連\n"
+        "a,質問A,回答A,手引き,b\n"  # a link without its URL: left out
+        "b,質問B,回答B,,a\n"  # 関連 a: not also an error
+        "a,質問C,回答C,,\n",  # the same id as the row left out: still a duplicate
+    )
+    assert load_faq(tmp_path).errors == [
+        "faq.csv:2: リンク「手引き」に URL がありません",
+        "faq.csv:4: ID「a」が重複しています (最初の定義: faq.csv:2)",
+    ]

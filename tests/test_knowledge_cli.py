@@ -486,7 +486,9 @@ def test_usage_errors_are_in_japanese(capsys: pytest.CaptureFixture[str]) -> Non
     assert run("valdate")[0] == 2
     assert "エラー: コマンド「valdate」はありません (使えるもの: 'validate'," in capsys.readouterr().err
     assert run("ask", "VPN", "--limit", "三十")[0] == 2
-    assert "エラー: --limit は数字で指定してください (「三十」は読めません)" in capsys.readouterr().err
+    assert "エラー: --limit: 1 以上の数字で指定してください (「三十」は読めません)" in capsys.readouterr().err
+    assert run("ask", "VPN", "--limit", "0")[0] == 2
+    assert "エラー: --limit: 1 以上の数字で指定してください (「0」)" in capsys.readouterr().err
     assert run("import", "faq.csv")[0] == 2
     assert "エラー: 次の指定が必要です: --out" in capsys.readouterr().err
 

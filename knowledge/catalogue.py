@@ -375,9 +375,9 @@ def _read_files(path: Path, errors: list[str], warnings: list[str]) -> tuple[lis
                 if not c and not s:
                     warnings.append(f"{f.name}: シート「研修」「日程」が見つからないため読み込みません")
             elif stem in COURSE_NAMES:
-                c, s = read_records(f, COURSE_ALIASES), []
+                c, s = read_records(f, COURSE_ALIASES, notes=warnings), []
             elif stem in SESSION_NAMES:
-                c, s = [], read_records(f, SESSION_ALIASES)
+                c, s = [], read_records(f, SESSION_ALIASES, notes=warnings)
             else:
                 warnings.append(f"{f.name}: courses.csv か sessions.csv の名前にしてください (読み込みません)")
                 continue

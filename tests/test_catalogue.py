@@ -470,3 +470,12 @@ def test_mandatory_course_comes_before_earlier_categories() -> None:
 def test_live_data_counts_courses() -> None:
     status = LiveData("研修カタログ", SAMPLE, build_catalogue).load()
     assert status.ready and status.count == 9 and status.errors == ()
+
+
+def test_a_template_row_in_a_catalogue_csv_is_left_out_and_said_so(tmp_path: Path) -> None:
+    write_csv(tmp_path / "courses.csv", [COURSE_HEADER, ["必須", "必須", "必須", "任意", "任意", "任意", "任意"],
+                                         GOOD_COURSE])
+    write_csv(tmp_path / "sessions.csv", [SESSION_HEADER, GOOD_SESSION])
+    load = load_catalogue(tmp_path)
+    assert load.errors == []
+    assert "courses.csv: 記入例や「必須」「任意」の説明の行 (2 行目) は読みません" in load.warnings

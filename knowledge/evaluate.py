@@ -24,9 +24,6 @@ CASE_ALIASES = {
     "expected_ids": "expected_id",
     "正解id": "expected_id",
     "期待id": "expected_id",
-    "正解": "expected_id",
-    "id": "expected_id",  # the only id a cases file has is the expected one
-    "faq id": "expected_id",
 }
 
 

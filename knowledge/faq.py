@@ -111,10 +111,6 @@ FAQ_ALIASES: dict[str, str] = {
     "関連faq": "follow_ups",
     "enabled": "enabled",
     "有効": "enabled",
-    "公開": "enabled",
-    "掲載": "enabled",
-    "公開する": "enabled",
-    "掲載する": "enabled",
 }
 FAQ_FIELDS = (
     "id", "question", "alternates", "answer", "category", "tags", "links", "follow_ups", "enabled"
@@ -122,6 +118,8 @@ FAQ_FIELDS = (
 REQUIRED = ("id", "question", "answer")
 FIELD_LABELS = {"id": "ID", "question": "質問", "answer": "回答"}
 
+_PUBLISH_HINT = " (公開しない FAQ は「有効」の列に「いいえ」や「×」と書きます)"
+_COLUMN_HINTS = {name: _PUBLISH_HINT for name in ("公開", "掲載", "公開する", "掲載する", "公開可否", "掲載可否")}
 _TRUE = {"true", "yes", "y", "on", "1", "はい", "有効", "○", "〇", "◯", "する", "公開", "掲載"}
 _FALSE = {
     "false", "no", "n", "off", "0", "いいえ", "無効", "×", "✕", "x", "-", "しない", "非公開", "非掲載"
@@ -251,7 +249,7 @@ def _multi(value: Any) -> tuple[str, ...]:
     return tuple(t for t in map(_text, split_multi(value)) if t)
 
 
-_TAG_SEPARATOR = re.compile(r"[、,，]")
+_TAG_SEPARATOR = re.compile(r"[、，]|,(?!\d{3}(?:\D|$))")  # not the comma of 1,000
 
 
 def _words(value: Any) -> tuple[str, ...]:
@@ -398,7 +396,8 @@ class FileCache:
 def _read_file(file: Path) -> _FileResult:
     result = _FileResult([], [], [])
     try:
-        records = read_records(file, FAQ_ALIASES, required=REQUIRED, notes=result.warnings)
+        records = read_records(file, FAQ_ALIASES, required=REQUIRED, notes=result.warnings,
+                               as_shown=True, link_keys=("links", "answer"))
     except DataFileError as exc:
         result.errors.append(str(exc))
         return result
@@ -407,7 +406,7 @@ def _read_file(file: Path) -> _FileResult:
         return result
     if not records:
         result.warnings.append(f"{file.name}: FAQ が 1 件もありません")
-    result.warnings += unknown_columns(records, FAQ_FIELDS)
+    result.warnings += unknown_columns(records, FAQ_FIELDS, _COLUMN_HINTS)
     for record in records:
         entry, problems = entry_from_record(record)
         result.errors += problems

@@ -106,6 +106,32 @@ def _cells(xml: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
         yield row, column, attrs, body or b""
 
 
+class Links:
+    """The sheet's cells linked to a web page (Excel's 「リンクの挿入」): single cells by row,
+    and the few links set on a range of cells, kept as ranges (a whole column is one)."""
+
+    def __init__(self) -> None:
+        self._cells: dict[int, list[tuple[int, str]]] = {}
+        self._ranges: list[tuple[int, int, int, int, str]] = []
+
+    def add(self, first_row: int, first_column: int, last_row: int, last_column: int, url: str) -> None:
+        if first_row == last_row and first_column == last_column:
+            self._cells.setdefault(first_row, []).append((first_column, url))
+        else:
+            self._ranges.append((first_row, first_column, last_row, last_column, url))
+
+    def __bool__(self) -> bool:
+        return bool(self._cells or self._ranges)
+
+    def at(self, row: int, columns: frozenset[int]) -> list[tuple[int, str]]:
+        """(column, URL) of the linked cells of a row, among ``columns``."""
+        found = [(c, url) for c, url in self._cells.get(row, ()) if c in columns]
+        for r1, c1, r2, c2, url in self._ranges:
+            if r1 <= row <= r2:
+                found += [(c, url) for c in columns if c1 <= c <= c2]
+        return found
+
+
 class Layout(NamedTuple):
     """Merged ranges, as (first row, first column, last row, last column), 1-based; hidden
     rows; formula cells without a saved result, as (row, "C5"); cells holding an error value,
@@ -118,7 +144,7 @@ class Layout(NamedTuple):
     hidden_columns: frozenset[int] = frozenset()
     # by row: (column, number format) of the cells to read as their format shows them
     formats: Mapping[int, list[tuple[int, str]]] = MappingProxyType({})
-    links: Mapping[int, list[tuple[int, str]]] = MappingProxyType({})  # by row: (column, URL)
+    links: Links = Links()
 
 
 EMPTY = Layout([], set(), [], {})
@@ -137,10 +163,11 @@ def _hidden_columns(xml: bytes) -> frozenset[int]:
     return frozenset(columns)
 
 
-def layout(xml: bytes, formats: dict[int, str] | None = None, relationships: bytes = b"") -> Layout:
+def layout(xml: bytes, formats: dict[int, str] | None = None, relationships: bytes | None = None) -> Layout:
     """The :class:`Layout` of one sheet's XML; ``formats`` maps the style ids whose number
     format changes how a number reads (see :func:`displayed`) to that format;
-    ``relationships`` is the sheet's ``.rels`` part, where its hyperlinks' URLs are."""
+    ``relationships`` is the sheet's ``.rels`` part, where its hyperlinks' URLs are (None:
+    links are not wanted)."""
     # Rows an AutoFilter hides are a view the admin saved, not rows put away: they are read.
     hidden: set[int] = set()
     if b"hidden" in xml and not _AUTOFILTER.search(xml):
@@ -169,18 +196,18 @@ def layout(xml: bytes, formats: dict[int, str] | None = None, relationships: byt
                 errors.setdefault(row, []).append((column, shown))
             elif _FORMULA.search(body) and not _saved(kind, body):
                 uncalculated.append((row, ref))
-    links = _hyperlinks(xml, relationships) if b"hyperlink" in xml else {}
+    links = _hyperlinks(xml, relationships) if relationships and b"hyperlink" in xml else Links()
     return Layout(merged, hidden, uncalculated, errors, _hidden_columns(xml), styled, links)
 
 
-def _hyperlinks(xml: bytes, relationships: bytes) -> dict[int, list[tuple[int, str]]]:
-    """The cells that link to a web page (Excel's 「リンク」), by row: (column, URL)."""
+def _hyperlinks(xml: bytes, relationships: bytes) -> Links:
+    """The cells that link to a web page (Excel's 「リンクの挿入」)."""
     targets = {}
     for attrs in _RELATIONSHIP.findall(relationships):
         key, target = _value(attrs, _ID), _value(attrs, _TARGET)
         if key and target:
             targets[key] = html.unescape(target.decode(errors="replace"))
-    links: dict[int, list[tuple[int, str]]] = {}
+    links = Links()
     for attrs in _HYPERLINK.findall(xml):
         key, where = _value(attrs, _ANY_ID), _value(attrs, _RANGE)
         url = targets.get(key) if key else None
@@ -188,9 +215,8 @@ def _hyperlinks(xml: bytes, relationships: bytes) -> dict[int, list[tuple[int, s
         if not url or not corners or not all(corners):
             continue  # a link to a place in the workbook, or an odd reference
         first, last = corners[0], corners[-1]
-        for row in range(int(first.group(2)), int(last.group(2)) + 1):
-            for column in range(column_number(first.group(1)), column_number(last.group(1)) + 1):
-                links.setdefault(row, []).append((column, url))
+        links.add(int(first.group(2)), column_number(first.group(1)),
+                  int(last.group(2)), column_number(last.group(1)), url)
     return links
 
 
@@ -234,13 +260,27 @@ def with_formats(row: tuple[Any, ...], formats: list[tuple[int, str]]) -> tuple[
 
 def with_links(row: tuple[Any, ...], links: list[tuple[int, str]]) -> tuple[Any, ...]:
     """The row with each linked cell's text followed by its URL (「手引き https://…」, the
-    form a link column takes; in an answer, Teams shows the URL as a link)."""
+    form a link column takes; in an answer, Teams shows the URL as a link). A cell that shows
+    its own address keeps it as it is, and an emptied cell stays empty."""
+    if not links:
+        return row
     cells = list(row)
     for column, url in links:
-        if column <= len(cells):
-            text = "" if cells[column - 1] is None else str(cells[column - 1]).strip()
-            cells[column - 1] = url if not text or text == url or url in text else f"{text} {url}"
+        if column <= len(cells) and cells[column - 1] is not None:
+            text = str(cells[column - 1]).strip()
+            if text and not _same_address(text, url):
+                cells[column - 1] = f"{text} {url}"
     return tuple(cells)
+
+
+def _same_address(text: str, url: str) -> bool:
+    """Whether a cell's text is (or holds) the address it links to, as Excel links a typed
+    URL or e-mail address: ``https://a.example`` to ``https://a.example/``, ``a@b`` to
+    ``mailto:a@b``."""
+    if "://" not in text and "@" not in text and not text.startswith("www."):
+        return False  # words: 「詳しくはこちら」
+    bare = url.removeprefix("mailto:").rstrip("/")
+    return bare in text or text.rstrip("/") in url
 
 
 def without_errors(row: tuple[Any, ...], errors: list[tuple[int, str]]) -> tuple[Any, ...]:

@@ -12,7 +12,7 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -426,10 +426,14 @@ def _csv_record(path: Path, keys: list[str], line: int, row: list[str], delimite
 
 
 def _xlsx_records(
-    path: Path, aliases: Mapping[str, str], required: Iterable[str], notes: list[str] | None = None
+    path: Path, aliases: Mapping[str, str], required: Iterable[str], notes: list[str] | None = None,
+    *, as_shown: bool = False, link_keys: Collection[str] = (),
 ) -> list[Record]:
-    """The table's rows from every sheet that has it. Hidden sheets, rows and columns are what
-    the admin put out of sight (drafts, old entries): they are left out, and ``notes`` says so."""
+    """The table's rows from every sheet that has it. Hidden sheets and rows are what the admin
+    put out of sight (drafts, old entries): they are left out, and ``notes`` says so. A hidden
+    column is read unless a shown one holds the same field (an old 回答 beside 回答（修正版）).
+    ``as_shown``: numbers as their format shows them (001, 50%); ``link_keys``: the fields whose
+    cells' hyperlinks are read (see :func:`sheet_xml.with_links`)."""
     from openpyxl import load_workbook  # imported lazily: only admins' sheets need it
 
     try:
@@ -440,7 +444,7 @@ def _xlsx_records(
     said = notes if notes is not None else []
     records: list[Record] = []
     try:
-        formats = _number_formats(wb)
+        formats = _number_formats(wb) if as_shown else {}
         tables = []
         broken: list[tuple[Location, str]] = []
         examples: list[str] = []
@@ -448,19 +452,18 @@ def _xlsx_records(
             if _EXAMPLE_SHEET.fullmatch(ws.title.strip()):
                 examples.append(ws.title)  # 「記入例」「サンプル」: shows how to fill the table
                 continue
-            if _NOTES_SHEET.fullmatch(ws.title.strip()):
-                continue  # 「変更履歴」「使い方」: about the table, not part of it
             if ws.sheet_state != "visible":
                 if any(_filled(row) for _, row in _sheet_rows(path, ws, 1, 2)):
                     said.append(f"{path.name} [シート {ws.title}]: 非表示のシートは読みません")
                 continue
-            layout = _sheet_layout(path, ws, formats)
-            head = [(n, sheet_xml.without_columns(row, layout.hidden_columns))
-                    for n, row in _sheet_rows(path, ws, 1, HEADER_SEARCH_ROWS)]
+            layout = _sheet_layout(path, ws, formats, bool(link_keys))
+            head = list(_sheet_rows(path, ws, 1, HEADER_SEARCH_ROWS))
             found = _header_keys((row for _, row in head), aliases, required)
             if found:
-                tables.append((ws, found, layout))
-            elif required and (problem := _broken_header(path.name, ws.title, head, aliases, required)):
+                tables.append((ws, _shown_columns(found, layout.hidden_columns, aliases), layout))
+            elif required and not _NOTES_SHEET.fullmatch(ws.title.strip()) and (
+                problem := _broken_header(path.name, ws.title, head, aliases, required)
+            ):  # a sheet named 「変更履歴」「使い方」 with no table is about the table: quiet
                 broken.append(problem)
         if broken:
             where, missing = broken[0]
@@ -469,32 +472,53 @@ def _xlsx_records(
             left_out = f"。シート「{'」「'.join(examples)}」は記入例として読みません" if examples else ""
             said.append(f"{path.name}: 見出し行 ({_labels(required, aliases)}) のあるシートがありません "
                         f"(各シートの先頭 {HEADER_SEARCH_ROWS} 行を探しました{left_out})")
-        for ws, (header_row, keys, cells), layout in tables:
+        for ws, (header_row, keys, cells, dropped), layout in tables:
             check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
-            records += _sheet_records(path, ws, header_row, keys, layout, said)
+            if dropped:
+                columns = "、".join(sheet_xml.column_letters(c) for c in dropped)
+                said.append(f"{path.name} [シート {ws.title}]: 非表示の列 ({columns} 列) は、同じ項目の列が"
+                            "表示されているため読みません")
+            link_columns = frozenset(c for c, k in enumerate(keys, 1) if k in link_keys)
+            records += _sheet_records(path, ws, header_row, keys, layout, link_columns, frozenset(dropped), said)
     finally:
         wb.close()
     return records
 
 
+def _shown_columns(
+    found: tuple[int, list[str], Sequence[Any]], hidden: frozenset[int], aliases: Mapping[str, str]
+) -> tuple[int, list[str], Sequence[Any], list[int]]:
+    """The header with each hidden column whose field a shown column also holds left out (an
+    old 回答 hidden beside 回答（修正版）), and those columns; other hidden columns (an ID
+    column hidden to save room) are read."""
+    header_row, keys, cells = found
+    if not hidden:
+        return header_row, keys, cells, []
+    shown_cells = sheet_xml.without_columns(tuple(cells), hidden)
+    shown = set(header_keys(shown_cells, aliases)) & set(aliases.values())
+    dropped = [c for c, key in enumerate(keys, 1) if c in hidden and key in shown]
+    if not dropped:
+        return header_row, keys, cells, []
+    cells = sheet_xml.without_columns(tuple(cells), frozenset(dropped))
+    return header_row, header_keys(cells, aliases), cells, dropped
+
+
 def _sheet_records(
-    path: Path, ws: Any, header_row: int, keys: list[str], layout: sheet_xml.Layout, notes: list[str]
+    path: Path, ws: Any, header_row: int, keys: list[str], layout: sheet_xml.Layout,
+    link_columns: frozenset[int], dropped: frozenset[int], notes: list[str],
 ) -> list[Record]:
-    """The rows under the header of one sheet, and notes on what was left out."""
+    """The rows under the header of one sheet (without the ``dropped`` columns), and notes on
+    what was left out."""
     fill = _MergedFill(layout.merged)
     records, skipped, guides, read = [], [], [], set()
-    hidden_used: set[int] = set()
     for index, row in _sheet_rows(path, ws, header_row + 1):
         if index in layout.errors:
             row = sheet_xml.without_errors(row, layout.errors[index])
         if index in layout.formats:
             row = sheet_xml.with_formats(row, layout.formats[index])
-        if index in layout.links:
-            row = sheet_xml.with_links(row, layout.links[index])
-        row = fill.row(index, row)
-        if layout.hidden_columns:
-            hidden_used.update(c for c in layout.hidden_columns if c <= len(row) and _filled(row[c - 1:c]))
-            row = sheet_xml.without_columns(row, layout.hidden_columns)
+        if link_columns and layout.links:
+            row = sheet_xml.with_links(row, layout.links.at(index, link_columns))
+        row = sheet_xml.without_columns(fill.row(index, row), dropped)
         if not _filled(row):
             continue
         if index in layout.hidden:
@@ -514,9 +538,6 @@ def _sheet_records(
     sheet = f"{path.name} [シート {ws.title}]"
     if skipped:
         notes.append(f"{sheet}: 非表示の行 ({_some(skipped)} 行目) は読みません")
-    if hidden_used:
-        columns = "、".join(sheet_xml.column_letters(c) for c in sorted(hidden_used))
-        notes.append(f"{sheet}: 非表示の列 ({columns} 列) は読みません")
     if guides:
         notes.append(f"{sheet}: {_GUIDE_NOTE.format(_some(guides))}")
     # only rows read count: a template's formulas down an empty sheet are not news
@@ -533,7 +554,7 @@ def _sheet_records(
 # Rows a template puts under its header: 「必須」「任意」 marks, and a filled-in example.
 _GUIDE_WORDS = frozenset({"必須", "任意", "必須項目", "任意項目", "省略可", "省略可能", "入力必須", "※必須",
                           "(必須)", "(任意)", "required", "optional"})
-_EXAMPLE_ROW = re.compile(r"\s*(?:[(\[【<]\s*(?:記入|入力|記載)?例\s*[)\]】>]|(?:記入|入力|記載)例\s*[:)】>]?)")
+_EXAMPLE_ROW = re.compile(r"\s*(?:[(\[【<]\s*(?:記入|入力|記載)?例\s*[)\]】>]|(?:記入|入力|記載)例\s*[:)】>])")
 _GUIDE_NOTE = "記入例や「必須」「任意」の説明の行 ({} 行目) は読みません"
 
 
@@ -612,10 +633,12 @@ def _sheet_xml(path: Path, ws: Any) -> bytes | None:
         raise DataFileError(f"{path.name} [シート {ws.title}]", _DAMAGED.format(exc)) from exc
 
 
-def _sheet_layout(path: Path, ws: Any, formats: dict[int, str] | None = None) -> sheet_xml.Layout:
+def _sheet_layout(path: Path, ws: Any, formats: dict[int, str], links: bool) -> sheet_xml.Layout:
     """What read-only openpyxl does not read of a sheet (see :mod:`knowledge.sheet_xml`)."""
     xml = _sheet_xml(path, ws)
-    return sheet_xml.EMPTY if xml is None else sheet_xml.layout(xml, formats, _relationships(ws))
+    if xml is None:
+        return sheet_xml.EMPTY
+    return sheet_xml.layout(xml, formats, _relationships(ws) if links else None)
 
 
 def _relationships(ws: Any) -> bytes:
@@ -689,28 +712,37 @@ def read_records(
     yaml_list_keys: Iterable[str] = ("entries", "items"),
     required: Iterable[str] = (),
     notes: list[str] | None = None,
+    as_shown: bool = False,
+    link_keys: Collection[str] = (),
 ) -> list[Record]:
     """Read one YAML, CSV or XLSX file into records with canonical keys and locations;
-    ``notes`` collects what was deliberately left out (an Excel sheet's hidden rows)."""
+    ``notes`` collects what was deliberately left out (an Excel sheet's hidden rows). Excel
+    only: ``as_shown`` reads numbers as their format shows them (an id 001, not 1: only where
+    no other sheet or file refers to the value in another format); ``link_keys`` are the
+    fields whose cells' hyperlinks are read."""
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return _yaml_records(path, tuple(yaml_list_keys), aliases, notes)
     if suffix == ".csv":
         return _csv_records(path, aliases, required, notes)
     if suffix in EXCEL_SUFFIXES:
-        return _xlsx_records(path, aliases, required, notes)
+        return _xlsx_records(path, aliases, required, notes, as_shown=as_shown, link_keys=link_keys)
     raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")
 
 
-def unknown_columns(records: Iterable[Record], known: Iterable[str]) -> list[str]:
-    """A warning for each column (or YAML key) that is not a known field, at its first use."""
+def unknown_columns(
+    records: Iterable[Record], known: Iterable[str], hints: Mapping[str, str] | None = None
+) -> list[str]:
+    """A warning for each column (or YAML key) that is not a known field, at its first use;
+    ``hints`` adds what to do instead for some (by the column's key)."""
     wanted = set(known)
     unknown: dict[str, Location] = {}
     for record in records:
         for key in record.data:
             if key and key not in wanted and key not in unknown:
                 unknown[key] = record.location
-    return [f"{loc}: 知らない項目「{key}」は読み飛ばします" for key, loc in unknown.items()]
+    return [f"{loc}: 知らない項目「{key}」は読み飛ばします{(hints or {}).get(key, '')}"
+            for key, loc in unknown.items()]
 
 
 def cell_text(record: Record, key: str) -> str:

@@ -215,9 +215,10 @@ def load(text: str) -> Any:
 
 # Plain (unquoted) values that YAML reads otherwise than an admin meant: " #" starts a comment,
 # and a value continued on the next lines is joined into one line.
-_COMMENT_CUT = re.compile(
-    r"^[ \t]*(?:- +)?[^\s#'\"\-][^:#\n]*:[ \t]+([^\s'\"|>&*!{\[#][^#\n]*?)[ \t]#(\S[^\n]*)$", re.MULTILINE
+_COMMENT_CUT = re.compile(  # one space before the #: two or more set off a comment meant as one
+    r"^[ \t]*(?:- +)?[^\s#'\"\-][^:#\n]*:[ \t]+([^\s'\"|>&*!{\[#][^#\n]*?[^\s])[ \t]#(\S[^\n]*)$", re.MULTILINE
 )
+_BLOCK_START = re.compile(r"(?:^|[:\-]\s+)[|>][-+0-9]*\s*(?:#.*)?$")
 # after a key: a plain value (not | > quotes, an anchor or a flow collection), or none
 _PLAIN_VALUE = r"[ \t]*:(?:[ \t]+([^\s|>'\"&*!{\[#][^\n]*))?[ \t]*(?=\n|$)"
 _ITEM_LEAD = re.compile(r" *- +")
@@ -234,7 +235,7 @@ def plain_surprises(text: str, line_keys: Collection[str]) -> list[tuple[int, st
     counter = _LineCounter(text)
     for start in starts:
         m = _COMMENT_CUT.match(text, start)
-        if m:
+        if m and not _in_block(text, start):
             found.append((counter.line(start), f"「#{m.group(2)}」は YAML ではコメントとして読み飛ばされます。"
                                                "# を含む値は全体を \"…\" で囲んでください"))
     candidates = sorted(
@@ -242,16 +243,33 @@ def plain_surprises(text: str, line_keys: Collection[str]) -> list[tuple[int, st
         for key in line_keys
         for m in re.finditer(re.escape(key) + _PLAIN_VALUE, text)
     )
+    counter = _LineCounter(text)
     for at, key, value in candidates:
         start = text.rfind("\n", 0, at) + 1
         lead = text[start:at]
         if lead.strip(" ") and not _ITEM_LEAD.fullmatch(lead):
             continue  # the word inside a value, not a key
         if _continued(text, text.find("\n", at), len(lead), 1 if value else 2):
-            number = text.count("\n", 0, start) + 1  # rare: counted only then
-            found.append((number, f"{key} の値が複数行に書かれていますが、YAML では 1 行につながって読まれます。"
-                                  f"改行を残すには「{key}: |」と書き、次の行から字下げしてください"))
+            found.append((counter.line(start), f"{key} の値が複数行に書かれていますが、YAML では 1 行に"
+                                               f"つながって読まれます。改行を残すには「{key}: |」と書き、"
+                                               "次の行から字下げしてください"))
     return sorted(found)
+
+
+def _in_block(text: str, start: int) -> bool:
+    """Whether the line at ``start`` is inside a block scalar (``answer: |``): the nearest
+    line above it that is indented less ends with ``|`` or ``>``."""
+    line_end = text.find("\n", start)
+    line = text[start:] if line_end < 0 else text[start:line_end]
+    indent = len(line) - len(line.lstrip(" "))
+    end = start - 1
+    while end > 0:
+        above_start = text.rfind("\n", 0, end) + 1
+        above = text[above_start:end]
+        if above.strip() and len(above) - len(above.lstrip(" ")) < indent:
+            return _BLOCK_START.search(above.strip()) is not None
+        end = above_start - 1
+    return False
 
 
 def _continued(text: str, end: int, indent: int, wanted: int) -> bool:

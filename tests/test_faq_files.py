@@ -850,11 +850,15 @@ def test_a_formula_cell_closed_oddly_is_still_found(tmp_path: Path) -> None:
     ]
 
 
-def test_a_publish_column_decides_which_rows_are_served(tmp_path: Path) -> None:
-    write(tmp_path, "faq.csv", "ID,質問,回答,公開\na,質問A,回答A,○\nb,質問B,回答B,しない\n")
-    load = load_faq(tmp_path)
-    assert [(e.id, e.enabled) for e in load.entries] == [("a", True), ("b", False)]
-    assert load.warnings == []
+def test_a_publish_column_says_where_to_mark_what_is_not_served(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "ID,質問,回答,公開\na,質問A,回答A,公開中\nb,質問B,回答B,×\n")
+    load = load_faq(tmp_path)  # 公開 may hold anything (公開中, a date): not read as 有効
+    assert [(e.id, e.enabled) for e in load.entries] == [("a", True), ("b", True)]
+    assert load.warnings == [
+        "faq.csv:2: 知らない項目「公開」は読み飛ばします (公開しない FAQ は「有効」の列に「いいえ」や「×」と書きます)"
+    ]
+    write(tmp_path, "faq.csv", "ID,質問,回答,有効\na,質問A,回答A,する\nb,質問B,回答B,しない\n")
+    assert [(e.id, e.enabled) for e in load_faq(tmp_path).entries] == [("a", True), ("b", False)]
 
 
 def test_ids_with_look_alike_dashes_are_the_same_id(tmp_path: Path) -> None:
@@ -867,9 +871,9 @@ def test_ids_with_look_alike_dashes_are_the_same_id(tmp_path: Path) -> None:
 
 
 def test_tags_in_one_cell_may_be_separated_by_commas(tmp_path: Path) -> None:
-    write(tmp_path, "faq.yaml", "- id: a\n  question: 内線\n  answer: 回答\n  tags: 電話、内線, 転送\n")
+    write(tmp_path, "faq.yaml", "- id: a\n  question: 内線\n  answer: 回答\n  tags: 電話、内線, 転送,1,000円\n")
     (entry,) = load_faq(tmp_path).entries
-    assert entry.tags == ("電話", "内線", "転送")
+    assert entry.tags == ("電話", "内線", "転送", "1,000円")
 
 
 def test_an_answer_written_as_a_list_or_mapping_is_an_error(tmp_path: Path) -> None:
@@ -932,10 +936,11 @@ def test_template_rows_under_the_header_are_left_out_and_said_so(tmp_path: Path)
     ws.append(["必須", "必須", "必須", "任意"])
     ws.append(["（例）FAQ-000", "〇〇のやり方は？", "手順を書きます。", "例"])
     ws.append(["FAQ-001", "例規集の見方", "庁内ポータルから開きます。", "文書"])  # 例 inside: data
+    ws.append(["記入例はどこで見られますか", "記入例", "様式の 2 枚目です。", "文書"])  # not 「記入例:」
     wb.save(tmp_path / "faq.xlsx")
     write(tmp_path, "more.csv", "ID,質問,回答\n必須,必須,必須\n【例】,質問,回答\nFAQ-002,質問2,回答2\n")
     load = load_faq(tmp_path)
-    assert [e.id for e in load.entries] == ["FAQ-001", "FAQ-002"]
+    assert [e.id for e in load.entries] == ["FAQ-001", "記入例はどこで見られますか", "FAQ-002"]
     assert load.errors == []
     assert load.warnings == [
         "faq.xlsx [シート FAQ]: 記入例や「必須」「任意」の説明の行 (2、3 行目) は読みません",
@@ -943,17 +948,22 @@ def test_template_rows_under_the_header_are_left_out_and_said_so(tmp_path: Path)
     ]
 
 
-def test_hidden_columns_are_not_read(tmp_path: Path) -> None:
+def test_a_hidden_column_gives_way_to_a_shown_one_of_the_same_field(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "FAQ"
-    ws.append(["ID", "質問", "回答", "回答（修正版）"])
-    ws.append(["q1", "VPNが遅い", "古い回答", "新しい回答"])
+    ws.append(["ID", "質問", "回答", "回答（修正版）", "タグ"])
+    ws.append(["q1", "VPNが遅い", "古い回答", "新しい回答", "ネットワーク"])
     ws.column_dimensions["C"].hidden = True  # the old answers, put out of sight
+    ws.column_dimensions["A"].hidden = True  # ids and tags hidden to save room: still read
+    ws.column_dimensions["E"].hidden = True
+    ws.column_dimensions.group("F", "XFD", hidden=True)  # the unused columns, hidden
     wb.save(tmp_path / "faq.xlsx")
     load = load_faq(tmp_path)
-    assert [(e.id, e.answer) for e in load.entries] == [("q1", "新しい回答")]
-    assert load.warnings == ["faq.xlsx [シート FAQ]: 非表示の列 (C 列) は読みません"]
+    assert [(e.id, e.answer, e.tags) for e in load.entries] == [("q1", "新しい回答", ("ネットワーク",))]
+    assert load.warnings == [
+        "faq.xlsx [シート FAQ]: 非表示の列 (C 列) は、同じ項目の列が表示されているため読みません"
+    ]
 
 
 def test_a_change_log_sheet_beside_the_table_is_not_read(tmp_path: Path) -> None:
@@ -1028,17 +1038,67 @@ def test_excel_links_keep_their_address(tmp_path: Path) -> None:
     ws.append(["a", "給与明細", "詳しくはこちら", "給与明細の見方", "b、c"])
     ws.append(["b", "旅費", "旅費システムで申請します。", "https://portal.example.lg.jp/ryohi", "a,c"])
     ws.append(["c", "休暇", "庶務に届けます。", None, None])
+    ws.append(["d", "問い合わせ", "helpdesk@pref.example.lg.jp", "https://portal.example.lg.jp", None])
     ws["C2"].hyperlink = "https://portal.example.lg.jp/kyuyo?a=1&b=2"  # 「リンクの挿入」
+    ws["A2"].hyperlink = "https://portal.example.lg.jp/faq/a"  # an id linked to its page: stays the id
+    ws["D4"].hyperlink = "https://portal.example.lg.jp/old"  # a cell emptied: stays empty
+    ws["D4"].value = None
+    ws["C5"].hyperlink = "mailto:helpdesk@pref.example.lg.jp"  # as Excel links a typed address
+    ws["D5"].hyperlink = "https://portal.example.lg.jp/"
     ws["D2"].hyperlink = "https://portal.example.lg.jp/kyuyo/guide"
     ws["D3"].hyperlink = "https://portal.example.lg.jp/ryohi"  # the address typed and linked
     wb.save(tmp_path / "faq.xlsx")
     load = load_faq(tmp_path)
     assert (load.errors, load.warnings) == ([], [])
-    a, b, _ = load.entries
+    a, b, c, d = load.entries
+    assert a.id == "a" and c.links == ()
+    assert (d.answer, d.links) == (
+        "helpdesk@pref.example.lg.jp", (Link("https://portal.example.lg.jp", "https://portal.example.lg.jp"),)
+    )
     assert a.answer == "詳しくはこちら https://portal.example.lg.jp/kyuyo?a=1&b=2"
     assert a.links == (Link("給与明細の見方", "https://portal.example.lg.jp/kyuyo/guide"),)
     assert b.links == (Link("https://portal.example.lg.jp/ryohi", "https://portal.example.lg.jp/ryohi"),)
     assert (a.follow_ups, b.follow_ups) == (("b", "c"), ("a", "c"))
+
+
+def test_a_link_set_on_a_range_of_cells_reaches_each_of_them(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "質問", "回答", "リンク"])
+    ws.append(["a", "給与明細", "ポータルで見られます。", "手引き"])
+    ws.append(["b", "源泉徴収票", "ポータルで見られます。", "手引き"])
+    ws["D2"].hyperlink = "https://portal.example.lg.jp/kyuyo"
+    wb.save(tmp_path / "faq.xlsx")
+    rewrite_sheet(tmp_path / "faq.xlsx", lambda xml: xml.replace(b'ref="D2"', b'ref="D1:D1048576"'))
+    links = [e.links for e in load_faq(tmp_path).entries]
+    assert links == [(Link("手引き", "https://portal.example.lg.jp/kyuyo"),)] * 2
+
+
+def test_only_the_faq_reads_numbers_as_shown_and_links(tmp_path: Path) -> None:
+    from knowledge.sources import read_records
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["code", "name", "mail"])
+    ws.append([1, "企画課", "kikaku@pref.example.lg.jp"])
+    ws["A2"].number_format = "000"
+    ws["C2"].hyperlink = "mailto:kikaku@pref.example.lg.jp"  # as Excel links a typed address
+    wb.save(tmp_path / "units.xlsx")
+    aliases = {"code": "code", "name": "name", "mail": "mail"}
+    # another sheet may hold the same code as the number 1: codes stay numbers there
+    assert read_records(tmp_path / "units.xlsx", aliases)[0].data == {
+        "code": 1, "name": "企画課", "mail": "kikaku@pref.example.lg.jp"
+    }
+    assert read_records(tmp_path / "units.xlsx", aliases, as_shown=True)[0].data["code"] == "001"
+
+
+def test_a_table_in_a_sheet_named_like_notes_is_read(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.title = "更新情報"
+    wb.active.append(["ID", "質問", "回答"])
+    wb.active.append(["upd-1", "システム更新の予定", "毎月第 2 土曜です。"])
+    wb.save(tmp_path / "faq.xlsx")
+    assert [e.id for e in load_faq(tmp_path).entries] == ["upd-1"]
 
 
 def test_yaml_that_reads_otherwise_than_written_is_pointed_out(tmp_path: Path) -> None:
@@ -1063,7 +1123,12 @@ def test_yaml_that_reads_otherwise_than_written_is_pointed_out(tmp_path: Path) -
         "  question: 留守電\n"
         "  answer:\n"
         "    総務課に依頼してください。\n"
-        "  category: \"#電話\"\n",
+        "  category: \"#電話\"\n"
+        "- id: tel-05\n"
+        "  question: 代表番号\n"
+        "  answer: |\n"
+        "    代表: 03-1234-5678 #内線は 1000\n"  # inside a block: kept as written
+        "  enabled: false  #4月まで停止\n",  # two spaces: a comment meant as one
     )
     load = load_faq(tmp_path)
     assert load.errors == []

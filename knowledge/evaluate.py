@@ -24,6 +24,7 @@ CASE_ALIASES = {
     "expected_ids": "expected_id",
     "正解id": "expected_id",
     "期待id": "expected_id",
+    "正解": "expected_id",
 }
 
 

@@ -203,7 +203,7 @@ def parse_links(value: Any) -> tuple[list[Link], list[str]]:
         shown = f"{title} {url}".strip()
         if not url:
             problems.append(f"リンク「{shown}」に URL がありません")
-        elif not re.match(r"^https?://[^\s/]+", url):
+        elif not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
             problems.append(f"リンク「{shown}」の URL は http:// か https:// で始めてください")
         else:  # a bare URL (what a 参考URL column holds) is shown as it is
             links.append(Link(title or url, url))
@@ -249,7 +249,7 @@ def _multi(value: Any) -> tuple[str, ...]:
     return tuple(t for t in map(_text, split_multi(value)) if t)
 
 
-_TAG_SEPARATOR = re.compile(r"[、，]|,(?!\d{3}(?:\D|$))")  # not the comma of 1,000
+_TAG_SEPARATOR = re.compile(r"[、，]|(?<!\d),|,(?!\d{3}(?:\D|$))")  # not the comma of 1,000
 
 
 def _words(value: Any) -> tuple[str, ...]:

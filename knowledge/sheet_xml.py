@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 _PREFIX = rb"(?:[\w.-]+:)?"
 # A row's start tag, or a whole cell (attributes and body). A cell's body never runs past the
@@ -106,6 +107,10 @@ def _cells(xml: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
         yield row, column, attrs, body or b""
 
 
+_ROWS_PER_RANGE = 100  # a link on more rows than this is kept as a range
+_COLUMNS_PER_RANGE = 100
+
+
 class Links:
     """The sheet's cells linked to a web page (Excel's 「リンクの挿入」): single cells by row,
     and the few links set on a range of cells, kept as ranges (a whole column is one)."""
@@ -115,9 +120,11 @@ class Links:
         self._ranges: list[tuple[int, int, int, int, str]] = []
 
     def add(self, first_row: int, first_column: int, last_row: int, last_column: int, url: str) -> None:
-        if first_row == last_row and first_column == last_column:
-            self._cells.setdefault(first_row, []).append((first_column, url))
-        else:
+        if last_row - first_row < _ROWS_PER_RANGE:  # a cell, or a merged block: kept by row
+            for row in range(first_row, last_row + 1):
+                self._cells.setdefault(row, []).extend(
+                    (c, url) for c in range(first_column, min(last_column, _COLUMNS_PER_RANGE + first_column) + 1))
+        else:  # a whole column: few of these
             self._ranges.append((first_row, first_column, last_row, last_column, url))
 
     def __bool__(self) -> bool:
@@ -277,8 +284,9 @@ def _same_address(text: str, url: str) -> bool:
     """Whether a cell's text is (or holds) the address it links to, as Excel links a typed
     URL or e-mail address: ``https://a.example`` to ``https://a.example/``, ``a@b`` to
     ``mailto:a@b``."""
-    if "://" not in text and "@" not in text and not text.startswith("www."):
-        return False  # words: 「詳しくはこちら」
+    if "://" not in text and "@" not in text:
+        return False  # words (「詳しくはこちら」), or www.… that the URL gives its scheme
+    text, url = unquote(text).casefold(), unquote(url).casefold()
     bare = url.removeprefix("mailto:").rstrip("/")
     return bare in text or text.rstrip("/") in url
 

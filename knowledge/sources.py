@@ -456,14 +456,26 @@ def _xlsx_records(
                 if any(_filled(row) for _, row in _sheet_rows(path, ws, 1, 2)):
                     said.append(f"{path.name} [シート {ws.title}]: 非表示のシートは読みません")
                 continue
-            layout = _sheet_layout(path, ws, formats, bool(link_keys))
             head = list(_sheet_rows(path, ws, 1, HEADER_SEARCH_ROWS))
             found = _header_keys((row for _, row in head), aliases, required)
+            if _NOTES_SHEET.fullmatch(ws.title.strip()):  # 「変更履歴」「使い方」: about the table
+                if found and required:
+                    said.append(f"{path.name} [シート {ws.title}]: 履歴や説明のためのシート名なので読みません "
+                                "(表ならシート名を変えてください)")
+                continue
+            layout = _sheet_layout(path, ws, formats, bool(link_keys))
             if found:
-                tables.append((ws, _shown_columns(found, layout.hidden_columns, aliases), layout))
-            elif required and not _NOTES_SHEET.fullmatch(ws.title.strip()) and (
-                problem := _broken_header(path.name, ws.title, head, aliases, required)
-            ):  # a sheet named 「変更履歴」「使い方」 with no table is about the table: quiet
+                shown = _shown_columns(found, layout.hidden_columns, aliases)
+                lost = required - set(shown[1])
+                if lost:  # the hidden column was the field's only one the table names
+                    names = "".join(f"「{found[2][c - 1]}」" for c in shown[3])
+                    raise DataFileError(
+                        Location(path.name, found[0], ws.title),
+                        f"見出しに {_labels(lost, aliases)} の列がありません (非表示の列{names}は、表示されている"
+                        f"似た名前の列に置き換えたものとみなして読みません。表示している列の見出しを"
+                        f"「{_labels(lost, aliases)}」にしてください)")
+                tables.append((ws, shown, layout))
+            elif required and (problem := _broken_header(path.name, ws.title, head, aliases, required)):
                 broken.append(problem)
         if broken:
             where, missing = broken[0]
@@ -472,14 +484,15 @@ def _xlsx_records(
             left_out = f"。シート「{'」「'.join(examples)}」は記入例として読みません" if examples else ""
             said.append(f"{path.name}: 見出し行 ({_labels(required, aliases)}) のあるシートがありません "
                         f"(各シートの先頭 {HEADER_SEARCH_ROWS} 行を探しました{left_out})")
-        for ws, (header_row, keys, cells, dropped), layout in tables:
+        for ws, (header_row, keys, cells, replaced, quiet), layout in tables:
             check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
-            if dropped:
-                columns = "、".join(sheet_xml.column_letters(c) for c in dropped)
+            if replaced:
+                columns = "、".join(sheet_xml.column_letters(c) for c in replaced)
                 said.append(f"{path.name} [シート {ws.title}]: 非表示の列 ({columns} 列) は、同じ項目の列が"
                             "表示されているため読みません")
             link_columns = frozenset(c for c, k in enumerate(keys, 1) if k in link_keys)
-            records += _sheet_records(path, ws, header_row, keys, layout, link_columns, frozenset(dropped), said)
+            dropped = frozenset(replaced + quiet)
+            records += _sheet_records(path, ws, header_row, keys, layout, link_columns, dropped, said)
     finally:
         wb.close()
     return records
@@ -487,20 +500,30 @@ def _xlsx_records(
 
 def _shown_columns(
     found: tuple[int, list[str], Sequence[Any]], hidden: frozenset[int], aliases: Mapping[str, str]
-) -> tuple[int, list[str], Sequence[Any], list[int]]:
-    """The header with each hidden column whose field a shown column also holds left out (an
-    old 回答 hidden beside 回答（修正版）), and those columns; other hidden columns (an ID
-    column hidden to save room) are read."""
+) -> tuple[int, list[str], Sequence[Any], list[int], list[int]]:
+    """The header without the hidden columns that a shown one replaces (an old 回答 hidden
+    beside 回答（修正版） or 新回答: the same field, or one header inside the other) or that
+    hold no known field (notes), and the replaced ones; a hidden column of its own field (an
+    ID column hidden to save room) is read."""
     header_row, keys, cells = found
     if not hidden:
-        return header_row, keys, cells, []
+        return header_row, keys, cells, [], []
+    fields = set(aliases.values())
     shown_cells = sheet_xml.without_columns(tuple(cells), hidden)
-    shown = set(header_keys(shown_cells, aliases)) & set(aliases.values())
-    dropped = [c for c, key in enumerate(keys, 1) if c in hidden and key in shown]
-    if not dropped:
-        return header_row, keys, cells, []
-    cells = sheet_xml.without_columns(tuple(cells), frozenset(dropped))
-    return header_row, header_keys(cells, aliases), cells, dropped
+    shown_keys = set(header_keys(shown_cells, aliases)) & fields
+    shown_names = [_header_form(c, loose=False) for c in shown_cells if c is not None and str(c).strip()]
+
+    def replaced(column: int) -> bool:
+        name = _header_form(cells[column - 1], loose=False)
+        return keys[column - 1] in shown_keys or (len(name) >= 2 and any(
+            name in other or (len(other) >= 2 and other in name) for other in shown_names))
+
+    dropped = [c for c in sorted(hidden) if c <= len(cells) and keys[c - 1] in fields and replaced(c)]
+    quiet = [c for c in sorted(hidden) if c <= len(cells) and keys[c - 1] not in fields]
+    if not dropped and not quiet:
+        return header_row, keys, cells, [], []
+    cells = sheet_xml.without_columns(tuple(cells), frozenset(dropped + quiet))
+    return header_row, header_keys(cells, aliases), cells, dropped, quiet
 
 
 def _sheet_records(
@@ -518,7 +541,7 @@ def _sheet_records(
             row = sheet_xml.with_formats(row, layout.formats[index])
         if link_columns and layout.links:
             row = sheet_xml.with_links(row, layout.links.at(index, link_columns))
-        row = sheet_xml.without_columns(fill.row(index, row), dropped)
+        row = fill.row(index, sheet_xml.without_columns(row, dropped))
         if not _filled(row):
             continue
         if index in layout.hidden:
@@ -554,7 +577,7 @@ def _sheet_records(
 # Rows a template puts under its header: 「必須」「任意」 marks, and a filled-in example.
 _GUIDE_WORDS = frozenset({"必須", "任意", "必須項目", "任意項目", "省略可", "省略可能", "入力必須", "※必須",
                           "(必須)", "(任意)", "required", "optional"})
-_EXAMPLE_ROW = re.compile(r"\s*(?:[(\[【<]\s*(?:記入|入力|記載)?例\s*[)\]】>]|(?:記入|入力|記載)例\s*[:)】>])")
+_EXAMPLE_ROW = re.compile(r"\s*(?:[(\[【<]\s*(?:記入|入力|記載)?例\s*[)\]】>]|(?:記入|入力|記載)例(?:\s|[:：)）】>]|$))")
 _GUIDE_NOTE = "記入例や「必須」「任意」の説明の行 ({} 行目) は読みません"
 
 

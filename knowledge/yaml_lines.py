@@ -222,6 +222,7 @@ _BLOCK_START = re.compile(r"(?:^|[:\-]\s+)[|>][-+0-9]*\s*(?:#.*)?$")
 # after a key: a plain value (not | > quotes, an anchor or a flow collection), or none
 _PLAIN_VALUE = r"[ \t]*:(?:[ \t]+([^\s|>'\"&*!{\[#][^\n]*))?[ \t]*(?=\n|$)"
 _ITEM_LEAD = re.compile(r" *- +")
+_ITEM_PREFIX = re.compile(r"(?:- +)+")
 _KEY_OR_ITEM = re.compile(r"(?:- |-$|[^\s#'\"][^:#]*:(?:\s|$)|#)")
 
 
@@ -229,47 +230,54 @@ def plain_surprises(text: str, line_keys: Collection[str]) -> list[tuple[int, st
     """Lines where a plain value loses text to a ``#`` (``代表は #1000``), and values of
     ``line_keys`` (where line breaks matter, such as an answer) written over several lines
     without ``|``, which YAML joins into one; as (line, message). Literal searches find the
-    few places to look at (a 10,000-entry file costs milliseconds)."""
-    found: list[tuple[int, str]] = []
-    starts = sorted({text.rfind("\n", 0, at) + 1 for at in _hashes(text)})
-    counter = _LineCounter(text)
-    for start in starts:
-        m = _COMMENT_CUT.match(text, start)
-        if m and not _in_block(text, start):
-            found.append((counter.line(start), f"「#{m.group(2)}」は YAML ではコメントとして読み飛ばされます。"
-                                               "# を含む値は全体を \"…\" で囲んでください"))
+    few places to look at; only then is the text walked once for its block scalars."""
+    hashes = sorted({text.rfind("\n", 0, at) + 1 for at in _hashes(text)})
     candidates = sorted(
         (m.start(), key, (m.group(1) or "").strip())
         for key in line_keys
         for m in re.finditer(re.escape(key) + _PLAIN_VALUE, text)
     )
+    if not hashes and not candidates:
+        return []
+    in_block = _block_lines(text.split("\n"))
+    counter = _LineCounter(text)
+    found: list[tuple[int, str]] = []
+    for start in hashes:
+        number = counter.line(start)
+        m = _COMMENT_CUT.match(text, start)
+        if m and not in_block[number - 1]:
+            found.append((number, f"「#{m.group(2)}」は YAML ではコメントとして読み飛ばされます。"
+                                  "# を含む値は全体を \"…\" で囲んでください"))
     counter = _LineCounter(text)
     for at, key, value in candidates:
         start = text.rfind("\n", 0, at) + 1
         lead = text[start:at]
         if lead.strip(" ") and not _ITEM_LEAD.fullmatch(lead):
             continue  # the word inside a value, not a key
-        if _continued(text, text.find("\n", at), len(lead), 1 if value else 2):
-            found.append((counter.line(start), f"{key} の値が複数行に書かれていますが、YAML では 1 行に"
-                                               f"つながって読まれます。改行を残すには「{key}: |」と書き、"
-                                               "次の行から字下げしてください"))
+        number = counter.line(start)
+        if not in_block[number - 1] and _continued(text, text.find("\n", at), len(lead), 1 if value else 2):
+            found.append((number, f"{key} の値が複数行に書かれていますが、YAML では 1 行につながって読まれます。"
+                                  f"改行を残すには「{key}: |」と書き、次の行から字下げしてください"))
     return sorted(found)
 
 
-def _in_block(text: str, start: int) -> bool:
-    """Whether the line at ``start`` is inside a block scalar (``answer: |``): the nearest
-    line above it that is indented less ends with ``|`` or ``>``."""
-    line_end = text.find("\n", start)
-    line = text[start:] if line_end < 0 else text[start:line_end]
-    indent = len(line) - len(line.lstrip(" "))
-    end = start - 1
-    while end > 0:
-        above_start = text.rfind("\n", 0, end) + 1
-        above = text[above_start:end]
-        if above.strip() and len(above) - len(above.lstrip(" ")) < indent:
-            return _BLOCK_START.search(above.strip()) is not None
-        end = above_start - 1
-    return False
+def _block_lines(lines: list[str]) -> list[bool]:
+    """For each line, whether it is the text of a block scalar (``answer: |``): after a line
+    ending in ``|`` or ``>``, every line indented deeper than that line's key (or blank)."""
+    inside = [False] * len(lines)
+    parent = -1  # the indentation of the key whose block is open; -1: none
+    for i, line in enumerate(lines):
+        content = line.lstrip(" ")
+        indent = len(line) - len(content)
+        if parent >= 0:
+            if not content.strip() or indent > parent:
+                inside[i] = True
+                continue
+            parent = -1
+        if _BLOCK_START.search(content.rstrip()):
+            item = _ITEM_PREFIX.match(content)
+            parent = indent + (len(item.group(0)) if item and ":" in content else 0)
+    return inside
 
 
 def _continued(text: str, end: int, indent: int, wanted: int) -> bool:

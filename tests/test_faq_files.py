@@ -938,13 +938,13 @@ def test_template_rows_under_the_header_are_left_out_and_said_so(tmp_path: Path)
     ws.append(["FAQ-001", "例規集の見方", "庁内ポータルから開きます。", "文書"])  # 例 inside: data
     ws.append(["記入例はどこで見られますか", "記入例", "様式の 2 枚目です。", "文書"])  # not 「記入例:」
     wb.save(tmp_path / "faq.xlsx")
-    write(tmp_path, "more.csv", "ID,質問,回答\n必須,必須,必須\n【例】,質問,回答\nFAQ-002,質問2,回答2\n")
+    write(tmp_path, "more.csv", "ID,質問,回答\n必須,必須,必須\n【例】,質問,回答\n記入例,質問,回答\nFAQ-002,質問2,回答2\n")
     load = load_faq(tmp_path)
     assert [e.id for e in load.entries] == ["FAQ-001", "記入例はどこで見られますか", "FAQ-002"]
     assert load.errors == []
     assert load.warnings == [
         "faq.xlsx [シート FAQ]: 記入例や「必須」「任意」の説明の行 (2、3 行目) は読みません",
-        "more.csv: 記入例や「必須」「任意」の説明の行 (2、3 行目) は読みません",
+        "more.csv: 記入例や「必須」「任意」の説明の行 (2、3、4 行目) は読みません",
     ]
 
 
@@ -963,6 +963,12 @@ def test_a_hidden_column_gives_way_to_a_shown_one_of_the_same_field(tmp_path: Pa
     assert [(e.id, e.answer, e.tags) for e in load.entries] == [("q1", "新しい回答", ("ネットワーク",))]
     assert load.warnings == [
         "faq.xlsx [シート FAQ]: 非表示の列 (C 列) は、同じ項目の列が表示されているため読みません"
+    ]
+    ws["D1"] = "新回答_2025"  # a shown header the bot does not know: the old answers are not served
+    wb.save(tmp_path / "faq.xlsx")
+    assert load_faq(tmp_path).errors == [
+        "faq.xlsx [シート FAQ] 1行目: 見出しに 回答 の列がありません (非表示の列「回答」は、表示されている"
+        "似た名前の列に置き換えたものとみなして読みません。表示している列の見出しを「回答」にしてください)"
     ]
 
 
@@ -1039,18 +1045,21 @@ def test_excel_links_keep_their_address(tmp_path: Path) -> None:
     ws.append(["b", "旅費", "旅費システムで申請します。", "https://portal.example.lg.jp/ryohi", "a,c"])
     ws.append(["c", "休暇", "庶務に届けます。", None, None])
     ws.append(["d", "問い合わせ", "helpdesk@pref.example.lg.jp", "https://portal.example.lg.jp", None])
+    ws.append(["e", "ごみ", "分別表を見てください。", "www.city.example.lg.jp/gomi", None])
     ws["C2"].hyperlink = "https://portal.example.lg.jp/kyuyo?a=1&b=2"  # 「リンクの挿入」
     ws["A2"].hyperlink = "https://portal.example.lg.jp/faq/a"  # an id linked to its page: stays the id
     ws["D4"].hyperlink = "https://portal.example.lg.jp/old"  # a cell emptied: stays empty
     ws["D4"].value = None
     ws["C5"].hyperlink = "mailto:helpdesk@pref.example.lg.jp"  # as Excel links a typed address
     ws["D5"].hyperlink = "https://portal.example.lg.jp/"
+    ws["D6"].hyperlink = "http://www.city.example.lg.jp/gomi"  # Excel gives a typed www. its scheme
     ws["D2"].hyperlink = "https://portal.example.lg.jp/kyuyo/guide"
     ws["D3"].hyperlink = "https://portal.example.lg.jp/ryohi"  # the address typed and linked
     wb.save(tmp_path / "faq.xlsx")
     load = load_faq(tmp_path)
     assert (load.errors, load.warnings) == ([], [])
-    a, b, c, d = load.entries
+    a, b, c, d, e = load.entries
+    assert e.links == (Link("www.city.example.lg.jp/gomi", "http://www.city.example.lg.jp/gomi"),)
     assert a.id == "a" and c.links == ()
     assert (d.answer, d.links) == (
         "helpdesk@pref.example.lg.jp", (Link("https://portal.example.lg.jp", "https://portal.example.lg.jp"),)
@@ -1092,13 +1101,17 @@ def test_only_the_faq_reads_numbers_as_shown_and_links(tmp_path: Path) -> None:
     assert read_records(tmp_path / "units.xlsx", aliases, as_shown=True)[0].data["code"] == "001"
 
 
-def test_a_table_in_a_sheet_named_like_notes_is_read(tmp_path: Path) -> None:
+def test_a_table_in_a_sheet_named_like_notes_is_not_read_but_said_so(tmp_path: Path) -> None:
     wb = Workbook()
-    wb.active.title = "更新情報"
+    wb.active.title = "更新情報"  # a change log listing ID, 質問 and 回答 looks like the table
     wb.active.append(["ID", "質問", "回答"])
     wb.active.append(["upd-1", "システム更新の予定", "毎月第 2 土曜です。"])
     wb.save(tmp_path / "faq.xlsx")
-    assert [e.id for e in load_faq(tmp_path).entries] == ["upd-1"]
+    load = load_faq(tmp_path)
+    assert load.entries == [] and load.errors == []
+    assert load.warnings[0] == (
+        "faq.xlsx [シート 更新情報]: 履歴や説明のためのシート名なので読みません (表ならシート名を変えてください)"
+    )
 
 
 def test_yaml_that_reads_otherwise_than_written_is_pointed_out(tmp_path: Path) -> None:
@@ -1128,7 +1141,19 @@ def test_yaml_that_reads_otherwise_than_written_is_pointed_out(tmp_path: Path) -
         "  question: 代表番号\n"
         "  answer: |\n"
         "    代表: 03-1234-5678 #内線は 1000\n"  # inside a block: kept as written
-        "  enabled: false  #4月まで停止\n",  # two spaces: a comment meant as one
+        "  enabled: false  #4月まで停止\n"  # two spaces: a comment meant as one
+        "- id: room-1\n"
+        "  question: 会議室\n"
+        "  answer: |\n"
+        "    予約方法:\n"
+        "      - 本庁舎: 総務課 #3 会議室\n"  # deeper inside the block: kept
+        "    回答:\n"
+        "      担当者が記入\n"
+        "      空けておく\n"  # a key-like line inside a block: not a multi-line answer
+        "- question: >\n"
+        "    代表番号\n"
+        "  id: tel-06\n"
+        "  answer: 夜間は #9999 です。\n",  # after a block, a sibling key's value is cut again
     )
     load = load_faq(tmp_path)
     assert load.errors == []
@@ -1136,6 +1161,7 @@ def test_yaml_that_reads_otherwise_than_written_is_pointed_out(tmp_path: Path) -
         "faq.yaml:3: 「#1000 です」は YAML ではコメントとして読み飛ばされます。# を含む値は全体を \"…\" で囲んでください",
         "faq.yaml:6: answer の値が複数行に書かれていますが、YAML では 1 行につながって読まれます。"
         "改行を残すには「answer: |」と書き、次の行から字下げしてください",
+        "faq.yaml:36: 「#9999 です。」は YAML ではコメントとして読み飛ばされます。# を含む値は全体を \"…\" で囲んでください",
     ]
 
 

@@ -498,6 +498,11 @@ def _xlsx_records(
     return records
 
 
+# What a newer version of a column adds to its name: 回答_2025, 新回答, 修正後回答, 回答（改訂版）.
+# (Not 回答者, 回答日, 関連ID: other columns that merely contain the name.)
+_NEWER = re.compile(r"(?:[\s_\-・.:()\[\]【】0-9]|新|旧|改訂|修正|最新|最終|版|後|前|年度|ver|v)+")
+
+
 def _shown_columns(
     found: tuple[int, list[str], Sequence[Any]], hidden: frozenset[int], aliases: Mapping[str, str]
 ) -> tuple[int, list[str], Sequence[Any], list[int], list[int]]:
@@ -515,8 +520,8 @@ def _shown_columns(
 
     def replaced(column: int) -> bool:
         name = _header_form(cells[column - 1], loose=False)
-        return keys[column - 1] in shown_keys or (len(name) >= 2 and any(
-            name in other or (len(other) >= 2 and other in name) for other in shown_names))
+        return keys[column - 1] in shown_keys or any(
+            name in other and _NEWER.fullmatch(other.replace(name, "", 1)) for other in shown_names)
 
     dropped = [c for c in sorted(hidden) if c <= len(cells) and keys[c - 1] in fields and replaced(c)]
     quiet = [c for c in sorted(hidden) if c <= len(cells) and keys[c - 1] not in fields]
@@ -577,7 +582,7 @@ def _sheet_records(
 # Rows a template puts under its header: 「必須」「任意」 marks, and a filled-in example.
 _GUIDE_WORDS = frozenset({"必須", "任意", "必須項目", "任意項目", "省略可", "省略可能", "入力必須", "※必須",
                           "(必須)", "(任意)", "required", "optional"})
-_EXAMPLE_ROW = re.compile(r"\s*(?:[(\[【<]\s*(?:記入|入力|記載)?例\s*[)\]】>]|(?:記入|入力|記載)例(?:\s|[:：)）】>]|$))")
+_EXAMPLE_ROW = re.compile(r"\s*(?:[(\[【<]\s*(?:記入|入力|記載)?例\s*[)\]】>]|(?:記入|入力|記載)例(?:\s*[:：)）】>]|$))")
 _GUIDE_NOTE = "記入例や「必須」「任意」の説明の行 ({} 行目) は読みません"
 
 

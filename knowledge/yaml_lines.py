@@ -274,7 +274,7 @@ def _block_lines(lines: list[str]) -> list[bool]:
                 inside[i] = True
                 continue
             parent = -1
-        if _BLOCK_START.search(content.rstrip()):
+        if not content.startswith("#") and _BLOCK_START.search(content.rstrip()):
             item = _ITEM_PREFIX.match(content)
             parent = indent + (len(item.group(0)) if item and ":" in content else 0)
     return inside

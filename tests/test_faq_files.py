@@ -938,10 +938,11 @@ def test_template_rows_under_the_header_are_left_out_and_said_so(tmp_path: Path)
     ws.append(["FAQ-001", "例規集の見方", "庁内ポータルから開きます。", "文書"])  # 例 inside: data
     ws.append(["記入例はどこで見られますか", "記入例", "様式の 2 枚目です。", "文書"])  # not 「記入例:」
     wb.save(tmp_path / "faq.xlsx")
-    write(tmp_path, "more.csv", "ID,質問,回答\n必須,必須,必須\n【例】,質問,回答\n記入例,質問,回答\nFAQ-002,質問2,回答2\n")
+    write(tmp_path, "more.csv", "ID,質問,回答\n必須,必須,必須\n【例】,質問,回答\n記入例,質問,回答\nFAQ-002,質問2,回答2\n"
+          "記入例 転居届,転居届の記入例,窓口にあります。\n")  # words after 記入例: a real row
     load = load_faq(tmp_path)
     assert [e.id for e in load.entries] == ["FAQ-001", "記入例はどこで見られますか", "FAQ-002"]
-    assert load.errors == []
+    assert load.errors == ["more.csv:6: ID「記入例 転居届」に空白や | , は使えません (英数字と - _ を使ってください)"]
     assert load.warnings == [
         "faq.xlsx [シート FAQ]: 記入例や「必須」「任意」の説明の行 (2、3 行目) は読みません",
         "more.csv: 記入例や「必須」「任意」の説明の行 (2、3、4 行目) は読みません",
@@ -964,6 +965,10 @@ def test_a_hidden_column_gives_way_to_a_shown_one_of_the_same_field(tmp_path: Pa
     assert load.warnings == [
         "faq.xlsx [シート FAQ]: 非表示の列 (C 列) は、同じ項目の列が表示されているため読みません"
     ]
+    ws["F1"], ws["F2"] = "関連ID", "q2"  # contains ID, but is another column: the hidden ID is read
+    ws["G1"], ws["G2"] = "回答者", "総務課"
+    wb.save(tmp_path / "faq.xlsx")
+    assert [(e.id, e.answer) for e in load_faq(tmp_path).entries] == [("q1", "新しい回答")]
     ws["D1"] = "新回答_2025"  # a shown header the bot does not know: the old answers are not served
     wb.save(tmp_path / "faq.xlsx")
     assert load_faq(tmp_path).errors == [
@@ -1150,6 +1155,8 @@ def test_yaml_that_reads_otherwise_than_written_is_pointed_out(tmp_path: Path) -
         "    回答:\n"
         "      担当者が記入\n"
         "      空けておく\n"  # a key-like line inside a block: not a multi-line answer
+        "# 書き方:\n"
+        "#    answer: |\n"  # a comment never opens a block
         "- question: >\n"
         "    代表番号\n"
         "  id: tel-06\n"
@@ -1161,7 +1168,7 @@ def test_yaml_that_reads_otherwise_than_written_is_pointed_out(tmp_path: Path) -
         "faq.yaml:3: 「#1000 です」は YAML ではコメントとして読み飛ばされます。# を含む値は全体を \"…\" で囲んでください",
         "faq.yaml:6: answer の値が複数行に書かれていますが、YAML では 1 行につながって読まれます。"
         "改行を残すには「answer: |」と書き、次の行から字下げしてください",
-        "faq.yaml:36: 「#9999 です。」は YAML ではコメントとして読み飛ばされます。# を含む値は全体を \"…\" で囲んでください",
+        "faq.yaml:38: 「#9999 です。」は YAML ではコメントとして読み飛ばされます。# を含む値は全体を \"…\" で囲んでください",
     ]
 
 

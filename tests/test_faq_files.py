@@ -958,7 +958,7 @@ def test_a_hidden_column_gives_way_to_a_shown_one_of_the_same_field(tmp_path: Pa
     ws.column_dimensions["C"].hidden = True  # the old answers, put out of sight
     ws.column_dimensions["A"].hidden = True  # ids and tags hidden to save room: still read
     ws.column_dimensions["E"].hidden = True
-    ws.column_dimensions.group("F", "XFD", hidden=True)  # the unused columns, hidden
+    ws.column_dimensions.group("H", "XFD", hidden=True)  # the unused columns, hidden
     wb.save(tmp_path / "faq.xlsx")
     load = load_faq(tmp_path)
     assert [(e.id, e.answer, e.tags) for e in load.entries] == [("q1", "新しい回答", ("ネットワーク",))]

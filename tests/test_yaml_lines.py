@@ -111,3 +111,10 @@ def test_only_decimal_integers_and_true_false_are_typed_the_rest_stays_as_writte
                 "g": 12, "h": -3, "i": True, "j": False, "k": ".inf", "l": date(2026, 12, 1), "__line__": 1}
     assert yaml_lines.load(text) == expected
     assert full_loader(text) == expected  # the same in the full loader's path
+
+
+def test_a_comment_ending_like_a_block_does_not_hide_what_follows() -> None:
+    from knowledge.yaml_lines import plain_surprises
+
+    text = "entries:\n# 書き方の例:\n#    answer: |\n  - id: a\n    answer: 代表は #2000 です\n"
+    assert [line for line, _ in plain_surprises(text, {"answer"})] == [5]

@@ -24,6 +24,7 @@ from typing import TextIO
 from knowledge.content import CONTENT_DIR
 from knowledge.dates import parse_day
 from knowledge.faq import FaqEntry, FaqLoad, load_faq
+from knowledge.sources import DataFileError, some
 
 JST = timezone(timedelta(hours=9), "JST")
 DEFAULT_DB = "sqlite+aiosqlite:///data/dxbot.sqlite3"
@@ -108,8 +109,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     long = too_long_for_excel(load.entries)
     if long:
-        shown = "、".join(long[:5]) + (" ほか" if len(long) > 5 else "")
-        print(f"警告: Excel のセルの上限 ({EXCEL_CELL_LIMIT:,} 文字) より長い FAQ があります ({shown})。"
+        print(f"警告: Excel のセルの上限 ({EXCEL_CELL_LIMIT:,} 文字) より長い FAQ があります ({some(long, 5)})。"
               "Excel で開くと切れるので、これらは YAML で編集してください", file=out)
     count = write_faq_xlsx(load.entries, args.out)
     print(f"{count} 件を {args.out} に書き出しました (シート「FAQ」)", file=out)
@@ -156,7 +156,6 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     from knowledge.evaluate import evaluate, format_report, load_cases
-    from knowledge.sources import DataFileError
 
     notes = sys.stderr if args.json else out
     matcher = _matcher(args.faq, notes)
@@ -173,8 +172,7 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
     known = {e.id for e in matcher.entries}
     unknown = sorted({i for c in cases for i in c.expected if i not in known})
     if unknown:
-        shown = "、".join(unknown[:5]) + (" ほか" if len(unknown) > 5 else "")
-        print(f"警告: FAQ にない expected_id が {len(unknown)} 種類あります ({shown})", file=notes)
+        print(f"警告: FAQ にない expected_id が {len(unknown)} 種類あります ({some(unknown, 5)})", file=notes)
     report = evaluate(matcher, cases)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False), file=out)

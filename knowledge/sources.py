@@ -333,7 +333,8 @@ def _broken_header(
     return Location(file, number, sheet), _labels(required - known, aliases)
 
 
-_MISSING = "見出しに {} の列がありません (見出しの誤字や抜けを確認してください)"
+def _missing(names: str, more: str = "") -> str:
+    return f"見出しに {names} の列がありません (見出しの誤字や抜けを確認してください{more})"
 
 
 def _no_header(aliases: Mapping[str, str], required: set[str]) -> str:
@@ -343,8 +344,8 @@ def _no_header(aliases: Mapping[str, str], required: set[str]) -> str:
 
 def _labels(keys: Iterable[str], aliases: Mapping[str, str]) -> str:
     """Columns named for an admin in the order the aliases list them: 「ID・質問・回答」."""
-    order = list(dict.fromkeys(aliases.values()))
-    return "・".join(_label(k, aliases) for k in sorted(keys, key=lambda k: (k not in order, order.index(k) if k in order else 0, k)))
+    order = {key: i for i, key in enumerate(dict.fromkeys(aliases.values()))}
+    return "・".join(_label(k, aliases) for k in sorted(keys, key=lambda k: (order.get(k, len(order)), k)))
 
 
 def _label(key: str, aliases: Mapping[str, str]) -> str:
@@ -376,7 +377,7 @@ def _csv_records(
             problem = _broken_header(path.name, None, head, aliases, set(required), enough=1)
             if problem is None:
                 raise DataFileError(Location(path.name), _no_header(aliases, set(required)))
-            raise DataFileError(problem[0], _MISSING.format(problem[1]))
+            raise DataFileError(problem[0], _missing(problem[1]))
         header_row, keys, headers = found or (1, header_keys(head[0][1], aliases), head[0][1])
         check_unique(keys, headers, aliases, Location(path.name, head[header_row - 1][0]))
         records, guides = [], []
@@ -389,7 +390,7 @@ def _csv_records(
     except csv.Error as exc:
         raise DataFileError(Location(path.name, start), f"CSV の書式エラー: {_csv_problem(str(exc))}") from exc
     if guides and notes is not None:
-        notes.append(f"{path.name}: {_GUIDE_NOTE.format(_some(guides))}")
+        notes.append(f"{path.name}: {_GUIDE_NOTE.format(some(guides))}")
     return [r for r in records if r is not None]
 
 
@@ -463,8 +464,8 @@ def _xlsx_records(
                     said.append(f"{path.name} [シート {ws.title}]: 履歴や説明のためのシート名なので読みません "
                                 "(表ならシート名を変えてください)")
                 continue
-            layout = _sheet_layout(path, ws, formats, bool(link_keys))
             if found:
+                layout = _sheet_layout(path, ws, formats, bool(link_keys))
                 shown = _shown_columns(found, layout.hidden_columns, aliases)
                 lost = required - set(shown[1])
                 if lost:  # the hidden column was the field's only one the table names
@@ -479,7 +480,7 @@ def _xlsx_records(
                 broken.append(problem)
         if broken:
             where, missing = broken[0]
-            raise DataFileError(where, _MISSING.format(missing)[:-1] + "。表でないシートは非表示にすると読みません)")
+            raise DataFileError(where, _missing(missing, "。表でないシートは非表示にすると読みません"))
         if required and not tables:
             left_out = f"。シート「{'」「'.join(examples)}」は記入例として読みません" if examples else ""
             said.append(f"{path.name}: 見出し行 ({_labels(required, aliases)}) のあるシートがありません "
@@ -565,17 +566,17 @@ def _sheet_records(
         records.append(Record(data, Location(path.name, index, ws.title)))
     sheet = f"{path.name} [シート {ws.title}]"
     if skipped:
-        notes.append(f"{sheet}: 非表示の行 ({_some(skipped)} 行目) は読みません")
+        notes.append(f"{sheet}: 非表示の行 ({some(skipped)} 行目) は読みません")
     if guides:
-        notes.append(f"{sheet}: {_GUIDE_NOTE.format(_some(guides))}")
+        notes.append(f"{sheet}: {_GUIDE_NOTE.format(some(guides))}")
     # only rows read count: a template's formulas down an empty sheet are not news
     blank = [ref for row, ref in layout.uncalculated if row in read]
     if blank:
-        notes.append(f"{sheet}: 数式の計算結果が保存されていないセル ({_some(blank)}) は空として読みました。"
+        notes.append(f"{sheet}: 数式の計算結果が保存されていないセル ({some(blank)}) は空として読みました。"
                      "Excel で開いて保存し直してください")
     wrong = [shown for row, cells in sorted(layout.errors.items()) if row in read for _, shown in cells]
     if wrong:
-        notes.append(f"{sheet}: エラー値のセル ({_some(wrong)}) は空として読みました。数式や参照先を確かめてください")
+        notes.append(f"{sheet}: エラー値のセル ({some(wrong)}) は空として読みました。数式や参照先を確かめてください")
     return records
 
 
@@ -639,7 +640,7 @@ def _failed_row(path: Path, ws: Any, index: int) -> int:
     return index if xml is None else sheet_xml.row_at_or_after(xml, index)
 
 
-def _some(items: Sequence[object], limit: int = 10) -> str:
+def some(items: Sequence[object], limit: int = 10) -> str:
     """The first few of a list for a message: 「3、5、8 ほか」."""
     return "、".join(map(str, items[:limit])) + (" ほか" if len(items) > limit else "")
 

@@ -739,6 +739,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
 # Verb endings, on text already folded by knowledge.normalize.fold_chars (hiragana only).
 ENDINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile("(?:てしまいました|てしまった|ちゃいました|ちゃった)"), "た"),
+    (re.compile("(?:でしまいました|でしまった|じゃいました|じゃった)"), "だ"),  # 踏んでしまった
     (re.compile("ませんでした"), "なかった"),
     (re.compile("ません"), "ない"),
     (re.compile("(?<=[っしきちにびみりいえけせてねべめれ])ました"), "た"),

@@ -200,14 +200,30 @@ def _vocabulary(ids: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _counted(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct keys (all below ``space``) and how often each occurs."""
-    narrow = space <= 1 << 32  # sorting 32-bit keys takes half the time
-    ordered = np.sort(keys.astype(np.uint32 if narrow else np.int64))
+    """Sorted distinct keys (all below ``space``) and how often each occurs.
+
+    The keys come in a few ascending runs with short disorder inside (pairs keyed text- or
+    entry-first): numpy's stable sort (timsort) merges such input in near-linear time, where
+    its default sort took 3-4 times as long.
+    """
+    narrow = space <= 1 << 32  # 32-bit keys move half the memory
+    ordered = np.sort(keys.astype(np.uint32 if narrow else np.int64), kind="stable")
     first = np.empty(len(ordered), dtype=bool)
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     return ordered[starts].astype(np.int64), np.diff(np.append(starts, len(ordered)))
+
+
+def _by_gram(pairs: np.ndarray, n_grams: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entry-first pair keys (``entry * n_grams + gram``) reordered gram-first for the
+    postings: the order, and each pair's gram and entry. Two stable radix passes of 16 bits
+    (numpy sorts 16-bit keys in linear time) keep the entries ascending within a gram."""
+    gram, entry = pairs % n_grams, pairs // n_grams
+    order = np.argsort((gram & 0xFFFF).astype(np.uint16), kind="stable")
+    if n_grams > 1 << 16:
+        order = order[np.argsort((gram[order] >> 16).astype(np.uint16), kind="stable")]
+    return order, gram[order], entry[order]
 
 
 def _merged(
@@ -268,11 +284,17 @@ class Matcher:
 
         size = max(n, 1)
         space = n_grams * size
-        q_keys, q_tf = _counted(q_ids * size + q_entry, space)
-        self._q = _Postings(q_keys // size, q_keys % size, np.ones(len(q_keys)), n_grams)
-        a_keys, a_tf = _counted(a_all_ids * size + a_all_entry, space)
-        bigram = is_bigram[a_keys // size]
-        ag, ae, tf = a_keys[bigram] // size, a_keys[bigram] % size, a_tf[bigram]
+        # (gram, entry) pairs are counted entry-first (the grams come in runs by entry), then
+        # put gram-first; keys ``gram * size + entry`` sort like the postings.
+        q_pairs, q_tf = _counted(q_entry * n_grams + q_ids, space)
+        order, qg, qe = _by_gram(q_pairs, n_grams)
+        q_keys, q_tf = qg * size + qe, q_tf[order]
+        self._q = _Postings(qg, qe, np.ones(len(q_keys)), n_grams)
+        a_pairs, a_tf = _counted(a_all_entry * n_grams + a_all_ids, space)
+        order, a_gram, a_entry = _by_gram(a_pairs, n_grams)
+        a_keys, a_tf = a_gram * size + a_entry, a_tf[order]
+        bigram = is_bigram[a_gram]
+        ag, ae, tf = a_gram[bigram], a_entry[bigram], a_tf[bigram]
         lengths = np.array([max(1, len(doc.answer) - 1) for doc in self._docs], dtype=np.float64)
         norm = _K1 * (1 - _B + _B * lengths / (lengths.mean() if n else 1.0))
         self._a = _Postings(ag, ae, tf * (_K1 + 1) / (tf + norm[ae]), n_grams)
@@ -291,8 +313,8 @@ class Matcher:
         # Information carried by each question/alternate: the IDF sum of its distinct grams.
         n_q = len(q_texts)
         own = q_text_of < n_q
-        t_keys, _ = _counted(q_ids[own] * max(n_q, 1) + q_text_of[own], n_grams * max(n_q, 1))
-        tg, tt = t_keys // max(n_q, 1), t_keys % max(n_q, 1)
+        t_keys, _ = _counted(q_text_of[own] * n_grams + q_ids[own], n_grams * max(n_q, 1))
+        tg, tt = t_keys % n_grams, t_keys // n_grams
         info = np.bincount(tt, weights=self._idf[tg], minlength=n_q)
         starts = np.concatenate(([0], np.cumsum([len(doc.texts) for doc in self._docs])))
         self._text_info = [tuple(info[starts[i] : starts[i + 1]].tolist()) for i in range(n)]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from knowledge.faq import FaqEntry
-from knowledge.matcher import _BM25_EXTRA, Matcher, MatchSettings
+from knowledge.matcher import _BM25_EXTRA, Matcher, MatchSettings, _by_gram
 
 ENTRIES = [
     FaqEntry(
@@ -228,3 +229,30 @@ def test_index_narrows_candidates_in_a_large_faq() -> None:
     assert not any(i.startswith("filler") for i in big.pool("ＶＰＮ"))
     assert top_id(big, "VPNに接続するには") == "vpn-connect"
     assert top_id(big, "パスワードを忘れた") == "password-forgot"
+
+
+
+@pytest.mark.parametrize("n_grams", [300, 70_000, 5_000_000])
+def test_pairs_are_put_in_gram_order_with_entries_ascending(n_grams: int) -> None:
+    # The postings need (gram, entry) pairs gram-first; they are counted entry-first and
+    # reordered by 16-bit radix passes (two past 65,536 grams).
+    rng = np.random.default_rng(3)
+    pairs = np.unique(rng.integers(0, n_grams * 900, 20_000))  # entry * n_grams + gram
+    order, gram, entry = _by_gram(pairs, n_grams)
+    expected = sorted(zip((pairs % n_grams).tolist(), (pairs // n_grams).tolist(), strict=True))
+    assert list(zip(gram.tolist(), entry.tolist(), strict=True)) == expected
+    assert np.array_equal(pairs[order], entry * n_grams + gram)
+
+
+def test_a_vocabulary_past_65536_grams_keeps_every_entry_findable() -> None:
+    rng = random.Random(5)
+    kanji = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    entries = [
+        FaqEntry(f"rare-{i:04d}", "".join(rng.sample(kanji, 12)), "".join(rng.sample(kanji, 30)))
+        for i in range(2500)
+    ]
+    big = Matcher.build(entries, settings=MatchSettings(pool_size=5))
+    assert len(big._vocab) > 1 << 16
+    for entry in entries[::97]:
+        assert top_id(big, entry.question) == entry.id
+        assert top_id(big, entry.answer) == entry.id

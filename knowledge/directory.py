@@ -379,6 +379,15 @@ class _Checker:
     def error(self, where: Location | str, message: str) -> None:
         self.errors.append(f"{where}: {message}")
 
+    @staticmethod
+    def same_code(code: str, known: Mapping[str, object]) -> str | None:
+        """``code`` as ``known`` spells it: a numeric code matches with or without leading
+        zeros (a CSV's 「001」 is an Excel sheet's 1 shown as 001), when only one does."""
+        if code in known or not code.isdigit():
+            return code if code in known else None
+        found = [k for k in known if k.isdigit() and int(k) == int(code)]
+        return found[0] if len(found) == 1 else None
+
     def required(self, record: Record, fields: Mapping[str, str]) -> dict[str, str] | None:
         values = {key: cell_text(record, key) for key in fields}
         missing = [label for key, label in fields.items() if not values[key]]
@@ -398,6 +407,8 @@ class _Checker:
                 first = self.units[v["code"]][1]
                 self.error(r.location, f"所属コード {v['code']} が重複しています ({first} と同じ)")
                 continue
+            known = self.same_code(v["department_code"], self.departments)
+            v["department_code"] = known or v["department_code"]
             dept = self.departments.setdefault(v["department_code"], (v["department_name"], r.location))
             if dept[0] != v["department_name"]:
                 self.error(
@@ -421,7 +432,8 @@ class _Checker:
             if not _UPN.fullmatch(upn):  # one address: name@domain, no spaces or separators
                 self.error(r.location, f"UPN「{v['upn']}」はメールアドレスの形式ではありません")
                 ok = False
-            if v["unit_code"] not in self.units:
+            unit_code = self.same_code(v["unit_code"], self.units)
+            if unit_code is None:
                 self.error(r.location, f"所属コード {v['unit_code']} は所属一覧にありません")
                 ok = False
             tier = normalize_tier(v["tier"])
@@ -443,7 +455,8 @@ class _Checker:
                 self.error(r.location, f"AADオブジェクトID {aad} が重複しています ({self.aad[aad]} と同じ)")
                 ok = False
             if ok and tier is not None:
-                self.people[upn] = (Person(upn, v["name"], v["unit_code"], tier, aad), r.location)
+                person = Person(upn, v["name"], unit_code or v["unit_code"], tier, aad)
+                self.people[upn] = (person, r.location)
                 if aad is not None:
                     self.aad[aad] = r.location
 
@@ -500,19 +513,21 @@ class _Checker:
             if not code:
                 self.error(r.location, "デジタル活用推進員の行には所属コードが必要です")
                 return False
-            if code not in self.units:
+            known = self.same_code(code, self.units)
+            if known is None:
                 self.error(r.location, f"所属コード {code} は所属一覧にありません")
                 return False
-            return code
+            return known
         if role == "specialist":
             code = cell_text(r, "department_code")
             if not code:
                 self.error(r.location, "DX推進スペシャリストの行には部局コードが必要です")
                 return False
-            if code not in self.departments:
+            known = self.same_code(code, self.departments)
+            if known is None:
                 self.error(r.location, f"部局コード {code} は所属一覧にありません")
                 return False
-            return code
+            return known
         return None
 
     def check_coverage(self) -> None:

@@ -431,3 +431,34 @@ def test_a_workbook_beside_the_yaml_tables_is_a_conflict_not_ignored(tmp_path: P
         "staff.yaml、組織.xlsx: 職員の表が両方にあります。"
         "どちらか一方にしてください (古いほうを別のフォルダに移してください)"
     ]
+
+
+def test_numeric_codes_match_with_or_without_leading_zeros(tmp_path: Path) -> None:
+    # The units sheet holds the codes as text (as a CSV or a text-formatted column gives
+    # them: 「001」); the staff and roles sheets hold numbers shown as 001 by the format 000,
+    # which are read as 1. Both mean the same unit.
+    code = {"A-01": "001", "A-02": "002", "B-01": "101", "A": "01", "B": "02"}
+    wb = Workbook()
+    units, staff, roles = wb.active, wb.create_sheet("職員"), wb.create_sheet("役割")
+    units.title = "所属"
+    for i, row in enumerate(read_csv("units.csv")):
+        if i:
+            row[0], row[2] = code[row[0]], code[row[2]] if i != 2 else 1  # 「01」 and 1
+        units.append(row)
+    for sheet, file, columns in ((staff, "staff.csv", (3,)), (roles, "roles.csv", (2, 3))):
+        for i, row in enumerate(read_csv(file)):
+            for c in columns:
+                if i and row[c]:
+                    row[c] = int(code[row[c]])
+            sheet.append(row)
+            for c in columns:
+                sheet.cell(sheet.max_row, c + 1).number_format = "000"
+    wb.save(tmp_path / "組織.xlsx")
+    result = load_directory(tmp_path)
+    assert result.errors == []
+    directory = result.directory
+    assert sorted(directory.units) == ["001", "002", "101"]
+    assert directory.unit("002").department_code == "01"  # written 1 on its row
+    assert directory.person_by_upn("koho.ichiro" + UPN).unit_code == "002"
+    assert [p.upn for p in directory.promoters("001")] == ["kikaku.jiro" + UPN, "kikaku.hanako" + UPN]
+    assert [p.upn for p in directory.specialists("01")] == ["koho.ichiro" + UPN]

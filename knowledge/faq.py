@@ -12,9 +12,10 @@ File formats (all read through :func:`knowledge.sources.read_records`):
   space) or ``タイトル|https://...``.
   ``enabled`` accepts はい/いいえ, 有効/無効, ○/×, true/false, yes/no, 1/0; empty means enabled.
 
-A directory is loaded as every YAML/CSV/XLSX file in it except ``synonyms.yaml``, which is the
-synonym dictionary (see :mod:`knowledge.synonyms`). For a single file, a ``synonyms.yaml`` next to
-it is used too, and follow-ups to ids not in the file are warnings (they may be in other files).
+A directory is loaded as every YAML/CSV/XLSX file in it except the synonym dictionary
+(``synonyms.yaml``, ``同義語.xlsx``, …; see :mod:`knowledge.synonyms`). For a single file, a
+synonym file next to it is used too, and follow-ups to ids not in the file are warnings (they
+may be in other files).
 
 Reload speed: PyYAML parses about 3,000 entries a second here, CSV ten times faster; with
 :class:`FileCache` only changed files are parsed again, so keep large FAQs in several files.
@@ -37,11 +38,12 @@ from knowledge.sources import (
     Record,
     read_records,
     split_multi,
+    split_words,
     table_files,
     unknown_columns,
     unreadable_files,
 )
-from knowledge.synonyms import SYNONYM_FILENAMES, SynonymGroup, load_synonyms
+from knowledge.synonyms import SynonymGroup, is_synonym_file, load_synonyms
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,12 +251,9 @@ def _multi(value: Any) -> tuple[str, ...]:
     return tuple(t for t in map(_text, split_multi(value)) if t)
 
 
-_TAG_SEPARATOR = re.compile(r"[、，]|(?<!\d),|,(?!\d{3}(?:\D|$))")  # not the comma of 1,000
-
-
 def _words(value: Any) -> tuple[str, ...]:
     """Tags or ids: several in one cell or string may also be separated by 、 or a comma."""
-    return tuple(t for tag in _multi(value) for t in map(str.strip, _TAG_SEPARATOR.split(tag)) if t)
+    return tuple(t for t in map(_text, split_words(value)) if t)
 
 
 _TEXT_LABELS = {"id": "ID", "question": "質問", "answer": "回答", "category": "カテゴリ"}
@@ -354,18 +353,13 @@ def check_references(
     return errors, warnings
 
 
-def faq_files(path: Path) -> tuple[list[Path], Path | None]:
-    """The FAQ data files under ``path`` and the synonym file, if any."""
+def faq_files(path: Path) -> tuple[list[Path], list[Path]]:
+    """The FAQ data files under ``path`` (or ``path`` itself) and the synonym files beside
+    them (``synonyms.yaml``, 同義語.xlsx, …)."""
     if path.is_dir():
-        files = [p for p in table_files(path) if p.name.lower() not in SYNONYM_FILENAMES]
-        synonyms = next(
-            (p for p in table_files(path) if p.name.lower() in SYNONYM_FILENAMES), None
-        )
-        return files, synonyms
-    sibling = next(
-        (path.parent / n for n in SYNONYM_FILENAMES if (path.parent / n).is_file()), None
-    )
-    return [path], sibling if sibling != path else None
+        found = table_files(path)
+        return [p for p in found if not is_synonym_file(p)], [p for p in found if is_synonym_file(p)]
+    return [path], [p for p in table_files(path.parent) if is_synonym_file(p) and p != path]
 
 
 @dataclass(slots=True)
@@ -445,14 +439,17 @@ def load_faq(
     if not path.exists():
         result.errors.append(f"{path}: FAQ のファイルまたはフォルダが見つかりません")
         return result
-    files, synonym_file = faq_files(path)
+    files, synonym_files = faq_files(path)
     result.warnings += unreadable_files(path)
     if not files:
         result.errors.append(f"{path}: FAQ のファイル (.yaml / .csv / .xlsx) がありません")
-    result.files = list(files)
-    if synonym_file is not None:
-        syn = load_synonyms(synonym_file)
-        result.synonyms, result.files = syn.groups, [*result.files, synonym_file]
+    result.files = [*files, *synonym_files]
+    if len(synonym_files) > 1:
+        names = "、".join(p.name for p in synonym_files)
+        result.errors.append(f"{path}: 同義語のファイルが複数あります ({names})。1 つにまとめてください")
+    elif synonym_files:
+        syn = load_synonyms(synonym_files[0])
+        result.synonyms = syn.groups
         result.errors += syn.errors
         result.warnings += syn.warnings
     rows: list[tuple[str, Location | None]] = []

@@ -795,6 +795,14 @@ def split_multi(value: Any) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+_WORD_SEPARATOR = re.compile(r"[、，]|(?<!\d),|,(?!\d{3}(?:\D|$))")  # not the comma of 1,000
+
+
+def split_words(value: Any) -> list[str]:
+    """Words or ids, several to a cell: :func:`split_multi`'s separators, 「、」 and commas."""
+    return [w for part in split_multi(value) for w in map(str.strip, _WORD_SEPARATOR.split(part)) if w]
+
+
 def unreadable_files(directory: Path) -> list[str]:
     """A warning for each spreadsheet in the folder that the bot cannot read (.xls, .ods ...)."""
     if not directory.is_dir():

@@ -1,6 +1,13 @@
-"""The synonym dictionary (``synonyms.yaml``): groups of words that mean the same thing.
+"""The synonym dictionary: groups of words that mean the same thing.
 
-Accepted layouts (the first term of a group is its canonical form)::
+The file is named ``synonyms``, 同義語, 表記ゆれ (表記揺れ) or 類義語, in YAML, CSV or Excel.
+In CSV or Excel, one group per row: the canonical term in a column 「代表語」 and the others in
+「言い換え」, several to a cell (separated by 「、」, ``|`` or line breaks)::
+
+    代表語,言い換え
+    パソコン,PC、端末、ノートPC
+
+Accepted YAML layouts (the first term of a group is its canonical form)::
 
     groups:                       # or "synonyms:", or the list at the top level
       - [VPN, リモート接続, 庁外接続]
@@ -14,19 +21,34 @@ Accepted layouts (the first term of a group is its canonical form)::
 Validation: an empty group, a term in two groups (compared after character folding, so
 ＶＰＮ and VPN collide) and non-text terms are errors; a group with one term or the same term
 written twice in its group is a warning (spellings that merely fold alike, such as プリンタ and
-プリンター, are fine). Every message names the file and line.
+プリンター, are fine). Every message names the file and line (or sheet and row).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from knowledge.sources import Location
+from knowledge.sources import (
+    TABLE_SUFFIXES,
+    DataFileError,
+    Location,
+    cell_text,
+    read_records,
+    split_words,
+    unknown_columns,
+)
 
-SYNONYM_FILENAMES = ("synonyms.yaml", "synonyms.yml")
+SYNONYM_STEMS = ("synonyms", "同義語", "表記ゆれ", "表記揺れ", "類義語")
+COLUMNS = {
+    "代表語": "canonical", "代表": "canonical", "用語": "canonical", "正式名称": "canonical",
+    "canonical": "canonical", "term": "canonical",
+    "言い換え": "variants", "同義語": "variants", "表記ゆれ": "variants", "類義語": "variants",
+    "別名": "variants", "variants": "variants", "synonyms": "variants",
+}
 _LIST_KEYS = ("groups", "synonyms", "entries")
 _TERM_KEYS = ("terms", "words", "synonyms")
 
@@ -44,6 +66,12 @@ class SynonymLoad:
     groups: list[SynonymGroup] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def is_synonym_file(path: Path) -> bool:
+    """Whether ``path`` is named as the synonym dictionary (``synonyms.yaml``, 同義語.xlsx …)."""
+    stem = unicodedata.normalize("NFKC", path.stem).casefold()
+    return stem in SYNONYM_STEMS and path.suffix.lower() in TABLE_SUFFIXES
 
 
 def _line(node: yaml.Node) -> int:
@@ -98,27 +126,51 @@ def _raw_groups(root: yaml.Node, name: str, load: SynonymLoad) -> list[tuple[lis
     return result
 
 
-def load_synonyms(path: Path) -> SynonymLoad:
-    """Read and validate a synonym file; the groups are usable only without errors."""
-    from knowledge.normalize import fold_chars
-
-    load = SynonymLoad()
+def _yaml_groups(path: Path, load: SynonymLoad) -> list[tuple[list[tuple[str, Location]], Location]]:
     name = path.name
     try:
         root = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
     except UnicodeDecodeError:
         load.errors.append(f"{name}: UTF-8 で保存してください")
-        return load
+        return []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         load.errors.append(f"{Location(name, mark.line + 1 if mark else None)}: "
                            f"YAML の書式エラー: {exc.problem}")
-        return load
+        return []
     if root is None:
-        return load
+        return []
+    return [
+        ([(term, Location(name, line)) for term, line in terms], Location(name, group_line))
+        for terms, group_line in _raw_groups(root, name, load)
+    ]
+
+
+def _table_groups(path: Path, load: SynonymLoad) -> list[tuple[list[tuple[str, Location]], Location]]:
+    """One group per row of a CSV or Excel table: 代表語, then 言い換え (several to a cell)."""
+    notes: list[str] = []
+    try:
+        records = read_records(path, COLUMNS, required=("canonical",), notes=notes)
+    except DataFileError as exc:
+        load.errors.append(str(exc))
+        return []
+    load.warnings += notes + unknown_columns(records, ("canonical", "variants"))
+    return [
+        ([(t, r.location) for t in (cell_text(r, "canonical"), *split_words(r.get("variants"))) if t],
+         r.location)
+        for r in records
+    ]
+
+
+def load_synonyms(path: Path) -> SynonymLoad:
+    """Read and validate a synonym file; the groups are usable only without errors."""
+    from knowledge.normalize import fold_chars
+
+    load = SynonymLoad()
+    is_yaml = path.suffix.lower() in (".yaml", ".yml")
+    groups = _yaml_groups(path, load) if is_yaml else _table_groups(path, load)
     seen: dict[str, Location] = {}
-    for terms, group_line in _raw_groups(root, name, load):
-        group_loc = Location(name, group_line)
+    for terms, group_loc in groups:
         if not terms:
             load.errors.append(f"{group_loc}: 同義語のグループが空です")
             continue
@@ -126,9 +178,8 @@ def load_synonyms(path: Path) -> SynonymLoad:
             load.warnings.append(f"{group_loc}: 「{terms[0][0]}」だけのグループは意味がありません")
         kept: list[str] = []
         in_group: set[str] = set()
-        for term, line in terms:
+        for term, loc in terms:
             key = fold_chars(term)
-            loc = Location(name, line)
             if term in kept:
                 load.warnings.append(f"{loc}: 「{term}」が同じグループに 2 回あります")
                 continue

@@ -523,6 +523,61 @@ def test_synonym_errors_block_the_faq(tmp_path: Path) -> None:
     assert [e.id for e in load.entries] == ["a"]  # synonyms.yaml is not read as FAQ entries
 
 
+def test_synonyms_kept_in_excel_are_read_and_used(tmp_path: Path) -> None:
+    from knowledge.matcher import Matcher
+
+    write(tmp_path, "faq.csv", "id,question,answer\npc,パソコンが起動しない,電源を確認\n")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表記ゆれ"
+    for row in (["代表語", "言い換え", "メモ"], ["パソコン", "PC、ノート端末|マシン", "よく使う"],
+                ["申込", "申し込み\n申込み", None]):
+        ws.append(row)
+    wb.save(tmp_path / "同義語.xlsx")
+    load = load_faq(tmp_path)
+    assert load.errors == []
+    assert load.warnings == ["同義語.xlsx [シート 表記ゆれ] 2行目: 知らない項目「メモ」は読み飛ばします"]
+    assert load.synonym_groups == [
+        ("パソコン", "PC", "ノート端末", "マシン"), ("申込", "申し込み", "申込み")
+    ]
+    assert [e.id for e in load.entries] == ["pc"]  # the synonym workbook is not an FAQ file
+    matcher = Matcher.build(load.entries, load.synonym_groups)
+    assert matcher.match("マシンが起動しない").candidates[0].entry.id == "pc"
+
+
+def test_synonym_csv_in_shift_jis_names_the_line_of_a_collision(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
+    write(tmp_path, "表記ゆれ.csv", "代表語,言い換え\nVPN,リモート接続\n庁外接続,ＶＰＮ\n", "cp932")
+    load = load_faq(tmp_path)
+    assert load.errors == ["表記ゆれ.csv:3: 「ＶＰＮ」が 2 つのグループにあります (もう一方: 表記ゆれ.csv:2)"]
+
+
+def test_two_synonym_files_are_an_error_not_a_silent_choice(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
+    write(tmp_path, "synonyms.yaml", "groups:\n  - [A, B]\n")
+    write(tmp_path, "同義語.csv", "代表語,言い換え\nC,D\n")
+    load = load_faq(tmp_path)
+    assert load.errors == [
+        f"{tmp_path}: 同義語のファイルが複数あります (synonyms.yaml、同義語.csv)。1 つにまとめてください"
+    ]
+
+
+def test_a_single_faq_file_uses_the_synonym_table_beside_it(tmp_path: Path) -> None:
+    faq = write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
+    write(tmp_path, "類義語.csv", "用語,別名\nパソコン,PC\n")
+    load = load_faq(faq)
+    assert load.errors == [] and load.synonym_groups == [("パソコン", "PC")]
+    assert load.files == [faq, tmp_path / "類義語.csv"]
+
+
+def test_a_synonym_table_without_its_column_says_which(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
+    write(tmp_path, "同義語.csv", "言葉,説明\nPC,パソコンのこと\n")
+    load = load_faq(tmp_path)
+    assert len(load.errors) == 1 and load.errors[0].startswith("同義語.csv")
+    assert "代表語" in load.errors[0]
+
+
 # ---------------------------------------------------------------- near duplicates
 
 

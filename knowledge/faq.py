@@ -205,6 +205,11 @@ def parse_links(value: Any) -> tuple[list[Link], list[str]]:
         shown = f"{title} {url}".strip()
         if not url:
             problems.append(f"リンク「{shown}」に URL がありません")
+        elif url.lower().startswith("mailto:"):  # Teams cards do not open mailto: buttons
+            problems.append(
+                f"リンク「{shown}」: メールアドレスはリンクのボタンにできません (Teams で開けません)。"
+                "回答の本文に書いてください"
+            )
         elif not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
             problems.append(f"リンク「{shown}」の URL は http:// か https:// で始めてください")
         else:  # a bare URL (what a 参考URL column holds) is shown as it is

@@ -426,11 +426,14 @@ def test_malformed_links(tmp_path: Path) -> None:
         "id,question,answer,links\n"
         "a,質問A,回答A,https://portal.example.lg.jp/only-url\n"
         "b,質問B,回答B,手引き javascript:alert(1)\n"
-        "c,質問C,回答C,タイトルだけ\n",
+        "c,質問C,回答C,タイトルだけ\n"
+        "d,質問D,回答D,問い合わせ mailto:helpdesk@pref.example.lg.jp\n",
     )
     assert load_faq(tmp_path).errors == [
         "faq.csv:3: リンク「手引き javascript:alert(1)」の URL は http:// か https:// で始めてください",
         "faq.csv:4: リンク「タイトルだけ」に URL がありません",
+        "faq.csv:5: リンク「問い合わせ mailto:helpdesk@pref.example.lg.jp」: メールアドレスはリンクの"
+        "ボタンにできません (Teams で開けません)。回答の本文に書いてください",
     ]
 
 

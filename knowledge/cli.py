@@ -99,7 +99,12 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    from knowledge.faq_export import EXCEL_CELL_LIMIT, too_long_for_excel, write_faq_xlsx
+    from knowledge.faq_export import (
+        EXCEL_CELL_LIMIT,
+        split_when_read_back,
+        too_long_for_excel,
+        write_faq_xlsx,
+    )
 
     if args.out.suffix.lower() != ".xlsx":
         print(f"エラー: 書き出せるのは Excel ブック (.xlsx) です: {args.out}", file=sys.stderr)
@@ -111,6 +116,10 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     if long:
         print(f"警告: Excel のセルの上限 ({EXCEL_CELL_LIMIT:,} 文字) より長い FAQ があります ({some(long, 5)})。"
               "Excel で開くと切れるので、これらは YAML で編集してください", file=out)
+    split = split_when_read_back(load.entries)
+    if split:
+        print(f"警告: 言い換えに「|」を含む FAQ があります ({some(split, 5)})。この Excel を読み込むと"
+              "言い換えが 2 つに分かれるので、「|」を外すか YAML で編集してください", file=out)
     count = write_faq_xlsx(load.entries, args.out)
     print(f"{count} 件を {args.out} に書き出しました (シート「FAQ」)", file=out)
     return 0

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from knowledge.faq import FaqEntry, Link
+from knowledge.sources import split_multi
 
 XLSX_HEADERS = ("ID", "質問", "言い換え", "回答", "カテゴリ", "タグ", "リンク", "関連FAQ", "有効")
 _WIDTHS = (18, 40, 40, 60, 14, 20, 40, 24, 8)
@@ -112,6 +113,12 @@ def entry_row(entry: FaqEntry) -> list[str]:
 def too_long_for_excel(entries: Iterable[FaqEntry]) -> list[str]:
     """Ids of entries with a cell longer than Excel keeps."""
     return [e.id for e in entries if any(len(v) > EXCEL_CELL_LIMIT for v in entry_row(e))]
+
+
+def split_when_read_back(entries: Iterable[FaqEntry]) -> list[str]:
+    """Ids of entries with an alternate holding ``|`` (a YAML list item may), which the
+    exported sheet, read back, would split in two. (Tags and follow-ups are split on reading.)"""
+    return [e.id for e in entries if any(split_multi(a) != [a] for a in e.alternates)]
 
 
 def write_faq_xlsx(entries: Iterable[FaqEntry], out: Path) -> int:

@@ -139,6 +139,12 @@ BOILERPLATE: tuple[str, ...] = (
     "方法",
     "手順を",
     "について",
+    # hedges: how sure the asker is says nothing about the topic
+    "かもしれない",
+    "かもしれません",
+    "と思うのですが",
+    "と思います",
+    "気がします",
     # sentence endings (a "what is" ending is kept: it tells a definition question apart)
     "でしょうか",
     "ますでしょうか",

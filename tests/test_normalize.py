@@ -59,6 +59,7 @@ def test_punctuation_and_spaces_are_removed() -> None:
         ("階層別研修とは何ですか？", "階層別研修とは何"),
         ("印刷したいのですがどうすればいいですか", "印刷"),
         ("よろしくお願いします。Teamsの録画は？", "teamsの録画"),
+        ("ウイルスに感染したかもしれません", "ういるすに感染した"),  # a hedge says nothing of the topic
     ],
 )
 def test_boilerplate_is_stripped_and_content_kept(query: str, kept: str) -> None:

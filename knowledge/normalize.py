@@ -383,7 +383,7 @@ def normalize_many(
     return drop_okurigana(folded.replace(" ", "")).split("\n")
 
 
-_CACHE: dict[tuple[str, bool, str], str] = {}
+_CACHE: dict[tuple[str, bool], dict[str, str]] = {}  # (terms, boilerplate) -> text -> form
 _CACHE_LIMIT = 1_000_000  # texts; a build of N entries uses about 9 N (readings included)
 
 
@@ -398,20 +398,14 @@ def normalize_cached_many(
     """:func:`normalize` of many texts, remembered: rebuilding an index after a small edit of a
     large FAQ re-normalises only the texts that changed (folders with the same terms share
     entries). The ones not remembered go through :func:`normalize_many` together."""
-    keys = [(terms.key, boilerplate, t) for t in texts]
-    known: dict[tuple[str, bool, str], str] = {}
-    for key in keys:  # .get, not "in" then [...]: a reload in another thread may clear the cache
-        value = _CACHE.get(key)
-        if value is not None:
-            known[key] = value
-    missing = list(dict.fromkeys(k[2] for k in keys if k not in known))
-    if missing:
-        done = normalize_many(missing, terms, boilerplate=boilerplate)
-        fresh = {(terms.key, boilerplate, t): n for t, n in zip(missing, done, strict=True)}
-        known.update(fresh)
-        if len(_CACHE) + len(fresh) > _CACHE_LIMIT:
-            _CACHE.clear()
-            _CACHE.update(known)  # what this build uses stays
-        else:
-            _CACHE.update(fresh)
-    return [known[k] for k in keys]
+    cache = _CACHE.setdefault((terms.key, boilerplate), {})
+    found = [cache.get(t) for t in texts]  # None: not remembered
+    missing = list(dict.fromkeys(t for t, f in zip(texts, found, strict=True) if f is None))
+    fresh = dict(zip(missing, normalize_many(missing, terms, boilerplate=boilerplate), strict=True))
+    if sum(map(len, _CACHE.values())) + len(fresh) > _CACHE_LIMIT:
+        kept = {t: f for t, f in zip(texts, found, strict=True) if f is not None}
+        _CACHE.clear()
+        _CACHE[(terms.key, boilerplate)] = kept | fresh  # what this build uses stays
+    else:
+        cache.update(fresh)
+    return [fresh[t] if f is None else f for t, f in zip(texts, found, strict=True)]

@@ -481,10 +481,11 @@ def _xlsx_records(
         if broken:
             where, missing = broken[0]
             raise DataFileError(where, _missing(missing, "。表でないシートは非表示にすると読みません"))
-        if required and not tables:
+        if required and not tables:  # as a CSV without its header: the file cannot be read
             left_out = f"。シート「{'」「'.join(examples)}」は記入例として読みません" if examples else ""
-            said.append(f"{path.name}: 見出し行 ({_labels(required, aliases)}) のあるシートがありません "
-                        f"(各シートの先頭 {HEADER_SEARCH_ROWS} 行を探しました{left_out})")
+            raise DataFileError(Location(path.name),
+                                f"見出し行 ({_labels(required, aliases)}) のあるシートがありません "
+                                f"(各シートの先頭 {HEADER_SEARCH_ROWS} 行を探しました{left_out})")
         for ws, (header_row, keys, cells, replaced, quiet), layout in tables:
             check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
             if replaced:

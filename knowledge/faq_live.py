@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.faq import FaqEntry, FileCache, load_faq
-from knowledge.live import BuildError, LiveData
+from knowledge.live import LiveData, check_build
 from knowledge.matcher import Matcher, MatchSettings
+from knowledge.synonyms import is_synonym_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +40,10 @@ def build_faq(
     cache: FileCache | None = None,
     similar_limit: int | None = None,
 ) -> FaqKnowledge:
-    """Load and validate ``path``; raise :class:`BuildError` listing every error."""
+    """Load and validate ``path``; raise :class:`BuildError` listing every error, or log the
+    warnings (as the organisation and course data do) and build."""
     load = load_faq(path, similar_limit=similar_limit, cache=cache)
-    if load.errors:
-        raise BuildError(load.errors)
+    check_build(load.errors, load.warnings, f"FAQ ({path.name})")
     groups = load.synonym_groups
     return FaqKnowledge(
         entries={e.id: e for e in load.entries},
@@ -56,13 +57,14 @@ def build_faq(
 def faq_live(
     path: Path, settings: MatchSettings | None = None, debounce_ms: int = 500
 ) -> LiveData[FaqKnowledge]:
-    """A :class:`LiveData` for the FAQ directory (call ``load()`` then run ``watch()``).
+    """A :class:`LiveData` for the FAQ directory or file (call ``load()`` then run ``watch()``).
 
-    Unchanged files are not parsed again on reload.
+    Unchanged files are not parsed again on reload. For a single file, the synonym dictionary
+    beside it is watched too.
     """
     cache = FileCache()
 
     def build(p: Path) -> FaqKnowledge:
         return build_faq(p, settings, cache, LIVE_SIMILAR_LIMIT)
 
-    return LiveData("faq", path, build, debounce_ms=debounce_ms)
+    return LiveData("faq", path, build, debounce_ms=debounce_ms, companions=is_synonym_file)

@@ -136,6 +136,8 @@ class LiveData(Generic[T]):
     count: Callable[[T], int] = _default_count
     debounce_ms: int = 500
     reappear_poll_seconds: float = 2.0  # how often to look for a deleted parent folder
+    # For a single file: other files beside it that the build reads too (a synonym dictionary)
+    companions: Callable[[Path], bool] = field(default=lambda _: False, repr=False)
     _current: T | None = field(default=None, init=False, repr=False)
     _status: LiveStatus = field(init=False, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
@@ -240,6 +242,8 @@ class LiveData(Generic[T]):
             changed = Path(changed_path)
             if changed == path:
                 return True
+            if not folder and changed.parent == path.parent:
+                return _data_filter(change, changed_path) and self.companions(changed)
             return folder and changed.parent == path and _data_filter(change, changed_path)
 
         watcher = awatch(*places, watch_filter=wanted, debounce=self.debounce_ms, recursive=False)

@@ -182,6 +182,30 @@ async def test_watch_a_single_file(tmp_path: Path) -> None:
     assert answer_versions(live.current) == {"版5"}
 
 
+def test_faq_warnings_are_logged_as_the_other_data_sets_are(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "faq.csv").write_text("id,question,answer,メモ\na,質問,回答,下書き\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="knowledge.live"):
+        kb = build_faq(tmp_path)
+    assert kb.warnings == ("faq.csv:2: 知らない項目「メモ」は読み飛ばします",)
+    assert f"FAQ ({tmp_path.name}): faq.csv:2: 知らない項目「メモ」は読み飛ばします" in caplog.messages
+
+
+async def test_watch_a_single_file_and_the_synonym_table_beside_it(tmp_path: Path) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text("id,question,answer\npc,パソコンが起動しない,電源を確認\n", encoding="utf-8")
+    live = faq_live(path, debounce_ms=50)
+    live.load()
+    assert live.current.synonyms == ()
+    synonyms = tmp_path / "同義語.csv"
+    await edit_while_watching(
+        live, lambda: synonyms.write_text("代表語,言い換え\nパソコン,マシン\n", encoding="utf-8")
+    )
+    assert live.current.synonyms == (("パソコン", "マシン"),)
+    assert live.current.matcher.match("マシンが起動しない").candidates[0].entry.id == "pc"
+
+
 async def test_readers_never_see_an_error_or_a_mixed_version(faq_dir: Path) -> None:
     live = faq_live(faq_dir)
     live.load()

@@ -271,8 +271,9 @@ class Matcher:
         alphabet = _Alphabet(q_points, a_points)
         q_grams, q_text_of = alphabet.grams(q_points, q_text)
         a_grams, a_all_entry = alphabet.grams(a_points, a_text)
+        a_all_entry = a_all_entry.astype(np.int64)
         del q_points, q_text, a_points, a_text
-        q_entry = owner[q_text_of]
+        q_entry = owner[q_text_of].astype(np.int64)  # int64: pair keys pass 2**32
         present, inverse = _vocabulary(
             np.concatenate((q_grams, a_grams)), alphabet.size * (alphabet.size + 1)
         )
@@ -314,7 +315,7 @@ class Matcher:
         # Information carried by each question/alternate: the IDF sum of its distinct grams.
         n_q = len(q_texts)
         own = q_text_of < n_q
-        t_keys, _ = _counted(q_text_of[own] * n_grams + q_ids[own], n_grams * max(n_q, 1))
+        t_keys, _ = _counted(q_text_of[own].astype(np.int64) * n_grams + q_ids[own], n_grams * max(n_q, 1))
         tg, tt = t_keys % n_grams, t_keys // n_grams
         info = np.bincount(tt, weights=self._idf[tg], minlength=n_q)
         starts = np.concatenate(([0], np.cumsum([len(doc.texts) for doc in self._docs])))

@@ -256,3 +256,22 @@ def test_a_vocabulary_past_65536_grams_keeps_every_entry_findable() -> None:
     for entry in entries[::97]:
         assert top_id(big, entry.question) == entry.id
         assert top_id(big, entry.answer) == entry.id
+
+
+def test_an_index_whose_pair_keys_pass_2_to_the_32_builds_and_finds_its_entries() -> None:
+    # 645,000 grams × 16,000 question-side texts: (text, gram) keys need 64 bits
+    rng = random.Random(5)
+    kanji = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+
+    def text(n: int) -> str:
+        return "".join(rng.choices(kanji, k=n))
+
+    entries = [
+        FaqEntry(f"e{i:04d}", text(8), text(400), tuple(text(6) for _ in range(6)))
+        for i in range(1500)
+    ]
+    big = Matcher.build(entries)
+    assert len(big._vocab) * sum(len(d.texts) for d in big._docs) > 1 << 32
+    for entry in entries[::301]:
+        assert top_id(big, entry.question) == entry.id
+        assert top_id(big, entry.answer[:40]) == entry.id

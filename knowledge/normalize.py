@@ -144,7 +144,6 @@ BOILERPLATE: tuple[str, ...] = (
     "かもしれません",
     "と思うのですが",
     "と思います",
-    "気がします",
     # sentence endings (a "what is" ending is kept: it tells a definition question apart)
     "でしょうか",
     "ますでしょうか",

@@ -163,6 +163,12 @@ def test_generic_paraphrases_leave_longer_words_alone() -> None:
         ("結婚式に出席する", "婚姻式"),
         ("外国語の案内がほしい", "海外語"),  # 外国 is 海外, 外国語 a word of its own
         ("外国籍の住民", "海外籍"),
+        ("申請書の紙をなくしてしまった", "ペーパーレス"),  # lost a paper, did not go paperless
+        ("吐き気がします", "吐き"),  # 吐き気, 寒気, 人気: 「気がします」 is no hedge to drop
+        ("体の調子が悪いので休みたい", "不具合"),  # health, not a fault
+        ("通信速度が急に落ちた", "異常終了"),  # slower, not a crash
+        ("申請に必要な添付書類", "添付ファイル"),
+        ("ここでしまったファイル", "ここだ"),  # で after a noun is not a te-form
     ],
 )
 def test_generic_paraphrases_do_not_fold_inside_set_phrases(text: str, not_inside: str) -> None:

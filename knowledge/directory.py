@@ -114,6 +114,7 @@ def fold(text: str) -> str:
 
 
 _FOLDED_ROLE_ALIASES = {fold(k): v for k, v in _ROLE_ALIASES.items()}
+_NUMERIC = re.compile(r"[0-9]+")  # ASCII digits only: int() refuses some of what isdigit() takes
 
 
 def normalize_tier(value: Any) -> str | None:
@@ -303,12 +304,13 @@ def _read_table(path: Path, kind: str, shared: bool, notes: list[str] | None = N
     spec = _TABLES[kind]
     if not shared:
         keys = (kind, spec.label, "entries", "items")
-        return read_records(path, spec.aliases, yaml_list_keys=keys, required=spec.required, notes=notes)
+        return read_records(path, spec.aliases, yaml_list_keys=keys, required=spec.required, notes=notes,
+                            as_shown=True)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         names = {fold(kind), fold(spec.label), *(fold(s) for s in spec.stems)}
         return [
-            r for r in read_records(path, spec.aliases, notes=notes)
+            r for r in read_records(path, spec.aliases, notes=notes, as_shown=True)
             if r.location.sheet is not None and fold(r.location.sheet) in names
         ]
     if suffix in (".yaml", ".yml"):
@@ -375,18 +377,36 @@ class _Checker:
         self.aad: dict[str, Location] = {}
         self.listed: set[str] = set()
         self.assignments: list[tuple[RoleAssignment, Location]] = []
+        self._numeric: dict[int, tuple[int, dict[int, list[str]]]] = {}
 
     def error(self, where: Location | str, message: str) -> None:
         self.errors.append(f"{where}: {message}")
 
-    @staticmethod
-    def same_code(code: str, known: Mapping[str, object]) -> str | None:
-        """``code`` as ``known`` spells it: a numeric code matches with or without leading
-        zeros (a CSV's 「001」 is an Excel sheet's 1 shown as 001), when only one does."""
-        if code in known or not code.isdigit():
-            return code if code in known else None
-        found = [k for k in known if k.isdigit() and int(k) == int(code)]
+    def same_code(self, code: str, known: Mapping[str, object]) -> str | None:
+        """``code`` as ``known`` spells it: a numeric code also matches with or without leading
+        zeros (a CSV's 「001」 is a sheet's 1 in General format), when only one code does."""
+        if code in known:
+            return code
+        found = self.numeric_codes(known).get(int(code), ()) if _NUMERIC.fullmatch(code) else ()
         return found[0] if len(found) == 1 else None
+
+    def numeric_codes(self, known: Mapping[str, object]) -> dict[int, list[str]]:
+        """The numeric codes of ``known`` by value (remembered while ``known`` does not grow)."""
+        size, index = self._numeric.get(id(known), (-1, {}))
+        if size != len(known):
+            index = {}
+            for k in known:
+                if _NUMERIC.fullmatch(k):
+                    index.setdefault(int(k), []).append(k)
+            self._numeric[id(known)] = (len(known), index)
+        return index
+
+    def unknown_code(self, code: str, known: Mapping[str, object], label: str, table: str) -> str:
+        """The message for a code not found, naming the codes it could be when it is ambiguous."""
+        alike = self.numeric_codes(known).get(int(code), []) if _NUMERIC.fullmatch(code) else []
+        if len(alike) > 1:
+            return f"{label} {code} は {table}の {'・'.join(alike)} のどれか決められません"
+        return f"{label} {code} は{table}にありません"
 
     def required(self, record: Record, fields: Mapping[str, str]) -> dict[str, str] | None:
         values = {key: cell_text(record, key) for key in fields}
@@ -408,7 +428,8 @@ class _Checker:
                 self.error(r.location, f"所属コード {v['code']} が重複しています ({first} と同じ)")
                 continue
             known = self.same_code(v["department_code"], self.departments)
-            v["department_code"] = known or v["department_code"]
+            if known is not None and self.departments[known][0] == v["department_name"]:
+                v["department_code"] = known  # 01 and 1 with one name: one department
             dept = self.departments.setdefault(v["department_code"], (v["department_name"], r.location))
             if dept[0] != v["department_name"]:
                 self.error(
@@ -434,7 +455,7 @@ class _Checker:
                 ok = False
             unit_code = self.same_code(v["unit_code"], self.units)
             if unit_code is None:
-                self.error(r.location, f"所属コード {v['unit_code']} は所属一覧にありません")
+                self.error(r.location, self.unknown_code(v["unit_code"], self.units, "所属コード", "所属一覧"))
                 ok = False
             tier = normalize_tier(v["tier"])
             if tier is None:
@@ -515,7 +536,7 @@ class _Checker:
                 return False
             known = self.same_code(code, self.units)
             if known is None:
-                self.error(r.location, f"所属コード {code} は所属一覧にありません")
+                self.error(r.location, self.unknown_code(code, self.units, "所属コード", "所属一覧"))
                 return False
             return known
         if role == "specialist":
@@ -525,7 +546,7 @@ class _Checker:
                 return False
             known = self.same_code(code, self.departments)
             if known is None:
-                self.error(r.location, f"部局コード {code} は所属一覧にありません")
+                self.error(r.location, self.unknown_code(code, self.departments, "部局コード", "所属一覧"))
                 return False
             return known
         return None

@@ -462,3 +462,46 @@ def test_numeric_codes_match_with_or_without_leading_zeros(tmp_path: Path) -> No
     assert directory.person_by_upn("koho.ichiro" + UPN).unit_code == "002"
     assert [p.upn for p in directory.promoters("001")] == ["kikaku.jiro" + UPN, "kikaku.hanako" + UPN]
     assert [p.upn for p in directory.specialists("01")] == ["koho.ichiro" + UPN]
+
+
+def test_codes_are_read_as_excel_shows_them_so_a_hidden_duplicate_is_found(tmp_path: Path) -> None:
+    wb = Workbook()
+    units = wb.active
+    units.title = "所属"
+    for row in read_csv("units.csv"):
+        units.append(row)
+    units.append([1, "企画課(旧)", "A", "企画部"])  # Excel shows 001, as the text 「001」 above
+    units.cell(units.max_row, 1).number_format = "000"
+    units["A2"] = "001"
+    for name, file in (("職員", "staff.csv"), ("役割", "roles.csv")):
+        sheet = wb.create_sheet(name)
+        for row in read_csv(file):
+            sheet.append(["001" if cell == "A-01" else cell for cell in row])
+    wb.save(tmp_path / "組織.xlsx")
+    errors = load_directory(tmp_path).errors
+    assert errors == ["組織.xlsx [シート 所属] 5行目: 所属コード 001 が重複しています (組織.xlsx [シート 所属] 2行目 と同じ)"]
+
+
+def test_numeric_codes_that_differ_as_written_stay_apart_where_the_data_says_so(
+    tmp_path: Path,
+) -> None:
+    units = [["所属コード", "所属名", "部局コード", "部局名"],
+             ["01", "企画課", "01", "企画部"], ["1", "税務課", "1", "税務部"], ["2", "広報課", "01", "企画部"]]
+    write_csv(tmp_path / "units.csv", units)
+    write_csv(tmp_path / "staff.csv", [["UPN", "氏名", "所属コード", "職位"],
+                                        ["a" + UPN, "甲", "001", "主事"], ["b" + UPN, "乙", "02", "主事"]])
+    write_csv(tmp_path / "roles.csv", [["役割", "UPN", "所属コード", "部局コード"],
+                                        ["推進員", "b" + UPN, "2", ""]])
+    result = load_directory(tmp_path)
+    # the units 01 and 1 are two units, of two departments (01 企画部 and 1 税務部); 02 is 2
+    assert result.errors == ["staff.csv:2: 所属コード 001 は 所属一覧の 01・1 のどれか決められません"]
+    assert [result.directory.unit(c).department_name for c in ("01", "1", "2")] == ["企画部", "税務部", "企画部"]
+    assert result.directory.person_by_upn("b" + UPN).unit_code == "2"
+    assert [p.upn for p in result.directory.promoters("2")] == ["b" + UPN]
+
+
+def test_a_code_of_other_digits_is_no_crash(tmp_path: Path) -> None:
+    write_csv(tmp_path / "units.csv", [["所属コード", "所属名", "部局コード", "部局名"], ["፩", "課", "A", "部"]])
+    write_csv(tmp_path / "staff.csv", [["UPN", "氏名", "所属コード", "職位"], ["a" + UPN, "甲", "1", "主事"]])
+    write_csv(tmp_path / "roles.csv", [["役割", "UPN", "所属コード", "部局コード"]])
+    assert load_directory(tmp_path).errors == ["staff.csv:2: 所属コード 1 は所属一覧にありません"]

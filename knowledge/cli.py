@@ -118,8 +118,8 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
               "Excel で開くと切れるので、これらは YAML で編集してください", file=out)
     split = split_when_read_back(load.entries)
     if split:
-        print(f"警告: 言い換えに「|」を含む FAQ があります ({some(split, 5)})。この Excel を読み込むと"
-              "言い換えが 2 つに分かれるので、「|」を外すか YAML で編集してください", file=out)
+        print(f"警告: 言い換えかタグに「|」か改行を含む FAQ があります ({some(split, 5)})。この Excel を"
+              "読み込むと 2 つに分かれるので、それを外すか YAML で編集してください", file=out)
     count = write_faq_xlsx(load.entries, args.out)
     print(f"{count} 件を {args.out} に書き出しました (シート「FAQ」)", file=out)
     return 0

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.sources import (
+    EXCEL_SUFFIXES,
     DataFileError,
     Location,
     Record,
@@ -364,6 +365,8 @@ def faq_files(path: Path) -> tuple[list[Path], list[Path]]:
     if path.is_dir():
         found = table_files(path)
         return [p for p in found if not is_synonym_file(p)], [p for p in found if is_synonym_file(p)]
+    if is_synonym_file(path):  # the dictionary on its own (to check it)
+        return [], [path]
     return [path], [p for p in table_files(path.parent) if is_synonym_file(p) and p != path]
 
 
@@ -405,6 +408,7 @@ def _read_file(file: Path) -> _FileResult:
         return result
     if not records:
         result.warnings.append(f"{file.name}: FAQ が 1 件もありません")
+    result.warnings += _synonym_sheets(file)
     result.warnings += unknown_columns(records, FAQ_FIELDS, _COLUMN_HINTS)
     for record in records:
         entry, problems = entry_from_record(record)
@@ -415,6 +419,22 @@ def _read_file(file: Path) -> _FileResult:
         if entry is not None:
             result.entries.append(entry)
     return result
+
+
+def _synonym_sheets(file: Path) -> list[str]:
+    """A warning for a sheet named as the synonym dictionary in an FAQ workbook: the dictionary
+    is read from a file of its own."""
+    if file.suffix.lower() not in EXCEL_SUFFIXES:
+        return []
+    from openpyxl import load_workbook
+
+    wb = load_workbook(file, read_only=True)
+    try:
+        names = [n for n in wb.sheetnames if is_synonym_file(Path(n + ".xlsx"))]
+    finally:
+        wb.close()
+    return [f"{file.name} [シート {n}]: 表記ゆれ辞書はこのブックからは読みません。"
+            f"別のファイル (「{n}.xlsx」など) にして FAQ と同じフォルダに置いてください" for n in names]
 
 
 def _read_cached(file: Path, cache: FileCache | None) -> _FileResult:
@@ -446,12 +466,15 @@ def load_faq(
         return result
     files, synonym_files = faq_files(path)
     result.warnings += unreadable_files(path)
-    if not files:
+    if path.is_file() and not files:
+        result.warnings.append(f"{path.name} は表記ゆれ辞書として読みました (FAQ ではありません)")
+    elif not files:
         result.errors.append(f"{path}: FAQ のファイル (.yaml / .csv / .xlsx) がありません")
     result.files = [*files, *synonym_files]
     if len(synonym_files) > 1:
         names = "、".join(p.name for p in synonym_files)
-        result.errors.append(f"{path}: 同義語のファイルが複数あります ({names})。1 つにまとめてください")
+        folder = path if path.is_dir() else path.parent
+        result.errors.append(f"{folder}: 表記ゆれ辞書のファイルが複数あります ({names})。1 つにまとめてください")
     elif synonym_files:
         syn = load_synonyms(synonym_files[0])
         result.synonyms = syn.groups

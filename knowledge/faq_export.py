@@ -116,9 +116,9 @@ def too_long_for_excel(entries: Iterable[FaqEntry]) -> list[str]:
 
 
 def split_when_read_back(entries: Iterable[FaqEntry]) -> list[str]:
-    """Ids of entries with an alternate holding ``|`` (a YAML list item may), which the
-    exported sheet, read back, would split in two. (Tags and follow-ups are split on reading.)"""
-    return [e.id for e in entries if any(split_multi(a) != [a] for a in e.alternates)]
+    """Ids of entries with an alternate or tag holding ``|`` or a line break (a YAML list item
+    may), which the exported sheet, read back, would split in two."""
+    return [e.id for e in entries if any(split_multi(t) != [t] for t in (*e.alternates, *e.tags))]
 
 
 def write_faq_xlsx(entries: Iterable[FaqEntry], out: Path) -> int:

@@ -1,8 +1,9 @@
 """The synonym dictionary: groups of words that mean the same thing.
 
-The file is named ``synonyms``, 同義語, 表記ゆれ (表記揺れ) or 類義語, in YAML, CSV or Excel.
-In CSV or Excel, one group per row: the canonical term in a column 「代表語」 and the others in
-「言い換え」, several to a cell (separated by 「、」, ``|`` or line breaks)::
+The file's name starts with ``synonyms``, 同義語, 表記ゆれ (表記揺れ) or 類義語 (同義語.xlsx,
+同義語リスト.csv); it is YAML, CSV or Excel. In CSV or Excel, one group per row: the canonical
+term in a column 「代表語」 and the others in 「言い換え」, several to a cell (separated by 「、」,
+``|`` or line breaks) or one to a column (言い換え1, 言い換え2, …)::
 
     代表語,言い換え
     パソコン,PC、端末、ノートPC
@@ -18,14 +19,16 @@ Accepted YAML layouts (the first term of a group is its canonical form)::
     # or a plain mapping: canonical term → its variants
     VPN: [リモート接続, 庁外接続]
 
-Validation: an empty group, a term in two groups (compared after character folding, so
-ＶＰＮ and VPN collide) and non-text terms are errors; a group with one term or the same term
-written twice in its group is a warning (spellings that merely fold alike, such as プリンタ and
+Rows or groups with the same canonical term are one group. Validation: an empty group and
+non-text terms are errors; a term in two groups (compared after character folding, so ＶＰＮ
+and VPN collide) stays in the first and is a warning, as are a group with one term and the same
+term written twice in its group (spellings that merely fold alike, such as プリンタ and
 プリンター, are fine). Every message names the file and line (or sheet and row).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +39,7 @@ from knowledge.sources import (
     TABLE_SUFFIXES,
     DataFileError,
     Location,
+    canonical_key,
     cell_text,
     read_records,
     split_words,
@@ -45,10 +49,14 @@ from knowledge.sources import (
 SYNONYM_STEMS = ("synonyms", "同義語", "表記ゆれ", "表記揺れ", "類義語")
 COLUMNS = {
     "代表語": "canonical", "代表": "canonical", "用語": "canonical", "正式名称": "canonical",
-    "canonical": "canonical", "term": "canonical",
+    "正式名": "canonical", "canonical": "canonical", "term": "canonical",
     "言い換え": "variants", "同義語": "variants", "表記ゆれ": "variants", "類義語": "variants",
-    "別名": "variants", "variants": "variants", "synonyms": "variants",
+    "別名": "variants", "略称": "variants", "略語": "variants", "別表記": "variants",
+    "別の言い方": "variants", "ほかの言い方": "variants", "variants": "variants",
+    "synonyms": "variants",
 }
+_NOTE_COLUMNS = {"メモ", "備考", "説明", "注記", "補足", "コメント", "memo", "note", "notes"}
+_NUMBERED = re.compile(r"[\s_\-]*[0-9０-９]+$")  # 言い換え1, 言い換え_2
 _LIST_KEYS = ("groups", "synonyms", "entries")
 _TERM_KEYS = ("terms", "words", "synonyms")
 
@@ -69,9 +77,15 @@ class SynonymLoad:
 
 
 def is_synonym_file(path: Path) -> bool:
-    """Whether ``path`` is named as the synonym dictionary (``synonyms.yaml``, 同義語.xlsx …)."""
+    """Whether ``path`` is named as the synonym dictionary (``synonyms.yaml``, 同義語.xlsx,
+    同義語リスト.csv, 表記ゆれ_2026.xlsx …)."""
     stem = unicodedata.normalize("NFKC", path.stem).casefold()
-    return stem in SYNONYM_STEMS and path.suffix.lower() in TABLE_SUFFIXES
+    return stem.startswith(SYNONYM_STEMS) and path.suffix.lower() in TABLE_SUFFIXES
+
+
+def _variant_column(key: str) -> bool:
+    """Whether a further column holds variants too (言い換え2, 言い換え(2), 別名3)."""
+    return canonical_key(_NUMBERED.sub("", key), COLUMNS, loose=True) == "variants"
 
 
 def _line(node: yaml.Node) -> int:
@@ -147,19 +161,25 @@ def _yaml_groups(path: Path, load: SynonymLoad) -> list[tuple[list[tuple[str, Lo
 
 
 def _table_groups(path: Path, load: SynonymLoad) -> list[tuple[list[tuple[str, Location]], Location]]:
-    """One group per row of a CSV or Excel table: 代表語, then 言い換え (several to a cell)."""
+    """One group per row of a CSV or Excel table: 代表語, then 言い換え (several to a cell, or
+    in several columns)."""
     notes: list[str] = []
     try:
         records = read_records(path, COLUMNS, required=("canonical",), notes=notes)
     except DataFileError as exc:
         load.errors.append(str(exc))
         return []
-    load.warnings += notes + unknown_columns(records, ("canonical", "variants"))
-    return [
-        ([(t, r.location) for t in (cell_text(r, "canonical"), *split_words(r.get("variants"))) if t],
-         r.location)
-        for r in records
-    ]
+    more = {k for r in records for k in r.data if k not in COLUMNS.values() and _variant_column(k)}
+    quiet = more | {k for r in records for k in r.data if k.casefold() in _NOTE_COLUMNS}
+    load.warnings += notes + unknown_columns(records, ("canonical", "variants", *quiet))
+    groups = []
+    for r in records:
+        canonical = split_words(cell_text(r, "canonical"))
+        variants = [w for k in ("variants", *sorted(more)) for w in split_words(r.get(k))]
+        if not canonical and variants:
+            load.warnings.append(f"{r.location}: 代表語が空なので、「{variants[0]}」を代表語にしました")
+        groups.append(([(t, r.location) for t in (*canonical, *variants)], r.location))
+    return groups
 
 
 def load_synonyms(path: Path) -> SynonymLoad:
@@ -169,31 +189,31 @@ def load_synonyms(path: Path) -> SynonymLoad:
     load = SynonymLoad()
     is_yaml = path.suffix.lower() in (".yaml", ".yml")
     groups = _yaml_groups(path, load) if is_yaml else _table_groups(path, load)
-    seen: dict[str, Location] = {}
+    seen: dict[str, tuple[Location, int]] = {}  # folded term -> where, and its group
+    merged: list[tuple[list[str], Location]] = []
     for terms, group_loc in groups:
         if not terms:
             load.errors.append(f"{group_loc}: 同義語のグループが空です")
             continue
-        if len(terms) == 1:
+        first = seen.get(fold_chars(terms[0][0]))
+        same = first is not None and fold_chars(merged[first[1]][0][0]) == fold_chars(terms[0][0])
+        if len(terms) == 1 and not same:
             load.warnings.append(f"{group_loc}: 「{terms[0][0]}」だけのグループは意味がありません")
-        kept: list[str] = []
-        in_group: set[str] = set()
-        for term, loc in terms:
+        index = first[1] if same and first is not None else len(merged)
+        if not same:  # rows with the same canonical term add to one group
+            merged.append(([], group_loc))
+        kept = merged[index][0]
+        for term, loc in terms[1:] if same else terms:
             key = fold_chars(term)
             if term in kept:
                 load.warnings.append(f"{loc}: 「{term}」が同じグループに 2 回あります")
                 continue
-            if key in in_group:  # a spelling the normaliser already folds (プリンタ/プリンター)
-                kept.append(term)
-                continue
-            if key in seen:
-                load.errors.append(
-                    f"{loc}: 「{term}」が 2 つのグループにあります (もう一方: {seen[key]})"
+            if key in seen and seen[key][1] != index:
+                load.warnings.append(
+                    f"{loc}: 「{term}」は別のグループ ({seen[key][0]}) にもあるので、そちらだけに入れます"
                 )
                 continue
-            seen[key] = loc
-            in_group.add(key)
+            seen.setdefault(key, (loc, index))  # a spelling the normaliser folds alike joins too
             kept.append(term)
-        if kept:
-            load.groups.append(SynonymGroup(tuple(kept), group_loc))
+    load.groups = [SynonymGroup(tuple(kept), loc) for kept, loc in merged if kept]
     return load

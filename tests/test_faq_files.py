@@ -496,19 +496,22 @@ def test_synonym_collisions_and_empty_groups(tmp_path: Path) -> None:
         "    - 庁外接続\n"
         "  - [単独]\n"
         "  - [チャット, チャット]\n"
-        "  - [プリンター, プリンタ]\n",  # spellings the normaliser folds alike: fine
+        "  - [プリンター, プリンタ]\n"  # spellings the normaliser folds alike: fine
+        "  - [在宅勤務, テレワーク]\n"
+        "  - [在宅, リモート接続]\n",  # リモート接続 is in the VPN group already
     )
     load = load_synonyms(path)
-    assert load.errors == [
-        "synonyms.yaml:3: 同義語のグループが空です",
-        "synonyms.yaml:5: 「ＶＰＮ」が 2 つのグループにあります (もう一方: synonyms.yaml:2)",
-    ]
+    assert load.errors == ["synonyms.yaml:3: 同義語のグループが空です"]
     assert load.warnings == [
         "synonyms.yaml:7: 「単独」だけのグループは意味がありません",
         "synonyms.yaml:8: 「チャット」が同じグループに 2 回あります",
+        "synonyms.yaml:11: 「リモート接続」は別のグループ (synonyms.yaml:2) にもあるので、そちらだけに入れます",
     ]
-    assert [g.terms for g in load.groups][:2] == [("VPN", "リモート接続"), ("Teams", "チームズ")]
-    assert load.groups[-1].terms == ("プリンター", "プリンタ")
+    # ＶＰＮ is VPN (after folding): its group adds to VPN's
+    assert [g.terms for g in load.groups][:2] == [("VPN", "リモート接続", "庁外接続"), ("Teams", "チームズ")]
+    assert [g.terms for g in load.groups][-3:] == [
+        ("プリンター", "プリンタ"), ("在宅勤務", "テレワーク"), ("在宅",)
+    ]
 
 
 def test_synonym_mapping_layout(tmp_path: Path) -> None:
@@ -520,9 +523,9 @@ def test_synonym_mapping_layout(tmp_path: Path) -> None:
 
 def test_synonym_errors_block_the_faq(tmp_path: Path) -> None:
     write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
-    write(tmp_path, "synonyms.yaml", "groups:\n  - [A, B]\n  - [b, C]\n")
+    write(tmp_path, "synonyms.yaml", "groups:\n  - [A, B]\n  - [C, {D: E}]\n")
     load = load_faq(tmp_path)
-    assert load.errors == ["synonyms.yaml:3: 「b」が 2 つのグループにあります (もう一方: synonyms.yaml:2)"]
+    assert load.errors == ["synonyms.yaml:3: 同義語は文字で書いてください"]
     assert [e.id for e in load.entries] == ["a"]  # synonyms.yaml is not read as FAQ entries
 
 
@@ -533,26 +536,37 @@ def test_synonyms_kept_in_excel_are_read_and_used(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "表記ゆれ"
-    for row in (["代表語", "言い換え", "メモ"], ["パソコン", "PC、ノート端末|マシン", "よく使う"],
-                ["申込", "申し込み\n申込み", None]):
+    for row in (["代表語", "言い換え", "言い換え2", "メモ"],
+                ["パソコン", "PC、ノート端末|マシン", "PCさん", "よく使う"],
+                ["申込", "申し込み\n申込み", None, None],
+                ["パソコン", "パーソナルコンピューター", None, "同じ代表語の行は 1 つのグループ"],
+                ["テレワーク、在宅勤務", None, "リモートワーク", None],  # several in 代表語
+                [None, "会計年度任用職員", "会計年度", None]):  # no 代表語
         ws.append(row)
-    wb.save(tmp_path / "同義語.xlsx")
+    wb.save(tmp_path / "同義語リスト.xlsx")
     load = load_faq(tmp_path)
     assert load.errors == []
-    assert load.warnings == ["同義語.xlsx [シート 表記ゆれ] 2行目: 知らない項目「メモ」は読み飛ばします"]
+    assert load.warnings == ["同義語リスト.xlsx [シート 表記ゆれ] 6行目: 代表語が空なので、「会計年度任用職員」を代表語にしました"]
     assert load.synonym_groups == [
-        ("パソコン", "PC", "ノート端末", "マシン"), ("申込", "申し込み", "申込み")
+        ("パソコン", "PC", "ノート端末", "マシン", "PCさん", "パーソナルコンピューター"),
+        ("申込", "申し込み", "申込み"),
+        ("テレワーク", "在宅勤務", "リモートワーク"),
+        ("会計年度任用職員", "会計年度"),
     ]
     assert [e.id for e in load.entries] == ["pc"]  # the synonym workbook is not an FAQ file
     matcher = Matcher.build(load.entries, load.synonym_groups)
     assert matcher.match("マシンが起動しない").candidates[0].entry.id == "pc"
 
 
-def test_synonym_csv_in_shift_jis_names_the_line_of_a_collision(tmp_path: Path) -> None:
+def test_a_synonym_in_two_rows_of_a_shift_jis_csv_is_a_warning_at_its_line(tmp_path: Path) -> None:
     write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
     write(tmp_path, "表記ゆれ.csv", "代表語,言い換え\nVPN,リモート接続\n庁外接続,ＶＰＮ\n", "cp932")
     load = load_faq(tmp_path)
-    assert load.errors == ["表記ゆれ.csv:3: 「ＶＰＮ」が 2 つのグループにあります (もう一方: 表記ゆれ.csv:2)"]
+    assert load.errors == []  # one slip in the dictionary does not stop the FAQ
+    assert load.warnings == [
+        "表記ゆれ.csv:3: 「ＶＰＮ」は別のグループ (表記ゆれ.csv:2) にもあるので、そちらだけに入れます"
+    ]
+    assert load.synonym_groups == [("VPN", "リモート接続"), ("庁外接続",)]
 
 
 def test_two_synonym_files_are_an_error_not_a_silent_choice(tmp_path: Path) -> None:
@@ -561,8 +575,33 @@ def test_two_synonym_files_are_an_error_not_a_silent_choice(tmp_path: Path) -> N
     write(tmp_path, "同義語.csv", "代表語,言い換え\nC,D\n")
     load = load_faq(tmp_path)
     assert load.errors == [
-        f"{tmp_path}: 同義語のファイルが複数あります (synonyms.yaml、同義語.csv)。1 つにまとめてください"
+        f"{tmp_path}: 表記ゆれ辞書のファイルが複数あります (synonyms.yaml、同義語.csv)。1 つにまとめてください"
     ]
+    faq = load_faq(tmp_path / "faq.csv")  # the message names the folder for a single file too
+    assert faq.errors == [load.errors[0]]
+
+
+def test_a_synonym_sheet_inside_the_faq_workbook_is_pointed_out(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.append(["ID", "質問", "回答"])
+    wb.active.append(["pc", "パソコンが起動しない", "電源を確認"])
+    sheet = wb.create_sheet("同義語")
+    sheet.append(["代表語", "言い換え"])
+    sheet.append(["パソコン", "PC"])
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert load.errors == [] and [e.id for e in load.entries] == ["pc"]
+    assert load.warnings == [
+        "faq.xlsx [シート 同義語]: 表記ゆれ辞書はこのブックからは読みません。"
+        "別のファイル (「同義語.xlsx」など) にして FAQ と同じフォルダに置いてください"
+    ]
+
+
+def test_the_dictionary_can_be_checked_on_its_own(tmp_path: Path) -> None:
+    path = write(tmp_path, "同義語.csv", "代表語,言い換え\nパソコン,PC\n")
+    load = load_faq(path)
+    assert (load.errors, load.entries, load.synonym_groups) == ([], [], [("パソコン", "PC")])
+    assert load.warnings == ["同義語.csv は表記ゆれ辞書として読みました (FAQ ではありません)"]
 
 
 def test_a_single_faq_file_uses_the_synonym_table_beside_it(tmp_path: Path) -> None:

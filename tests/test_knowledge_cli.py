@@ -515,19 +515,21 @@ def test_export_warns_of_text_longer_than_excel_keeps(tmp_path: Path) -> None:
     code, out = run("export", "--faq", str(tmp_path), "--out", str(tmp_path / "o.xlsx"))
     assert code == 0
     assert "警告: Excel のセルの上限 (32,767 文字) より長い FAQ があります (long)" in out
-    assert "「|」" not in out
+    assert "「|」か改行" not in out
 
 
 def test_export_warns_of_values_that_would_split_when_read_back(tmp_path: Path) -> None:
     (tmp_path / "faq.yaml").write_text(
         "- id: a\n  question: 質問A\n  alternates: [A|B の違い]\n  answer: 回答\n"
         "- id: b\n  question: 質問B\n  tags: [研修、申込]\n  answer: 回答\n"  # two tags already
-        "- id: c\n  question: 質問C\n  tags: [1,000円]\n  alternates: [ふつう]\n  answer: 回答\n",
+        "- id: c\n  question: 質問C\n  tags: [1,000円]\n  alternates: [ふつう]\n  answer: 回答\n"
+        "- id: d\n  question: 質問D\n  tags: [Excel|表計算]\n  answer: 回答\n"
+        "- id: e\n  question: 質問E\n  alternates: [\"一行目\\n二行目\"]\n  answer: 回答\n",
         encoding="utf-8",
     )
     code, out = run("export", "--faq", str(tmp_path), "--out", str(tmp_path / "o.xlsx"))
     assert code == 0
-    assert "警告: 言い換えに「|」を含む FAQ があります (a)。" in out
+    assert "警告: 言い換えかタグに「|」か改行を含む FAQ があります (a、d、e)。" in out
 
 
 def test_a_file_that_is_not_a_database_is_named_plainly(

@@ -31,8 +31,12 @@ DEFAULT_DB = "sqlite+aiosqlite:///data/dxbot.sqlite3"
 
 
 def default_faq_dir() -> Path:
-    found = os.environ.get("FAQ_DIR")
-    return Path(found) if found else CONTENT_DIR / "faq"
+    return default_dir("FAQ_DIR", "faq")
+
+
+def default_dir(variable: str, name: str) -> Path:
+    found = os.environ.get(variable)
+    return Path(found) if found else CONTENT_DIR / name
 
 
 def default_db() -> str:
@@ -72,6 +76,31 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return 1 if load.errors else 0
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    """Every data set the bot reads: FAQ, organisation and courses, as the bot would load them."""
+    from knowledge.catalogue import load_catalogue
+    from knowledge.directory import load_directory
+
+    faq = load_faq(args.faq)
+    org = load_directory(args.org)
+    courses = load_catalogue(args.courses)
+    results = (
+        ("FAQ", args.faq, faq.errors, faq.warnings,
+         f"FAQ {len(faq.entries)} 件、同義語グループ {len(faq.synonyms)} 件"),
+        ("組織", args.org, org.errors, org.warnings,
+         f"所属 {len(org.directory.units)} 件、職員 {len(org.directory.people)} 人"),
+        ("研修", args.courses, courses.errors, courses.warnings,
+         f"研修 {len(courses.catalogue)} 件、日程 {sum(len(c.sessions) for c in courses.catalogue.courses)} 件"),
+    )
+    for label, path, errors, warnings, counts in results:
+        print(f"■ {label} ({path}): {counts}、エラー {len(errors)} 件、警告 {len(warnings)} 件", file=out)
+        for error in errors:
+            print(f"  エラー: {error}", file=out)
+        for warning in warnings:
+            print(f"  警告: {warning}", file=out)
+    return 1 if any(errors for _, _, errors, _, _ in results) else 0
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
@@ -425,6 +454,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="FAQ ファイルを検査し、エラーと警告を場所つきで表示する")
     faq_option(p)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("check", help="FAQ・組織・研修のデータをまとめて検査する (ボットが読むとおりに)")
+    faq_option(p)
+    p.add_argument("--org", type=Path, default=default_dir("ORG_DIR", "org"), metavar="DIR",
+                   help="組織データのフォルダ (既定: $ORG_DIR または content/org)")
+    p.add_argument("--courses", type=Path, default=default_dir("COURSES_DIR", "courses"), metavar="DIR",
+                   help="研修データのフォルダ (既定: $COURSES_DIR または content/courses)")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("import", help="CSV/Excel の FAQ を YAML に変換する")
     p.add_argument("src", type=Path, metavar="SRC", help="読み込む .xlsx / .csv / .yaml")

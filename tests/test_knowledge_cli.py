@@ -540,3 +540,21 @@ def test_a_file_that_is_not_a_database_is_named_plainly(
     err = capsys.readouterr().err
     assert "クエリログを読めません: file is not a database (--db か環境変数 DATABASE_URL を確かめてください)" in err
     assert "SELECT" not in err
+
+
+def test_check_reads_every_data_set_as_the_bot_does(tmp_path: Path) -> None:
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "tests" / "data" / "org" / "csv", org)
+    staff = (org / "staff.csv").read_text(encoding="utf-8-sig")
+    (org / "staff.csv").write_text(staff.replace(",A-02,主査", ",Z-99,主査"), encoding="utf-8")
+    code, out = run("check", "--faq", str(FORMATS), "--org", str(org),
+                    "--courses", str(ROOT / "content" / "courses"))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == f"■ FAQ ({FORMATS}): FAQ 8 件、同義語グループ 3 件、エラー 0 件、警告 0 件"
+    assert f"■ 組織 ({org}): 所属 3 件、職員 5 人、エラー 1 件" in out
+    assert "  エラー: staff.csv:5: 所属コード Z-99 は所属一覧にありません" in lines
+    assert any(line.startswith("■ 研修 (") and "エラー 0 件" in line for line in lines)
+    code, _ = run("check", "--faq", str(FORMATS), "--org", str(ROOT / "content" / "org"),
+                  "--courses", str(ROOT / "content" / "courses"))
+    assert code == 0

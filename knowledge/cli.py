@@ -21,26 +21,29 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from knowledge.content import CONTENT_DIR
 from knowledge.dates import parse_day
 from knowledge.faq import FaqEntry, FaqLoad, load_faq
 from knowledge.sources import DataFileError, some
+from knowledge.synonyms import is_synonym_file, load_synonyms
 
 JST = timezone(timedelta(hours=9), "JST")
 DEFAULT_DB = "sqlite+aiosqlite:///data/dxbot.sqlite3"
 
 
-def default_faq_dir() -> Path:
-    return default_dir("FAQ_DIR", "faq")
+class Places(BaseSettings):
+    """Where the bot's data is: the environment variables, or a ``.env`` file in the current
+    folder, as the bot reads them (so the commands check what the bot serves)."""
 
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-def default_dir(variable: str, name: str) -> Path:
-    found = os.environ.get(variable)
-    return Path(found) if found else CONTENT_DIR / name
+    faq_dir: Path = CONTENT_DIR / "faq"
+    org_dir: Path = CONTENT_DIR / "org"
+    courses_dir: Path = CONTENT_DIR / "courses"
+    database_url: str = DEFAULT_DB
 
-
-def default_db() -> str:
-    return os.environ.get("DATABASE_URL") or DEFAULT_DB
 
 
 def _print_load(load: FaqLoad, out: TextIO, *, warnings: bool = True) -> None:
@@ -66,6 +69,13 @@ def _load_ok(path: Path, out: TextIO) -> FaqLoad | None:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    if args.faq.is_file() and is_synonym_file(args.faq):  # the dictionary on its own
+        syn = load_synonyms(args.faq)
+        for line in [*(f"エラー: {e}" for e in syn.errors), *(f"警告: {w}" for w in syn.warnings)]:
+            print(line, file=out)
+        print(f"表記ゆれ辞書 {args.faq.name}: 同義語グループ {len(syn.groups)} 件、"
+              f"エラー {len(syn.errors)} 件、警告 {len(syn.warnings)} 件", file=out)
+        return 1 if syn.errors else 0
     load = load_faq(args.faq)
     _print_load(load, out)
     names = ", ".join(p.name for p in load.files) or "なし"
@@ -438,17 +448,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m knowledge",
         description="DXサポートボットの FAQ を管理するコマンドです。",
         epilog="終了コード: 0 = 問題なし、1 = 問題あり、2 = 使い方の誤り。"
-        "FAQ の場所は環境変数 FAQ_DIR (既定 content/faq)、"
-        "データベースは DATABASE_URL (既定 " + DEFAULT_DB + ")。",
+        "FAQ の場所は環境変数 FAQ_DIR (既定 content/faq)、組織は ORG_DIR、研修は COURSES_DIR、"
+        "データベースは DATABASE_URL (既定 " + DEFAULT_DB + ")。ボットと同じく .env も読みます。",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="コマンド")
+    places = Places()
 
     def faq_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--faq", type=Path, default=default_faq_dir(), metavar="DIR",
+        p.add_argument("--faq", type=Path, default=places.faq_dir, metavar="DIR",
                        help="FAQ のフォルダまたはファイル (既定: $FAQ_DIR または content/faq)")
 
     def db_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", default=default_db(), metavar="URL",
+        p.add_argument("--db", default=places.database_url, metavar="URL",
                        help="クエリログのデータベース URL (既定: $DATABASE_URL)")
 
     p = sub.add_parser("validate", help="FAQ ファイルを検査し、エラーと警告を場所つきで表示する")
@@ -457,9 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="FAQ・組織・研修のデータをまとめて検査する (ボットが読むとおりに)")
     faq_option(p)
-    p.add_argument("--org", type=Path, default=default_dir("ORG_DIR", "org"), metavar="DIR",
+    p.add_argument("--org", type=Path, default=places.org_dir, metavar="DIR",
                    help="組織データのフォルダ (既定: $ORG_DIR または content/org)")
-    p.add_argument("--courses", type=Path, default=default_dir("COURSES_DIR", "courses"), metavar="DIR",
+    p.add_argument("--courses", type=Path, default=places.courses_dir, metavar="DIR",
                    help="研修データのフォルダ (既定: $COURSES_DIR または content/courses)")
     p.set_defaults(func=cmd_check)
 

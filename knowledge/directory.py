@@ -205,16 +205,30 @@ class Directory:
             if key
         ]
         self._match_choices = [key for key, _ in self._match_keys]
+        numbered: dict[tuple[str, int], set[str]] = defaultdict(set)
+        for u in self.units.values():
+            for kind, code in (("unit", u.code), ("department", u.department_code)):
+                if _NUMERIC.fullmatch(code):
+                    numbered[(kind, int(code))].add(code)
+        self._numbered = {key: codes.pop() for key, codes in numbered.items() if len(codes) == 1}
+
+    def _code(self, kind: str, code: str) -> str:
+        """A code kept elsewhere (a profile, a ticket) as the directory now spells it: 1 is 001
+        after the admin formatted the codes 000 (when only one code is that number)."""
+        if not _NUMERIC.fullmatch(code):
+            return code
+        return self._numbered.get((kind, int(code)), code)
 
     def __len__(self) -> int:
         """The number of staff (what the live-reload status shows)."""
         return len(self.people)
 
     def unit(self, code: str) -> Unit | None:
-        return self.units.get(code)
+        return self.units.get(code) or self.units.get(self._code("unit", code))
 
     def department_units(self, department_code: str) -> list[Unit]:
-        return [u for u in self.units.values() if u.department_code == department_code]
+        code = self._code("department", department_code)
+        return [u for u in self.units.values() if u.department_code == code]
 
     def person_by_aad(self, aad_object_id: str | None) -> Person | None:
         return self._by_aad.get(aad_object_id.strip().lower()) if aad_object_id else None
@@ -228,11 +242,11 @@ class Directory:
 
     def promoters(self, unit_code: str) -> list[Person]:
         """The unit's デジタル活用推進員, primary first."""
-        return list(self._scoped.get(("promoter", unit_code), ()))
+        return list(self._scoped.get(("promoter", self._code("unit", unit_code)), ()))
 
     def specialists(self, department_code: str) -> list[Person]:
         """The department's DX推進スペシャリスト, primary first."""
-        return list(self._scoped.get(("specialist", department_code), ()))
+        return list(self._scoped.get(("specialist", self._code("department", department_code)), ()))
 
     def helpdesk(self) -> list[Person]:
         return list(self._scoped.get(("helpdesk", None), ()))
@@ -248,7 +262,7 @@ class Directory:
 
     def escalation_chain(self, unit_code: str) -> list[tuple[str, list[Person]]]:
         """Who to ask, level by level: promoters → specialists → helpdesk (empty levels skipped)."""
-        unit = self.units.get(unit_code)
+        unit = self.unit(unit_code)
         levels = [
             ("promoter", self.promoters(unit_code)),
             ("specialist", self.specialists(unit.department_code) if unit else []),
@@ -430,6 +444,12 @@ class _Checker:
             known = self.same_code(v["department_code"], self.departments)
             if known is not None and self.departments[known][0] == v["department_name"]:
                 v["department_code"] = known  # 01 and 1 with one name: one department
+            elif known is not None and known != v["department_code"]:
+                self.warnings.append(
+                    f"{r.location}: 部局コード {v['department_code']}「{v['department_name']}」と "
+                    f"{known}「{self.departments[known][0]}」({self.departments[known][1]}) は、"
+                    "部局名が違うので別の部局として読みました"
+                )
             dept = self.departments.setdefault(v["department_code"], (v["department_name"], r.location))
             if dept[0] != v["department_name"]:
                 self.error(

@@ -467,7 +467,7 @@ def load_faq(
     files, synonym_files = faq_files(path)
     result.warnings += unreadable_files(path)
     if path.is_file() and not files:
-        result.warnings.append(f"{path.name} は表記ゆれ辞書として読みました (FAQ ではありません)")
+        result.errors.append(f"{path.name} は表記ゆれ辞書です。FAQ のファイルかフォルダを指定してください")
     elif not files:
         result.errors.append(f"{path}: FAQ のファイル (.yaml / .csv / .xlsx) がありません")
     result.files = [*files, *synonym_files]

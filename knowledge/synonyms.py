@@ -46,17 +46,14 @@ from knowledge.sources import (
     unknown_columns,
 )
 
-SYNONYM_STEMS = ("synonyms", "同義語", "表記ゆれ", "表記揺れ", "類義語")
-COLUMNS = {
-    "代表語": "canonical", "代表": "canonical", "用語": "canonical", "正式名称": "canonical",
-    "正式名": "canonical", "canonical": "canonical", "term": "canonical",
-    "言い換え": "variants", "同義語": "variants", "表記ゆれ": "variants", "類義語": "variants",
-    "別名": "variants", "略称": "variants", "略語": "variants", "別表記": "variants",
-    "別の言い方": "variants", "ほかの言い方": "variants", "variants": "variants",
-    "synonyms": "variants",
-}
+_NAME = re.compile(r"(?:synonyms?|同義語|表記ゆれ|表記揺れ|類義語)(?:リスト|辞書|一覧|表)?")
+_CANONICAL = ("代表語", "代表", "用語", "正式名称", "正式名", "canonical", "term")
+_VARIANTS = ("言い換え", "同義語", "表記ゆれ", "類義語", "別名", "略称", "略語", "別表記",
+             "別の言い方", "ほかの言い方", "variants", "synonyms")
+# Each variant column name is a field of its own (言い換え and 略称 side by side are both read).
+COLUMNS = {**dict.fromkeys(_CANONICAL, "canonical"), **{n: f"variants:{n}" for n in _VARIANTS}}
 _NOTE_COLUMNS = {"メモ", "備考", "説明", "注記", "補足", "コメント", "memo", "note", "notes"}
-_NUMBERED = re.compile(r"[\s_\-]*[0-9０-９]+$")  # 言い換え1, 言い換え_2
+_NUMBERED = re.compile(r"[\s_\-]*(?:[0-9]+|[①-⑳])$")  # 言い換え1, 言い換え_2, 言い換え①
 _LIST_KEYS = ("groups", "synonyms", "entries")
 _TERM_KEYS = ("terms", "words", "synonyms")
 
@@ -77,15 +74,22 @@ class SynonymLoad:
 
 
 def is_synonym_file(path: Path) -> bool:
-    """Whether ``path`` is named as the synonym dictionary (``synonyms.yaml``, 同義語.xlsx,
-    同義語リスト.csv, 表記ゆれ_2026.xlsx …)."""
-    stem = unicodedata.normalize("NFKC", path.stem).casefold()
-    return stem.startswith(SYNONYM_STEMS) and path.suffix.lower() in TABLE_SUFFIXES
+    """Whether ``path`` is named as the synonym dictionary: ``synonyms.yaml``, 同義語.xlsx,
+    表記ゆれ辞書.csv, 同義語リスト.xlsx (not 同義語 - コピー.xlsx, a copy left beside it)."""
+    stem = unicodedata.normalize("NFKC", path.stem).casefold().strip()
+    return bool(_NAME.fullmatch(stem)) and path.suffix.lower() in TABLE_SUFFIXES
 
 
 def _variant_column(key: str) -> bool:
-    """Whether a further column holds variants too (言い換え2, 言い換え(2), 別名3)."""
-    return canonical_key(_NUMBERED.sub("", key), COLUMNS, loose=True) == "variants"
+    """Whether a column holds variants (言い換え, 略称, 言い換え2, 言い換え(2), 別名③)."""
+    named = canonical_key(_NUMBERED.sub("", unicodedata.normalize("NFKC", key)), COLUMNS, loose=True)
+    return named.startswith("variants:")
+
+
+def _note_column(key: str) -> bool:
+    """Whether a column holds the admin's notes (メモ, 備考1, メモ欄, ＭＥＭＯ)."""
+    name = _NUMBERED.sub("", unicodedata.normalize("NFKC", key)).casefold().strip()
+    return name.removesuffix("欄") in _NOTE_COLUMNS
 
 
 def _line(node: yaml.Node) -> int:
@@ -131,8 +135,8 @@ def _raw_groups(root: yaml.Node, name: str, load: SynonymLoad) -> list[tuple[lis
     result = []
     for item in groups_node.value:
         if isinstance(item, yaml.MappingNode):
-            canonical = _mapping_get(item, "canonical", "term", "代表")
-            variants = _mapping_get(item, *_TERM_KEYS, "variants", "同義語")
+            canonical = _mapping_get(item, *_CANONICAL)
+            variants = _mapping_get(item, *_TERM_KEYS, *_VARIANTS)
             terms = _scalars(canonical, name, load) + _scalars(variants, name, load)
         else:
             terms = _scalars(item, name, load)
@@ -169,16 +173,18 @@ def _table_groups(path: Path, load: SynonymLoad) -> list[tuple[list[tuple[str, L
     except DataFileError as exc:
         load.errors.append(str(exc))
         return []
-    more = {k for r in records for k in r.data if k not in COLUMNS.values() and _variant_column(k)}
-    quiet = more | {k for r in records for k in r.data if k.casefold() in _NOTE_COLUMNS}
-    load.warnings += notes + unknown_columns(records, ("canonical", "variants", *quiet))
+    keys = list(dict.fromkeys(k for r in records for k in r.data))  # in column order
+    variant_keys = [k for k in keys if k.startswith("variants:") or _variant_column(k)]
+    quiet = [*variant_keys, *(k for k in keys if _note_column(k))]
+    load.warnings += notes + unknown_columns(records, ("canonical", *quiet))
     groups = []
     for r in records:
         canonical = split_words(cell_text(r, "canonical"))
-        variants = [w for k in ("variants", *sorted(more)) for w in split_words(r.get(k))]
+        variants = [w for k in variant_keys for w in split_words(r.get(k))]
         if not canonical and variants:
             load.warnings.append(f"{r.location}: 代表語が空なので、「{variants[0]}」を代表語にしました")
-        groups.append(([(t, r.location) for t in (*canonical, *variants)], r.location))
+        if canonical or variants:  # a row with only a note is no group
+            groups.append(([(t, r.location) for t in (*canonical, *variants)], r.location))
     return groups
 
 
@@ -195,25 +201,34 @@ def load_synonyms(path: Path) -> SynonymLoad:
         if not terms:
             load.errors.append(f"{group_loc}: 同義語のグループが空です")
             continue
-        first = seen.get(fold_chars(terms[0][0]))
-        same = first is not None and fold_chars(merged[first[1]][0][0]) == fold_chars(terms[0][0])
-        if len(terms) == 1 and not same:
-            load.warnings.append(f"{group_loc}: 「{terms[0][0]}」だけのグループは意味がありません")
-        index = first[1] if same and first is not None else len(merged)
-        if not same:  # rows with the same canonical term add to one group
+        head, head_loc = terms[0]
+        found = seen.get(fold_chars(head))
+        if found is None:
+            index = len(merged)
             merged.append(([], group_loc))
-        kept = merged[index][0]
-        for term, loc in terms[1:] if same else terms:
-            key = fold_chars(term)
-            if term in kept:
-                load.warnings.append(f"{loc}: 「{term}」が同じグループに 2 回あります")
-                continue
-            if key in seen and seen[key][1] != index:
+        else:  # a row naming a word of an earlier group adds its words to that group
+            index = found[1]
+            if fold_chars(merged[index][0][0]) != fold_chars(head):  # not merely the same 代表語
                 load.warnings.append(
-                    f"{loc}: 「{term}」は別のグループ ({seen[key][0]}) にもあるので、そちらだけに入れます"
+                    f"{head_loc}: 「{head}」は {found[0]} のグループにあるので、この行の言葉も"
+                    f"そのグループ (代表語「{merged[index][0][0]}」) に入れます"
                 )
-                continue
-            seen.setdefault(key, (loc, index))  # a spelling the normaliser folds alike joins too
-            kept.append(term)
-    load.groups = [SynonymGroup(tuple(kept), loc) for kept, loc in merged if kept]
+        kept = merged[index][0]
+        for i, (term, loc) in enumerate(terms):
+            owner = seen.get(fold_chars(term))
+            if i == 0 and found is not None:
+                continue  # the 代表語 that led to the group: the group has it already
+            if owner is not None and owner[1] != index:
+                load.warnings.append(
+                    f"{loc}: 「{term}」は別のグループ ({owner[0]}) にもあるので、そちらだけに入れます"
+                )
+            elif term in kept:
+                load.warnings.append(f"{loc}: 「{term}」が同じグループに 2 回あります")
+            else:  # new, or a spelling the normaliser folds alike (プリンタ beside プリンター)
+                seen.setdefault(fold_chars(term), (loc, index))
+                kept.append(term)
+    for kept, loc in merged:
+        if len(kept) == 1:
+            load.warnings.append(f"{loc}: 「{kept[0]}」だけのグループは意味がありません")
+    load.groups = [SynonymGroup(tuple(kept), loc) for kept, loc in merged]
     return load

@@ -495,6 +495,7 @@ def test_numeric_codes_that_differ_as_written_stay_apart_where_the_data_says_so(
     result = load_directory(tmp_path)
     # the units 01 and 1 are two units, of two departments (01 企画部 and 1 税務部); 02 is 2
     assert result.errors == ["staff.csv:2: 所属コード 001 は 所属一覧の 01・1 のどれか決められません"]
+    assert "units.csv:3: 部局コード 1「税務部」と 01「企画部」(units.csv:2) は、部局名が違うので別の部局として読みました" in result.warnings
     assert [result.directory.unit(c).department_name for c in ("01", "1", "2")] == ["企画部", "税務部", "企画部"]
     assert result.directory.person_by_upn("b" + UPN).unit_code == "2"
     assert [p.upn for p in result.directory.promoters("2")] == ["b" + UPN]
@@ -505,3 +506,22 @@ def test_a_code_of_other_digits_is_no_crash(tmp_path: Path) -> None:
     write_csv(tmp_path / "staff.csv", [["UPN", "氏名", "所属コード", "職位"], ["a" + UPN, "甲", "1", "主事"]])
     write_csv(tmp_path / "roles.csv", [["役割", "UPN", "所属コード", "部局コード"]])
     assert load_directory(tmp_path).errors == ["staff.csv:2: 所属コード 1 は所属一覧にありません"]
+
+
+def test_codes_kept_from_before_still_find_their_unit_after_a_format_change() -> None:
+    # a profile or ticket saved the unit code 1; the admin has since formatted the codes 000
+    from knowledge.directory import Person, RoleAssignment, Unit
+
+    directory = Directory(
+        [Unit("001", "企画課", "01", "企画部"), Unit("002", "広報課", "01", "企画部")],
+        [Person("a" + UPN, "甲", "001", "主事"), Person("b" + UPN, "乙", "001", "主事")],
+        [RoleAssignment("promoter", "a" + UPN, "001", None, 1),
+         RoleAssignment("specialist", "b" + UPN, None, "01", 1)],
+    )
+    unit = directory.unit("1")
+    assert unit is not None and unit.code == "001"
+    assert [p.upn for p in directory.promoters("1")] == ["a" + UPN]
+    assert [p.upn for p in directory.specialists("1")] == ["b" + UPN]
+    assert [u.code for u in directory.department_units("1")] == ["001", "002"]
+    assert [level for level, _ in directory.escalation_chain("0001")] == ["promoter", "specialist"]
+    assert directory.unit("3") is None and directory.unit("X") is None

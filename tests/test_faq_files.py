@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from collections.abc import Callable
@@ -503,9 +504,11 @@ def test_synonym_collisions_and_empty_groups(tmp_path: Path) -> None:
     load = load_synonyms(path)
     assert load.errors == ["synonyms.yaml:3: 同義語のグループが空です"]
     assert load.warnings == [
-        "synonyms.yaml:7: 「単独」だけのグループは意味がありません",
         "synonyms.yaml:8: 「チャット」が同じグループに 2 回あります",
         "synonyms.yaml:11: 「リモート接続」は別のグループ (synonyms.yaml:2) にもあるので、そちらだけに入れます",
+        "synonyms.yaml:7: 「単独」だけのグループは意味がありません",
+        "synonyms.yaml:8: 「チャット」だけのグループは意味がありません",
+        "synonyms.yaml:11: 「在宅」だけのグループは意味がありません",
     ]
     # ＶＰＮ is VPN (after folding): its group adds to VPN's
     assert [g.terms for g in load.groups][:2] == [("VPN", "リモート接続", "庁外接続"), ("Teams", "チームズ")]
@@ -564,9 +567,36 @@ def test_a_synonym_in_two_rows_of_a_shift_jis_csv_is_a_warning_at_its_line(tmp_p
     load = load_faq(tmp_path)
     assert load.errors == []  # one slip in the dictionary does not stop the FAQ
     assert load.warnings == [
-        "表記ゆれ.csv:3: 「ＶＰＮ」は別のグループ (表記ゆれ.csv:2) にもあるので、そちらだけに入れます"
+        "表記ゆれ.csv:3: 「ＶＰＮ」は別のグループ (表記ゆれ.csv:2) にもあるので、そちらだけに入れます",
+        "表記ゆれ.csv:3: 「庁外接続」だけのグループは意味がありません",
     ]
     assert load.synonym_groups == [("VPN", "リモート接続"), ("庁外接続",)]
+
+
+def test_a_row_naming_a_word_of_an_earlier_group_adds_to_that_group(tmp_path: Path) -> None:
+    path = write(tmp_path, "同義語.csv",
+                 "代表語,言い換え,略称,メモ\n"
+                 "PC,パソコン,,\n"
+                 "パソコン,端末、ノートPC,ノーパソ,\n"  # パソコン is PC's: one group
+                 ",,,旧: 端末の行は削除\n")  # a note alone is no group
+    load = load_synonyms(path)
+    assert load.errors == []
+    assert load.warnings == [
+        "同義語.csv:3: 「パソコン」は 同義語.csv:2 のグループにあるので、この行の言葉もそのグループ "
+        "(代表語「PC」) に入れます"
+    ]
+    assert [g.terms for g in load.groups] == [("PC", "パソコン", "端末", "ノートPC", "ノーパソ")]
+
+
+@pytest.mark.parametrize(
+    ("name", "dictionary"),
+    [("同義語.xlsx", True), ("表記ゆれ辞書.csv", True), ("同義語リスト.yaml", True), ("Synonyms.CSV", True),
+     ("同義語 - コピー.xlsx", False), ("表記ゆれ対策FAQ.yaml", False), ("faq.csv", False)],
+)
+def test_which_files_are_the_synonym_dictionary(name: str, dictionary: bool) -> None:
+    from knowledge.synonyms import is_synonym_file
+
+    assert is_synonym_file(Path(name)) is dictionary
 
 
 def test_two_synonym_files_are_an_error_not_a_silent_choice(tmp_path: Path) -> None:
@@ -598,10 +628,17 @@ def test_a_synonym_sheet_inside_the_faq_workbook_is_pointed_out(tmp_path: Path) 
 
 
 def test_the_dictionary_can_be_checked_on_its_own(tmp_path: Path) -> None:
-    path = write(tmp_path, "同義語.csv", "代表語,言い換え\nパソコン,PC\n")
-    load = load_faq(path)
-    assert (load.errors, load.entries, load.synonym_groups) == ([], [], [("パソコン", "PC")])
-    assert load.warnings == ["同義語.csv は表記ゆれ辞書として読みました (FAQ ではありません)"]
+    from knowledge.cli import main
+
+    path = write(tmp_path, "同義語.csv", "代表語,言い換え\nパソコン,PC\nパソコン,PC\n")
+    out = io.StringIO()
+    assert main(["validate", "--faq", str(path)], out=out) == 0
+    assert out.getvalue().splitlines() == [
+        "警告: 同義語.csv:3: 「PC」が同じグループに 2 回あります",
+        "表記ゆれ辞書 同義語.csv: 同義語グループ 1 件、エラー 0 件、警告 1 件",
+    ]
+    # the bot (or any other command) pointed at the dictionary gets no FAQ, and says why
+    assert load_faq(path).errors == ["同義語.csv は表記ゆれ辞書です。FAQ のファイルかフォルダを指定してください"]
 
 
 def test_a_single_faq_file_uses_the_synonym_table_beside_it(tmp_path: Path) -> None:
@@ -1097,6 +1134,14 @@ def test_a_workbook_without_the_table_says_why(tmp_path: Path) -> None:
         "faq.xlsx: 見出し行 (ID・質問・回答) のあるシートがありません (各シートの先頭 30 行を探しました。"
         "シート「記入例」は記入例として読みません)",
     ]
+
+
+def test_a_new_empty_workbook_is_an_empty_faq_file_not_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
+    Workbook().save(tmp_path / "新しい Microsoft Excel ワークシート.xlsx")  # Explorer › New
+    load = load_faq(tmp_path)
+    assert load.errors == [] and [e.id for e in load.entries] == ["a"]
+    assert load.warnings == ["新しい Microsoft Excel ワークシート.xlsx: FAQ が 1 件もありません"]
 
 
 def test_a_password_protected_workbook_says_so(tmp_path: Path) -> None:

@@ -558,3 +558,20 @@ def test_check_reads_every_data_set_as_the_bot_does(tmp_path: Path) -> None:
     code, _ = run("check", "--faq", str(FORMATS), "--org", str(ROOT / "content" / "org"),
                   "--courses", str(ROOT / "content" / "courses"))
     assert code == 0
+
+
+def test_commands_find_the_data_where_the_bot_does_also_through_dot_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "tests" / "data" / "org" / "csv", org)
+    (tmp_path / ".env").write_text(f"ORG_DIR={org}\nFAQ_DIR={FORMATS}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for name in ("ORG_DIR", "FAQ_DIR", "COURSES_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COURSES_DIR", str(ROOT / "content" / "courses"))
+    code, out = run("check")
+    assert code == 0
+    assert out.startswith(f"■ FAQ ({FORMATS}): FAQ 8 件")
+    assert f"■ 組織 ({org}): 所属 3 件" in out
+    assert f"■ 研修 ({ROOT / 'content' / 'courses'}): 研修 9 件" in out

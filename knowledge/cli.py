@@ -37,7 +37,9 @@ class Places(BaseSettings):
     """Where the bot's data is: the environment variables, or a ``.env`` file in the current
     folder, as the bot reads them (so the commands check what the bot serves)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     faq_dir: Path = CONTENT_DIR / "faq"
     org_dir: Path = CONTENT_DIR / "org"
@@ -452,7 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
         "データベースは DATABASE_URL (既定 " + DEFAULT_DB + ")。ボットと同じく .env も読みます。",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="コマンド")
-    places = Places()
+    try:
+        places = Places()
+    except (UnicodeDecodeError, ValueError) as exc:  # a .env the bot could not read either
+        print(f"警告: .env を読めないので既定の場所を使います (UTF-8 で保存してください): {exc}",
+              file=sys.stderr)
+        places = Places.model_construct()
 
     def faq_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--faq", type=Path, default=places.faq_dir, metavar="DIR",

@@ -428,7 +428,10 @@ def _synonym_sheets(file: Path) -> list[str]:
         return []
     from openpyxl import load_workbook
 
-    wb = load_workbook(file, read_only=True)
+    try:
+        wb = load_workbook(file, read_only=True)
+    except Exception:  # replaced or locked since it was read: nothing to point out
+        return []
     try:
         names = [n for n in wb.sheetnames if is_synonym_file(Path(n + ".xlsx"))]
     finally:

@@ -449,9 +449,7 @@ def _xlsx_records(
         tables = []
         broken: list[tuple[Location, str]] = []
         examples: list[str] = []
-        written = False  # any sheet with anything in it (a new, empty workbook is no error)
         for ws in wb.worksheets:
-            written = written or any(_filled(row) for _, row in _sheet_rows(path, ws, 1, HEADER_SEARCH_ROWS))
             if _EXAMPLE_SHEET.fullmatch(ws.title.strip()):
                 examples.append(ws.title)  # 「記入例」「サンプル」: shows how to fill the table
                 continue
@@ -483,7 +481,7 @@ def _xlsx_records(
         if broken:
             where, missing = broken[0]
             raise DataFileError(where, _missing(missing, "。表でないシートは非表示にすると読みません"))
-        if required and not tables and written:  # as a CSV without its header: unreadable
+        if required and not tables:  # as a CSV without its header: the file cannot be read
             left_out = f"。シート「{'」「'.join(examples)}」は記入例として読みません" if examples else ""
             raise DataFileError(Location(path.name),
                                 f"見出し行 ({_labels(required, aliases)}) のあるシートがありません "

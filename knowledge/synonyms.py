@@ -48,7 +48,7 @@ from knowledge.sources import (
 
 _NAME = re.compile(r"(?:synonyms?|同義語|表記ゆれ|表記揺れ|類義語)(?:リスト|辞書|一覧|表)?")
 _CANONICAL = ("代表語", "代表", "用語", "正式名称", "正式名", "canonical", "term")
-_VARIANTS = ("言い換え", "同義語", "表記ゆれ", "類義語", "別名", "略称", "略語", "別表記",
+_VARIANTS = ("言い換え", "言換え", "同義語", "表記ゆれ", "表記揺れ", "類義語", "別名", "略称", "略語", "別表記",
              "別の言い方", "ほかの言い方", "variants", "synonyms")
 # Each variant column name is a field of its own (言い換え and 略称 side by side are both read).
 COLUMNS = {**dict.fromkeys(_CANONICAL, "canonical"), **{n: f"variants:{n}" for n in _VARIANTS}}
@@ -122,6 +122,8 @@ def _mapping_get(node: yaml.MappingNode, *keys: str) -> yaml.Node | None:
 def _raw_groups(root: yaml.Node, name: str, load: SynonymLoad) -> list[tuple[list, int]]:
     """(terms with lines, group line) for each group in any accepted layout."""
     groups_node: yaml.Node | None = root
+    if isinstance(root, yaml.MappingNode) and _mapping_get(root, *_CANONICAL) is not None:
+        return [_item_group(root, name, load)]  # one group written without its 「- 」
     if isinstance(root, yaml.MappingNode):
         groups_node = _mapping_get(root, *_LIST_KEYS)
         if groups_node is None:  # canonical → variants mapping
@@ -132,16 +134,25 @@ def _raw_groups(root: yaml.Node, name: str, load: SynonymLoad) -> list[tuple[lis
     if not isinstance(groups_node, yaml.SequenceNode):
         load.errors.append(f"{Location(name, _line(root))}: 同義語のグループを一覧で書いてください")
         return []
-    result = []
-    for item in groups_node.value:
-        if isinstance(item, yaml.MappingNode):
-            canonical = _mapping_get(item, *_CANONICAL)
-            variants = _mapping_get(item, *_TERM_KEYS, *_VARIANTS)
-            terms = _scalars(canonical, name, load) + _scalars(variants, name, load)
-        else:
-            terms = _scalars(item, name, load)
-        result.append((terms, _line(item)))
-    return result
+    return [
+        _item_group(item, name, load) if isinstance(item, yaml.MappingNode)
+        else (_scalars(item, name, load), _line(item))
+        for item in groups_node.value
+    ]
+
+
+def _item_group(item: yaml.MappingNode, name: str, load: SynonymLoad) -> tuple[list, int]:
+    """One group written as keys: 代表語 (canonical) and every variant key (言い換え, 略称 …)."""
+    terms = _scalars(_mapping_get(item, *_CANONICAL), name, load)
+    for key, value in item.value:
+        text = str(key.value).strip() if isinstance(key, yaml.ScalarNode) else ""
+        if text in _CANONICAL:
+            continue
+        if text in _TERM_KEYS or text in _VARIANTS or _variant_column(text):
+            terms += _scalars(value, name, load)
+        elif not _note_column(text):
+            load.warnings.append(f"{Location(name, _line(key))}: 知らない項目「{text}」は読み飛ばします")
+    return terms, _line(item)
 
 
 def _yaml_groups(path: Path, load: SynonymLoad) -> list[tuple[list[tuple[str, Location]], Location]]:
@@ -190,7 +201,10 @@ def _table_groups(path: Path, load: SynonymLoad) -> list[tuple[list[tuple[str, L
 
 def load_synonyms(path: Path) -> SynonymLoad:
     """Read and validate a synonym file; the groups are usable only without errors."""
-    from knowledge.normalize import fold_chars
+    from knowledge.normalize import drop_okurigana, fold_chars
+
+    def fold(term: str) -> str:  # as the term folder compares terms (申込み is 申込)
+        return drop_okurigana(fold_chars(term))
 
     load = SynonymLoad()
     is_yaml = path.suffix.lower() in (".yaml", ".yml")
@@ -202,33 +216,35 @@ def load_synonyms(path: Path) -> SynonymLoad:
             load.errors.append(f"{group_loc}: 同義語のグループが空です")
             continue
         head, head_loc = terms[0]
-        found = seen.get(fold_chars(head))
+        found = seen.get(fold(head))
         if found is None:
             index = len(merged)
             merged.append(([], group_loc))
         else:  # a row naming a word of an earlier group adds its words to that group
             index = found[1]
-            if fold_chars(merged[index][0][0]) != fold_chars(head):  # not merely the same 代表語
+            if fold(merged[index][0][0]) != fold(head):  # not merely the same 代表語
                 load.warnings.append(
                     f"{head_loc}: 「{head}」は {found[0]} のグループにあるので、この行の言葉も"
                     f"そのグループ (代表語「{merged[index][0][0]}」) に入れます"
                 )
         kept = merged[index][0]
         for i, (term, loc) in enumerate(terms):
-            owner = seen.get(fold_chars(term))
-            if i == 0 and found is not None:
-                continue  # the 代表語 that led to the group: the group has it already
+            key = fold(term)
+            owner = seen.get(key)
+            if not key or (i == 0 and found is not None):
+                continue  # nothing left to match (「ー」), or the 代表語 that led to the group
             if owner is not None and owner[1] != index:
                 load.warnings.append(
                     f"{loc}: 「{term}」は別のグループ ({owner[0]}) にもあるので、そちらだけに入れます"
                 )
             elif term in kept:
-                load.warnings.append(f"{loc}: 「{term}」が同じグループに 2 回あります")
+                if found is None:  # a row joining a group may repeat its words
+                    load.warnings.append(f"{loc}: 「{term}」が同じグループに 2 回あります")
             else:  # new, or a spelling the normaliser folds alike (プリンタ beside プリンター)
-                seen.setdefault(fold_chars(term), (loc, index))
+                seen.setdefault(key, (loc, index))
                 kept.append(term)
     for kept, loc in merged:
         if len(kept) == 1:
             load.warnings.append(f"{loc}: 「{kept[0]}」だけのグループは意味がありません")
-    load.groups = [SynonymGroup(tuple(kept), loc) for kept, loc in merged]
+    load.groups = [SynonymGroup(tuple(kept), loc) for kept, loc in merged if kept]
     return load

@@ -588,6 +588,29 @@ def test_a_row_naming_a_word_of_an_earlier_group_adds_to_that_group(tmp_path: Pa
     assert [g.terms for g in load.groups] == [("PC", "パソコン", "端末", "ノートPC", "ノーパソ")]
 
 
+def test_dictionary_rows_meet_as_the_term_folder_compares_them(tmp_path: Path) -> None:
+    path = write(tmp_path, "同義語.csv",
+                 "代表語,言い換え\n申込,申し込み\n申込み,エントリー\n"  # 申込み is 申込 (okurigana)
+                 "パソコン,PC\nPC,パソコン、端末\n"  # a row joining a group may repeat its words
+                 "ー,～\n")  # nothing left after folding: no term
+    load = load_synonyms(path)
+    assert [g.terms for g in load.groups] == [("申込", "申し込み", "エントリー"), ("パソコン", "PC", "端末")]
+    assert load.warnings == [  # 申込み is how 申し込み compares
+        "同義語.csv:3: 「申込み」は 同義語.csv:2 のグループにあるので、この行の言葉もそのグループ (代表語「申込」) に入れます",
+        "同義語.csv:5: 「PC」は 同義語.csv:4 のグループにあるので、この行の言葉もそのグループ (代表語「パソコン」) に入れます",
+    ]
+
+
+def test_yaml_dictionary_keys_read_as_the_table_columns(tmp_path: Path) -> None:
+    path = write(tmp_path, "synonyms.yaml",
+                 "- 代表語: パソコン\n  言い換え: [PC]\n  略称: [パソ]\n  メモ: 古い端末も\n  種別: IT\n")
+    load = load_synonyms(path)
+    assert [g.terms for g in load.groups] == [("パソコン", "PC", "パソ")]
+    assert load.warnings == ["synonyms.yaml:5: 知らない項目「種別」は読み飛ばします"]
+    single = write(tmp_path, "同義語.yaml", "代表語: パソコン\n言い換え: [PC]\n")  # no 「- 」
+    assert [g.terms for g in load_synonyms(single).groups] == [("パソコン", "PC")]
+
+
 @pytest.mark.parametrize(
     ("name", "dictionary"),
     [("同義語.xlsx", True), ("表記ゆれ辞書.csv", True), ("同義語リスト.yaml", True), ("Synonyms.CSV", True),
@@ -630,12 +653,13 @@ def test_a_synonym_sheet_inside_the_faq_workbook_is_pointed_out(tmp_path: Path) 
 def test_the_dictionary_can_be_checked_on_its_own(tmp_path: Path) -> None:
     from knowledge.cli import main
 
-    path = write(tmp_path, "同義語.csv", "代表語,言い換え\nパソコン,PC\nパソコン,PC\n")
+    path = write(tmp_path, "同義語.csv", "代表語,言い換え\nパソコン,PC|端末\nマシン,PC\n")
     out = io.StringIO()
     assert main(["validate", "--faq", str(path)], out=out) == 0
     assert out.getvalue().splitlines() == [
-        "警告: 同義語.csv:3: 「PC」が同じグループに 2 回あります",
-        "表記ゆれ辞書 同義語.csv: 同義語グループ 1 件、エラー 0 件、警告 1 件",
+        "警告: 同義語.csv:3: 「PC」は別のグループ (同義語.csv:2) にもあるので、そちらだけに入れます",
+        "警告: 同義語.csv:3: 「マシン」だけのグループは意味がありません",
+        "表記ゆれ辞書 同義語.csv: 同義語グループ 2 件、エラー 0 件、警告 2 件",
     ]
     # the bot (or any other command) pointed at the dictionary gets no FAQ, and says why
     assert load_faq(path).errors == ["同義語.csv は表記ゆれ辞書です。FAQ のファイルかフォルダを指定してください"]
@@ -1136,12 +1160,14 @@ def test_a_workbook_without_the_table_says_why(tmp_path: Path) -> None:
     ]
 
 
-def test_a_new_empty_workbook_is_an_empty_faq_file_not_an_error(tmp_path: Path) -> None:
+def test_an_empty_workbook_is_an_error_and_the_last_good_faq_keeps_serving(tmp_path: Path) -> None:
     write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
     Workbook().save(tmp_path / "新しい Microsoft Excel ワークシート.xlsx")  # Explorer › New
     load = load_faq(tmp_path)
-    assert load.errors == [] and [e.id for e in load.entries] == ["a"]
-    assert load.warnings == ["新しい Microsoft Excel ワークシート.xlsx: FAQ が 1 件もありません"]
+    assert load.errors == [
+        "新しい Microsoft Excel ワークシート.xlsx: 見出し行 (ID・質問・回答) のあるシートがありません "
+        "(各シートの先頭 30 行を探しました)"
+    ]
 
 
 def test_a_password_protected_workbook_says_so(tmp_path: Path) -> None:

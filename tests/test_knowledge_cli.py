@@ -575,3 +575,19 @@ def test_commands_find_the_data_where_the_bot_does_also_through_dot_env(
     assert out.startswith(f"■ FAQ ({FORMATS}): FAQ 8 件")
     assert f"■ 組織 ({org}): 所属 3 件" in out
     assert f"■ 研修 ({ROOT / 'content' / 'courses'}): 研修 9 件" in out
+
+
+def test_an_empty_or_unreadable_dot_env_leaves_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from knowledge.cli import Places
+    from knowledge.content import CONTENT_DIR
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FAQ_DIR", raising=False)
+    (tmp_path / ".env").write_text("FAQ_DIR=\n", encoding="utf-8")
+    assert Places().faq_dir == CONTENT_DIR / "faq"  # empty is the default, not the current folder
+    (tmp_path / ".env").write_text("# 設定\nFAQ_DIR=データ\n", encoding="cp932")
+    code, out = run("validate")
+    assert code == 0 and "FAQ 83 件" in out
+    assert "警告: .env を読めないので既定の場所を使います (UTF-8 で保存してください)" in capsys.readouterr().err

@@ -32,8 +32,7 @@ class Settings(BaseSettings):
     """Every setting the bot reads. Field aliases are the environment variable names."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True,
-        env_ignore_empty=True,  # FAQ_DIR= left empty means the default, not the current folder
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
     app_id: str = Field("", validation_alias=_env("MicrosoftAppId"))

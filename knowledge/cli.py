@@ -37,9 +37,7 @@ class Places(BaseSettings):
     """Where the bot's data is: the environment variables, or a ``.env`` file in the current
     folder, as the bot reads them (so the commands check what the bot serves)."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     faq_dir: Path = CONTENT_DIR / "faq"
     org_dir: Path = CONTENT_DIR / "org"
@@ -456,10 +454,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="コマンド")
     try:
         places = Places()
-    except (UnicodeDecodeError, ValueError) as exc:  # a .env the bot could not read either
-        print(f"警告: .env を読めないので既定の場所を使います (UTF-8 で保存してください): {exc}",
+    except (UnicodeDecodeError, OSError) as exc:  # a .env the bot could not read either
+        print(f"警告: .env を読めないので、環境変数と既定の場所だけを使います (UTF-8 で保存してください): {exc}",
               file=sys.stderr)
-        places = Places.model_construct()
+        places = Places(_env_file=None)
 
     def faq_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--faq", type=Path, default=places.faq_dir, metavar="DIR",

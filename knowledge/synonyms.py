@@ -122,7 +122,7 @@ def _mapping_get(node: yaml.MappingNode, *keys: str) -> yaml.Node | None:
 def _raw_groups(root: yaml.Node, name: str, load: SynonymLoad) -> list[tuple[list, int]]:
     """(terms with lines, group line) for each group in any accepted layout."""
     groups_node: yaml.Node | None = root
-    if isinstance(root, yaml.MappingNode) and _mapping_get(root, *_CANONICAL) is not None:
+    if _one_group(root):
         return [_item_group(root, name, load)]  # one group written without its 「- 」
     if isinstance(root, yaml.MappingNode):
         groups_node = _mapping_get(root, *_LIST_KEYS)
@@ -139,6 +139,19 @@ def _raw_groups(root: yaml.Node, name: str, load: SynonymLoad) -> list[tuple[lis
         else (_scalars(item, name, load), _line(item))
         for item in groups_node.value
     ]
+
+
+def _one_group(root: yaml.Node) -> bool:
+    """Whether a top-level mapping is one group's keys (代表語, 言い換え, メモ), not a mapping
+    of canonical terms to their variants (in which 代表 or 用語 may well be a term)."""
+    if not isinstance(root, yaml.MappingNode) or _mapping_get(root, *_CANONICAL) is None:
+        return False
+    keys = [str(k.value).strip() for k, _ in root.value if isinstance(k, yaml.ScalarNode)]
+    canonical = [k for k in keys if k in _CANONICAL]
+    others = [k for k in keys if k not in _CANONICAL]
+    return len(canonical) == 1 and all(
+        k in _TERM_KEYS or k in _VARIANTS or _variant_column(k) or _note_column(k) for k in others
+    ) and not any(k in _LIST_KEYS for k in others)
 
 
 def _item_group(item: yaml.MappingNode, name: str, load: SynonymLoad) -> tuple[list, int]:

@@ -609,6 +609,13 @@ def test_yaml_dictionary_keys_read_as_the_table_columns(tmp_path: Path) -> None:
     assert load.warnings == ["synonyms.yaml:5: 知らない項目「種別」は読み飛ばします"]
     single = write(tmp_path, "同義語.yaml", "代表語: パソコン\n言い換え: [PC]\n")  # no 「- 」
     assert [g.terms for g in load_synonyms(single).groups] == [("パソコン", "PC")]
+    # a mapping of canonical terms in which 代表語 or 用語 is one of the terms stays one
+    mapping = write(tmp_path, "表記ゆれ.yaml", "VPN: [リモート接続]\n用語: [ことば, ワード]\n代表語: [代表]\n")
+    assert [g.terms for g in load_synonyms(mapping).groups] == [
+        ("VPN", "リモート接続"), ("用語", "ことば", "ワード"), ("代表語", "代表")
+    ]
+    listed = write(tmp_path, "類義語.yaml", "代表語: 注意\ngroups: [[VPN, リモート接続]]\n")
+    assert [g.terms for g in load_synonyms(listed).groups] == [("VPN", "リモート接続")]
 
 
 @pytest.mark.parametrize(

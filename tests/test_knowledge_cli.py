@@ -577,7 +577,7 @@ def test_commands_find_the_data_where_the_bot_does_also_through_dot_env(
     assert f"■ 研修 ({ROOT / 'content' / 'courses'}): 研修 9 件" in out
 
 
-def test_an_empty_or_unreadable_dot_env_leaves_the_defaults(
+def test_an_unreadable_dot_env_leaves_the_environment_and_the_defaults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from knowledge.cli import Places
@@ -585,9 +585,11 @@ def test_an_empty_or_unreadable_dot_env_leaves_the_defaults(
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FAQ_DIR", raising=False)
-    (tmp_path / ".env").write_text("FAQ_DIR=\n", encoding="utf-8")
-    assert Places().faq_dir == CONTENT_DIR / "faq"  # empty is the default, not the current folder
     (tmp_path / ".env").write_text("# 設定\nFAQ_DIR=データ\n", encoding="cp932")
+    monkeypatch.setenv("ORG_DIR", str(tmp_path / "org"))
     code, out = run("validate")
-    assert code == 0 and "FAQ 83 件" in out
-    assert "警告: .env を読めないので既定の場所を使います (UTF-8 で保存してください)" in capsys.readouterr().err
+    assert code == 0 and "FAQ 83 件" in out  # the default FAQ
+    assert "警告: .env を読めないので、環境変数と既定の場所だけを使います" in capsys.readouterr().err
+    _, out = run("check")
+    assert f"■ 組織 ({tmp_path / 'org'})" in out  # the environment still counts
+    assert Places(_env_file=None).faq_dir == CONTENT_DIR / "faq"

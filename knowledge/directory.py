@@ -360,6 +360,8 @@ def _read_tables(path: Path, errors: list[str], notes: list[str]) -> dict[str, l
                 continue
             found = found or bool(rows)
             records.extend(rows)
+        if own and not records and own[0] not in broken:  # an emptied file: keep the last good data
+            errors.append(f"{own[0].name}: {spec.label}の表に行が 1 つもありません")
         for f in shared if own else ():  # a workbook left beside units.yaml ...: which one?
             try:
                 also = _read_table(f, kind, shared=True)

@@ -505,7 +505,7 @@ def test_a_code_of_other_digits_is_no_crash(tmp_path: Path) -> None:
     write_csv(tmp_path / "units.csv", [["所属コード", "所属名", "部局コード", "部局名"], ["፩", "課", "A", "部"]])
     write_csv(tmp_path / "staff.csv", [["UPN", "氏名", "所属コード", "職位"], ["a" + UPN, "甲", "1", "主事"]])
     write_csv(tmp_path / "roles.csv", [["役割", "UPN", "所属コード", "部局コード"]])
-    assert load_directory(tmp_path).errors == ["staff.csv:2: 所属コード 1 は所属一覧にありません"]
+    assert "staff.csv:2: 所属コード 1 は所属一覧にありません" in load_directory(tmp_path).errors
 
 
 def test_codes_kept_from_before_still_find_their_unit_after_a_format_change() -> None:
@@ -525,3 +525,12 @@ def test_codes_kept_from_before_still_find_their_unit_after_a_format_change() ->
     assert [u.code for u in directory.department_units("1")] == ["001", "002"]
     assert [level for level, _ in directory.escalation_chain("0001")] == ["promoter", "specialist"]
     assert directory.unit("3") is None and directory.unit("X") is None
+
+
+def test_an_emptied_table_file_is_an_error_not_an_organisation_without_roles(tmp_path: Path) -> None:
+    for name in ("units.csv", "staff.csv"):
+        write_csv(tmp_path / name, read_csv(name))
+    (tmp_path / "roles.csv").write_bytes(b"")  # saved empty by mistake
+    assert load_directory(tmp_path).errors == ["roles.csv: 役割の表に行が 1 つもありません"]
+    write_csv(tmp_path / "roles.csv", read_csv("roles.csv")[:1])  # the header alone
+    assert load_directory(tmp_path).errors == ["roles.csv: 役割の表に行が 1 つもありません"]

@@ -38,6 +38,8 @@ def status_lines(status: LiveStatus) -> list[str]:
         lines = [texts.STATUS_STALE.format(name=status.name, count=status.count, loaded=loaded)]
     else:
         lines = [texts.STATUS_OK.format(name=status.name, count=status.count, loaded=loaded)]
+    if status.warnings:
+        lines.append(texts.STATUS_WARNINGS.format(n=status.warnings))
     lines += [texts.STATUS_ERROR.format(error=e) for e in status.errors[:MAX_ERRORS]]
     if len(status.errors) > MAX_ERRORS:
         lines.append(texts.STATUS_MORE.format(n=len(status.errors) - MAX_ERRORS))

@@ -90,6 +90,7 @@ class LiveStatus:
     errors: tuple[str, ...] = ()
     failed_at: datetime | None = None
     build_seconds: float | None = None
+    warnings: int = 0  # of the version served (a value with ``warnings``: the FAQ)
 
     @property
     def ready(self) -> bool:
@@ -111,6 +112,7 @@ class LiveStatus:
             "version": self.version,
             "errors": list(self.errors),
             "failed_at": self.failed_at.isoformat() if self.failed_at else None,
+            "warnings": self.warnings,
         }
 
 
@@ -186,13 +188,14 @@ class LiveData(Generic[T]):
         if value is not None:
             self._current = value  # the single atomic swap readers rely on
             status = LiveStatus(
-                self.name, self.path, now, self.count(value), old.version + 1, (), None, seconds
+                self.name, self.path, now, self.count(value), old.version + 1, (), None, seconds,
+                len(getattr(value, "warnings", ())),
             )
             log.info("%s: %d 件を読み込みました (%.2f 秒)", self.name, status.count, seconds)
         else:
             status = LiveStatus(
                 self.name, self.path, old.loaded_at, old.count, old.version, tuple(errors), now,
-                old.build_seconds,
+                old.build_seconds, old.warnings,
             )
             kept = "前回の内容を使い続けます" if old.ready else "まだ何も読み込めていません"
             log.error("%s: 読み込みに失敗しました (%s)", self.name, kept)

@@ -276,10 +276,17 @@ def test_status_as_dict_for_readyz(faq_dir: Path) -> None:
     live.load()
     data = live.status.as_dict()
     assert set(data) == {
-        "name", "path", "ready", "stale", "loaded_at", "count", "version", "errors", "failed_at"
+        "name", "path", "ready", "stale", "loaded_at", "count", "version", "errors", "failed_at",
+        "warnings",
     }
     assert data["name"] == "faq" and data["count"] == 30 and data["ready"] is True
     assert data["path"] == str(faq_dir)
+    before = data["warnings"]  # the near-duplicate questions of faq_csv
+    assert before == len(live.current.warnings) > 0
+    (faq_dir / "notes.csv").write_text("id,question,answer,メモ\nz,別件,回答,下書き\n", encoding="utf-8")
+    assert live.load().warnings == before + 1  # counted for the admin status
+    (faq_dir / "notes.csv").write_text("id,question,answer\nz,,\n", encoding="utf-8")
+    assert live.load().warnings == before + 1  # a failed reload keeps the served version's count
 
 
 async def test_builds_run_with_the_cyclic_collector_paused_and_restored(tmp_path: Path) -> None:

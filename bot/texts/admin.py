@@ -9,6 +9,7 @@ STATUS_STALE = "⚠️ {name}: 最新の変更を読み込めませんでした�
 STATUS_NOT_LOADED = "❌ {name}: 読み込めていません。"
 STATUS_ERROR = "  - {error}"
 STATUS_MORE = "  - ほか {n} 件"
+STATUS_WARNINGS = "  - 警告 {n} 件 (python -m knowledge check で確認できます)"
 COMMANDS_TITLE = "使えるコマンド"
 COMMAND_LINE = "- 管理 {word}: {description}"
 OUTBOX_TITLE = "通知の配信状況"

@@ -44,7 +44,7 @@ from knowledge.sources import (
     unknown_columns,
     unreadable_files,
 )
-from knowledge.synonyms import SynonymGroup, is_synonym_file, load_synonyms
+from knowledge.synonyms import SynonymGroup, is_synonym_file, load_synonyms, named_like_dictionary
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,7 +401,11 @@ def _read_file(file: Path) -> _FileResult:
         records = read_records(file, FAQ_ALIASES, required=REQUIRED, notes=result.warnings,
                                as_shown=True, link_keys=("links", "answer"))
     except DataFileError as exc:
-        result.errors.append(str(exc))
+        hint = "" if not named_like_dictionary(file) else (
+            " (表記ゆれ辞書の写しなら FAQ のフォルダから移してください。辞書として読むファイルは"
+            "「同義語.xlsx」のような名前の 1 つだけです)"
+        )
+        result.errors.append(f"{exc}{hint}")
         return result
     except OSError as exc:
         result.errors.append(f"{file.name}: 読み込めません ({exc.strerror or exc})")

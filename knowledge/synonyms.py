@@ -80,6 +80,12 @@ def is_synonym_file(path: Path) -> bool:
     return bool(_NAME.fullmatch(stem)) and path.suffix.lower() in TABLE_SUFFIXES
 
 
+def named_like_dictionary(path: Path) -> bool:
+    """Whether a file that is not the dictionary is named like one (同義語 - コピー.csv)."""
+    stem = unicodedata.normalize("NFKC", path.stem).casefold().strip()
+    return bool(_NAME.match(stem)) and not is_synonym_file(path)
+
+
 def _variant_column(key: str) -> bool:
     """Whether a column holds variants (言い換え, 略称, 言い換え2, 言い換え(2), 別名③)."""
     named = canonical_key(_NUMBERED.sub("", unicodedata.normalize("NFKC", key)), COLUMNS, loose=True)

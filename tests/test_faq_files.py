@@ -657,6 +657,16 @@ def test_a_synonym_sheet_inside_the_faq_workbook_is_pointed_out(tmp_path: Path) 
     ]
 
 
+def test_a_copy_of_the_dictionary_in_the_faq_folder_is_named_as_such(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
+    write(tmp_path, "同義語.csv", "代表語,言い換え\nパソコン,PC\n")
+    write(tmp_path, "同義語 - コピー.csv", "代表語,言い換え\nパソコン,PC\n")
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith("同義語 - コピー.csv")
+    assert error.endswith("(表記ゆれ辞書の写しなら FAQ のフォルダから移してください。辞書として読むファイルは"
+                          "「同義語.xlsx」のような名前の 1 つだけです)")
+
+
 def test_the_dictionary_can_be_checked_on_its_own(tmp_path: Path) -> None:
     from knowledge.cli import main
 

@@ -42,6 +42,7 @@ class Places(BaseSettings):
     faq_dir: Path = CONTENT_DIR / "faq"
     org_dir: Path = CONTENT_DIR / "org"
     courses_dir: Path = CONTENT_DIR / "courses"
+    intents_file: Path = CONTENT_DIR / "intents.yaml"
     database_url: str = DEFAULT_DB
 
 
@@ -89,13 +90,15 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    """Every data set the bot reads: FAQ, organisation and courses, as the bot would load them."""
+    """Every data set the bot reads: FAQ, organisation, courses and the phrases that call its
+    features (intents), as the bot would load them."""
     from knowledge.catalogue import load_catalogue
     from knowledge.directory import load_directory
 
     faq = load_faq(args.faq)
     org = load_directory(args.org)
     courses = load_catalogue(args.courses)
+    intents = load_faq(args.intents)
     results = (
         ("FAQ", args.faq, faq.errors, faq.warnings,
          f"FAQ {len(faq.entries)} 件、同義語グループ {len(faq.synonyms)} 件"),
@@ -103,6 +106,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
          f"所属 {len(org.directory.units)} 件、職員 {len(org.directory.people)} 人"),
         ("研修", args.courses, courses.errors, courses.warnings,
          f"研修 {len(courses.catalogue)} 件、日程 {sum(len(c.sessions) for c in courses.catalogue.courses)} 件"),
+        ("言い回し", args.intents, intents.errors, intents.warnings, f"言い回し {len(intents.entries)} 件"),
     )
     for label, path, errors, warnings, counts in results:
         print(f"■ {label} ({path}): {counts}、エラー {len(errors)} 件、警告 {len(warnings)} 件", file=out)
@@ -471,12 +475,14 @@ def build_parser() -> argparse.ArgumentParser:
     faq_option(p)
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("check", help="FAQ・組織・研修のデータをまとめて検査する (ボットが読むとおりに)")
+    p = sub.add_parser("check", help="FAQ・組織・研修・言い回しのデータをまとめて検査する (ボットが読むとおりに)")
     faq_option(p)
     p.add_argument("--org", type=Path, default=places.org_dir, metavar="DIR",
                    help="組織データのフォルダ (既定: $ORG_DIR または content/org)")
     p.add_argument("--courses", type=Path, default=places.courses_dir, metavar="DIR",
                    help="研修データのフォルダ (既定: $COURSES_DIR または content/courses)")
+    p.add_argument("--intents", type=Path, default=places.intents_file, metavar="FILE",
+                   help="機能を呼び出す言い回しのファイル (既定: $INTENTS_FILE または content/intents.yaml)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("import", help="CSV/Excel の FAQ を YAML に変換する")

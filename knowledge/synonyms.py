@@ -80,10 +80,15 @@ def is_synonym_file(path: Path) -> bool:
     return bool(_NAME.fullmatch(stem)) and path.suffix.lower() in TABLE_SUFFIXES
 
 
+_COPY = re.compile(r"[\s\-_ー(]*(?:コピー|copy|old|旧|bak|backup|バックアップ|[0-9]+)")
+
+
 def named_like_dictionary(path: Path) -> bool:
-    """Whether a file that is not the dictionary is named like one (同義語 - コピー.csv)."""
+    """Whether a file is named as a copy of the dictionary (同義語 - コピー.csv, 同義語(2).xlsx,
+    表記ゆれ_旧.csv), not as an FAQ about it (同義語の使い方FAQ.csv)."""
     stem = unicodedata.normalize("NFKC", path.stem).casefold().strip()
-    return bool(_NAME.match(stem)) and not is_synonym_file(path)
+    name = _NAME.match(stem)
+    return name is not None and bool(_COPY.match(stem, name.end())) and not is_synonym_file(path)
 
 
 def _variant_column(key: str) -> bool:

@@ -667,6 +667,12 @@ def test_a_copy_of_the_dictionary_in_the_faq_folder_is_named_as_such(tmp_path: P
                           "「同義語.xlsx」のような名前の 1 つだけです)")
 
 
+def test_an_faq_file_about_synonyms_gets_no_copy_hint(tmp_path: Path) -> None:
+    write(tmp_path, "同義語の使い方FAQ.csv", "id,question\nq1,質問だけ\n")
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith("同義語の使い方FAQ.csv") and "写し" not in error
+
+
 def test_the_dictionary_can_be_checked_on_its_own(tmp_path: Path) -> None:
     from knowledge.cli import main
 

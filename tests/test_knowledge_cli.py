@@ -555,6 +555,7 @@ def test_check_reads_every_data_set_as_the_bot_does(tmp_path: Path) -> None:
     assert f"■ 組織 ({org}): 所属 3 件、職員 5 人、エラー 1 件" in out
     assert "  エラー: staff.csv:5: 所属コード Z-99 は所属一覧にありません" in lines
     assert any(line.startswith("■ 研修 (") and "エラー 0 件" in line for line in lines)
+    assert any(line.startswith("■ 言い回し (") and "エラー 0 件" in line for line in lines)
     code, _ = run("check", "--faq", str(FORMATS), "--org", str(ROOT / "content" / "org"),
                   "--courses", str(ROOT / "content" / "courses"))
     assert code == 0

@@ -27,7 +27,7 @@ from knowledge.content import CONTENT_DIR
 from knowledge.dates import parse_day
 from knowledge.faq import FaqEntry, FaqLoad, load_faq
 from knowledge.sources import DataFileError, some
-from knowledge.synonyms import is_synonym_file, load_synonyms
+from knowledge.synonyms import SynonymLoad, is_synonym_file, load_synonyms
 
 JST = timezone(timedelta(hours=9), "JST")
 DEFAULT_DB = "sqlite+aiosqlite:///data/dxbot.sqlite3"
@@ -47,7 +47,7 @@ class Places(BaseSettings):
 
 
 
-def _print_load(load: FaqLoad, out: TextIO, *, warnings: bool = True) -> None:
+def _print_load(load: FaqLoad | SynonymLoad, out: TextIO, *, warnings: bool = True) -> None:
     for error in load.errors:
         print(f"エラー: {error}", file=out)
     if warnings:
@@ -72,8 +72,7 @@ def _load_ok(path: Path, out: TextIO) -> FaqLoad | None:
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     if args.faq.is_file() and is_synonym_file(args.faq):  # the dictionary on its own
         syn = load_synonyms(args.faq)
-        for line in [*(f"エラー: {e}" for e in syn.errors), *(f"警告: {w}" for w in syn.warnings)]:
-            print(line, file=out)
+        _print_load(syn, out)
         print(f"表記ゆれ辞書 {args.faq.name}: 同義語グループ {len(syn.groups)} 件、"
               f"エラー {len(syn.errors)} 件、警告 {len(syn.warnings)} 件", file=out)
         return 1 if syn.errors else 0

@@ -117,6 +117,15 @@ _FOLDED_ROLE_ALIASES = {fold(k): v for k, v in _ROLE_ALIASES.items()}
 _NUMERIC = re.compile(r"[0-9]+")  # ASCII digits only: int() refuses some of what isdigit() takes
 
 
+def numbered(codes: Iterable[str]) -> dict[int, list[str]]:
+    """The numeric codes among ``codes`` by value: 1, 01 and 001 are one value."""
+    index: dict[int, list[str]] = defaultdict(list)
+    for code in codes:
+        if _NUMERIC.fullmatch(code):
+            index[int(code)].append(code)
+    return index
+
+
 def normalize_tier(value: Any) -> str | None:
     """The canonical tier for ``value`` (``主事`` → ``主事・技師``), or None if unknown."""
     s = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "").replace("　", "")
@@ -205,12 +214,13 @@ class Directory:
             if key
         ]
         self._match_choices = [key for key, _ in self._match_keys]
-        numbered: dict[tuple[str, int], set[str]] = defaultdict(set)
-        for u in self.units.values():
-            for kind, code in (("unit", u.code), ("department", u.department_code)):
-                if _NUMERIC.fullmatch(code):
-                    numbered[(kind, int(code))].add(code)
-        self._numbered = {key: codes.pop() for key, codes in numbered.items() if len(codes) == 1}
+        kinds = (("unit", self.units), ("department", {u.department_code for u in self.units.values()}))
+        self._numbered = {
+            (kind, value): alike[0]
+            for kind, codes in kinds
+            for value, alike in numbered(codes).items()
+            if len(alike) == 1
+        }
 
     def _code(self, kind: str, code: str) -> str:
         """A code kept elsewhere (a profile, a ticket) as the directory now spells it: 1 is 001
@@ -403,23 +413,23 @@ class _Checker:
         zeros (a CSV's 「001」 is a sheet's 1 in General format), when only one code does."""
         if code in known:
             return code
-        found = self.numeric_codes(known).get(int(code), ()) if _NUMERIC.fullmatch(code) else ()
+        found = self.alike(code, known)
         return found[0] if len(found) == 1 else None
 
-    def numeric_codes(self, known: Mapping[str, object]) -> dict[int, list[str]]:
-        """The numeric codes of ``known`` by value (remembered while ``known`` does not grow)."""
+    def alike(self, code: str, known: Mapping[str, object]) -> list[str]:
+        """The codes of ``known`` with the same numeric value as ``code`` (an index of ``known``
+        is remembered while it does not grow)."""
+        if not _NUMERIC.fullmatch(code):
+            return []
         size, index = self._numeric.get(id(known), (-1, {}))
         if size != len(known):
-            index = {}
-            for k in known:
-                if _NUMERIC.fullmatch(k):
-                    index.setdefault(int(k), []).append(k)
+            index = numbered(known)
             self._numeric[id(known)] = (len(known), index)
-        return index
+        return index.get(int(code), [])
 
     def unknown_code(self, code: str, known: Mapping[str, object], label: str, table: str) -> str:
         """The message for a code not found, naming the codes it could be when it is ambiguous."""
-        alike = self.numeric_codes(known).get(int(code), []) if _NUMERIC.fullmatch(code) else []
+        alike = self.alike(code, known)
         if len(alike) > 1:
             return f"{label} {code} は {table}の {'・'.join(alike)} のどれか決められません"
         return f"{label} {code} は{table}にありません"

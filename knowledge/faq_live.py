@@ -67,4 +67,7 @@ def faq_live(
     def build(p: Path) -> FaqKnowledge:
         return build_faq(p, settings, cache, LIVE_SIMILAR_LIMIT)
 
-    return LiveData("faq", path, build, debounce_ms=debounce_ms, companions=is_synonym_file)
+    return LiveData(
+        "faq", path, build, debounce_ms=debounce_ms, companions=is_synonym_file,
+        warning_count=lambda kb: len(kb.warnings),
+    )

@@ -90,7 +90,7 @@ class LiveStatus:
     errors: tuple[str, ...] = ()
     failed_at: datetime | None = None
     build_seconds: float | None = None
-    warnings: int = 0  # of the version served (a value with ``warnings``: the FAQ)
+    warnings: int = 0  # of the version served, where the data keeps them (the FAQ)
 
     @property
     def ready(self) -> bool:
@@ -136,6 +136,7 @@ class LiveData(Generic[T]):
     path: Path
     build: Callable[[Path], T]
     count: Callable[[T], int] = _default_count
+    warning_count: Callable[[T], int] = field(default=lambda _: 0, repr=False)
     debounce_ms: int = 500
     reappear_poll_seconds: float = 2.0  # how often to look for a deleted parent folder
     # For a single file: other files beside it that the build reads too (a synonym dictionary)
@@ -189,7 +190,7 @@ class LiveData(Generic[T]):
             self._current = value  # the single atomic swap readers rely on
             status = LiveStatus(
                 self.name, self.path, now, self.count(value), old.version + 1, (), None, seconds,
-                len(getattr(value, "warnings", ())),
+                self.warning_count(value),
             )
             log.info("%s: %d 件を読み込みました (%.2f 秒)", self.name, status.count, seconds)
         else:

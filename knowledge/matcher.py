@@ -227,6 +227,17 @@ def _by_gram(pairs: np.ndarray, n_grams: int) -> tuple[np.ndarray, np.ndarray, n
     return order, gram[order], entry[order]
 
 
+def _gram_first(
+    entry: np.ndarray, gram: np.ndarray, n_grams: int, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (gram, entry) pairs of one side in the postings' order: their grams,
+    entries, keys ``gram * size + entry`` and counts. They are counted entry-first (the grams
+    come in runs by entry), then put gram-first."""
+    pairs, counts = _counted(entry.astype(np.int64) * n_grams + gram, n_grams * size)
+    order, grams, entries = _by_gram(pairs, n_grams)
+    return grams, entries, grams * size + entries, counts[order]
+
+
 def _merged(
     keys_a: np.ndarray, counts_a: np.ndarray, keys_b: np.ndarray, counts_b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -271,9 +282,8 @@ class Matcher:
         alphabet = _Alphabet(q_points, a_points)
         q_grams, q_text_of = alphabet.grams(q_points, q_text)
         a_grams, a_all_entry = alphabet.grams(a_points, a_text)
-        a_all_entry = a_all_entry.astype(np.int64)
         del q_points, q_text, a_points, a_text
-        q_entry = owner[q_text_of].astype(np.int64)  # int64: pair keys pass 2**32
+        q_entry = owner[q_text_of]
         present, inverse = _vocabulary(
             np.concatenate((q_grams, a_grams)), alphabet.size * (alphabet.size + 1)
         )
@@ -285,16 +295,9 @@ class Matcher:
         del q_grams, a_grams, inverse
 
         size = max(n, 1)
-        space = n_grams * size
-        # (gram, entry) pairs are counted entry-first (the grams come in runs by entry), then
-        # put gram-first; keys ``gram * size + entry`` sort like the postings.
-        q_pairs, q_tf = _counted(q_entry * n_grams + q_ids, space)
-        order, qg, qe = _by_gram(q_pairs, n_grams)
-        q_keys, q_tf = qg * size + qe, q_tf[order]
+        qg, qe, q_keys, q_tf = _gram_first(q_entry, q_ids, n_grams, size)
         self._q = _Postings(qg, qe, np.ones(len(q_keys)), n_grams)
-        a_pairs, a_tf = _counted(a_all_entry * n_grams + a_all_ids, space)
-        order, a_gram, a_entry = _by_gram(a_pairs, n_grams)
-        a_keys, a_tf = a_gram * size + a_entry, a_tf[order]
+        a_gram, a_entry, a_keys, a_tf = _gram_first(a_all_entry, a_all_ids, n_grams, size)
         bigram = is_bigram[a_gram]
         ag, ae, tf = a_gram[bigram], a_entry[bigram], a_tf[bigram]
         lengths = np.array([max(1, len(doc.answer) - 1) for doc in self._docs], dtype=np.float64)

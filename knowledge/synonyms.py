@@ -1,7 +1,7 @@
 """The synonym dictionary: groups of words that mean the same thing.
 
-The file's name starts with ``synonyms``, 同義語, 表記ゆれ (表記揺れ) or 類義語 (同義語.xlsx,
-同義語リスト.csv); it is YAML, CSV or Excel. In CSV or Excel, one group per row: the canonical
+The file is named ``synonyms``, 同義語, 表記ゆれ (表記揺れ) or 類義語, optionally followed by
+リスト, 辞書, 一覧 or 表 (同義語.xlsx, 表記ゆれ辞書.csv); it is YAML, CSV or Excel. In CSV or Excel, one group per row: the canonical
 term in a column 「代表語」 and the others in 「言い換え」, several to a cell (separated by 「、」,
 ``|`` or line breaks) or one to a column (言い換え1, 言い換え2, …)::
 
@@ -73,11 +73,14 @@ class SynonymLoad:
     warnings: list[str] = field(default_factory=list)
 
 
+def _stem(path: Path) -> str:
+    return unicodedata.normalize("NFKC", path.stem).casefold().strip()
+
+
 def is_synonym_file(path: Path) -> bool:
     """Whether ``path`` is named as the synonym dictionary: ``synonyms.yaml``, 同義語.xlsx,
     表記ゆれ辞書.csv, 同義語リスト.xlsx (not 同義語 - コピー.xlsx, a copy left beside it)."""
-    stem = unicodedata.normalize("NFKC", path.stem).casefold().strip()
-    return bool(_NAME.fullmatch(stem)) and path.suffix.lower() in TABLE_SUFFIXES
+    return bool(_NAME.fullmatch(_stem(path))) and path.suffix.lower() in TABLE_SUFFIXES
 
 
 _COPY = re.compile(r"[\s\-_ー(]*(?:コピー|copy|old|旧|bak|backup|バックアップ|[0-9]+)")
@@ -86,7 +89,7 @@ _COPY = re.compile(r"[\s\-_ー(]*(?:コピー|copy|old|旧|bak|backup|バック�
 def named_like_dictionary(path: Path) -> bool:
     """Whether a file is named as a copy of the dictionary (同義語 - コピー.csv, 同義語(2).xlsx,
     表記ゆれ_旧.csv), not as an FAQ about it (同義語の使い方FAQ.csv)."""
-    stem = unicodedata.normalize("NFKC", path.stem).casefold().strip()
+    stem = _stem(path)
     name = _NAME.match(stem)
     return name is not None and bool(_COPY.match(stem, name.end())) and not is_synonym_file(path)
 
@@ -95,6 +98,11 @@ def _variant_column(key: str) -> bool:
     """Whether a column holds variants (言い換え, 略称, 言い換え2, 言い換え(2), 別名③)."""
     named = canonical_key(_NUMBERED.sub("", unicodedata.normalize("NFKC", key)), COLUMNS, loose=True)
     return named.startswith("variants:")
+
+
+def _variant_key(key: str) -> bool:
+    """Whether a YAML key of a group holds variants (terms:, 言い換え:, 略称:, 言い換え2:)."""
+    return key in _TERM_KEYS or key in _VARIANTS or _variant_column(key)
 
 
 def _note_column(key: str) -> bool:
@@ -161,7 +169,7 @@ def _one_group(root: yaml.Node) -> bool:
     canonical = [k for k in keys if k in _CANONICAL]
     others = [k for k in keys if k not in _CANONICAL]
     return len(canonical) == 1 and all(
-        k in _TERM_KEYS or k in _VARIANTS or _variant_column(k) or _note_column(k) for k in others
+        _variant_key(k) or _note_column(k) for k in others
     ) and not any(k in _LIST_KEYS for k in others)
 
 
@@ -172,7 +180,7 @@ def _item_group(item: yaml.MappingNode, name: str, load: SynonymLoad) -> tuple[l
         text = str(key.value).strip() if isinstance(key, yaml.ScalarNode) else ""
         if text in _CANONICAL:
             continue
-        if text in _TERM_KEYS or text in _VARIANTS or _variant_column(text):
+        if _variant_key(text):
             terms += _scalars(value, name, load)
         elif not _note_column(text):
             load.warnings.append(f"{Location(name, _line(key))}: 知らない項目「{text}」は読み飛ばします")

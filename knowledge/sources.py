@@ -112,19 +112,25 @@ def header_keys(headers: Sequence[object], aliases: Mapping[str, str]) -> list[s
 
 
 def check_unique(keys: Sequence[str], headers: Sequence[object], aliases: Mapping[str, str],
-                 where: Location) -> None:
-    """Two columns for one field (``質問`` twice, or ``question`` and ``質問``) are an error:
-    one would silently overwrite the other."""
+                 where: Location, repeated: Collection[str] = ()) -> list[str]:
+    """The keys, each field once: two columns for one field (``質問`` twice, or ``question``
+    and ``質問``) are an error, as one would silently overwrite the other. A field in
+    ``repeated`` (a dictionary's 言い換え) may fill several columns: the second is read as
+    ``key#2``, and so on."""
     fields = set(aliases.values())
     first: dict[str, object] = {}
-    for key, header in zip(keys, headers, strict=False):
+    unique = list(keys)
+    for i, (key, header) in enumerate(zip(keys, headers, strict=False)):
         if key in fields:
-            if key in first:
+            if key in first and key in repeated:
+                unique[i] = f"{key}#{keys[:i].count(key) + 1}"
+            elif key in first:
                 raise DataFileError(
                     where,
                     f"見出し「{first[key]}」と「{header}」は同じ項目です。どちらか 1 列にしてください",
                 )
-            first[key] = header
+            first.setdefault(key, header)
+    return unique
 
 
 # ---------------------------------------------------------------- YAML
@@ -356,7 +362,8 @@ def _label(key: str, aliases: Mapping[str, str]) -> str:
 
 
 def _csv_records(
-    path: Path, aliases: Mapping[str, str], required: Iterable[str] = (), notes: list[str] | None = None
+    path: Path, aliases: Mapping[str, str], required: Iterable[str] = (), notes: list[str] | None = None,
+    repeated: Collection[str] = (),
 ) -> list[Record]:
     text = decode_csv_bytes(path.read_bytes(), path.name)
     delimiter = _delimiter(text)
@@ -379,7 +386,7 @@ def _csv_records(
                 raise DataFileError(Location(path.name), _no_header(aliases, set(required)))
             raise DataFileError(problem[0], _missing(problem[1]))
         header_row, keys, headers = found or (1, header_keys(head[0][1], aliases), head[0][1])
-        check_unique(keys, headers, aliases, Location(path.name, head[header_row - 1][0]))
+        keys = check_unique(keys, headers, aliases, Location(path.name, head[header_row - 1][0]), repeated)
         records, guides = [], []
         for line, row in itertools.chain(head[header_row:], _numbered(reader)):
             if _guide_row(row):
@@ -428,13 +435,14 @@ def _csv_record(path: Path, keys: list[str], line: int, row: list[str], delimite
 
 def _xlsx_records(
     path: Path, aliases: Mapping[str, str], required: Iterable[str], notes: list[str] | None = None,
-    *, as_shown: bool = False, link_keys: Collection[str] = (),
+    *, as_shown: bool = False, link_keys: Collection[str] = (), repeated: Collection[str] = (),
 ) -> list[Record]:
     """The table's rows from every sheet that has it. Hidden sheets and rows are what the admin
     put out of sight (drafts, old entries): they are left out, and ``notes`` says so. A hidden
     column is read unless a shown one holds the same field (an old 回答 beside 回答（修正版）).
     ``as_shown``: numbers as their format shows them (001, 50%); ``link_keys``: the fields whose
-    cells' hyperlinks are read (see :func:`sheet_xml.with_links`)."""
+    cells' hyperlinks are read (see :func:`sheet_xml.with_links`); ``repeated``: the fields that
+    may fill several columns (see :func:`check_unique`), also under one header merged across them."""
     from openpyxl import load_workbook  # imported lazily: only admins' sheets need it
 
     try:
@@ -466,6 +474,8 @@ def _xlsx_records(
                 continue
             if found:
                 layout = _sheet_layout(path, ws, formats, bool(link_keys))
+                if repeated:
+                    found = _spread_header(found, layout.merged, aliases, repeated)
                 shown = _shown_columns(found, layout.hidden_columns, aliases)
                 lost = required - set(shown[1])
                 if lost:  # the hidden column was the field's only one the table names
@@ -487,7 +497,7 @@ def _xlsx_records(
                                 f"見出し行 ({_labels(required, aliases)}) のあるシートがありません "
                                 f"(各シートの先頭 {HEADER_SEARCH_ROWS} 行を探しました{left_out})")
         for ws, (header_row, keys, cells, replaced, quiet), layout in tables:
-            check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title))
+            keys = check_unique(keys, cells, aliases, Location(path.name, header_row, ws.title), repeated)
             if replaced:
                 columns = "、".join(sheet_xml.column_letters(c) for c in replaced)
                 said.append(f"{path.name} [シート {ws.title}]: 非表示の列 ({columns} 列) は、同じ項目の列が"
@@ -503,6 +513,26 @@ def _xlsx_records(
 # What a newer version of a column adds to its name: 回答_2025, 新回答, 修正後回答, 回答（改訂版）.
 # (Not 回答者, 回答日, 関連ID: other columns that merely contain the name.)
 _NEWER = re.compile(r"(?:[\s_\-・.:()\[\]【】0-9]|新|旧|改訂|修正|最新|最終|版|後|前|年度|ver|v)+")
+
+
+def _spread_header(
+    found: tuple[int, list[str], Sequence[Any]], merged: Sequence[tuple[int, int, int, int]],
+    aliases: Mapping[str, str], repeated: Collection[str],
+) -> tuple[int, list[str], Sequence[Any]]:
+    """The header with a ``repeated`` field's name merged across columns (言い換え over C:E)
+    named in each of them, as the admin sees it."""
+    header_row, keys, cells = found
+    spread = list(cells)
+    for r1, c1, r2, c2 in merged:
+        if r1 <= header_row <= r2 and c1 <= len(keys) and keys[c1 - 1] in repeated:
+            for column in range(c1 + 1, c2 + 1):
+                while len(spread) < column:
+                    spread.append(None)
+                if spread[column - 1] is None or not str(spread[column - 1]).strip():
+                    spread[column - 1] = cells[c1 - 1]
+    if spread == list(cells):
+        return found
+    return header_row, header_keys(spread, aliases), tuple(spread)
 
 
 def _shown_columns(
@@ -744,19 +774,22 @@ def read_records(
     notes: list[str] | None = None,
     as_shown: bool = False,
     link_keys: Collection[str] = (),
+    repeated: Collection[str] = (),
 ) -> list[Record]:
     """Read one YAML, CSV or XLSX file into records with canonical keys and locations;
     ``notes`` collects what was deliberately left out (an Excel sheet's hidden rows). Excel
     only: ``as_shown`` reads numbers as their format shows them (an id 001, not 1: only where
     no other sheet or file refers to the value in another format); ``link_keys`` are the
-    fields whose cells' hyperlinks are read."""
+    fields whose cells' hyperlinks are read. CSV and Excel: ``repeated`` are the fields that may
+    fill several columns (see :func:`check_unique`)."""
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return _yaml_records(path, tuple(yaml_list_keys), aliases, notes)
     if suffix == ".csv":
-        return _csv_records(path, aliases, required, notes)
+        return _csv_records(path, aliases, required, notes, repeated)
     if suffix in EXCEL_SUFFIXES:
-        return _xlsx_records(path, aliases, required, notes, as_shown=as_shown, link_keys=link_keys)
+        return _xlsx_records(path, aliases, required, notes, as_shown=as_shown, link_keys=link_keys,
+                             repeated=repeated)
     raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")
 
 

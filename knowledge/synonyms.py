@@ -3,7 +3,8 @@
 The file is named ``synonyms``, 同義語, 表記ゆれ (表記揺れ) or 類義語, optionally followed by
 リスト, 辞書, 一覧 or 表 (同義語.xlsx, 表記ゆれ辞書.csv); it is YAML, CSV or Excel. In CSV or Excel, one group per row: the canonical
 term in a column 「代表語」 and the others in 「言い換え」, several to a cell (separated by 「、」,
-``|`` or line breaks) or one to a column (言い換え1, 言い換え2, …)::
+``|`` or line breaks) or one to a column (言い換え1, 言い換え2, …, or 言い換え in several columns,
+also under one header cell merged across them)::
 
     代表語,言い換え
     パソコン,PC、端末、ノートPC
@@ -19,9 +20,11 @@ Accepted YAML layouts (the first term of a group is its canonical form)::
     # or a plain mapping: canonical term → its variants
     VPN: [リモート接続, 庁外接続]
 
-Rows or groups with the same canonical term are one group. Validation: an empty group and
-non-text terms are errors; a term in two groups (compared after character folding, so ＶＰＮ
-and VPN collide) stays in the first and is a warning, as are a group with one term and the same
+Rows or groups with the same canonical term are one group; a row whose canonical term is in an
+earlier group, or which names the word of an earlier one-word group, joins that group (a
+warning). Validation: an empty group and non-text terms are errors; any other term in two groups
+(compared after character folding, so ＶＰＮ and VPN collide) stays in the first and is a
+warning, as are a group with one term, a group with nothing to match (「ー」) and the same
 term written twice in its group (spellings that merely fold alike, such as プリンタ and
 プリンター, are fine). Every message names the file and line (or sheet and row).
 """
@@ -52,6 +55,7 @@ _VARIANTS = ("言い換え", "言換え", "同義語", "表記ゆれ", "表記�
              "別の言い方", "ほかの言い方", "variants", "synonyms")
 # Each variant column name is a field of its own (言い換え and 略称 side by side are both read).
 COLUMNS = {**dict.fromkeys(_CANONICAL, "canonical"), **{n: f"variants:{n}" for n in _VARIANTS}}
+_REPEATED = frozenset(f"variants:{n}" for n in _VARIANTS)  # 言い換え | 言い換え | 言い換え is fine
 _NOTE_COLUMNS = {"メモ", "備考", "説明", "注記", "補足", "コメント", "memo", "note", "notes"}
 _NUMBERED = re.compile(r"[\s_\-]*(?:[0-9]+|[①-⑳])$")  # 言い換え1, 言い換え_2, 言い換え①
 _LIST_KEYS = ("groups", "synonyms", "entries")
@@ -212,7 +216,7 @@ def _table_groups(path: Path, load: SynonymLoad) -> list[tuple[list[tuple[str, L
     in several columns)."""
     notes: list[str] = []
     try:
-        records = read_records(path, COLUMNS, required=("canonical",), notes=notes)
+        records = read_records(path, COLUMNS, required=("canonical",), notes=notes, repeated=_REPEATED)
     except DataFileError as exc:
         load.errors.append(str(exc))
         return []
@@ -247,30 +251,40 @@ def load_synonyms(path: Path) -> SynonymLoad:
         if not terms:
             load.errors.append(f"{group_loc}: 同義語のグループが空です")
             continue
-        head, head_loc = terms[0]
-        found = seen.get(fold(head))
-        if found is None:
+        keyed = [(term, loc, fold(term)) for term, loc in terms]
+        if not any(key for _, _, key in keyed):
+            load.warnings.append(f"{group_loc}: 「{'、'.join(t for t, _, _ in keyed)}」"
+                                 "には照合に使える文字がないので読み飛ばします")
+            continue
+        # a row whose 代表語 is a word of an earlier group adds its words to that group, as does
+        # a row naming the word of an earlier one-word group (「A」, then 「B、A」); any other
+        # word met again stays where it was (「在宅、リモート接続」 must not make 在宅 a VPN)
+        lead = 0 if keyed[0][2] in seen else next(
+            (i for i, (_, _, key) in enumerate(keyed)
+             if key in seen and len(merged[seen[key][1]][0]) == 1), None)
+        if lead is None:
             index = len(merged)
             merged.append(([], group_loc))
-        else:  # a row naming a word of an earlier group adds its words to that group
-            index = found[1]
-            if fold(merged[index][0][0]) != fold(head):  # not merely the same 代表語
+        else:
+            term, loc, key = keyed[lead]
+            found, index = seen[key]
+            canonical = merged[index][0][0]
+            if lead or fold(canonical) != key:  # not merely the same 代表語 again
                 load.warnings.append(
-                    f"{head_loc}: 「{head}」は {found[0]} のグループにあるので、この行の言葉も"
-                    f"そのグループ (代表語「{merged[index][0][0]}」) に入れます"
+                    f"{loc}: 「{term}」は {found} のグループにあるので、この行の言葉も"
+                    f"そのグループ (代表語「{canonical}」) に入れます"
                 )
         kept = merged[index][0]
-        for i, (term, loc) in enumerate(terms):
-            key = fold(term)
+        for i, (term, loc, key) in enumerate(keyed):
             owner = seen.get(key)
-            if not key or (i == 0 and found is not None):
-                continue  # nothing left to match (「ー」), or the 代表語 that led to the group
+            if not key or i == lead:
+                continue  # nothing left to match (「ー」), or the word that led to the group
             if owner is not None and owner[1] != index:
                 load.warnings.append(
                     f"{loc}: 「{term}」は別のグループ ({owner[0]}) にもあるので、そちらだけに入れます"
                 )
             elif term in kept:
-                if found is None:  # a row joining a group may repeat its words
+                if lead is None:  # a row joining a group may repeat its words
                     load.warnings.append(f"{loc}: 「{term}」が同じグループに 2 回あります")
             else:  # new, or a spelling the normaliser folds alike (プリンタ beside プリンター)
                 seen.setdefault(key, (loc, index))

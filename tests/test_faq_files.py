@@ -592,13 +592,36 @@ def test_dictionary_rows_meet_as_the_term_folder_compares_them(tmp_path: Path) -
     path = write(tmp_path, "同義語.csv",
                  "代表語,言い換え\n申込,申し込み\n申込み,エントリー\n"  # 申込み is 申込 (okurigana)
                  "パソコン,PC\nPC,パソコン、端末\n"  # a row joining a group may repeat its words
-                 "ー,～\n")  # nothing left after folding: no term
+                 "ー,～\n"  # nothing left after folding: no group, and said so
+                 "Wi-Fi\n無線LAN,Ｗｉ－Ｆｉ\n")  # a word alone, then named in a later row: one group
     load = load_synonyms(path)
-    assert [g.terms for g in load.groups] == [("申込", "申し込み", "エントリー"), ("パソコン", "PC", "端末")]
+    assert [g.terms for g in load.groups] == [
+        ("申込", "申し込み", "エントリー"), ("パソコン", "PC", "端末"), ("Wi-Fi", "無線LAN")]
     assert load.warnings == [  # 申込み is how 申し込み compares
         "同義語.csv:3: 「申込み」は 同義語.csv:2 のグループにあるので、この行の言葉もそのグループ (代表語「申込」) に入れます",
         "同義語.csv:5: 「PC」は 同義語.csv:4 のグループにあるので、この行の言葉もそのグループ (代表語「パソコン」) に入れます",
+        "同義語.csv:6: 「ー、～」には照合に使える文字がないので読み飛ばします",
+        "同義語.csv:8: 「Ｗｉ－Ｆｉ」は 同義語.csv:7 のグループにあるので、この行の言葉もそのグループ (代表語「Wi-Fi」) に入れます",
     ]
+
+
+def test_dictionary_variants_may_fill_several_columns_of_one_name(tmp_path: Path) -> None:
+    write(tmp_path, "同義語.csv", "代表語,言い換え,言い換え,言い換え,メモ\nパソコン,PC,端末,ノートPC,\n")
+    assert [g.terms for g in load_synonyms(tmp_path / "同義語.csv").groups] == [
+        ("パソコン", "PC", "端末", "ノートPC")]
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["代表語", "言い換え", None, None, "メモ"])
+    ws.merge_cells("B1:D1")  # one header over three columns, as admins lay it out
+    ws.append(["テレワーク", "在宅勤務", "リモートワーク", "在宅", "古い呼び方も"])
+    wb.save(tmp_path / "表記ゆれ.xlsx")
+    load = load_synonyms(tmp_path / "表記ゆれ.xlsx")
+    assert (load.errors, load.warnings) == ([], [])
+    assert [g.terms for g in load.groups] == [("テレワーク", "在宅勤務", "リモートワーク", "在宅")]
+    (tmp_path / "faq").mkdir()
+    faq = write(tmp_path / "faq", "faq.csv", "id,質問,質問,回答\na,質問,別の質問,回答\n")  # an FAQ field: still an error
+    assert load_faq(faq).errors == [
+        "faq.csv:1: 見出し「質問」と「質問」は同じ項目です。どちらか 1 列にしてください"]
 
 
 def test_yaml_dictionary_keys_read_as_the_table_columns(tmp_path: Path) -> None:

@@ -113,13 +113,15 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     """Ready when the database answers with the current schema and the data files are loaded.
     A file that failed to reload is listed under ``stale`` (still 200: the last good version
-    keeps serving, but the admin must fix the file)."""
+    keeps serving, but the admin must fix the file); ``data`` gives each data set's status
+    (version, count, when loaded, errors and warnings)."""
     runtime = request.app[RUNTIME]
     problems = await runtime.problems()
+    data = [source.status.as_dict() for source in runtime.data_sources]
     if problems:
-        return web.json_response({"status": "unavailable", "problems": problems}, status=503)
+        return web.json_response({"status": "unavailable", "problems": problems, "data": data}, status=503)
     stale = runtime.stale()
-    return web.json_response({"status": "ready", **({"stale": stale} if stale else {})})
+    return web.json_response({"status": "ready", **({"stale": stale} if stale else {}), "data": data})
 
 
 def create_app(settings: Settings, **runtime_options: Any) -> web.Application:

@@ -104,6 +104,11 @@ class Runtime:
 INTENT_MATCHING = MatchSettings(answer_threshold=0.85, answer_margin=0.03)
 
 
+def _warning_count(data: Directory | Catalogue) -> int:
+    """The warnings of the organisation or course files a version was loaded from."""
+    return len(data.warnings)
+
+
 def _match_settings(settings: Settings) -> MatchSettings:
     overrides = {
         k: v
@@ -139,8 +144,10 @@ async def start_runtime(settings: Settings, clock: Clock | None = None) -> Async
         references = ConversationReferences(sessions)
         debounce = settings.reload_debounce_ms
         faq = faq_live(settings.faq_dir, _match_settings(settings), debounce_ms=debounce)
-        directory = LiveData("directory", settings.org_dir, build_directory, debounce_ms=debounce)
-        catalogue = LiveData("catalogue", settings.courses_dir, build_catalogue, debounce_ms=debounce)
+        directory = LiveData("directory", settings.org_dir, build_directory, debounce_ms=debounce,
+                             warning_count=_warning_count)
+        catalogue = LiveData("catalogue", settings.courses_dir, build_catalogue, debounce_ms=debounce,
+                             warning_count=_warning_count)
         intents = faq_live(settings.intents_file, INTENT_MATCHING, debounce_ms=debounce)
         intents.name = "intents"
         for source in (faq, directory, catalogue, intents):

@@ -139,7 +139,8 @@ class Course:
 class Catalogue:
     """Look-ups over the courses of a catalogue."""
 
-    def __init__(self, courses: Iterable[Course]) -> None:
+    def __init__(self, courses: Iterable[Course], warnings: Iterable[str] = ()) -> None:
+        self.warnings = tuple(warnings)  # of the files it was loaded from (for the admin status)
         self.courses: tuple[Course, ...] = tuple(courses)
         self._courses = {c.id: c for c in self.courses}
         self._sessions = {s.id: s for c in self.courses for s in c.sessions}
@@ -552,7 +553,7 @@ def load_catalogue(path: Path) -> CatalogueLoad:
         course = checker.course(r, tuple(by_course.get(cid, ())), cid in with_rows)
         if course is not None:
             courses[cid] = course
-    return CatalogueLoad(Catalogue(courses.values()), checker.errors, checker.warnings)
+    return CatalogueLoad(Catalogue(courses.values(), checker.warnings), checker.errors, checker.warnings)
 
 
 def build_catalogue(path: Path) -> Catalogue:

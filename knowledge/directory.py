@@ -190,7 +190,9 @@ class Directory:
         units: Iterable[Unit],
         people: Iterable[Person],
         assignments: Iterable[RoleAssignment],
+        warnings: Iterable[str] = (),
     ) -> None:
+        self.warnings = tuple(warnings)  # of the files it was loaded from (for the admin status)
         self.units: dict[str, Unit] = {u.code: u for u in units}
         self.people: dict[str, Person] = {p.upn: p for p in people}
         self._by_aad = {p.aad_object_id: p for p in self.people.values() if p.aad_object_id}
@@ -617,6 +619,7 @@ def load_directory(path: Path) -> DirectoryLoad:
         (u for u, _ in checker.units.values()),
         (p for p, _ in checker.people.values()),
         (a for a, _ in checker.assignments),
+        checker.warnings,
     )
     return DirectoryLoad(directory, checker.errors, checker.warnings)
 

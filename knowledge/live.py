@@ -90,7 +90,7 @@ class LiveStatus:
     errors: tuple[str, ...] = ()
     failed_at: datetime | None = None
     build_seconds: float | None = None
-    warnings: int = 0  # of the version served, where the data keeps them (the FAQ)
+    warnings: int = 0  # of the files the served version was loaded from
 
     @property
     def ready(self) -> bool:

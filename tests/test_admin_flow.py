@@ -58,6 +58,17 @@ async def test_status_counts_the_faq_warnings_and_says_where_to_see_them(tmp_pat
         assert "警告 1 件 (python -m knowledge check で確認できます)" in h.client.transcript("staff")
 
 
+async def test_status_counts_the_organisation_and_course_warnings_too(harness: Harness) -> None:
+    await harness.client.send("staff", "管理 状態")
+    lines = [line for line in harness.client.transcript("staff").splitlines() if line.strip()]
+    org = next(i for i, line in enumerate(lines) if "directory:" in line)
+    # the sample organisation has one unit without a promoter; the courses have no warning
+    assert lines[org + 1].strip() == "- 警告 1 件 (python -m knowledge check で確認できます)"
+    courses = next(i for i, line in enumerate(lines) if "catalogue:" in line)
+    assert "警告" not in lines[courses + 1]
+    assert harness.runtime.directory.status.warnings == 1
+
+
 async def test_status_shows_the_outbox_and_people_the_bot_cannot_reach(harness: Harness) -> None:
     from domain import outbox
 

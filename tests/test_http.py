@@ -39,7 +39,11 @@ async def test_health_and_readiness(harness: Harness) -> None:
             assert r.status == 200
         async with session.get(f"{url_of(harness)}/readyz") as r:
             assert r.status == 200
-            assert (await r.json())["status"] == "ready"
+            body = await r.json()
+    assert body["status"] == "ready"
+    data = {d["name"]: d for d in body["data"]}  # each data set's status, for the operator
+    assert data["faq"]["count"] > 60 and data["faq"]["version"] == 1 and data["faq"]["errors"] == []
+    assert isinstance(data["faq"]["warnings"], int) and data["faq"]["loaded_at"]
 
 
 async def test_readiness_lists_a_file_that_failed_to_reload(sqlite_url: str, tmp_path: Path) -> None:
@@ -54,6 +58,8 @@ async def test_readiness_lists_a_file_that_failed_to_reload(sqlite_url: str, tmp
             assert r.status == 200  # the last good FAQ keeps serving
             body = await r.json()
     assert body["status"] == "ready" and body["stale"][0].startswith("faq: teams.yaml:")
+    faq_status = next(d for d in body["data"] if d["name"] == "faq")
+    assert faq_status["stale"] is True and faq_status["failed_at"] and faq_status["version"] == 1
 
 
 async def test_readiness_reports_an_unreachable_database(harness: Harness) -> None:

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.content import CONTENT_DIR
@@ -44,6 +45,8 @@ class Places(BaseSettings):
     courses_dir: Path = CONTENT_DIR / "courses"
     intents_file: Path = CONTENT_DIR / "intents.yaml"
     database_url: str = DEFAULT_DB
+    faq_answer_threshold: float | None = Field(None, ge=0, le=1)  # as the bot's (ask)
+    faq_clarify_threshold: float | None = Field(None, ge=0, le=1)
 
 
 
@@ -167,7 +170,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _matcher(path: Path, out: TextIO):  # -> Matcher | None
+def _matcher(path: Path, out: TextIO, settings=None):  # -> Matcher | None
     """A matcher over every entry that reads, for ``ask`` and ``eval``.
 
     Unlike the bot, which keeps its last good FAQ when a file has an error, these commands
@@ -192,13 +195,16 @@ def _matcher(path: Path, out: TextIO):  # -> Matcher | None
             f"読めた {len(first)} 件で続けます。",
             file=out,
         )
-    return Matcher.build(first.values(), load.synonym_groups)
+    return Matcher.build(first.values(), load.synonym_groups, settings)
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     from knowledge.evaluate import explain
+    from knowledge.matcher import MatchSettings
 
-    matcher = _matcher(args.faq, out)
+    thresholds = {"answer_threshold": args.answer_threshold, "clarify_threshold": args.clarify_threshold}
+    settings = MatchSettings(**{k: v for k, v in thresholds.items() if v is not None})
+    matcher = _matcher(args.faq, out, settings)
     if matcher is None:
         return 1
     print(explain(matcher, args.question, args.limit), file=out)
@@ -314,6 +320,17 @@ def cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
         print(f"- {entry.id}「{entry.question}」({entry.location})", file=out)
     problems += len(unused)
     return 1 if problems else 0
+
+
+def _share(text: str) -> float:
+    """A number from 0 to 1 (a threshold)."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"0 から 1 の数で指定してください (「{text}」は読めません)") from None
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError(f"0 から 1 の数で指定してください (「{text}」)")
+    return number
 
 
 def _count(text: str) -> int:
@@ -461,6 +478,10 @@ def build_parser() -> argparse.ArgumentParser:
         print(f"警告: .env を読めないので、環境変数と既定の場所だけを使います (UTF-8 で保存してください): {exc}",
               file=sys.stderr)
         places = Places(_env_file=None)
+    except ValidationError as exc:  # a threshold out of range: the bot would not start either
+        names = "、".join(f"{'.'.join(map(str, e['loc'])).upper()}「{e['input']}」" for e in exc.errors())
+        print(f"警告: 設定 {names}を読めないので、既定の値を使います", file=sys.stderr)
+        places = Places.model_construct()
 
     def faq_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--faq", type=Path, default=places.faq_dir, metavar="DIR",
@@ -498,6 +519,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", metavar="質問", help="試す質問文")
     faq_option(p)
     p.add_argument("--limit", type=_count, default=5, help="表示する候補の数 (既定 5)")
+    p.add_argument("--answer-threshold", type=_share, default=places.faq_answer_threshold, metavar="0..1",
+                   help="回答する点数の基準 (既定: ボットと同じ $FAQ_ANSWER_THRESHOLD または 0.6)")
+    p.add_argument("--clarify-threshold", type=_share, default=places.faq_clarify_threshold, metavar="0..1",
+                   help="候補を示す点数の基準 (既定: $FAQ_CLARIFY_THRESHOLD または 0.2)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="評価用の質問集で正解率などを測る")

@@ -153,7 +153,10 @@ def explain(matcher: Matcher, query: str, limit: int = 5) -> str:
     """The ranking for one query, for the ``ask`` command."""
     result = matcher.match(query, limit=limit)
     band = {"answer": "回答", "clarify": "確認 (候補を提示)", "none": "該当なし"}[result.band]
-    lines = [f"質問: {query}", f"正規化: {result.normalized}", f"判定: {band} ({result.band})"]
+    s = matcher.settings
+    lines = [f"質問: {query}", f"正規化: {result.normalized}", f"判定: {band} ({result.band})",
+             f"基準: 回答は {s.answer_threshold:g} 以上で 2 位との差が {s.answer_margin:g} 以上、"
+             f"候補の提示は {s.clarify_threshold:g} 以上"]
     if not result.candidates:
         lines.append("候補なし")
     for rank, cand in enumerate(result.candidates, start=1):

@@ -225,6 +225,25 @@ def test_ask_shows_ranked_candidates(faq_dir: Path) -> None:
     assert "vpn-connect" in first
 
 
+def test_ask_judges_with_the_bots_thresholds(
+    faq_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run("ask", "VPNにつなぎたい", "--faq", str(faq_dir))
+    assert "判定: 回答 (answer)" in out and "基準: 回答は 0.6 以上で 2 位との差が 0.5 以上、候補の提示は 0.2 以上" in out
+    monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "0.999")  # as the bot is configured
+    code, out = run("ask", "VPNにつなぎたい", "--faq", str(faq_dir))
+    assert code == 0 and "判定: 確認 (候補を提示) (clarify)" in out and "回答は 0.999 以上" in out
+    code, out = run("ask", "VPNにつなぎたい", "--faq", str(faq_dir), "--answer-threshold", "0.5")
+    assert "判定: 回答 (answer)" in out  # an admin may try another value
+    capsys.readouterr()
+    assert run("ask", "VPN", "--faq", str(faq_dir), "--clarify-threshold", "2")[0] == 2
+    assert "--clarify-threshold: 0 から 1 の数で指定してください (「2」)" in capsys.readouterr().err
+    monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "3")  # the bot would refuse it: the default is used
+    code, out = run("ask", "VPNにつなぎたい", "--faq", str(faq_dir))
+    assert code == 0 and "回答は 0.6 以上" in out
+    assert "警告: 設定 FAQ_ANSWER_THRESHOLD「3」を読めないので、既定の値を使います" in capsys.readouterr().err
+
+
 def test_ask_with_no_usable_entry(tmp_path: Path) -> None:
     (tmp_path / "faq.csv").write_text("id,question,answer\na,,\n", encoding="utf-8")
     code, out = run("ask", "質問", "--faq", str(tmp_path))

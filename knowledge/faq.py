@@ -398,6 +398,10 @@ class FileCache:
 def _read_file(file: Path) -> _FileResult:
     result = _FileResult([], [], [])
     try:
+        if file.stat().st_size == 0:  # a save cut short, or everything deleted: not "no FAQ"
+            result.errors.append(f"{file.name}: ファイルが空です (0 バイト)。FAQ を書いて保存し直すか、"
+                                 "要らないファイルならフォルダから移してください")
+            return result
         records = read_records(file, FAQ_ALIASES, required=REQUIRED, notes=result.warnings,
                                as_shown=True, link_keys=("links", "answer"))
     except DataFileError as exc:
@@ -494,6 +498,8 @@ def load_faq(
         result.errors += part.errors
         result.warnings += part.warnings
         rows += part.rows
+    if files and not result.entries and not result.errors:  # served, it would answer nothing
+        result.errors.append(f"{path}: FAQ が 1 件もありません")
     errors, warnings = check_references(result.entries, partial=not path.is_dir(), rows=rows)
     result.errors += errors
     result.warnings += warnings

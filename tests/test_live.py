@@ -50,6 +50,24 @@ async def test_load_then_reload_serves_the_changed_file(faq_dir: Path) -> None:
     assert result.top is not None and result.top.entry.id == "q30"
 
 
+async def test_an_emptied_faq_file_keeps_the_last_good_version(faq_dir: Path) -> None:
+    live = faq_live(faq_dir)
+    live.load()
+    (faq_dir / "more.csv").write_text("id,question,answer\nm1,別の質問,別の回答\n", encoding="utf-8")
+    assert (await live.reload()).count == 31
+    good = live.current
+    (faq_dir / "more.csv").write_bytes(b"")  # a save cut short: its entries must not vanish
+    status = await live.reload()
+    assert live.current is good and status.stale and status.errors == (
+        "more.csv: ファイルが空です (0 バイト)。FAQ を書いて保存し直すか、要らないファイルならフォルダから移してください",)
+    (faq_dir / "more.csv").unlink()
+    (faq_dir / "faq.csv").write_text("id,question,answer\n", encoding="utf-8")  # the header alone
+    status = await live.reload()
+    assert live.current is good and status.errors == (f"{faq_dir}: FAQ が 1 件もありません",)
+    (faq_dir / "faq.csv").write_text(faq_csv(2), encoding="utf-8")
+    assert (await live.reload()).count == 30 and not live.status.stale
+
+
 async def test_broken_file_keeps_last_good_version_and_reports_file_line(
     faq_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -87,6 +87,8 @@ SESSION_ALIASES = {
     "締切": "deadline",
     "申込締切": "deadline",
 }
+COURSE_REQUIRED = ("id", "title")  # the header is looked for below a title row by these
+SESSION_REQUIRED = ("id", "course_id", "start")
 COURSE_NAMES = ("courses", "course", "研修", "研修一覧")
 SESSION_NAMES = ("sessions", "session", "日程", "開催日程", "日程表", "日程一覧")
 
@@ -336,17 +338,22 @@ def _yaml_tables(path: Path) -> tuple[list[Record], list[Record]]:
 
 
 def _sheet_records(
-    path: Path, aliases: Mapping[str, str], names: Iterable[str], notes: list[str],
-    tables: set[str],
+    path: Path, aliases: Mapping[str, str], required: Iterable[str], names: Iterable[str],
+    notes: list[str], tables: set[str],
 ) -> list[Record]:
-    """The rows of the sheets with these names; ``tables`` collects the names of all sheets
-    that look like a table of this kind (two or more known columns), whatever their name."""
+    """The rows of the sheets with these names (their header found below a title row);
+    ``tables`` collects the names of the other sheets that look like a table of this kind
+    (two or more known columns in the first row)."""
     wanted = {n.lower() for n in names}
+
+    def named(title: str) -> bool:
+        return title.strip().lower() in wanted
+
     fields = set(aliases.values())
-    records = read_records(path, aliases, notes=notes)
-    tables.update(r.location.sheet for r in records
+    others = read_records(path, aliases, notes=[], sheets=lambda title: not named(title))
+    tables.update(r.location.sheet for r in others
                   if r.location.sheet is not None and len(fields & set(r.data)) >= 2)
-    return [r for r in records if r.location.sheet is not None and r.location.sheet.strip().lower() in wanted]
+    return read_records(path, aliases, required=required, notes=notes, sheets=named)
 
 
 def _read_files(path: Path, errors: list[str], warnings: list[str]) -> tuple[list, list]:
@@ -364,8 +371,8 @@ def _read_files(path: Path, errors: list[str], warnings: list[str]) -> tuple[lis
             elif suffix in EXCEL_SUFFIXES:
                 notes: list[str] = []
                 tables: set[str] = set()
-                c = _sheet_records(f, COURSE_ALIASES, COURSE_NAMES, notes, tables)
-                s = _sheet_records(f, SESSION_ALIASES, SESSION_NAMES, notes, tables)
+                c = _sheet_records(f, COURSE_ALIASES, COURSE_REQUIRED, COURSE_NAMES, notes, tables)
+                s = _sheet_records(f, SESSION_ALIASES, SESSION_REQUIRED, SESSION_NAMES, notes, tables)
                 warnings += list(dict.fromkeys(notes))  # the workbook was read once per table
                 named = {n.lower() for n in (*COURSE_NAMES, *SESSION_NAMES)}
                 warnings += [
@@ -376,9 +383,9 @@ def _read_files(path: Path, errors: list[str], warnings: list[str]) -> tuple[lis
                 if not c and not s:
                     warnings.append(f"{f.name}: シート「研修」「日程」が見つからないため読み込みません")
             elif stem in COURSE_NAMES:
-                c, s = read_records(f, COURSE_ALIASES, notes=warnings), []
+                c, s = read_records(f, COURSE_ALIASES, required=COURSE_REQUIRED, notes=warnings), []
             elif stem in SESSION_NAMES:
-                c, s = [], read_records(f, SESSION_ALIASES, notes=warnings)
+                c, s = [], read_records(f, SESSION_ALIASES, required=SESSION_REQUIRED, notes=warnings)
             else:
                 warnings.append(f"{f.name}: courses.csv か sessions.csv の名前にしてください (読み込みません)")
                 continue

@@ -335,10 +335,9 @@ def _read_table(path: Path, kind: str, shared: bool, notes: list[str] | None = N
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         names = {fold(kind), fold(spec.label), *(fold(s) for s in spec.stems)}
-        return [
-            r for r in read_records(path, spec.aliases, notes=notes, as_shown=True)
-            if r.location.sheet is not None and fold(r.location.sheet) in names
-        ]
+        # only the table's own sheet, so its header is looked for below a title row, as in a file
+        return read_records(path, spec.aliases, required=spec.required, notes=notes, as_shown=True,
+                            sheets=lambda title: fold(title) in names)
     if suffix in (".yaml", ".yml"):
         doc = load_yaml(path)
         keys = [k for k in (kind, spec.label) if isinstance(doc, dict) and k in doc]

@@ -12,7 +12,7 @@ import io
 import itertools
 import re
 import unicodedata
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -436,8 +436,9 @@ def _csv_record(path: Path, keys: list[str], line: int, row: list[str], delimite
 def _xlsx_records(
     path: Path, aliases: Mapping[str, str], required: Iterable[str], notes: list[str] | None = None,
     *, as_shown: bool = False, link_keys: Collection[str] = (), repeated: Collection[str] = (),
+    sheets: Callable[[str], bool] | None = None,
 ) -> list[Record]:
-    """The table's rows from every sheet that has it. Hidden sheets and rows are what the admin
+    """The table's rows from every sheet that has it (of the ``sheets`` named for it, if given). Hidden sheets and rows are what the admin
     put out of sight (drafts, old entries): they are left out, and ``notes`` says so. A hidden
     column is read unless a shown one holds the same field (an old 回答 beside 回答（修正版）).
     ``as_shown``: numbers as their format shows them (001, 50%); ``link_keys``: the fields whose
@@ -458,6 +459,8 @@ def _xlsx_records(
         broken: list[tuple[Location, str]] = []
         examples: list[str] = []
         for ws in wb.worksheets:
+            if sheets is not None and not sheets(ws.title):
+                continue
             if _EXAMPLE_SHEET.fullmatch(ws.title.strip()):
                 examples.append(ws.title)  # 「記入例」「サンプル」: shows how to fill the table
                 continue
@@ -491,7 +494,7 @@ def _xlsx_records(
         if broken:
             where, missing = broken[0]
             raise DataFileError(where, _missing(missing, "。表でないシートは非表示にすると読みません"))
-        if required and not tables:  # as a CSV without its header: the file cannot be read
+        if required and not tables and sheets is None:  # as a CSV without its header: unreadable
             left_out = f"。シート「{'」「'.join(examples)}」は記入例として読みません" if examples else ""
             raise DataFileError(Location(path.name),
                                 f"見出し行 ({_labels(required, aliases)}) のあるシートがありません "
@@ -775,13 +778,15 @@ def read_records(
     as_shown: bool = False,
     link_keys: Collection[str] = (),
     repeated: Collection[str] = (),
+    sheets: Callable[[str], bool] | None = None,
 ) -> list[Record]:
     """Read one YAML, CSV or XLSX file into records with canonical keys and locations;
     ``notes`` collects what was deliberately left out (an Excel sheet's hidden rows). Excel
     only: ``as_shown`` reads numbers as their format shows them (an id 001, not 1: only where
     no other sheet or file refers to the value in another format); ``link_keys`` are the
     fields whose cells' hyperlinks are read. CSV and Excel: ``repeated`` are the fields that may
-    fill several columns (see :func:`check_unique`)."""
+    fill several columns (see :func:`check_unique`). Excel: ``sheets`` picks the sheets to read
+    by name (a workbook holding several tables), none of which need be there."""
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return _yaml_records(path, tuple(yaml_list_keys), aliases, notes)
@@ -789,7 +794,7 @@ def read_records(
         return _csv_records(path, aliases, required, notes, repeated)
     if suffix in EXCEL_SUFFIXES:
         return _xlsx_records(path, aliases, required, notes, as_shown=as_shown, link_keys=link_keys,
-                             repeated=repeated)
+                             repeated=repeated, sheets=sheets)
     raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")
 
 

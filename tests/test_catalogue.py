@@ -155,6 +155,25 @@ def test_xlsx_workbook_with_date_and_time_cells(tmp_path: Path) -> None:
     assert str(s1.location) == "研修カタログ.xlsx [シート 日程] 2行目"
 
 
+def test_a_title_row_above_each_sheets_header_is_skipped(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    _workbook(tmp_path / "研修カタログ.xlsx", [
+        ["s-1", "c-shunin", "2026/12/10 9:30", "12:00", "講堂", None, 50, None],
+        ["s-3", "c-sp", "2027/2/3 9:30", "17:00", "研修センター", None, 20, None],
+        ["s-4", "c-pr", "2027-01-15 13:30", "17:00", "研修センター", None, 30, None],
+    ])
+    book = load_workbook(tmp_path / "研修カタログ.xlsx")
+    for name in ("研修", "日程"):
+        book[name].insert_rows(1)
+        book[name]["A1"] = f"令和8年度 {name}一覧"
+    book.save(tmp_path / "研修カタログ.xlsx")
+    result = load_catalogue(tmp_path)
+    assert (result.errors, result.warnings) == ([], [])
+    assert len(result.catalogue) == len(read_csv("courses.csv")) - 1
+    assert str(result.catalogue.session("s-1").location) == "研修カタログ.xlsx [シート 日程] 3行目"
+
+
 def test_an_excel_date_cell_without_a_time_is_no_start_time(tmp_path: Path) -> None:
     _workbook(tmp_path / "catalogue.xlsx", [
         ["s-1", "c-shunin", datetime(2026, 12, 8), "16:30", "講堂", None, 50, datetime(2026, 12, 3)],

@@ -119,6 +119,25 @@ def test_single_workbook_with_three_sheets(tmp_path: Path, names: tuple[str, str
     assert load_directory(tmp_path / "組織.xlsx").errors == []
 
 
+def test_a_title_row_above_a_shared_workbooks_tables_is_skipped(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    extra = [["new.one" + UPN, "", "新人 一人", "Z-99", "主任"]]
+    _workbook(tmp_path / "組織.xlsx", ("所属", "職員", "役割"), staff_extra=extra)
+    book = load_workbook(tmp_path / "組織.xlsx")
+    for name in ("所属", "職員", "役割"):  # as such sheets are often laid out
+        book[name].insert_rows(1)
+        book[name]["A1"] = f"令和8年度 {name}一覧"
+    book.save(tmp_path / "組織.xlsx")
+    result = load_directory(tmp_path)
+    assert result.errors == ["組織.xlsx [シート 職員] 9行目: 所属コード Z-99 は所属一覧にありません"]
+    book["職員"].delete_rows(9)
+    book.save(tmp_path / "組織.xlsx")
+    result = load_directory(tmp_path)
+    assert result.errors == []
+    assert result.directory.units == load_directory(CSV_DIR).directory.units
+
+
 def test_a_hidden_staff_row_is_left_out_once_with_a_warning(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 

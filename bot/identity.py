@@ -100,7 +100,8 @@ class IdentityResolver:
                 log.info("profile unit not in directory", extra={"unit": profile.unit_code})
                 return Identity(user_id, profile.name or name, upn, unit_gone=True)
             return Identity(
-                user_id, profile.name or name, upn, profile.unit_code, unit.name if unit else None,
+                user_id, profile.name or name, upn, unit.code if unit else profile.unit_code,
+                unit.name if unit else None,
                 unit.department_code if unit else None, unit.department_name if unit else None,
                 profile.tier, frozenset(), "profile", directory_loaded=directory is not _EMPTY,
             )

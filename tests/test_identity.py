@@ -99,6 +99,35 @@ async def test_a_profile_whose_unit_left_the_directory_is_asked_again(sqlite_url
         assert "道路企画課（県土整備部）" in h.client.transcript("stranger")
 
 
+async def test_a_profiles_unit_code_is_read_as_the_directory_now_spells_it(sqlite_url: str, tmp_path: Path) -> None:
+    import shutil
+
+    from sqlmodel import select
+
+    from domain.models import FaqQueryRow
+    from tests.conftest import ROOT
+
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "content" / "org", org)
+
+    def renumber(old: str, new: str) -> None:
+        for file in org.glob("*.yaml"):
+            file.write_text(file.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+    renumber("DOB-01", '"1"')
+    async with Harness(make_settings(sqlite_url, org_dir=org), [STRANGER]) as h:
+        await h.client.send("stranger", "プロフィール")
+        await h.client.send("stranger", "道路企画課")
+        await h.client.press("stranger", h.client.last_buttons("stranger")[0])
+        await h.client.send("stranger", "4")  # saved with the unit code 1
+        renumber('"1"', '"001"')  # the same unit, its code now written with leading zeros
+        assert not (await h.runtime.directory.reload()).errors
+        await h.client.send("stranger", "VPNが遅い")
+        async with h.runtime.sessions() as session:
+            row = (await session.execute(select(FaqQueryRow))).scalars().one()
+    assert row.unit_code == "001"  # as the directory spells it: reports count one unit
+
+
 async def test_an_admin_is_told_why_when_the_organisation_files_never_loaded(sqlite_url: str, tmp_path: Path) -> None:
     import shutil
 

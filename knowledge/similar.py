@@ -102,12 +102,15 @@ class NearDuplicate:
     first_text: str
     second_text: str
     score: float
+    same_as: str = ""  # the one text both read as, when only the folding makes them alike
 
     def message(self) -> str:
+        why = (f"。表記ゆれ辞書や組み込みの言い換えをそろえると、どちらも「{self.same_as}」と読まれます"
+               if self.same_as else "")
         return (
             f"{self.second.location}: 「{self.second_text}」({self.second.id}) と "
             f"「{self.first_text}」({self.first.id}, {self.first.location}) がよく似ています "
-            f"(類似度 {self.score:.0f})。ボットが取り違えるおそれがあります"
+            f"(類似度 {self.score:.0f}{why})。ボットが取り違えるおそれがあります"
         )
 
 
@@ -141,7 +144,9 @@ def near_duplicates(
     result = []
     for (x, y), pair in sorted(best.items()):
         a, b = (pair.a, pair.b) if owners[pair.a] == x else (pair.b, pair.a)
-        result.append(NearDuplicate(live[x], live[y], originals[a], originals[b], pair.score))
+        folded = texts[a] == texts[b] and normalize(originals[a]) != normalize(originals[b])
+        result.append(NearDuplicate(live[x], live[y], originals[a], originals[b], pair.score,
+                                    texts[a] if folded else ""))
     return result, search.complete
 
 

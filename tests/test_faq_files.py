@@ -759,6 +759,9 @@ def test_near_duplicates_use_synonyms(tmp_path: Path) -> None:
     pairs, complete = near_duplicates(entries, [("VPN", "リモート接続")])
     assert complete
     assert [(p.first.id, p.second.id, p.score) for p in pairs] == [("a", "b", 100.0)]
+    assert pairs[0].message().endswith(  # why two different texts are "the same"
+        "(類似度 100。表記ゆれ辞書や組み込みの言い換えをそろえると、どちらも「vpnの登録」と読まれます)。"
+        "ボットが取り違えるおそれがあります")
 
 
 def test_similar_pairs_skip_same_owner_and_find_identical_texts() -> None:

@@ -7,10 +7,10 @@ acceptable ids are separated by ``|``; an empty id marks a query the FAQ should 
 from __future__ import annotations
 
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.faq import clean_id
 from knowledge.matcher import Matcher
 from knowledge.sources import DataFileError, Location, read_records, split_multi
 
@@ -82,8 +82,7 @@ def load_cases(path: Path) -> list[Case]:
         query = str(record.get("query") or "").strip()
         if not query:
             raise DataFileError(record.location, "query (質問) が空です")
-        expected = frozenset(unicodedata.normalize("NFKC", i).strip()
-                             for i in split_multi(record.get("expected_id")))
+        expected = frozenset(clean_id(i.strip()) for i in split_multi(record.get("expected_id")) if i.strip())
         cases.append(Case(query, expected, record.location))
     return cases
 

@@ -245,7 +245,7 @@ def _date_text(value: date | time) -> str:
     return day if not clock or clock == "0:00" else f"{day} {clock}"
 
 
-def _id(text: str) -> str:
+def clean_id(text: str) -> str:
     """An id as typed in any width and with any dash: 「ＦＡＱ－００１」 and 「FAQ−001」 (a minus
     sign) are 「FAQ-001」."""
     if text.isascii():
@@ -270,7 +270,7 @@ _TEXT_LABELS = {"id": "ID", "question": "質問", "answer": "回答", "category"
 
 def _record_id(record: Record) -> str:
     value = record.get("id")
-    return "" if isinstance(value, list | dict) else _id(_text(value))
+    return "" if isinstance(value, list | dict) else clean_id(_text(value))
 
 
 def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
@@ -309,7 +309,7 @@ def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
         category=_text(record.get("category")),
         tags=_words(record.get("tags")),
         links=tuple(links),
-        follow_ups=tuple(_id(ref) for ref in _words(record.get("follow_ups"))),
+        follow_ups=tuple(clean_id(ref) for ref in _words(record.get("follow_ups"))),
         enabled=bool(enabled),
         location=loc,
     )

@@ -101,6 +101,12 @@ def test_load_cases_accepts_japanese_headers_and_cp932(tmp_path: Path) -> None:
     assert load_cases(path) == [Case("パスワードを忘れた", frozenset({"password-forgot"}))]
 
 
+def test_expected_ids_are_read_as_the_faq_reads_its_ids(tmp_path: Path) -> None:
+    path = tmp_path / "cases.csv"  # full width, a minus sign, a space after the |: as FAQ ids read
+    path.write_text("query,expected_id\n印刷,ＦＡＱ－００１| FAQ−002\n", encoding="utf-8")
+    assert load_cases(path)[0].expected == {"FAQ-001", "FAQ-002"}
+
+
 def test_load_cases_names_the_row_with_an_empty_query(tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
     path.write_text("query,expected_id\nVPN,vpn\n ,printer\n", encoding="utf-8")

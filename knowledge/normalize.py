@@ -275,7 +275,7 @@ class TermFolder:
         for group in groups:
             folded = [fold_chars(term) for term in group if term and str(term).strip()]
             folded = [term for term in folded if term]
-            if len(folded) < 2:
+            if not folded:
                 continue
             canonical = folded[0]
             for variant in folded[1:]:
@@ -283,7 +283,7 @@ class TermFolder:
                     if form != canonical:
                         self._canonical.setdefault(form, canonical)
             # The canonical term maps to itself so that a shorter variant cannot match
-            # inside it (パスワ inside パスワード).
+            # inside it (パスワ inside パスワード); a group of one term does only that.
             self._canonical.setdefault(canonical, canonical)
         self._automaton: ahocorasick.Automaton | None = None
         if self._canonical:

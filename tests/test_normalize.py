@@ -115,8 +115,11 @@ def test_term_folder_matches_ascii_words_only_whole() -> None:
     assert folder.fold(fold_chars("idle")) == "idle"
 
 
-def test_term_folder_ignores_single_term_groups_and_blanks() -> None:
+def test_term_folder_ignores_blanks_and_keeps_a_single_term_as_written() -> None:
     assert len(TermFolder([("VPN",), ("", " "), ("VPN", "ＶＰＮ")])) == 0
+    folder = TermFolder([("電池",), ("バッテリー", "電池"), ("乾電池",)])  # the first group wins
+    assert folder.fold(fold_chars("乾電池と電池")) == fold_chars("乾電池と電池")
+    assert TermFolder([("バッテリー", "電池"), ("乾電池",)]).fold(fold_chars("乾電池と電池")) == fold_chars("乾電池とバッテリー")
 
 
 @given(st.text(max_size=40))
@@ -169,6 +172,11 @@ def test_generic_paraphrases_leave_longer_words_alone() -> None:
         ("通信速度が急に落ちた", "異常終了"),  # slower, not a crash
         ("申請に必要な添付書類", "添付ファイル"),
         ("ここでしまったファイル", "ここだ"),  # で after a noun is not a te-form
+        ("乾電池の捨て方", "バッテリー"),  # guards: one-term groups kept as written
+        ("パソコンの電源を落とした", "紛失"),  # switched off, not lost
+        ("再来月の研修", "翌月"),
+        ("用紙サイズを変えたい", "書類"),
+        ("プリントスクリーンのやり方", "印刷"),
     ],
 )
 def test_generic_paraphrases_do_not_fold_inside_set_phrases(text: str, not_inside: str) -> None:

@@ -117,6 +117,12 @@ class Settings(BaseSettings):
         parse(value)  # raises ValueError with a Japanese message
         return value
 
+    @field_validator("faq_answer_threshold", "faq_clarify_threshold", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        """``FAQ_ANSWER_THRESHOLD=`` left empty means the default, not an error."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:

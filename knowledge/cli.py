@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.content import CONTENT_DIR
@@ -47,6 +47,11 @@ class Places(BaseSettings):
     database_url: str = DEFAULT_DB
     faq_answer_threshold: float | None = Field(None, ge=0, le=1)  # as the bot's (ask)
     faq_clarify_threshold: float | None = Field(None, ge=0, le=1)
+
+    @field_validator("faq_answer_threshold", "faq_clarify_threshold", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 
@@ -476,9 +481,10 @@ def build_parser() -> argparse.ArgumentParser:
               file=sys.stderr)
         places = Places(_env_file=None)
     except ValidationError as exc:  # a threshold out of range: the bot would not start either
-        names = "、".join(f"{'.'.join(map(str, e['loc'])).upper()}「{e['input']}」" for e in exc.errors())
+        bad = {str(e["loc"][0]): e["input"] for e in exc.errors()}
+        names = "、".join(f"{name.upper()}「{value}」" for name, value in bad.items())
         print(f"警告: 設定 {names}を読めないので、既定の値を使います", file=sys.stderr)
-        places = Places.model_construct()
+        places = Places(**dict.fromkeys(bad))  # only those: the folders are still the bot's
 
     def faq_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--faq", type=Path, default=places.faq_dir, metavar="DIR",

@@ -43,6 +43,16 @@ def test_azure_names_and_lists_are_read_from_the_environment(monkeypatch: pytest
     assert settings.log_level == "DEBUG"
 
 
+def test_a_threshold_left_empty_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "")
+    monkeypatch.setenv("FAQ_CLARIFY_THRESHOLD", " 0.3 ")
+    settings = load_settings(_env_file=None)
+    assert (settings.faq_answer_threshold, settings.faq_clarify_threshold) == (None, 0.3)
+    monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "0,7")  # a typo is still an error, named
+    with pytest.raises(ConfigError, match="FAQ_ANSWER_THRESHOLD"):
+        load_settings(_env_file=None)
+
+
 @pytest.mark.parametrize(
     ("env", "named"),
     [

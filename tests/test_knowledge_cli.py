@@ -239,9 +239,15 @@ def test_ask_judges_with_the_bots_thresholds(
     assert run("ask", "VPN", "--faq", str(faq_dir), "--clarify-threshold", "2")[0] == 2
     assert "--clarify-threshold: 0 から 1 の数で指定してください (「2」)" in capsys.readouterr().err
     monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "3")  # the bot would refuse it: the default is used
-    code, out = run("ask", "VPNにつなぎたい", "--faq", str(faq_dir))
-    assert code == 0 and "回答は 0.6 以上" in out
+    monkeypatch.setenv("FAQ_DIR", str(faq_dir))  # ... and only for it: the folders stay the bot's
+    code, out = run("ask", "VPNにつなぎたい")
+    assert code == 0 and "回答は 0.6 以上" in out and "1. " in out
     assert "警告: 設定 FAQ_ANSWER_THRESHOLD「3」を読めないので、既定の値を使います" in capsys.readouterr().err
+    code, out = run("validate")
+    assert code == 0 and f"ファイル {len(list(faq_dir.iterdir()))} 件" in out
+    capsys.readouterr()
+    monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "")  # left empty: the default, quietly
+    assert "回答は 0.6 以上" in run("ask", "VPN")[1] and not capsys.readouterr().err
 
 
 def test_ask_with_no_usable_entry(tmp_path: Path) -> None:

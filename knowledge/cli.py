@@ -131,6 +131,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     if load is None:
         return 1
     _print_load(load, out)
+    if not load.entries:  # never overwrite a FAQ with an empty one
+        print(f"エラー: {args.src.name} に FAQ が 1 件もないため、{args.out} には書き出しません", file=sys.stderr)
+        return 1
     if args.out.resolve() == args.src.resolve():
         print(f"エラー: 書き出し先が読み込んだファイルと同じです ({args.out})。別の名前を指定してください",
               file=sys.stderr)

@@ -498,8 +498,6 @@ def load_faq(
         result.errors += part.errors
         result.warnings += part.warnings
         rows += part.rows
-    if files and not result.entries and not result.errors:  # served, it would answer nothing
-        result.errors.append(f"{path}: FAQ が 1 件もありません")
     errors, warnings = check_references(result.entries, partial=not path.is_dir(), rows=rows)
     result.errors += errors
     result.warnings += warnings

@@ -68,6 +68,6 @@ def faq_live(
         return build_faq(p, settings, cache, LIVE_SIMILAR_LIMIT)
 
     return LiveData(
-        "faq", path, build, debounce_ms=debounce_ms, companions=is_synonym_file,
+        "faq", path, build, debounce_ms=debounce_ms, companions=is_synonym_file, keep_when_emptied=True,
         warning_count=lambda kb: len(kb.warnings),
     )

@@ -141,6 +141,9 @@ class LiveData(Generic[T]):
     reappear_poll_seconds: float = 2.0  # how often to look for a deleted parent folder
     # For a single file: other files beside it that the build reads too (a synonym dictionary)
     companions: Callable[[Path], bool] = field(default=lambda _: False, repr=False)
+    # Data never emptied on purpose (the FAQ): a version with nothing in it does not replace
+    # one with something (a file saved empty by mistake); at start-up it loads, with a warning.
+    keep_when_emptied: bool = False
     _current: T | None = field(default=None, init=False, repr=False)
     _status: LiveStatus = field(init=False, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
@@ -186,6 +189,8 @@ class LiveData(Generic[T]):
     def _apply(self, value: T | None, errors: list[str], seconds: float) -> LiveStatus:
         now = datetime.now(UTC)
         old = self._status
+        if value is not None and self.keep_when_emptied and old.count and not self.count(value):
+            value, errors = None, [f"{self.path}: 1 件もなくなりました。誤って消していないか確かめてください"]
         if value is not None:
             self._current = value  # the single atomic swap readers rely on
             status = LiveStatus(

@@ -63,9 +63,13 @@ async def test_an_emptied_faq_file_keeps_the_last_good_version(faq_dir: Path) ->
     (faq_dir / "more.csv").unlink()
     (faq_dir / "faq.csv").write_text("id,question,answer\n", encoding="utf-8")  # the header alone
     status = await live.reload()
-    assert live.current is good and status.errors == (f"{faq_dir}: FAQ が 1 件もありません",)
+    assert live.current is good and status.errors == (
+        f"{faq_dir}: 1 件もなくなりました。誤って消していないか確かめてください",)
     (faq_dir / "faq.csv").write_text(faq_csv(2), encoding="utf-8")
     assert (await live.reload()).count == 30 and not live.status.stale
+    (faq_dir / "faq.csv").write_text("id,question,answer\n", encoding="utf-8")
+    fresh = faq_live(faq_dir)  # at start-up an empty FAQ loads (the bot still enrols and escalates)
+    assert fresh.load().ready and fresh.status.count == 0 and fresh.current.warnings
 
 
 async def test_broken_file_keeps_last_good_version_and_reports_file_line(

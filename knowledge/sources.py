@@ -355,10 +355,14 @@ def _labels(keys: Iterable[str], aliases: Mapping[str, str]) -> str:
 
 
 def _label(key: str, aliases: Mapping[str, str]) -> str:
-    """How to name a column to an admin: 「ID」, or its Japanese header (「回答」 for answer)."""
+    """How to name a column to an admin: its Japanese header (「回答」 for answer, 「研修ID」),
+    or 「ID」 where no Japanese name of the id says ID (「日程ID」, but not 「番号」)."""
+    names = [a for a, k in aliases.items() if k == key and not a.isascii()]
     if key == "id":
-        return "ID"
-    return next((a for a, k in aliases.items() if k == key and not a.isascii()), key)
+        names = [a for a in names if a.endswith("id")]
+    if not names:
+        return "ID" if key == "id" else key
+    return names[0].removesuffix("id") + "ID" if names[0].endswith("id") else names[0]
 
 
 def _csv_records(
@@ -489,11 +493,16 @@ def _xlsx_records(
                         f"似た名前の列に置き換えたものとみなして読みません。表示している列の見出しを"
                         f"「{_labels(lost, aliases)}」にしてください)")
                 tables.append((ws, shown, layout))
+            elif sheets is not None and required and any(_filled(row) for _, row in head):
+                # the table's own sheet, not empty: its header is at fault
+                broken.append(_broken_header(path.name, ws.title, head, aliases, required, enough=1)
+                              or (Location(path.name, None, ws.title), _labels(required, aliases)))
             elif required and (problem := _broken_header(path.name, ws.title, head, aliases, required)):
                 broken.append(problem)
         if broken:
             where, missing = broken[0]
-            raise DataFileError(where, _missing(missing, "。表でないシートは非表示にすると読みません"))
+            hint = "" if sheets is not None else "。表でないシートは非表示にすると読みません"
+            raise DataFileError(where, _missing(missing, hint))
         if required and not tables and sheets is None:  # as a CSV without its header: unreadable
             left_out = f"。シート「{'」「'.join(examples)}」は記入例として読みません" if examples else ""
             raise DataFileError(Location(path.name),

@@ -174,6 +174,30 @@ def test_a_title_row_above_each_sheets_header_is_skipped(tmp_path: Path) -> None
     assert str(result.catalogue.session("s-1").location) == "研修カタログ.xlsx [シート 日程] 3行目"
 
 
+def test_a_courses_sheet_whose_header_is_not_recognised_is_an_error_not_an_empty_catalogue(
+    tmp_path: Path,
+) -> None:
+    wb = Workbook()
+    wb.active.title = "研修"
+    wb.active.append(["コースコード", "コース名", "カテゴリー", "ライセンス数"])
+    wb.active.append(["c1", "Excel 入門", "e-ラーニング", 10])
+    sessions = wb.create_sheet("日程")
+    sessions.append(["研修ID", "開始", "終了", "会場", "定員"])  # no 日程ID
+    wb.save(tmp_path / "研修.xlsx")
+    result = load_catalogue(tmp_path)
+    assert result.errors == ["研修.xlsx [シート 研修] 1行目: 見出しに 研修ID・研修名 の列がありません "
+                             "(見出しの誤字や抜けを確認してください)"]
+    wb["研修"].delete_rows(1, 2)
+    wb["研修"].append(["研修ID", "研修名", "区分", "ライセンス数"])
+    wb.save(tmp_path / "研修.xlsx")
+    assert load_catalogue(tmp_path).errors == ["研修.xlsx [シート 日程] 1行目: 見出しに 日程ID の列がありません "
+                                               "(見出しの誤字や抜けを確認してください)"]
+    del wb["日程"]
+    wb.create_sheet("日程")  # an empty sessions sheet: e-learning only, no error
+    wb.save(tmp_path / "研修.xlsx")
+    assert load_catalogue(tmp_path).errors == []
+
+
 def test_an_excel_date_cell_without_a_time_is_no_start_time(tmp_path: Path) -> None:
     _workbook(tmp_path / "catalogue.xlsx", [
         ["s-1", "c-shunin", datetime(2026, 12, 8), "16:30", "講堂", None, 50, datetime(2026, 12, 3)],

@@ -138,6 +138,17 @@ def test_a_title_row_above_a_shared_workbooks_tables_is_skipped(tmp_path: Path) 
     assert result.directory.units == load_directory(CSV_DIR).directory.units
 
 
+def test_a_shared_workbooks_sheet_with_a_broken_header_is_named(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    _workbook(tmp_path / "組織.xlsx", ("所属", "職員", "役割"))
+    book = load_workbook(tmp_path / "組織.xlsx")
+    book["所属"]["A1"] = "所属CD"  # mistyped
+    book.save(tmp_path / "組織.xlsx")
+    assert load_directory(tmp_path).errors == [
+        "組織.xlsx [シート 所属] 1行目: 見出しに 所属コード の列がありません (見出しの誤字や抜けを確認してください)"]
+
+
 def test_a_hidden_staff_row_is_left_out_once_with_a_warning(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 

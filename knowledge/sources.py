@@ -116,20 +116,21 @@ def check_unique(keys: Sequence[str], headers: Sequence[object], aliases: Mappin
     """The keys, each field once: two columns for one field (``質問`` twice, or ``question``
     and ``質問``) are an error, as one would silently overwrite the other. A field in
     ``repeated`` (a dictionary's 言い換え) may fill several columns: the second is read as
-    ``key#2``, and so on."""
+    ``key#2``, and so on; where some fields may, so may unknown columns (the copies of a
+    「言い換え（複数可）」 merged over three columns, two 「メモ」), which the caller tells apart."""
     fields = set(aliases.values())
     first: dict[str, object] = {}
     unique = list(keys)
     for i, (key, header) in enumerate(zip(keys, headers, strict=False)):
-        if key in fields:
-            if key in first and key in repeated:
-                unique[i] = f"{key}#{keys[:i].count(key) + 1}"
-            elif key in first:
-                raise DataFileError(
-                    where,
-                    f"見出し「{first[key]}」と「{header}」は同じ項目です。どちらか 1 列にしてください",
-                )
-            first.setdefault(key, header)
+        if not key:
+            continue
+        if key in first and (key in repeated or (repeated and key not in fields)):
+            unique[i] = f"{key}#{keys[:i].count(key) + 1}"
+        elif key in first and key in fields:
+            raise DataFileError(
+                where, f"見出し「{first[key]}」と「{header}」は同じ項目です。どちらか 1 列にしてください"
+            )
+        first.setdefault(key, header)
     return unique
 
 

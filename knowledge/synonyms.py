@@ -57,7 +57,8 @@ _VARIANTS = ("言い換え", "言換え", "同義語", "表記ゆれ", "表記�
 COLUMNS = {**dict.fromkeys(_CANONICAL, "canonical"), **{n: f"variants:{n}" for n in _VARIANTS}}
 _REPEATED = frozenset(f"variants:{n}" for n in _VARIANTS)  # 言い換え | 言い換え | 言い換え is fine
 _NOTE_COLUMNS = {"メモ", "備考", "説明", "注記", "補足", "コメント", "memo", "note", "notes"}
-_NUMBERED = re.compile(r"[\s_\-]*(?:[0-9]+|[①-⑳])$")  # 言い換え1, 言い換え_2, 言い換え①
+# 言い換え1, 言い換え_2, 言い換え①, and a column's copy told apart by the reader (言い換え（複数可）#2)
+_NUMBERED = re.compile(r"(?:[\s_\-#]*(?:[0-9]+|[①-⑳]))+$")
 _LIST_KEYS = ("groups", "synonyms", "entries")
 _TERM_KEYS = ("terms", "words", "synonyms")
 

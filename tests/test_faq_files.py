@@ -618,6 +618,16 @@ def test_dictionary_variants_may_fill_several_columns_of_one_name(tmp_path: Path
     load = load_synonyms(tmp_path / "表記ゆれ.xlsx")
     assert (load.errors, load.warnings) == ([], [])
     assert [g.terms for g in load.groups] == [("テレワーク", "在宅勤務", "リモートワーク", "在宅")]
+    ws["B1"] = "言い換え（複数可）"  # a header with a note, merged: its copies are variants too
+    wb.save(tmp_path / "表記ゆれ.xlsx")
+    load = load_synonyms(tmp_path / "表記ゆれ.xlsx")
+    assert (load.errors, load.warnings) == ([], [])
+    assert [g.terms for g in load.groups] == [("テレワーク", "在宅勤務", "リモートワーク", "在宅")]
+    write(tmp_path, "同義語.csv", "代表語,別名①,別名①,言い換え(複数可),言い換え(複数可),メモ,メモ\n"
+                                  "パソコン,PC,端末,ノートPC,ノーパソ,古い,新しい\n")
+    load = load_synonyms(tmp_path / "同義語.csv")
+    assert (load.errors, load.warnings) == ([], [])
+    assert [g.terms for g in load.groups] == [("パソコン", "PC", "端末", "ノートPC", "ノーパソ")]
     (tmp_path / "faq").mkdir()
     faq = write(tmp_path / "faq", "faq.csv", "id,質問,質問,回答\na,質問,別の質問,回答\n")  # an FAQ field: still an error
     assert load_faq(faq).errors == [

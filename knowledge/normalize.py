@@ -272,7 +272,8 @@ class TermFolder:
 
     def __init__(self, groups: Iterable[Sequence[str]] = ()) -> None:
         self._canonical: dict[str, str] = {}
-        for group in groups:
+        # last, so that a group may still fold a guard (paraphrases.GUARDS) if it names it
+        for group in (*groups, *((word,) for word in paraphrases.GUARDS)):
             folded = [fold_chars(term) for term in group if term and str(term).strip()]
             folded = [term for term in folded if term]
             if not folded:

@@ -4,8 +4,8 @@ These fold everyday wording onto one form *before* matching, for every FAQ, inde
 the admin's ``synonyms.yaml`` (which is applied first and stays the place for domain terms).
 Only general vocabulary belongs here — ways of saying "apply", "change", "lost", "cost",
 "child", "day off" — never the topics of a particular FAQ. The first term of a group is the
-canonical form; matching is leftmost-longest, a single kanji only as a whole word. A group of
-one term is a guard: the term stays as written, so no shorter fold applies inside it.
+canonical form; matching is leftmost-longest, a single kanji only as a whole word.
+:data:`GUARDS` are words no shorter fold may change, in these groups or an admin's dictionary.
 
 :data:`ENDINGS` folds common verb endings (忘れちゃった / 忘れてしまいました → 忘れた,
 使えません → 使えない) so conjugation does not add noise to the character grams.
@@ -875,16 +875,12 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     # --- IT vernacular (4th round): general verbs and states
     ("使い方", "使いかた", "使用方法", "利用方法", "操作方法", "操作の仕方", "使用法"),
     ("消失", "消えた", "消える", "消えて", "消えてる"),
-    # --- guards: one term, kept as written, so that a shorter fold above does not change it
-    # (乾電池 is no バッテリー, 電源を落とした no 紛失, 再来月 no 翌月, 用紙サイズ no 書類)
-    ("乾電池",),
-    ("蓄電池",),
-    ("ボタン電池",),
-    ("電源を落と",),
-    ("電源落と",),
-    ("再来",),
-    ("用紙サイズ",),
-    ("プリントスクリーン",),
+)
+
+# Words kept as written, so that a shorter fold (here, or in an admin's dictionary) does not
+# change them: 乾電池 is no バッテリー, 電源を落とした no 紛失, 再来月 no 翌月, 用紙サイズ no 書類.
+GUARDS: tuple[str, ...] = (
+    "乾電池", "蓄電池", "ボタン電池", "電源を落と", "電源落と", "再来", "用紙サイズ", "プリントスクリーン",
 )
 
 # Verb endings, on text already folded by knowledge.normalize.fold_chars (hiragana only).

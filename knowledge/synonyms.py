@@ -244,6 +244,13 @@ def load_synonyms(path: Path) -> SynonymLoad:
         return drop_okurigana(fold_chars(term))
 
     load = SynonymLoad()
+    try:
+        if path.stat().st_size == 0:  # a save cut short: the whole dictionary would go unnoticed
+            load.errors.append(f"{path.name}: ファイルが空です (0 バイト)。辞書を書いて保存し直してください")
+            return load
+    except OSError as exc:
+        load.errors.append(f"{path.name}: 読み込めません ({exc.strerror or exc})")
+        return load
     is_yaml = path.suffix.lower() in (".yaml", ".yml")
     groups = _yaml_groups(path, load) if is_yaml else _table_groups(path, load)
     seen: dict[str, tuple[Location, int]] = {}  # folded term -> where, and its group
@@ -292,6 +299,6 @@ def load_synonyms(path: Path) -> SynonymLoad:
                 kept.append(term)
     for kept, loc in merged:
         if len(kept) == 1:
-            load.warnings.append(f"{loc}: 「{kept[0]}」だけのグループは意味がありません")
+            load.warnings.append(f"{loc}: 「{kept[0]}」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)")
     load.groups = [SynonymGroup(tuple(kept), loc) for kept, loc in merged if kept]
     return load

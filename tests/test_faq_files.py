@@ -506,9 +506,9 @@ def test_synonym_collisions_and_empty_groups(tmp_path: Path) -> None:
     assert load.warnings == [
         "synonyms.yaml:8: 「チャット」が同じグループに 2 回あります",
         "synonyms.yaml:11: 「リモート接続」は別のグループ (synonyms.yaml:2) にもあるので、そちらだけに入れます",
-        "synonyms.yaml:7: 「単独」だけのグループは意味がありません",
-        "synonyms.yaml:8: 「チャット」だけのグループは意味がありません",
-        "synonyms.yaml:11: 「在宅」だけのグループは意味がありません",
+        "synonyms.yaml:7: 「単独」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)",
+        "synonyms.yaml:8: 「チャット」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)",
+        "synonyms.yaml:11: 「在宅」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)",
     ]
     # ＶＰＮ is VPN (after folding): its group adds to VPN's
     assert [g.terms for g in load.groups][:2] == [("VPN", "リモート接続", "庁外接続"), ("Teams", "チームズ")]
@@ -568,7 +568,7 @@ def test_a_synonym_in_two_rows_of_a_shift_jis_csv_is_a_warning_at_its_line(tmp_p
     assert load.errors == []  # one slip in the dictionary does not stop the FAQ
     assert load.warnings == [
         "表記ゆれ.csv:3: 「ＶＰＮ」は別のグループ (表記ゆれ.csv:2) にもあるので、そちらだけに入れます",
-        "表記ゆれ.csv:3: 「庁外接続」だけのグループは意味がありません",
+        "表記ゆれ.csv:3: 「庁外接続」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)",
     ]
     assert load.synonym_groups == [("VPN", "リモート接続"), ("庁外接続",)]
 
@@ -603,6 +603,12 @@ def test_dictionary_rows_meet_as_the_term_folder_compares_them(tmp_path: Path) -
         "同義語.csv:6: 「ー、～」には照合に使える文字がないので読み飛ばします",
         "同義語.csv:8: 「Ｗｉ－Ｆｉ」は 同義語.csv:7 のグループにあるので、この行の言葉もそのグループ (代表語「Wi-Fi」) に入れます",
     ]
+
+
+def test_a_dictionary_saved_empty_is_an_error_not_a_dictionary_gone(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\na,質問,回答\n")
+    (tmp_path / "同義語.csv").write_bytes(b"")
+    assert load_faq(tmp_path).errors == ["同義語.csv: ファイルが空です (0 バイト)。辞書を書いて保存し直してください"]
 
 
 def test_dictionary_variants_may_fill_several_columns_of_one_name(tmp_path: Path) -> None:
@@ -714,7 +720,7 @@ def test_the_dictionary_can_be_checked_on_its_own(tmp_path: Path) -> None:
     assert main(["validate", "--faq", str(path)], out=out) == 0
     assert out.getvalue().splitlines() == [
         "警告: 同義語.csv:3: 「PC」は別のグループ (同義語.csv:2) にもあるので、そちらだけに入れます",
-        "警告: 同義語.csv:3: 「マシン」だけのグループは意味がありません",
+        "警告: 同義語.csv:3: 「マシン」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)",
         "表記ゆれ辞書 同義語.csv: 同義語グループ 2 件、エラー 0 件、警告 2 件",
     ]
     # the bot (or any other command) pointed at the dictionary gets no FAQ, and says why

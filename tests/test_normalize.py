@@ -122,6 +122,15 @@ def test_term_folder_ignores_blanks_and_keeps_a_single_term_as_written() -> None
     assert TermFolder([("バッテリー", "電池"), ("乾電池",)]).fold(fold_chars("乾電池と電池")) == fold_chars("乾電池とバッテリー")
 
 
+def test_built_in_guards_hold_against_an_admins_dictionary_too() -> None:
+    shipped = TermFolder([("バッテリー", "電池"), ("紛失", "落とした"), ("印刷", "プリント")])
+    assert normalize("マウスの乾電池の捨て方", shipped) == normalize("マウスの乾電池の捨て方")
+    assert "紛失" not in normalize("パソコンの電源を落としたらデータが消えた", shipped)
+    assert normalize("スマホを落とした", shipped) == normalize("スマホをなくした", shipped)
+    # an admin who names a guarded word in a group decides for it
+    assert TermFolder([("バッテリー", "乾電池")]).fold(fold_chars("乾電池")) == fold_chars("バッテリー")
+
+
 @given(st.text(max_size=40))
 def test_normalize_is_idempotent_and_has_no_spaces(text: str) -> None:
     once = normalize(text)

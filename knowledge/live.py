@@ -102,15 +102,16 @@ class LiveStatus:
         return self.ready and bool(self.errors)
 
     def as_dict(self) -> dict[str, Any]:
+        """For ``/readyz``, which anyone who reaches the bot can read: counts, not the errors'
+        text (names and UPNs) or the server's folders."""
         return {
             "name": self.name,
-            "path": str(self.path),
             "ready": self.ready,
             "stale": self.stale,
             "loaded_at": self.loaded_at.isoformat() if self.loaded_at else None,
             "count": self.count,
             "version": self.version,
-            "errors": list(self.errors),
+            "errors": len(self.errors),
             "failed_at": self.failed_at.isoformat() if self.failed_at else None,
             "warnings": self.warnings,
         }

@@ -102,10 +102,10 @@ class NearDuplicate:
     first_text: str
     second_text: str
     score: float
-    same_as: str = ""  # the one text both read as, when only the folding makes them alike
+    same_as: str = ""  # the one text both read as, when only normalising makes them alike
 
     def message(self) -> str:
-        why = (f"。表記ゆれ辞書や組み込みの言い換えをそろえると、どちらも「{self.same_as}」と読まれます"
+        why = (f"。表記ゆれ辞書や言い換え、言い回しをそろえると、どちらも「{self.same_as}」と読まれます"
                if self.same_as else "")
         return (
             f"{self.second.location}: 「{self.second_text}」({self.second.id}) と "
@@ -123,7 +123,7 @@ def near_duplicates(
 
     Returns the pairs (best-scoring texts per entry pair) and whether the search was complete.
     """
-    from knowledge.normalize import TermFolder, normalize
+    from knowledge.normalize import TermFolder, fold_chars, normalize
 
     folder = TermFolder(synonyms)
     texts: list[str] = []
@@ -144,7 +144,7 @@ def near_duplicates(
     result = []
     for (x, y), pair in sorted(best.items()):
         a, b = (pair.a, pair.b) if owners[pair.a] == x else (pair.b, pair.a)
-        folded = texts[a] == texts[b] and normalize(originals[a]) != normalize(originals[b])
+        folded = texts[a] == texts[b] and fold_chars(originals[a]) != fold_chars(originals[b])
         result.append(NearDuplicate(live[x], live[y], originals[a], originals[b], pair.score,
                                     texts[a] if folded else ""))
     return result, search.complete

@@ -776,8 +776,12 @@ def test_near_duplicates_use_synonyms(tmp_path: Path) -> None:
     assert complete
     assert [(p.first.id, p.second.id, p.score) for p in pairs] == [("a", "b", 100.0)]
     assert pairs[0].message().endswith(  # why two different texts are "the same"
-        "(類似度 100。表記ゆれ辞書や組み込みの言い換えをそろえると、どちらも「vpnの登録」と読まれます)。"
+        "(類似度 100。表記ゆれ辞書や言い換え、言い回しをそろえると、どちらも「vpnの登録」と読まれます)。"
         "ボットが取り違えるおそれがあります")
+    built_in = [FaqEntry("a", "パソコンが壊れた", "x"), FaqEntry("b", "ＰＣが壊れました", "y")]
+    assert "どちらも「ぱそこんが故障」と読まれます" in near_duplicates(built_in)[0][0].message()
+    same = [FaqEntry("a", "VPN", "x"), FaqEntry("b", "ＶＰＮ", "y")]  # only the width: nothing to say
+    assert "読まれます" not in near_duplicates(same)[0][0].message()
 
 
 def test_similar_pairs_skip_same_owner_and_find_identical_texts() -> None:

@@ -298,11 +298,9 @@ def test_status_as_dict_for_readyz(faq_dir: Path) -> None:
     live.load()
     data = live.status.as_dict()
     assert set(data) == {
-        "name", "path", "ready", "stale", "loaded_at", "count", "version", "errors", "failed_at",
-        "warnings",
+        "name", "ready", "stale", "loaded_at", "count", "version", "errors", "failed_at", "warnings",
     }
-    assert data["name"] == "faq" and data["count"] == 30 and data["ready"] is True
-    assert data["path"] == str(faq_dir)
+    assert data["name"] == "faq" and data["count"] == 30 and data["ready"] is True and data["errors"] == 0
     before = data["warnings"]  # the near-duplicate questions of faq_csv
     assert before == len(live.current.warnings) > 0
     (faq_dir / "notes.csv").write_text("id,question,answer,メモ\nz,別件,回答,下書き\n", encoding="utf-8")

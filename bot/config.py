@@ -139,6 +139,17 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _clarify_below_answer(self) -> Settings:
+        from knowledge.matcher import MatchSettings
+
+        default = MatchSettings()
+        answer = default.answer_threshold if self.faq_answer_threshold is None else self.faq_answer_threshold
+        clarify = default.clarify_threshold if self.faq_clarify_threshold is None else self.faq_clarify_threshold
+        if clarify > answer:  # the bot would answer what it should only suggest
+            raise ValueError(f"FAQ_CLARIFY_THRESHOLD ({clarify}) は FAQ_ANSWER_THRESHOLD ({answer}) 以下にしてください")
+        return self
+
+    @model_validator(mode="after")
     def _tenant_for_single_tenant(self) -> Settings:
         if self.app_id and self.app_type == "SingleTenant" and not self.app_tenant_id:
             raise ValueError(

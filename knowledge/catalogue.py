@@ -350,7 +350,10 @@ def _sheet_records(
         return title.strip().lower() in wanted
 
     fields = set(aliases.values())
-    others = read_records(path, aliases, notes=[], sheets=lambda title: not named(title))
+    try:  # only to point out a misnamed table: a sheet of notes with odd headers is no error
+        others = read_records(path, aliases, notes=[], sheets=lambda title: not named(title))
+    except DataFileError:
+        others = []
     tables.update(r.location.sheet for r in others
                   if r.location.sheet is not None and len(fields & set(r.data)) >= 2)
     return read_records(path, aliases, required=required, notes=notes, sheets=named)

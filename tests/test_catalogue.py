@@ -194,6 +194,7 @@ def test_a_courses_sheet_whose_header_is_not_recognised_is_an_error_not_an_empty
                                                "(見出しの誤字や抜けを確認してください)"]
     del wb["日程"]
     wb.create_sheet("日程")  # an empty sessions sheet: e-learning only, no error
+    wb.create_sheet("メモ欄").append(["研修名", "名称", "備考"])  # notes whose headers clash: not read
     wb.save(tmp_path / "研修.xlsx")
     assert load_catalogue(tmp_path).errors == []
 

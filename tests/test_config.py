@@ -48,6 +48,9 @@ def test_a_threshold_left_empty_means_the_default(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("FAQ_CLARIFY_THRESHOLD", " 0.3 ")
     settings = load_settings(_env_file=None)
     assert (settings.faq_answer_threshold, settings.faq_clarify_threshold) == (None, 0.3)
+    monkeypatch.setenv("FAQ_CLARIFY_THRESHOLD", "0.7")  # above the answer threshold (0.6 by default)
+    with pytest.raises(ConfigError, match="FAQ_CLARIFY_THRESHOLD"):
+        load_settings(_env_file=None)
     monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "0,7")  # a typo is still an error, named
     with pytest.raises(ConfigError, match="FAQ_ANSWER_THRESHOLD"):
         load_settings(_env_file=None)

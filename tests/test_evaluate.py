@@ -141,7 +141,7 @@ def test_evaluate_and_explain_with_a_real_matcher() -> None:
 def test_cases_without_an_expected_column_are_an_error_not_a_perfect_score(tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
     path.write_text("query,answer_id\nVPN,vpn\n", encoding="utf-8")  # a misnamed column
-    with pytest.raises(DataFileError, match=r"cases\.csv:1: 見出しに 正解id の列がありません"):
+    with pytest.raises(DataFileError, match=r"cases\.csv:1: 見出しに 正解ID の列がありません"):
         load_cases(path)
     path.write_text("id,質問,正解ID\n1,VPN,vpn\n2,天気,\n", encoding="utf-8")  # a case file's own ids
     assert [(c.query, c.expected) for c in load_cases(path)] == [

@@ -146,7 +146,10 @@ class Settings(BaseSettings):
         answer = default.answer_threshold if self.faq_answer_threshold is None else self.faq_answer_threshold
         clarify = default.clarify_threshold if self.faq_clarify_threshold is None else self.faq_clarify_threshold
         if clarify > answer:  # the bot would answer what it should only suggest
-            raise ValueError(f"FAQ_CLARIFY_THRESHOLD ({clarify}) は FAQ_ANSWER_THRESHOLD ({answer}) 以下にしてください")
+            said = "、既定値" if self.faq_clarify_threshold is None else ""
+            told = "、既定値" if self.faq_answer_threshold is None else ""
+            raise ValueError(f"FAQ_CLARIFY_THRESHOLD ({clarify}{said}) は FAQ_ANSWER_THRESHOLD ({answer}{told}) "
+                             "以下にしてください")
         return self
 
     @model_validator(mode="after")

@@ -191,7 +191,8 @@ class LiveData(Generic[T]):
         now = datetime.now(UTC)
         old = self._status
         if value is not None and self.keep_when_emptied and old.count and not self.count(value):
-            value, errors = None, [f"{self.path}: 1 件もなくなりました。誤って消していないか確かめてください"]
+            value, errors = None, [f"{self.path.name}: 1 件もなくなるため読み込みません。ファイルを空にしたり、"
+                                   "すべてを無効にしたりしていないか確かめてください"]
         if value is not None:
             self._current = value  # the single atomic swap readers rely on
             status = LiveStatus(

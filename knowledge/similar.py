@@ -102,11 +102,10 @@ class NearDuplicate:
     first_text: str
     second_text: str
     score: float
-    same_as: str = ""  # the one text both read as, when only normalising makes them alike
+    folded: bool = False  # alike only once normalised (dictionary, paraphrases, wording)
 
     def message(self) -> str:
-        why = (f"。表記ゆれ辞書や言い換え、言い回しをそろえると、どちらも「{self.same_as}」と読まれます"
-               if self.same_as else "")
+        why = "。表記ゆれ辞書や言い換え、言い回しをそろえると同じ文になります" if self.folded else ""
         return (
             f"{self.second.location}: 「{self.second_text}」({self.second.id}) と "
             f"「{self.first_text}」({self.first.id}, {self.first.location}) がよく似ています "
@@ -145,8 +144,7 @@ def near_duplicates(
     for (x, y), pair in sorted(best.items()):
         a, b = (pair.a, pair.b) if owners[pair.a] == x else (pair.b, pair.a)
         folded = texts[a] == texts[b] and fold_chars(originals[a]) != fold_chars(originals[b])
-        result.append(NearDuplicate(live[x], live[y], originals[a], originals[b], pair.score,
-                                    texts[a] if folded else ""))
+        result.append(NearDuplicate(live[x], live[y], originals[a], originals[b], pair.score, folded))
     return result, search.complete
 
 

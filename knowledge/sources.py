@@ -111,6 +111,9 @@ def header_keys(headers: Sequence[object], aliases: Mapping[str, str]) -> list[s
     return keys
 
 
+_COPY_NUMBER = re.compile(r"#[0-9]+$")  # how check_unique tells a repeated column's copies apart
+
+
 def check_unique(keys: Sequence[str], headers: Sequence[object], aliases: Mapping[str, str],
                  where: Location, repeated: Collection[str] = ()) -> list[str]:
     """The keys, each field once: two columns for one field (``質問`` twice, or ``question``
@@ -496,8 +499,9 @@ def _xlsx_records(
                 tables.append((ws, shown, layout))
             elif sheets is not None and required and any(_filled(row) for _, row in head):
                 # the table's own sheet, not empty: its header is at fault
+                first = next(number for number, row in head if _filled(row))
                 broken.append(_broken_header(path.name, ws.title, head, aliases, required, enough=1)
-                              or (Location(path.name, None, ws.title), _labels(required, aliases)))
+                              or (Location(path.name, first, ws.title), _labels(required, aliases)))
             elif required and (problem := _broken_header(path.name, ws.title, head, aliases, required)):
                 broken.append(problem)
         if broken:
@@ -817,8 +821,8 @@ def unknown_columns(
     unknown: dict[str, Location] = {}
     for record in records:
         for key in record.data:
-            if key and key not in wanted and key not in unknown:
-                unknown[key] = record.location
+            if key and key not in wanted:
+                unknown.setdefault(_COPY_NUMBER.sub("", key), record.location)
     return [f"{loc}: 知らない項目「{key}」は読み飛ばします{(hints or {}).get(key, '')}"
             for key, loc in unknown.items()]
 

@@ -246,7 +246,8 @@ def load_synonyms(path: Path) -> SynonymLoad:
     load = SynonymLoad()
     try:
         if path.stat().st_size == 0:  # a save cut short: the whole dictionary would go unnoticed
-            load.errors.append(f"{path.name}: ファイルが空です (0 バイト)。辞書を書いて保存し直してください")
+            load.errors.append(f"{path.name}: ファイルが空です (0 バイト)。辞書を書いて保存し直すか、"
+                               "要らなければ削除してください")
             return load
     except OSError as exc:
         load.errors.append(f"{path.name}: 読み込めません ({exc.strerror or exc})")

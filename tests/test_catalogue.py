@@ -192,6 +192,11 @@ def test_a_courses_sheet_whose_header_is_not_recognised_is_an_error_not_an_empty
     wb.save(tmp_path / "研修.xlsx")
     assert load_catalogue(tmp_path).errors == ["研修.xlsx [シート 日程] 1行目: 見出しに 日程ID の列がありません "
                                                "(見出しの誤字や抜けを確認してください)"]
+    wb["日程"].delete_rows(1)
+    wb["日程"]["B3"] = "2026年度 研修日程（未定）"  # a title only: named at its row
+    wb.save(tmp_path / "研修.xlsx")
+    assert load_catalogue(tmp_path).errors == ["研修.xlsx [シート 日程] 3行目: 見出しに 日程ID・研修ID・開始 の列がありません "
+                                               "(見出しの誤字や抜けを確認してください)"]
     del wb["日程"]
     wb.create_sheet("日程")  # an empty sessions sheet: e-learning only, no error
     wb.create_sheet("メモ欄").append(["研修名", "名称", "備考"])  # notes whose headers clash: not read

@@ -64,7 +64,7 @@ async def test_an_emptied_faq_file_keeps_the_last_good_version(faq_dir: Path) ->
     (faq_dir / "faq.csv").write_text("id,question,answer\n", encoding="utf-8")  # the header alone
     status = await live.reload()
     assert live.current is good and status.errors == (
-        f"{faq_dir}: 1 件もなくなりました。誤って消していないか確かめてください",)
+        f"{faq_dir.name}: 1 件もなくなるため読み込みません。ファイルを空にしたり、すべてを無効にしたりしていないか確かめてください",)
     (faq_dir / "faq.csv").write_text(faq_csv(2), encoding="utf-8")
     assert (await live.reload()).count == 30 and not live.status.stale
     (faq_dir / "faq.csv").write_text("id,question,answer\n", encoding="utf-8")

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +29,9 @@ from knowledge.dates import parse_day
 from knowledge.faq import FaqEntry, FaqLoad, load_faq
 from knowledge.sources import DataFileError, some
 from knowledge.synonyms import SynonymLoad, is_synonym_file, load_synonyms
+
+if TYPE_CHECKING:  # the matcher (numpy) is imported by the commands that need it
+    from knowledge.matcher import MatchSettings
 
 JST = timezone(timedelta(hours=9), "JST")
 DEFAULT_DB = "sqlite+aiosqlite:///data/dxbot.sqlite3"
@@ -175,7 +178,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _matcher(path: Path, out: TextIO, settings=None):  # -> Matcher | None
+def _matcher(path: Path, out: TextIO, settings: MatchSettings | None = None):  # -> Matcher | None
     """A matcher over every entry that reads, for ``ask`` and ``eval``.
 
     Unlike the bot, which keeps its last good FAQ when a file has an error, these commands

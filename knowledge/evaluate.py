@@ -82,7 +82,7 @@ def load_cases(path: Path) -> list[Case]:
         query = str(record.get("query") or "").strip()
         if not query:
             raise DataFileError(record.location, "query (質問) が空です")
-        expected = frozenset(clean_id(i.strip()) for i in split_multi(record.get("expected_id")) if i.strip())
+        expected = frozenset(map(clean_id, split_multi(record.get("expected_id"))))
         cases.append(Case(query, expected, record.location))
     return cases
 

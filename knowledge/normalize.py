@@ -272,8 +272,22 @@ class TermFolder:
 
     def __init__(self, groups: Iterable[Sequence[str]] = ()) -> None:
         self._canonical: dict[str, str] = {}
-        # last, so that a group may still fold a guard (paraphrases.GUARDS) if it names it
-        for group in (*groups, *((word,) for word in paraphrases.GUARDS)):
+        self._add(groups)
+        if len(self):  # guards (paraphrases.GUARDS) only matter where something folds; added
+            self._add((word,) for word in paraphrases.GUARDS)  # last: a group naming one decides
+        self._automaton: ahocorasick.Automaton | None = None
+        if len(self):  # words that only map to themselves change nothing on their own
+            self._automaton = ahocorasick.Automaton()
+            for term, canonical in self._canonical.items():
+                # Only ASCII words and single characters need the whole-word check.
+                edged = len(term) == 1 or _is_ascii_word(term)
+                self._automaton.add_word(term, (term, canonical, edged))
+            self._automaton.make_automaton()
+        digest = hashlib.blake2b(repr(sorted(self._canonical.items())).encode(), digest_size=16)
+        self.key = digest.hexdigest()
+
+    def _add(self, groups: Iterable[Sequence[str]]) -> None:
+        for group in groups:
             folded = [fold_chars(term) for term in group if term and str(term).strip()]
             folded = [term for term in folded if term]
             if not folded:
@@ -286,16 +300,6 @@ class TermFolder:
             # The canonical term maps to itself so that a shorter variant cannot match
             # inside it (パスワ inside パスワード); a group of one term does only that.
             self._canonical.setdefault(canonical, canonical)
-        self._automaton: ahocorasick.Automaton | None = None
-        if self._canonical:
-            self._automaton = ahocorasick.Automaton()
-            for term, canonical in self._canonical.items():
-                # Only ASCII words and single characters need the whole-word check.
-                edged = len(term) == 1 or _is_ascii_word(term)
-                self._automaton.add_word(term, (term, canonical, edged))
-            self._automaton.make_automaton()
-        digest = hashlib.blake2b(repr(sorted(self._canonical.items())).encode(), digest_size=16)
-        self.key = digest.hexdigest()
 
     def __len__(self) -> int:
         return sum(v != k for k, v in self._canonical.items())

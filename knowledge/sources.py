@@ -446,8 +446,9 @@ def _xlsx_records(
     *, as_shown: bool = False, link_keys: Collection[str] = (), repeated: Collection[str] = (),
     sheets: Callable[[str], bool] | None = None,
 ) -> list[Record]:
-    """The table's rows from every sheet that has it (of the ``sheets`` named for it, if given). Hidden sheets and rows are what the admin
-    put out of sight (drafts, old entries): they are left out, and ``notes`` says so. A hidden
+    """The table's rows from every sheet that has it (of the ``sheets`` named for it, if given).
+    Hidden sheets and rows are what the admin put out of sight (drafts, old entries): they are
+    left out, and ``notes`` says so. A hidden
     column is read unless a shown one holds the same field (an old 回答 beside 回答（修正版）).
     ``as_shown``: numbers as their format shows them (001, 50%); ``link_keys``: the fields whose
     cells' hyperlinks are read (see :func:`sheet_xml.with_links`); ``repeated``: the fields that

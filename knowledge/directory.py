@@ -29,6 +29,7 @@ from knowledge.sources import (
     cell_text,
     load_yaml,
     read_records,
+    sheet_titles,
     split_multi,
     table_files,
     unknown_columns,
@@ -326,18 +327,26 @@ class DirectoryLoad:
 
 
 def _read_table(path: Path, kind: str, shared: bool, notes: list[str] | None = None) -> list[Record]:
-    """Read one kind of table; from a shared workbook or YAML file, only its sheet or key."""
+    """Read one kind of table; from a shared workbook or YAML file, only its sheet or key, and
+    from a workbook of its own, only the sheet named for it if it has one."""
     spec = _TABLES[kind]
+    suffix = path.suffix.lower()
+    names = {fold(kind), fold(spec.label), *(fold(s) for s in spec.stems)}
+
+    def named(title: str) -> bool:
+        return fold(title) in names
+
     if not shared:
         keys = (kind, spec.label, "entries", "items")
+        # a workbook of its own may keep other lists beside the table (部局一覧): when a sheet
+        # is named for the table, only that sheet is read
+        own = suffix in EXCEL_SUFFIXES and any(named(title) for title in sheet_titles(path))
         return read_records(path, spec.aliases, yaml_list_keys=keys, required=spec.required, notes=notes,
-                            as_shown=True)
-    suffix = path.suffix.lower()
+                            as_shown=True, sheets=named if own else None)
     if suffix in EXCEL_SUFFIXES:
-        names = {fold(kind), fold(spec.label), *(fold(s) for s in spec.stems)}
         # only the table's own sheet, so its header is looked for below a title row, as in a file
         return read_records(path, spec.aliases, required=spec.required, notes=notes, as_shown=True,
-                            sheets=lambda title: fold(title) in names)
+                            sheets=named)
     if suffix in (".yaml", ".yml"):
         doc = load_yaml(path)
         keys = [k for k in (kind, spec.label) if isinstance(doc, dict) and k in doc]

@@ -533,6 +533,20 @@ def _xlsx_records(
 _NEWER = re.compile(r"(?:[\s_\-・.:()\[\]【】0-9]|新|旧|改訂|修正|最新|最終|版|後|前|年度|ver|v)+")
 
 
+def sheet_titles(path: Path) -> list[str]:
+    """The names of a workbook's sheets ([] if it cannot be opened: reading it says why)."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True)
+    except Exception:  # openpyxl raises many types for a damaged file
+        return []
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
 def _spread_header(
     found: tuple[int, list[str], Sequence[Any]], merged: Sequence[tuple[int, int, int, int]],
     aliases: Mapping[str, str], repeated: Collection[str],

@@ -165,6 +165,26 @@ def test_a_hidden_staff_row_is_left_out_once_with_a_warning(tmp_path: Path) -> N
     assert hidden == [f"org.xlsx [シート 職員]: 非表示の行 ({staff.max_row} 行目) は読みません"]
 
 
+def test_a_units_workbook_keeps_other_lists_beside_its_table(tmp_path: Path) -> None:
+    for name in ("staff.csv", "roles.csv"):
+        write_csv(tmp_path / name, read_csv(name))
+    wb = Workbook()
+    wb.active.title = "部局一覧"  # two unit columns, no unit code: a list, not the table
+    wb.active.append(["部局コード", "部局名", "部局長"])
+    wb.active.append(["A", "企画部", "企画 太郎"])
+    units = wb.create_sheet("所属")
+    for row in read_csv("units.csv"):
+        units.append(row)
+    wb.save(tmp_path / "units.xlsx")
+    result = load_directory(tmp_path)
+    assert result.errors == []
+    assert result.directory.units == load_directory(CSV_DIR).directory.units
+    # without a sheet named for the table, every sheet is still looked at
+    del wb["所属"]
+    wb.save(tmp_path / "units.xlsx")
+    assert load_directory(tmp_path).errors[0].startswith("units.xlsx [シート 部局一覧] 1行目: 見出しに 所属コード")
+
+
 def test_workbook_error_names_sheet_and_row(tmp_path: Path) -> None:
     extra = [["new.one" + UPN, "", "新人 一人", "Z-99", "主任"]]
     _workbook(tmp_path / "org.xlsx", ("所属", "職員", "役割"), staff_extra=extra)

@@ -26,6 +26,19 @@ log = logging.getLogger(__name__)
 
 RUNTIME = web.AppKey("runtime", Runtime)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# what a data file's error may quote of a person: /readyz answers anyone who can reach it
+_PERSONAL = (
+    (re.compile(r"[^\s「」()（）、,:;/]+@[^\s「」()（）、,:;/]+"), "(メールアドレス)"),
+    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "(ID)"),
+)
+
+
+def _public(text: str) -> str:
+    """An error as /readyz shows it: file, line and problem, without e-mail addresses or ids
+    (the organisation files' errors quote UPNs; the admin sees them in 管理 状態 and the CLI)."""
+    for pattern, stand_in in _PERSONAL:
+        text = pattern.sub(stand_in, text)
+    return text
 
 
 def _correlation(request: web.Request) -> str:
@@ -114,13 +127,13 @@ async def readyz(request: web.Request) -> web.Response:
     """Ready when the database answers with the current schema and the data files are loaded.
     A file that failed to reload is listed under ``stale`` (still 200: the last good version
     keeps serving, but the admin must fix the file); ``data`` gives each data set's status
-    (version, count, when loaded, errors and warnings)."""
+    (version, count, when loaded, errors and warnings). Errors are quoted without personal data."""
     runtime = request.app[RUNTIME]
-    problems = await runtime.problems()
+    problems = [_public(p) for p in await runtime.problems()]
     data = [source.status.as_dict() for source in runtime.data_sources]
     if problems:
         return web.json_response({"status": "unavailable", "problems": problems, "data": data}, status=503)
-    stale = runtime.stale()
+    stale = [_public(s) for s in runtime.stale()]
     return web.json_response({"status": "ready", **({"stale": stale} if stale else {}), "data": data})
 
 

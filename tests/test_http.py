@@ -64,6 +64,26 @@ async def test_readiness_lists_a_file_that_failed_to_reload(sqlite_url: str, tmp
     assert faq_status["errors"] == len(h.runtime.faq.status.errors) > 1  # counted, not quoted
 
 
+
+async def test_readiness_quotes_no_address_of_a_person(sqlite_url: str, tmp_path: Path) -> None:
+    import shutil
+
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "content" / "org", org)
+    async with Harness(make_settings(sqlite_url, org_dir=org), [STAFF]) as h:
+        staff = (org / "staff.yaml").read_text(encoding="utf-8")
+        first = staff.index("- upn: ") + len("- upn: ")
+        upn = staff[first:staff.index("\n", first)].strip()
+        (org / "staff.yaml").write_text(staff + f"  - upn: {upn}\n    name: 重複 太郎\n    unit_code: DIG-01\n    tier: 主任\n",
+                                        encoding="utf-8")
+        errors = (await h.runtime.directory.reload()).errors
+        assert any(upn in e for e in errors)  # the admin's own tools name the person
+        async with aiohttp.ClientSession() as session, session.get(f"{h.client.bot_url}/readyz") as r:
+            body = await r.json()
+    assert body["status"] == "ready" and len(body["stale"]) == 1
+    assert body["stale"][0].startswith("directory: staff.yaml:")
+    assert "(メールアドレス) が重複しています" in body["stale"][0] and "@" not in body["stale"][0]
+
 async def test_readiness_reports_an_unreachable_database(harness: Harness) -> None:
     runtime = harness.runtime
     healthy = runtime.engine

@@ -66,6 +66,15 @@ def _print_load(load: FaqLoad | SynonymLoad, out: TextIO, *, warnings: bool = Tr
             print(f"警告: {warning}", file=out)
 
 
+def _nothing_served(load: FaqLoad, path: Path) -> list[str]:
+    """An error for a FAQ (or phrase file) without one enabled entry: the running bot refuses
+    such a change and keeps answering from the last good version (an empty start only warns)."""
+    if load.errors or any(e.enabled for e in load.entries):
+        return []
+    return [f"{path.name}: 有効な項目が 1 件もありません。動いているボットはこの変更を読み込まず、前の内容で答え続けます"
+            " (ファイルを空にしたり、すべてを無効にしたりしていないか確かめてください)"]
+
+
 def _load_ok(path: Path, out: TextIO) -> FaqLoad | None:
     """Load the FAQ; print its errors and return None if it cannot be used."""
     load = load_faq(path)
@@ -88,6 +97,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
               f"エラー {len(syn.errors)} 件、警告 {len(syn.warnings)} 件", file=out)
         return 1 if syn.errors else 0
     load = load_faq(args.faq)
+    load.errors += _nothing_served(load, args.faq)
     _print_load(load, out)
     names = ", ".join(p.name for p in load.files) or "なし"
     print(
@@ -109,6 +119,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     org = load_directory(args.org)
     courses = load_catalogue(args.courses)
     intents = load_faq(args.intents)
+    faq.errors += _nothing_served(faq, args.faq)
+    intents.errors += _nothing_served(intents, args.intents)
     results = (
         ("FAQ", args.faq, faq.errors, faq.warnings,
          f"FAQ {len(faq.entries)} 件、同義語グループ {len(faq.synonyms)} 件"),

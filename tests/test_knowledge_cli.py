@@ -144,6 +144,20 @@ def test_validate_reports_errors_and_warnings_with_locations(tmp_path: Path) -> 
     assert lines[-1].endswith("エラー 1 件、警告 1 件")
 
 
+
+def test_validate_fails_a_faq_the_running_bot_would_refuse_for_having_no_entry(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("id,question,answer,有効\na,質問,回答,いいえ\n", encoding="utf-8")
+    code, out = run("validate", "--faq", str(tmp_path))
+    assert code == 1  # every entry disabled: the bot keeps its last good FAQ
+    assert out.startswith(f"エラー: {tmp_path.name}: 有効な項目が 1 件もありません。動いているボットはこの変更を")
+    (tmp_path / "a.csv").write_text("id,question,answer\n", encoding="utf-8")
+    code, out = run("validate", "--faq", str(tmp_path))
+    assert code == 1 and "警告: a.csv: FAQ が 1 件もありません" in out
+    code, out = run("check", "--faq", str(tmp_path), "--org", str(ROOT / "content" / "org"),
+                    "--courses", str(ROOT / "content" / "courses"), "--intents", str(tmp_path / "a.csv"))
+    assert code == 1
+    assert "  エラー: a.csv: 有効な項目が 1 件もありません" in out  # the phrase file too
+
 def test_validate_uses_faq_dir_from_environment(
     faq_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

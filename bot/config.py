@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from knowledge.content import CONTENT_DIR
@@ -117,11 +118,14 @@ class Settings(BaseSettings):
         parse(value)  # raises ValueError with a Japanese message
         return value
 
-    @field_validator("faq_answer_threshold", "faq_clarify_threshold", mode="before")
+    @field_validator("faq_dir", "org_dir", "courses_dir", "intents_file", "faq_answer_threshold",
+                     "faq_clarify_threshold", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object) -> object:
-        """``FAQ_ANSWER_THRESHOLD=`` left empty means the default, not an error."""
-        return None if isinstance(value, str) and not value.strip() else value
+        """``FAQ_DIR=`` left empty means the default (not the current folder, not an error)."""
+        if isinstance(value, str) and not value.strip():
+            raise PydanticUseDefault()
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

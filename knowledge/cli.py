@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pydantic import Field, ValidationError, field_validator
+from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.content import CONTENT_DIR
@@ -51,10 +52,13 @@ class Places(BaseSettings):
     faq_answer_threshold: float | None = Field(None, ge=0, le=1)  # as the bot's (ask)
     faq_clarify_threshold: float | None = Field(None, ge=0, le=1)
 
-    @field_validator("faq_answer_threshold", "faq_clarify_threshold", mode="before")
+    @field_validator("faq_dir", "org_dir", "courses_dir", "intents_file", "faq_answer_threshold",
+                     "faq_clarify_threshold", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        if isinstance(value, str) and not value.strip():  # FAQ_DIR= left empty, as the bot reads it
+            raise PydanticUseDefault()
+        return value
 
 
 
@@ -224,6 +228,11 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 
     thresholds = {"answer_threshold": args.answer_threshold, "clarify_threshold": args.clarify_threshold}
     settings = MatchSettings(**{k: v for k, v in thresholds.items() if v is not None})
+    if settings.clarify_threshold > settings.answer_threshold:  # as the bot would refuse to start
+        print(f"エラー: 候補の提示の基準 ({settings.clarify_threshold}) は回答の基準 ({settings.answer_threshold}) "
+              "以下にしてください (--clarify-threshold・--answer-threshold、または環境変数 "
+              "FAQ_CLARIFY_THRESHOLD・FAQ_ANSWER_THRESHOLD)", file=out)
+        return 2
     matcher = _matcher(args.faq, out, settings)
     if matcher is None:
         return 1

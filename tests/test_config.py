@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +55,17 @@ def test_a_threshold_left_empty_means_the_default(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(ConfigError, match="FAQ_ANSWER_THRESHOLD"):
         load_settings(_env_file=None)
 
+
+
+def test_a_data_folder_left_empty_means_the_default_not_the_current_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("FAQ_DIR", "ORG_DIR", "COURSES_DIR", "INTENTS_FILE"):
+        monkeypatch.setenv(name, " ")
+    settings = load_settings(_env_file=None)
+    defaults = Settings.model_fields
+    for key in ("faq_dir", "org_dir", "courses_dir", "intents_file"):
+        assert getattr(settings, key) == defaults[key].default and getattr(settings, key).is_absolute()
 
 @pytest.mark.parametrize(
     ("env", "named"),

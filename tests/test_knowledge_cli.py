@@ -240,7 +240,7 @@ def test_ask_shows_ranked_candidates(faq_dir: Path) -> None:
 
 
 def test_ask_judges_with_the_bots_thresholds(
-    faq_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    faq_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = run("ask", "VPNにつなぎたい", "--faq", str(faq_dir))
     assert "判定: 回答 (answer)" in out and "基準: 回答は 0.6 以上で 2 位との差が 0.5 以上、候補の提示は 0.2 以上" in out
@@ -249,6 +249,9 @@ def test_ask_judges_with_the_bots_thresholds(
     assert code == 0 and "判定: 確認 (候補を提示) (clarify)" in out and "回答は 0.999 以上" in out
     code, out = run("ask", "VPNにつなぎたい", "--faq", str(faq_dir), "--answer-threshold", "0.5")
     assert "判定: 回答 (answer)" in out  # an admin may try another value
+    code, out = run("ask", "VPN", "--faq", str(faq_dir), "--clarify-threshold", "0.7", "--answer-threshold", "0.6")
+    assert code == 2  # above the answer threshold: the bot would refuse to start
+    assert out.startswith("エラー: 候補の提示の基準 (0.7) は回答の基準 (0.6) 以下にしてください")
     capsys.readouterr()
     assert run("ask", "VPN", "--faq", str(faq_dir), "--clarify-threshold", "2")[0] == 2
     assert "--clarify-threshold: 0 から 1 の数で指定してください (「2」)" in capsys.readouterr().err
@@ -262,6 +265,10 @@ def test_ask_judges_with_the_bots_thresholds(
     capsys.readouterr()
     monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "")  # left empty: the default, quietly
     assert "回答は 0.6 以上" in run("ask", "VPN")[1] and not capsys.readouterr().err
+    monkeypatch.setenv("FAQ_DIR", "")  # the shipped FAQ, as the bot reads it: not the current folder
+    monkeypatch.chdir(tmp_path)
+    code, out = run("validate")
+    assert code == 0 and "エラー 0 件" in out
 
 
 def test_ask_with_no_usable_entry(tmp_path: Path) -> None:

@@ -60,6 +60,7 @@ class Record:
     data: dict[str, Any]
     location: Location
     extra: dict[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)  # key -> its header as written
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
@@ -112,6 +113,12 @@ def header_keys(headers: Sequence[object], aliases: Mapping[str, str]) -> list[s
 
 
 _COPY_NUMBER = re.compile(r"#[0-9]+$")  # how check_unique tells a repeated column's copies apart
+
+
+def as_written(keys: Sequence[str], headers: Sequence[object]) -> dict[str, str]:
+    """Each key's header as the admin wrote it (for messages: 「Owner」, not 「owner」)."""
+    return {k: str(h).replace("\ufeff", "").strip() for k, h in zip(keys, headers, strict=False)
+            if k and h is not None}
 
 
 def check_unique(keys: Sequence[str], headers: Sequence[object], aliases: Mapping[str, str],
@@ -242,7 +249,8 @@ def _yaml_records(
     return records
 
 
-_KEYED: dict[tuple[int, tuple[Any, ...]], list[str]] = {}  # entries mostly share one set of keys
+# entries mostly share one set of keys: their keys and the keys' names as written
+_KEYED: dict[tuple[int, tuple[Any, ...]], tuple[list[str], dict[str, str]]] = {}
 
 
 def yaml_record(
@@ -252,15 +260,17 @@ def yaml_record(
     keeps the ``__line__`` of nested mappings (for a caller that reads them itself)."""
     names = tuple(k for k in item if k != "__line__")
     cache_key = (id(aliases), names)
-    keys = _KEYED.get(cache_key)
-    if keys is None:
+    known = _KEYED.get(cache_key)
+    if known is None:
         keys = header_keys(names, aliases)
         check_unique(keys, names, aliases, location)
         if len(_KEYED) > 10_000:
             _KEYED.clear()
-        _KEYED[cache_key] = keys
+        known = _KEYED[cache_key] = keys, as_written(keys, names)
+    keys, written = known
     value = strip_lines if strip else (lambda v: v)
-    return Record({key: value(item[name]) for name, key in zip(names, keys, strict=True)}, location)
+    return Record({key: value(item[name]) for name, key in zip(names, keys, strict=True)}, location,
+                  headers=written)
 
 
 # ---------------------------------------------------------------- CSV
@@ -395,12 +405,13 @@ def _csv_records(
             raise DataFileError(problem[0], _missing(problem[1]))
         header_row, keys, headers = found or (1, header_keys(head[0][1], aliases), head[0][1])
         keys = check_unique(keys, headers, aliases, Location(path.name, head[header_row - 1][0]), repeated)
+        written = as_written(keys, headers)
         records, guides = [], []
         for line, row in itertools.chain(head[header_row:], _numbered(reader)):
             if _guide_row(row):
                 guides.append(line)
             else:
-                records.append(_csv_record(path, keys, line, row, delimiter))
+                records.append(_csv_record(path, keys, written, line, row, delimiter))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise DataFileError(Location(path.name, start), f"CSV の書式エラー: {_csv_problem(str(exc))}") from exc
@@ -428,14 +439,16 @@ def _csv_problem(problem: str) -> str:
     return problem
 
 
-def _csv_record(path: Path, keys: list[str], line: int, row: list[str], delimiter: str) -> Record | None:
+def _csv_record(
+    path: Path, keys: list[str], written: dict[str, str], line: int, row: list[str], delimiter: str
+) -> Record | None:
     """One data row (None for a blank one)."""
     if not any(cell.strip() for cell in row):
         return None
     if len(row) > len(keys) and any(c.strip() for c in row[len(keys):]):
         hint = " (値にカンマを含むときは、値全体を \"…\" で囲んでください)" if delimiter == "," else ""
         raise DataFileError(Location(path.name, line), f"見出しより列が多い行です{hint}")
-    return Record({k: v for k, v in zip(keys, row, strict=False) if k}, Location(path.name, line))
+    return Record({k: v for k, v in zip(keys, row, strict=False) if k}, Location(path.name, line), headers=written)
 
 
 # ---------------------------------------------------------------- XLSX
@@ -522,7 +535,8 @@ def _xlsx_records(
                             "表示されているため読みません")
             link_columns = frozenset(c for c, k in enumerate(keys, 1) if k in link_keys)
             dropped = frozenset(replaced + quiet)
-            records += _sheet_records(path, ws, header_row, keys, layout, link_columns, dropped, said)
+            records += _sheet_records(path, ws, header_row, keys, as_written(keys, cells), layout, link_columns,
+                                      dropped, said)
     finally:
         wb.close()
     return records
@@ -596,7 +610,7 @@ def _shown_columns(
 
 
 def _sheet_records(
-    path: Path, ws: Any, header_row: int, keys: list[str], layout: sheet_xml.Layout,
+    path: Path, ws: Any, header_row: int, keys: list[str], written: dict[str, str], layout: sheet_xml.Layout,
     link_columns: frozenset[int], dropped: frozenset[int], notes: list[str],
 ) -> list[Record]:
     """The rows under the header of one sheet (without the ``dropped`` columns), and notes on
@@ -626,7 +640,7 @@ def _sheet_records(
             for column, (k, v) in enumerate(itertools.zip_longest(keys, row, fillvalue=""), 1)
             if k or (v is not None and str(v).strip())  # text under no header: reported
         }
-        records.append(Record(data, Location(path.name, index, ws.title)))
+        records.append(Record(data, Location(path.name, index, ws.title), headers=written))
     sheet = f"{path.name} [シート {ws.title}]"
     if skipped:
         notes.append(f"{sheet}: 非表示の行 ({some(skipped)} 行目) は読みません")
@@ -833,13 +847,15 @@ def unknown_columns(
     """A warning for each column (or YAML key) that is not a known field, at its first use;
     ``hints`` adds what to do instead for some (by the column's key)."""
     wanted = set(known)
-    unknown: dict[str, Location] = {}
+    unknown: dict[str, tuple[str, Location]] = {}  # by key: the header as first written, where
     for record in records:
         for key in record.data:
             if key and key not in wanted:
-                unknown.setdefault(_COPY_NUMBER.sub("", key), record.location)
-    return [f"{loc}: 知らない項目「{key}」は読み飛ばします{(hints or {}).get(key, '')}"
-            for key, loc in unknown.items()]
+                name = _COPY_NUMBER.sub("", key)
+                if name not in unknown:
+                    unknown[name] = record.headers.get(key, name), record.location
+    return [f"{loc}: 知らない項目「{shown}」は読み飛ばします{(hints or {}).get(name, '')}"
+            for name, (shown, loc) in unknown.items()]
 
 
 def cell_text(record: Record, key: str) -> str:

@@ -230,6 +230,9 @@ def test_text_under_no_header_is_reported_not_dropped_silently(tmp_path: Path) -
     load = load_faq(tmp_path)
     assert load.errors == []
     assert load.warnings == ["faq.xlsx [シート Sheet] 2行目: 知らない項目「D列 (見出しなし)」は読み飛ばします"]
+    wb.active["D1"] = "Owner"  # named: as written, not in lower case
+    wb.save(tmp_path / "faq.xlsx")
+    assert load_faq(tmp_path).warnings == ["faq.xlsx [シート Sheet] 2行目: 知らない項目「Owner」は読み飛ばします"]
 
 
 def test_a_titled_sheet_beside_an_untitled_one_is_read(tmp_path: Path) -> None:
@@ -643,10 +646,10 @@ def test_dictionary_variants_may_fill_several_columns_of_one_name(tmp_path: Path
 
 def test_yaml_dictionary_keys_read_as_the_table_columns(tmp_path: Path) -> None:
     path = write(tmp_path, "synonyms.yaml",
-                 "- 代表語: パソコン\n  言い換え: [PC]\n  略称: [パソ]\n  メモ: 古い端末も\n  種別: IT\n")
+                 "- 代表語: パソコン\n  言い換え: [PC]\n  略称: [パソ]\n  メモ: 古い端末も\n  Kind: IT\n")
     load = load_synonyms(path)
     assert [g.terms for g in load.groups] == [("パソコン", "PC", "パソ")]
-    assert load.warnings == ["synonyms.yaml:5: 知らない項目「種別」は読み飛ばします"]
+    assert load.warnings == ["synonyms.yaml:5: 知らない項目「Kind」は読み飛ばします"]
     single = write(tmp_path, "同義語.yaml", "代表語: パソコン\n言い換え: [PC]\n")  # no 「- 」
     assert [g.terms for g in load_synonyms(single).groups] == [("パソコン", "PC")]
     # a mapping of canonical terms in which 代表語 or 用語 is one of the terms stays one
@@ -853,7 +856,7 @@ def test_a_noted_or_plural_header_never_overwrites_an_exact_one(tmp_path: Path) 
     load = load_faq(tmp_path)
     assert [(e.question, e.answer) for e in load.entries] == [("VPNにつながらない", "再起動してください")]
     assert "faq.csv:2: 知らない項目「質問(英語)」は読み飛ばします" in load.warnings
-    assert "faq.csv:2: 知らない項目「answers」は読み飛ばします" in load.warnings
+    assert "faq.csv:2: 知らない項目「Answers」は読み飛ばします" in load.warnings  # as written
 
 
 @pytest.mark.parametrize(

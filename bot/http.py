@@ -28,8 +28,10 @@ RUNTIME = web.AppKey("runtime", Runtime)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # what a data file's error may quote of a person: /readyz answers anyone who can reach it
 _PERSONAL = (
-    (re.compile(r"[^\s「」()（）、,:;/]+@[^\s「」()（）、,:;/]+"), "(メールアドレス)"),
-    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "(ID)"),
+    (re.compile(r"(UPN|AADオブジェクトID)\s*「[^」]*」"), r"\1「***」"),  # a malformed value too
+    (re.compile(r"(UPN|AADオブジェクトID) [^\s「」()（）、]+"), r"\1 ***"),
+    (re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+"), "***"),
+    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "***"),
 )
 
 

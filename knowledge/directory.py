@@ -29,7 +29,7 @@ from knowledge.sources import (
     cell_text,
     load_yaml,
     read_records,
-    sheet_titles,
+    shown_sheets,
     split_multi,
     table_files,
     unknown_columns,
@@ -327,8 +327,7 @@ class DirectoryLoad:
 
 
 def _read_table(path: Path, kind: str, shared: bool, notes: list[str] | None = None) -> list[Record]:
-    """Read one kind of table; from a shared workbook or YAML file, only its sheet or key, and
-    from a workbook of its own, only the sheet named for it if it has one."""
+    """Read one kind of table; from a shared workbook or YAML file, only its sheet or key."""
     spec = _TABLES[kind]
     suffix = path.suffix.lower()
     names = {fold(kind), fold(spec.label), *(fold(s) for s in spec.stems)}
@@ -338,11 +337,31 @@ def _read_table(path: Path, kind: str, shared: bool, notes: list[str] | None = N
 
     if not shared:
         keys = (kind, spec.label, "entries", "items")
-        # a workbook of its own may keep other lists beside the table (部局一覧): when a sheet
-        # is named for the table, only that sheet is read
-        own = suffix in EXCEL_SUFFIXES and any(named(title) for title in sheet_titles(path))
-        return read_records(path, spec.aliases, yaml_list_keys=keys, required=spec.required, notes=notes,
-                            as_shown=True, sheets=named if own else None)
+        try:  # every sheet with the table's header (所属 and 出先機関, say)
+            return read_records(path, spec.aliases, yaml_list_keys=keys, required=spec.required, notes=notes,
+                                as_shown=True)
+        except DataFileError as exc:
+            # another list beside the table (部局一覧) whose columns look like a broken header:
+            # when a shown sheet is named for the table, only that sheet is read
+            where = exc.location
+            beside = isinstance(where, Location) and where.sheet is not None and not named(where.sheet)
+            own = [t for t in shown_sheets(path) if named(t)] if beside and suffix in EXCEL_SUFFIXES else []
+            if not own:
+                raise
+            if notes is not None:
+                notes.append(f"{path.name} [シート {where.sheet}]: {spec.label}の表ではないため読みません "
+                             f"(表はシート「{own[0]}」から読みます)")
+            records = read_records(path, spec.aliases, required=spec.required, notes=notes, as_shown=True,
+                                   sheets=named)
+            for title in shown_sheets(path):  # and the other sheets that have the table's header
+                if named(title) or title == where.sheet:
+                    continue
+                try:
+                    records += read_records(path, spec.aliases, required=spec.required, notes=notes,
+                                            as_shown=True, sheets=lambda t, title=title: t == title)
+                except DataFileError:
+                    continue  # notes (説明) or another list: not the table
+            return records
     if suffix in EXCEL_SUFFIXES:
         # only the table's own sheet, so its header is looked for below a title row, as in a file
         return read_records(path, spec.aliases, required=spec.required, notes=notes, as_shown=True,

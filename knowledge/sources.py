@@ -547,8 +547,8 @@ def _xlsx_records(
 _NEWER = re.compile(r"(?:[\s_\-・.:()\[\]【】0-9]|新|旧|改訂|修正|最新|最終|版|後|前|年度|ver|v)+")
 
 
-def sheet_titles(path: Path) -> list[str]:
-    """The names of a workbook's sheets ([] if it cannot be opened: reading it says why)."""
+def shown_sheets(path: Path) -> list[str]:
+    """The names of a workbook's shown sheets ([] if it cannot be opened: reading it says why)."""
     from openpyxl import load_workbook
 
     try:
@@ -556,7 +556,7 @@ def sheet_titles(path: Path) -> list[str]:
     except Exception:  # openpyxl raises many types for a damaged file
         return []
     try:
-        return list(wb.sheetnames)
+        return [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
     finally:
         wb.close()
 

@@ -173,17 +173,40 @@ def test_a_units_workbook_keeps_other_lists_beside_its_table(tmp_path: Path) -> 
     wb.active.append(["部局コード", "部局名", "部局長"])
     wb.active.append(["A", "企画部", "企画 太郎"])
     units = wb.create_sheet("所属")
-    for row in read_csv("units.csv"):
+    rows = read_csv("units.csv")
+    for row in rows[:-1]:
         units.append(row)
+    branch = wb.create_sheet("出先機関")  # the table's own header: more of its rows
+    branch.append(rows[0])
+    branch.append(rows[-1])
+    wb.save(tmp_path / "units.xlsx")
+    result = load_directory(tmp_path)
+    assert result.errors == []
+    assert result.directory.units == load_directory(CSV_DIR).directory.units  # 所属 and 出先機関
+    assert "units.xlsx [シート 部局一覧]: 所属の表ではないため読みません (表はシート「所属」から読みます)" in result.warnings
+    # without a shown sheet named for the table, the list is taken for a broken table
+    units.sheet_state = "hidden"
+    wb.save(tmp_path / "units.xlsx")
+    assert load_directory(tmp_path).errors[0].startswith("units.xlsx [シート 部局一覧] 1行目: 見出しに 所属コード")
+
+
+def test_a_hidden_old_sheet_named_for_the_table_does_not_hide_the_shown_one(tmp_path: Path) -> None:
+    for name in ("staff.csv", "roles.csv"):
+        write_csv(tmp_path / name, read_csv(name))
+    wb = Workbook()
+    old = wb.active
+    old.title = "所属"
+    old.sheet_state = "hidden"  # last year's, put away
+    for row in read_csv("units.csv"):
+        old.append(row)
+    shown = wb.create_sheet("所属 (2026年度)")
+    for row in read_csv("units.csv"):
+        shown.append(row)
+    wb.active = shown
     wb.save(tmp_path / "units.xlsx")
     result = load_directory(tmp_path)
     assert result.errors == []
     assert result.directory.units == load_directory(CSV_DIR).directory.units
-    # without a sheet named for the table, every sheet is still looked at
-    del wb["所属"]
-    wb.save(tmp_path / "units.xlsx")
-    assert load_directory(tmp_path).errors[0].startswith("units.xlsx [シート 部局一覧] 1行目: 見出しに 所属コード")
-
 
 def test_workbook_error_names_sheet_and_row(tmp_path: Path) -> None:
     extra = [["new.one" + UPN, "", "新人 一人", "Z-99", "主任"]]

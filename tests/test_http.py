@@ -82,7 +82,27 @@ async def test_readiness_quotes_no_address_of_a_person(sqlite_url: str, tmp_path
             body = await r.json()
     assert body["status"] == "ready" and len(body["stale"]) == 1
     assert body["stale"][0].startswith("directory: staff.yaml:")
-    assert "(メールアドレス) が重複しています" in body["stale"][0] and "@" not in body["stale"][0]
+    assert "UPN *** が重複しています" in body["stale"][0] and "@" not in body["stale"][0]
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        ("roles.yaml:3: UPN「kikaku.jiro」はメールアドレスの形式ではありません",
+         "roles.yaml:3: UPN「***」はメールアドレスの形式ではありません"),  # malformed: still a name
+        ("roles.yaml:3: UPN「企画 次郎 <kikaku.jiro@pref.example.lg.jp>」はメールアドレスの形式ではありません",
+         "roles.yaml:3: UPN「***」はメールアドレスの形式ではありません"),
+        ("staff.csv:3: AADオブジェクトID「2222-22」の形式が正しくありません",
+         "staff.csv:3: AADオブジェクトID「***」の形式が正しくありません"),
+        ("roles.yaml:5: UPN kikaku.jiro は職員一覧にいません", "roles.yaml:5: UPN *** は職員一覧にいません"),
+        ("units.csv:2: 連絡先 a.b@pref.example.lg.jpは重複", "units.csv:2: 連絡先 ***は重複"),
+        ("faq: teams.yaml:12: 関連FAQ「vpn」という ID はありません", "faq: teams.yaml:12: 関連FAQ「vpn」という ID はありません"),
+    ],
+)
+def test_readiness_hides_what_names_a_person(error: str, shown: str) -> None:
+    from bot.http import _public
+
+    assert _public(error) == shown
 
 async def test_readiness_reports_an_unreachable_database(harness: Harness) -> None:
     runtime = harness.runtime

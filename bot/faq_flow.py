@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 
 #: After 「解決しない」, offer other candidates only if the matcher gave them at least this
-#: much (below it they are noise, and a person is the better offer).
-NEXT_CANDIDATE_FLOOR = 0.1
+#: much (below it they are noise, and a person is the better offer). Beside a confident answer
+#: its close siblings score 0.05-0.1 (Udemy のログイン → ライセンス, スマートフォン), noise < 0.01.
+NEXT_CANDIDATE_FLOOR = 0.05
 _CHOICES = {"1": 1, "2": 2, "3": 3}  # after command_key: 「２」「②」 too
 NONE_OF_THESE_WORDS = frozenset({"どれでもない", "どれでもありません", "どれも違う", "どれもちがう", "該当なし"})
 SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved"})

@@ -70,12 +70,12 @@ def _print_load(load: FaqLoad | SynonymLoad, out: TextIO, *, warnings: bool = Tr
             print(f"警告: {warning}", file=out)
 
 
-def _nothing_served(load: FaqLoad, path: Path) -> list[str]:
+def _nothing_served(load: FaqLoad, path: Path, what: str = "有効な FAQ ") -> list[str]:
     """An error for a FAQ (or phrase file) without one enabled entry: the running bot refuses
     such a change and keeps answering from the last good version (an empty start only warns)."""
     if load.errors or any(e.enabled for e in load.entries):
         return []
-    return [f"{path.name}: 有効な項目が 1 件もありません。動いているボットはこの変更を読み込まず、前の内容で答え続けます"
+    return [f"{path.name}: {what}が 1 件もありません。動いているボットはこの変更を読み込まず、前の内容で答え続けます"
             " (ファイルを空にしたり、すべてを無効にしたりしていないか確かめてください)"]
 
 
@@ -124,7 +124,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     courses = load_catalogue(args.courses)
     intents = load_faq(args.intents)
     faq.errors += _nothing_served(faq, args.faq)
-    intents.errors += _nothing_served(intents, args.intents)
+    intents.errors += _nothing_served(intents, args.intents, "有効な言い回し")
     results = (
         ("FAQ", args.faq, faq.errors, faq.warnings,
          f"FAQ {len(faq.entries)} 件、同義語グループ {len(faq.synonyms)} 件"),
@@ -231,7 +231,7 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     if settings.clarify_threshold > settings.answer_threshold:  # as the bot would refuse to start
         print(f"エラー: 候補の提示の基準 ({settings.clarify_threshold}) は回答の基準 ({settings.answer_threshold}) "
               "以下にしてください (--clarify-threshold・--answer-threshold、または環境変数 "
-              "FAQ_CLARIFY_THRESHOLD・FAQ_ANSWER_THRESHOLD)", file=out)
+              "FAQ_CLARIFY_THRESHOLD・FAQ_ANSWER_THRESHOLD)", file=sys.stderr)
         return 2
     matcher = _matcher(args.faq, out, settings)
     if matcher is None:
@@ -550,9 +550,9 @@ def build_parser() -> argparse.ArgumentParser:
     faq_option(p)
     p.add_argument("--limit", type=_count, default=5, help="表示する候補の数 (既定 5)")
     p.add_argument("--answer-threshold", type=_share, default=places.faq_answer_threshold, metavar="0..1",
-                   help="回答する点数の基準 (既定: ボットと同じ $FAQ_ANSWER_THRESHOLD または 0.6)")
+                   help="回答する点数の基準 (既定: ボットと同じ $FAQ_ANSWER_THRESHOLD または 0.7)")
     p.add_argument("--clarify-threshold", type=_share, default=places.faq_clarify_threshold, metavar="0..1",
-                   help="候補を示す点数の基準 (既定: $FAQ_CLARIFY_THRESHOLD または 0.2)")
+                   help="候補を示す点数の基準 (既定: $FAQ_CLARIFY_THRESHOLD または 0.15)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="評価用の質問集で正解率などを測る")

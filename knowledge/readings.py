@@ -29,17 +29,28 @@ _CACHE_LIMIT = 1_000_000
 
 
 @cache
-def _tokenizer() -> Any | None:
-    """Sudachi's tokenizer (loaded on first use), or None if it cannot be loaded."""
+def sudachi_dictionary() -> Any | None:
+    """Sudachi's small dictionary (loaded on first use), or None if it cannot be loaded."""
     try:
-        from sudachipy import Dictionary, SplitMode
+        from sudachipy import Dictionary
 
-        return Dictionary(dict="small").tokenizer(SplitMode.C, fields={"reading_form"})
+        return Dictionary(dict="small")
     except BaseException as exc:  # not installed, or a broken dictionary: readings are a bonus
-        if not _failed_in_sudachi(exc):
+        if not failed_in_sudachi(exc):
             raise
-        log.warning("読みの辞書 (Sudachi) を読み込めません。読みなしで照合します: %s", exc)
+        log.warning("読みの辞書 (Sudachi) を読み込めません。読みと単語ベクトルなしで照合します: %s", exc)
         return None
+
+
+@cache
+def _tokenizer() -> Any | None:
+    """A tokenizer giving readings, or None without the dictionary."""
+    dictionary = sudachi_dictionary()
+    if dictionary is None:
+        return None
+    from sudachipy import SplitMode
+
+    return dictionary.tokenizer(SplitMode.C, fields={"reading_form"})
 
 
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]+[\u3041-\u3096]{0,2}")
@@ -58,12 +69,12 @@ def _read_word(tokenizer: Any, word: str) -> str:
             for m in tokenizer.tokenize(word)
         )
     except BaseException as exc:  # Sudachi refuses some input: the word is kept as written
-        if not _failed_in_sudachi(exc):
+        if not failed_in_sudachi(exc):
             raise
         return word
 
 
-def _failed_in_sudachi(exc: BaseException) -> bool:
+def failed_in_sudachi(exc: BaseException) -> bool:
     """An error from Sudachi, including a panic in its Rust code (not an Exception)."""
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 

@@ -48,8 +48,8 @@ def test_a_threshold_left_empty_means_the_default(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("FAQ_CLARIFY_THRESHOLD", " 0.3 ")
     settings = load_settings(_env_file=None)
     assert (settings.faq_answer_threshold, settings.faq_clarify_threshold) == (None, 0.3)
-    monkeypatch.setenv("FAQ_CLARIFY_THRESHOLD", "0.7")  # above the answer threshold (0.6 by default)
-    with pytest.raises(ConfigError, match=r"FAQ_CLARIFY_THRESHOLD \(0.7\) は FAQ_ANSWER_THRESHOLD \(0.6、既定値\) 以下"):
+    monkeypatch.setenv("FAQ_CLARIFY_THRESHOLD", "0.75")  # above the answer threshold (0.7 by default)
+    with pytest.raises(ConfigError, match=r"FAQ_CLARIFY_THRESHOLD \(0.75\) は FAQ_ANSWER_THRESHOLD \(0.7、既定値\) 以下"):
         load_settings(_env_file=None)
     monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "0,7")  # a typo is still an error, named
     with pytest.raises(ConfigError, match="FAQ_ANSWER_THRESHOLD"):

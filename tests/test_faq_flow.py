@@ -80,7 +80,7 @@ async def test_an_ambiguous_question_gets_did_you_mean_and_the_choice_is_answere
 
 
 async def test_no_match_says_so_and_offers_a_person(harness: Harness) -> None:
-    await harness.client.send("staff", "給与明細はどこで見られますか")
+    await harness.client.send("staff", "ボーナスはいつ支給されますか")
     assert texts.NO_MATCH in harness.client.transcript("staff")
     titles = [b.title for b in harness.client.last_buttons("staff")]
     assert titles == [texts.BUTTON_ESCALATE, texts.BUTTON_HELP]
@@ -108,7 +108,7 @@ async def test_forged_feedback_on_someone_elses_query_is_refused(harness: Harnes
 
 async def test_a_stranger_asking_for_a_person_registers_first_and_keeps_the_question(harness: Harness) -> None:
     client = harness.client
-    await client.send("other", "給与明細はどこで見られますか")
+    await client.send("other", "ボーナスはいつ支給されますか")
     await press(harness, "other", texts.BUTTON_ESCALATE)
     assert "所属" in client.transcript("other")  # the profile comes first
     await client.send("other", "総務課")
@@ -116,7 +116,7 @@ async def test_a_stranger_asking_for_a_person_registers_first_and_keeps_the_ques
     await press(harness, "other", "主事・技師")
     text = client.transcript("other")
     assert "総務課のデジタル活用推進員" in text
-    assert "給与明細はどこで見られますか" in text  # the question was carried over
+    assert "ボーナスはいつ支給されますか" in text  # the question was carried over
 
 
 async def test_free_text_intents_start_their_feature_and_other_text_goes_to_the_faq(harness: Harness) -> None:
@@ -288,16 +288,16 @@ async def test_a_follow_up_is_logged_on_its_own_and_the_first_card_keeps_its_rat
 
 async def test_yes_after_the_offer_of_a_person_starts_the_consultation(harness: Harness) -> None:
     client = harness.client
-    await client.send("staff", "給与明細はどこで見られますか")
+    await client.send("staff", "ボーナスはいつ支給されますか")
     client.received("staff")
     await client.send("staff", "いいえ")
     assert client.transcript("staff") == texts.PERSON_DECLINED
     await client.send("staff", "はい")  # the offer was answered: nothing is waiting now
     assert client.transcript("staff") == texts.NOTHING_ASKED
-    await client.send("staff", "給与明細はどこで見られますか")
+    await client.send("staff", "ボーナスはいつ支給されますか")
     client.received("staff")
     await client.send("staff", "はい")
-    assert "給与明細はどこで見られますか" in client.transcript("staff")
+    assert "ボーナスはいつ支給されますか" in client.transcript("staff")
     assert any(b.title == "送信する" for b in client.last_buttons("staff"))
 
 
@@ -357,7 +357,7 @@ async def test_a_bare_number_with_no_choice_waiting_is_not_a_question(harness: H
 
 async def test_yes_is_about_the_offer_just_made_never_a_second_consultation(harness: Harness) -> None:
     client = harness.client
-    await client.send("staff", "給与明細はどこで見られますか")
+    await client.send("staff", "ボーナスはいつ支給されますか")
     await client.send("staff", "はい")  # the offer: the consultation starts
     await client.send("staff", "はい")  # its confirmation: sent
     assert "チケット番号: 1" in client.transcript("staff")

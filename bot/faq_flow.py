@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 
 #: After 「解決しない」, offer other candidates only if the matcher gave them at least this
-#: much (below it they are noise, and a person is the better offer). Beside a confident answer
-#: its close siblings score 0.05-0.1 (Udemy のログイン → ライセンス, スマートフォン), noise < 0.01.
+#: much (below it a person is the better offer). Beside a confident answer its close siblings
+#: score 0.05-0.1 (Udemy のログイン → ライセンス, スマートフォン), as some unrelated entries do
+#: (about a third of those in that range on the dev set): 「どれでもない」 then offers a person.
 NEXT_CANDIDATE_FLOOR = 0.05
 _CHOICES = {"1": 1, "2": 2, "3": 3}  # after command_key: 「２」「②」 too
 NONE_OF_THESE_WORDS = frozenset({"どれでもない", "どれでもありません", "どれも違う", "どれもちがう", "該当なし"})
@@ -71,8 +72,10 @@ def install(runtime: Runtime) -> None:
         if top.entry.id in SHORT_ONLY and len(result.normalized) > SHORT_TEXT:
             return None  # 「…が解決しない」 is a question, not feedback
         faq_result = match_faq(text)
-        if top.entry.id in SHORT_ONLY and faq_result.band == "answer":
-            return None  # 「VPNが遅いが解決しない」: short, but the FAQ knows the question
+        known = faq_result.band == "answer" and faq_result.top is not None and faq_result.top.field != "answer"
+        if top.entry.id in SHORT_ONLY and known:
+            return None  # 「VPNが遅いが解決しない」: short, but the FAQ knows the question (not
+            # only words of an answer: the chat-manners answer quotes 「お疲れ様です」)
         faq = faq_result.top
         if faq and prefer_faq(text, faq.score, top.score):
             return None

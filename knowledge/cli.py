@@ -552,7 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answer-threshold", type=_share, default=places.faq_answer_threshold, metavar="0..1",
                    help="回答する点数の基準 (既定: ボットと同じ $FAQ_ANSWER_THRESHOLD または 0.7)")
     p.add_argument("--clarify-threshold", type=_share, default=places.faq_clarify_threshold, metavar="0..1",
-                   help="候補を示す点数の基準 (既定: $FAQ_CLARIFY_THRESHOLD または 0.15)")
+                   help="候補を示す点数の基準 (既定: $FAQ_CLARIFY_THRESHOLD または 0.2)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="評価用の質問集で正解率などを測る")

@@ -6,8 +6,9 @@ the matcher also indexes each question and alternate as it is read: every run of
 (with up to two kana after it, for okurigana) is replaced by its reading from Sudachi's small
 dictionary (Apache-2.0; 住民票の写しを取りたい → ジュウミンヒョウのウツシをトリたい), and the
 rest is kept as written (VPN stays VPN). Runs are read once and remembered, so a large FAQ
-costs its distinct words, not its length. Only FAQ texts are read, at index build; queries need
-no analyser. Should the dictionary be missing, the matcher works on without readings.
+costs its distinct words, not its length. Only FAQ texts are read, at index build (queries are
+analysed only for word vectors: :mod:`knowledge.wordvec`, which shares the dictionary). Should
+the dictionary be missing, the matcher works on without readings.
 """
 
 from __future__ import annotations

@@ -53,8 +53,13 @@ class Table:
     def __init__(self, path: Path) -> None:
         with np.load(path) as data:
             words = bytes(data["words"]).decode("utf-8").split("\n")
-            self.row = dict(zip(words, data["rows"].tolist(), strict=True))
+            rows = data["rows"]
             vectors = data["vectors"].astype(np.float32)
+        if vectors.ndim != 2 or not len(vectors) or rows.min() < 0 or rows.max() >= len(vectors):
+            raise ValueError(f"表の形が正しくありません (ベクトル {vectors.shape}、行番号 {rows.min()}〜{rows.max()})")
+        if not np.isfinite(vectors).all():
+            raise ValueError("数値でない値があります")
+        self.row = dict(zip(words, rows.tolist(), strict=True))
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         self.unit = vectors / np.where(norms > 0, norms, 1)
         self.dim = vectors.shape[1]
@@ -64,7 +69,7 @@ class Table:
 def _table() -> Table | None:
     try:
         return Table(TABLE)
-    except (OSError, ValueError, KeyError) as exc:
+    except Exception as exc:  # missing, cut short, or not this table: the matcher works without
         log.warning("単語ベクトル (%s) を読み込めません。ベクトルなしで照合します: %s", TABLE.name, exc)
         return None
 

@@ -144,6 +144,8 @@ async def test_greetings_thanks_and_typed_feedback(harness: Harness) -> None:
     client = harness.client
     await client.send("staff", "こんにちは")
     assert texts.GREETING in client.transcript("staff")
+    await client.send("staff", "お疲れ様です")  # not the FAQ on chat manners
+    assert texts.GREETING in client.transcript("staff")
     await client.send("staff", "VPNが遅い")
     client.received("staff")
     await client.send("staff", "解決しました")

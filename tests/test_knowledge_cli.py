@@ -243,7 +243,7 @@ def test_ask_judges_with_the_bots_thresholds(
     faq_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = run("ask", "VPNにつなぎたい", "--faq", str(faq_dir))
-    assert "判定: 回答 (answer)" in out and "基準: 回答は 0.7 以上で 2 位との差が 0.35 以上、候補の提示は 0.15 以上" in out
+    assert "判定: 回答 (answer)" in out and "基準: 回答は 0.7 以上で 2 位との差が 0.35 以上、候補の提示は 0.2 以上" in out
     monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "0.999")  # as the bot is configured
     code, out = run("ask", "VPNにつなぎたい", "--faq", str(faq_dir))
     assert code == 0 and "判定: 確認 (候補を提示) (clarify)" in out and "回答は 0.999 以上" in out

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from knowledge import wordvec
@@ -42,14 +43,50 @@ def test_the_same_word_counts_fully_even_without_a_vector() -> None:
 
 
 @pytest.fixture
-def no_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(wordvec, "TABLE", tmp_path / "missing.npz")
-    wordvec._table.cache_clear()
+def table_at(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
+    """Point the matcher at another table file (the real one again afterwards)."""
+
+    def use(path: Path) -> None:
+        monkeypatch.setattr(wordvec, "TABLE", path)
+        wordvec._table.cache_clear()
+
     try:
-        yield
+        yield use
     finally:
         monkeypatch.undo()
-        wordvec._table.cache_clear()  # the next caller loads the real table again
+        wordvec._table.cache_clear()
+
+
+@pytest.fixture
+def no_table(tmp_path: Path, table_at: Callable[[Path], None]) -> None:
+    table_at(tmp_path / "missing.npz")
+
+
+def _damaged(tmp_path: Path, how: str) -> Path:
+    good = wordvec.TABLE.read_bytes()
+    path = tmp_path / "wordvec.npz"
+    if how == "cut short":
+        path.write_bytes(good[: len(good) // 2])
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "bytes flipped":
+        middle = len(good) // 2
+        path.write_bytes(good[:middle] + bytes(b ^ 0xFF for b in good[middle : middle + 50]) + good[middle + 50 :])
+    else:  # a well-formed file whose rows point past its vectors
+        np.savez(path, words=np.frombuffer("設定\n申請".encode(), dtype=np.uint8), rows=np.array([0, 7]),
+                 vectors=np.ones((2, 4), dtype=np.int8))
+    return path
+
+
+@pytest.mark.parametrize("how", ["cut short", "empty", "bytes flipped", "rows out of range"])
+def test_a_damaged_table_leaves_the_matcher_working_without_vectors(
+    how: str, tmp_path: Path, table_at: Callable[[Path], None], caplog: pytest.LogCaptureFixture
+) -> None:
+    table_at(_damaged(tmp_path, how))
+    entries = [FaqEntry(id="vpn", question="VPNにつながらないときは？", answer="再起動してください。")]
+    result = Matcher.build(entries).match("VPNの設定を申請したい")
+    assert not wordvec.available() and "単語ベクトル (wordvec.npz) を読み込めません" in caplog.text
+    assert result.candidates[0].entry.id == "vpn"
 
 
 def test_without_the_table_the_matcher_ranks_as_before(no_table: None, caplog: pytest.LogCaptureFixture) -> None:

@@ -44,14 +44,18 @@ def sudachi_dictionary() -> Any | None:
 
 
 @cache
-def _tokenizer() -> Any | None:
-    """A tokenizer giving readings, or None without the dictionary."""
+def sudachi_tokenizer(*fields: str) -> Any | None:
+    """A tokenizer (split mode C) giving these fields, or None without the dictionary."""
     dictionary = sudachi_dictionary()
     if dictionary is None:
         return None
     from sudachipy import SplitMode
 
-    return dictionary.tokenizer(SplitMode.C, fields={"reading_form"})
+    return dictionary.tokenizer(SplitMode.C, fields=set(fields))
+
+
+def _tokenizer() -> Any | None:
+    return sudachi_tokenizer("reading_form")
 
 
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]+[\u3041-\u3096]{0,2}")

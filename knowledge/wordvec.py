@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.readings import failed_in_sudachi, sudachi_dictionary
+from knowledge.readings import failed_in_sudachi, sudachi_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +74,8 @@ def _table() -> Table | None:
         return None
 
 
-@cache
 def _tokenizer() -> Any | None:
-    dictionary = sudachi_dictionary()
-    if dictionary is None:
-        return None
-    from sudachipy import SplitMode
-
-    return dictionary.tokenizer(SplitMode.C, fields={"pos", "normalized_form", "dictionary_form"})
+    return sudachi_tokenizer("pos", "normalized_form", "dictionary_form")
 
 
 def available() -> bool:

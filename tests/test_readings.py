@@ -38,14 +38,14 @@ def test_without_the_dictionary_texts_stay_as_written(monkeypatch, caplog) -> No
     monkeypatch.setattr(sudachipy, "Dictionary", broken)
     monkeypatch.setattr(r, "_CACHE", {})
     r.sudachi_dictionary.cache_clear()
-    r._tokenizer.cache_clear()
+    r.sudachi_tokenizer.cache_clear()
     try:
         assert readings(["印鑑登録をしたい", "VPN"]) == ["印鑑登録をしたい", "VPN"]
         assert "読みの辞書" in caplog.text
     finally:
         monkeypatch.undo()
         r.sudachi_dictionary.cache_clear()  # the next caller loads the real dictionary again
-        r._tokenizer.cache_clear()
+        r.sudachi_tokenizer.cache_clear()
     assert reading("印鑑登録") == "インカントウロク"
 
 

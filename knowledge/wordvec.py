@@ -36,15 +36,17 @@ TABLE = Path(__file__).parent / "data" / "wordvec.npz"
 _CONTENT = {"名詞", "動詞", "形容詞", "形状詞"}  # nouns, verbs, adjectives, na-adjectives
 _NOT_CONTENT = {"数詞", "代名詞"}  # numerals, pronouns
 # light verbs and formal nouns: in every question, they say nothing of its subject
-_LIGHT = frozenset(
-    ["する", "為る", "ある", "有る", "いる", "居る", "なる", "成る", "できる", "出来る", "くださる", "下さる", "いただく", "頂く", "おる", "こと", "事", "もの", "物", "ため", "為", "よう", "様", "とき", "時", "教える", "分かる", "わかる", "思う", "の", "ん", "方", "いい", "良い", "よい", "くれる", "もらう", "貰う", "みる", "見る", "いう", "言う"]
-)
+_LIGHT = frozenset((
+    "する", "為る", "ある", "有る", "いる", "居る", "なる", "成る", "できる", "出来る", "くださる", "下さる",
+    "いただく", "頂く", "おる", "こと", "事", "もの", "物", "ため", "為", "よう", "様", "とき", "時",
+    "教える", "分かる", "わかる", "思う", "の", "ん", "方", "いい", "良い", "よい", "くれる", "もらう",
+    "貰う", "みる", "見る", "いう", "言う",
+))
 _LONGEST = 2000  # characters of a text analysed (a pasted manual is not a question)
 _LOCK = threading.Lock()  # a Sudachi tokenizer must not be used by two threads at once
-_WORDS: dict[str, tuple[tuple[str, int], ...]] = {}
-_CACHE_LIMIT = 1_000_000
-
 Words = tuple[tuple[str, int], ...]  # (normalised form, vector row or -1) of distinct words
+_WORDS: dict[str, Words] = {}  # FAQ texts analysed so far
+_CACHE_LIMIT = 1_000_000
 
 
 class Table:

@@ -65,18 +65,21 @@ def install(runtime: Runtime) -> None:
 
     def intent_of(text: str) -> str | None:
         """The command a free text asks for, unless the FAQ is the better answer."""
-        result = runtime.intents.current.matcher.match(text, limit=1)
+        intents = runtime.intents.current.matcher
+        result = intents.match(text, limit=1)
         top = result.top
         if result.band != "answer" or top is None or top.entry.id not in bot.commands:
             return None
         if top.entry.id in SHORT_ONLY and len(result.normalized) > SHORT_TEXT:
             return None  # 「…が解決しない」 is a question, not feedback
         faq_result = match_faq(text)
-        known = faq_result.band == "answer" and faq_result.top is not None and faq_result.top.field != "answer"
-        if top.entry.id in SHORT_ONLY and known:
-            return None  # 「VPNが遅いが解決しない」: short, but the FAQ knows the question (not
-            # only words of an answer: the chat-manners answer quotes 「お疲れ様です」)
         faq = faq_result.top
+        if top.entry.id in SHORT_ONLY and faq_result.band == "answer" and faq is not None:
+            # 「VPNが遅いが解決しない」: short, but the FAQ knows the question; yet the phrase
+            # itself (「お疲れ様です」) is not a question because an FAQ's answer quotes it
+            phrase = top.field != "answer" and intents.normalize(top.matched) == result.normalized
+            if not (phrase and faq.field == "answer"):
+                return None
         if faq and prefer_faq(text, faq.score, top.score):
             return None
         return top.entry.id

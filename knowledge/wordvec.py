@@ -57,6 +57,8 @@ class Table:
             words = bytes(data["words"]).decode("utf-8").split("\n")
             rows = data["rows"]
             vectors = data["vectors"].astype(np.float32)
+        if rows.ndim != 1 or not np.issubdtype(rows.dtype, np.integer):
+            raise ValueError(f"行番号の型が正しくありません ({rows.dtype}, {rows.ndim} 次元)")
         if vectors.ndim != 2 or not len(vectors) or rows.min() < 0 or rows.max() >= len(vectors):
             raise ValueError(f"表の形が正しくありません (ベクトル {vectors.shape}、行番号 {rows.min()}〜{rows.max()})")
         if not np.isfinite(vectors).all():

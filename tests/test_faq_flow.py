@@ -140,11 +140,21 @@ async def test_a_question_about_a_topic_is_answered_not_taken_as_a_request(harne
     assert "デジタル活用推進員とはどんな人ですか" in text
 
 
+
+async def test_a_short_question_on_a_topic_only_an_answer_names_is_not_feedback(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "VPNが遅い")
+    client.received("staff")
+    await client.send("staff", "背景効果が直りません")  # 背景効果 is in the camera entry's answer
+    assert "カメラが映らない" in client.transcript("staff")
+    rows = await log_rows(harness)
+    assert [(r.query, r.feedback) for r in rows] == [("VPNが遅い", None), ("背景効果が直りません", None)]
+
 async def test_greetings_thanks_and_typed_feedback(harness: Harness) -> None:
     client = harness.client
     await client.send("staff", "こんにちは")
     assert texts.GREETING in client.transcript("staff")
-    await client.send("staff", "お疲れ様です")  # not the FAQ on chat manners
+    await client.send("staff", "お疲れ様です")  # not the FAQ on chat manners, which quotes it
     assert texts.GREETING in client.transcript("staff")
     await client.send("staff", "VPNが遅い")
     client.received("staff")

@@ -72,13 +72,14 @@ def _damaged(tmp_path: Path, how: str) -> Path:
     elif how == "bytes flipped":
         middle = len(good) // 2
         path.write_bytes(good[:middle] + bytes(b ^ 0xFF for b in good[middle : middle + 50]) + good[middle + 50 :])
-    else:  # a well-formed file whose rows point past its vectors
-        np.savez(path, words=np.frombuffer("設定\n申請".encode(), dtype=np.uint8), rows=np.array([0, 7]),
+    else:  # a well-formed file whose rows point past its vectors, or are not row numbers
+        rows = {"rows out of range": np.array([0, 7]), "rows not integers": np.array([0.0, 1.0])}[how]
+        np.savez(path, words=np.frombuffer("設定\n申請".encode(), dtype=np.uint8), rows=rows,
                  vectors=np.ones((2, 4), dtype=np.int8))
     return path
 
 
-@pytest.mark.parametrize("how", ["cut short", "empty", "bytes flipped", "rows out of range"])
+@pytest.mark.parametrize("how", ["cut short", "empty", "bytes flipped", "rows out of range", "rows not integers"])
 def test_a_damaged_table_leaves_the_matcher_working_without_vectors(
     how: str, tmp_path: Path, table_at: Callable[[Path], None], caplog: pytest.LogCaptureFixture
 ) -> None:

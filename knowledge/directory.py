@@ -345,7 +345,8 @@ def _read_table(path: Path, kind: str, shared: bool, notes: list[str] | None = N
             # when a shown sheet is named for the table, only that sheet is read
             where = exc.location
             beside = isinstance(where, Location) and where.sheet is not None and not named(where.sheet)
-            own = [t for t in shown_sheets(path) if named(t)] if beside and suffix in EXCEL_SUFFIXES else []
+            shown = shown_sheets(path) if beside and suffix in EXCEL_SUFFIXES else []
+            own = [t for t in shown if named(t)]
             if not own:
                 raise
             if notes is not None:
@@ -353,7 +354,7 @@ def _read_table(path: Path, kind: str, shared: bool, notes: list[str] | None = N
                              f"(表はシート「{own[0]}」から読みます)")
             records = read_records(path, spec.aliases, required=spec.required, notes=notes, as_shown=True,
                                    sheets=named)
-            for title in shown_sheets(path):  # and the other sheets that have the table's header
+            for title in shown:  # and the other sheets that have the table's header
                 if named(title) or title == where.sheet:
                     continue
                 try:

@@ -11,9 +11,9 @@ Two stages keep the cost per query nearly flat as the FAQ grows:
    grams) the best question/alternate, all of them together, and the answer cover; how much
    of that text the query covers; rapidfuzz ``ratio``; the whole-entry BM25 relative to the
    pool's best; and how near the query's words are in meaning to those of the question side
-   (word vectors: :mod:`knowledge.wordvec`), relative to the pool's best. A logistic model fitted on five evaluation sets in three domains
-   (``bench/fit_matcher.py``) turns these into one score in 0..1 that reads as "probability
-   that this is the right entry".
+   (word vectors: :mod:`knowledge.wordvec`), relative to the pool's best. A logistic model
+   fitted on five evaluation sets in three domains (``bench/fit_matcher.py``) turns these into
+   one score in 0..1 that reads as "probability that this is the right entry".
 
 The top score and its margin over the runner-up decide the band: answer, clarify or none.
 """

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import numpy as np
 import pytest
 
 from knowledge.faq import FaqEntry
-from knowledge.matcher import _BM25_EXTRA, Matcher, MatchSettings, _by_gram
+from knowledge.matcher import _BM25_EXTRA, Matcher, MatchSettings, _gram_first
 
 ENTRIES = [
     FaqEntry(
@@ -233,15 +234,19 @@ def test_index_narrows_candidates_in_a_large_faq() -> None:
 
 
 @pytest.mark.parametrize("n_grams", [300, 70_000, 5_000_000])
-def test_pairs_are_put_in_gram_order_with_entries_ascending(n_grams: int) -> None:
-    # The postings need (gram, entry) pairs gram-first; they are counted entry-first and
-    # reordered by 16-bit radix passes (two past 65,536 grams).
+def test_pairs_are_counted_in_gram_order_with_entries_ascending(n_grams: int) -> None:
+    # The postings need each distinct (gram, entry) pair once, gram-first, with how often it
+    # occurs; past 2**32 the pair keys need 64 bits.
     rng = np.random.default_rng(3)
-    pairs = np.unique(rng.integers(0, n_grams * 900, 20_000))  # entry * n_grams + gram
-    order, gram, entry = _by_gram(pairs, n_grams)
-    expected = sorted(zip((pairs % n_grams).tolist(), (pairs // n_grams).tolist(), strict=True))
-    assert list(zip(gram.tolist(), entry.tolist(), strict=True)) == expected
-    assert np.array_equal(pairs[order], entry * n_grams + gram)
+    size = 900
+    entry = np.sort(rng.integers(0, size, 20_000)).astype(np.int32)  # grams come by entry
+    gram = rng.integers(0, n_grams, 20_000)
+    gram[::7] = gram[0]  # some pairs repeat
+    grams, entries, keys, counts = _gram_first(entry, gram, size, n_grams)
+    expected = Counter(zip(gram.tolist(), entry.tolist(), strict=True))
+    assert list(zip(grams.tolist(), entries.tolist(), strict=True)) == sorted(expected)
+    assert counts.tolist() == [expected[pair] for pair in sorted(expected)]
+    assert np.array_equal(keys, grams * size + entries)
 
 
 def test_a_vocabulary_past_65536_grams_keeps_every_entry_findable() -> None:

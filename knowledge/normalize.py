@@ -281,7 +281,7 @@ class TermFolder:
             for term, canonical in self._canonical.items():
                 # Only ASCII words and single characters need the whole-word check.
                 edged = len(term) == 1 or _is_ascii_word(term)
-                self._automaton.add_word(term, (term, canonical, edged))
+                self._automaton.add_word(term, (len(term) - 1, term, canonical, edged))
             self._automaton.make_automaton()
         digest = hashlib.blake2b(repr(sorted(self._canonical.items())).encode(), digest_size=16)
         self.key = digest.hexdigest()
@@ -309,18 +309,15 @@ class TermFolder:
         if self._automaton is None:
             return text
         # Every match, then the longest at each start, left to right. (pyahocorasick's own
-        # iter_long misses a term nested in a longer one that the text cuts short.)
-        longest: dict[int, tuple[str, str, bool]] = {}
-        for last, found in self._automaton.iter(text):
-            start = last + 1 - len(found[0])
-            if start not in longest or len(found[0]) > len(longest[start][0]):
-                longest[start] = found
+        # iter_long misses a term nested in a longer one that the text cuts short.) Matches
+        # come in the order they end, so of those starting at one place the longest is last.
+        longest = {last - found[0]: found for last, found in self._automaton.iter(text)}
         parts: list[str] = []
         copied = end = 0
         for start in sorted(longest):
             if start < end:
                 continue  # inside the term just taken
-            term, canonical, edged = longest[start]
+            _, term, canonical, edged = longest[start]
             end = start + len(term)  # taken even when left as it is: 家 in 専門家 stays
             if canonical != term and (not edged or _whole(term, text, start, end)):
                 parts += (text[copied:start], canonical)

@@ -21,6 +21,7 @@ from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from knowledge.content import CONTENT_DIR
+from knowledge.match_settings import MatchSettings
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/dxbot.sqlite3"
 
@@ -144,8 +145,6 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _clarify_below_answer(self) -> Settings:
-        from knowledge.matcher import MatchSettings
-
         default = MatchSettings()
         answer = default.answer_threshold if self.faq_answer_threshold is None else self.faq_answer_threshold
         clarify = default.clarify_threshold if self.faq_clarify_threshold is None else self.faq_clarify_threshold

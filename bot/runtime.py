@@ -33,7 +33,7 @@ from knowledge.catalogue import Catalogue, build_catalogue
 from knowledge.directory import Directory, build_directory
 from knowledge.faq_live import FaqKnowledge, faq_live
 from knowledge.live import LiveData
-from knowledge.matcher import MatchSettings
+from knowledge.match_settings import INTENT_MATCHING, MatchSettings
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +97,6 @@ class Runtime:
         """Data files that failed to reload while the last good version keeps serving."""
         return [f"{s.status.name}: {s.status.errors[0]}" for s in self.data_sources
                 if s.status.ready and s.status.errors]
-
-
-#: Intents are few and share words (研修・申込), so their scores crowd near the top: a
-#: confident intent needs a high score but only a small lead over the next one.
-INTENT_MATCHING = MatchSettings(answer_threshold=0.85, answer_margin=0.03)
 
 
 def _warning_count(data: Directory | Catalogue) -> int:

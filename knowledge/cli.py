@@ -17,9 +17,10 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_core import PydanticUseDefault
@@ -28,11 +29,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from knowledge.content import CONTENT_DIR
 from knowledge.dates import parse_day
 from knowledge.faq import FaqEntry, FaqLoad, load_faq
+from knowledge.match_settings import INTENT_MATCHING, MatchSettings
 from knowledge.sources import DataFileError, some
 from knowledge.synonyms import SynonymLoad, is_synonym_file, load_synonyms
-
-if TYPE_CHECKING:  # the matcher (numpy) is imported by the commands that need it
-    from knowledge.matcher import MatchSettings
 
 JST = timezone(timedelta(hours=9), "JST")
 DEFAULT_DB = "sqlite+aiosqlite:///data/dxbot.sqlite3"
@@ -224,10 +223,16 @@ def _matcher(path: Path, out: TextIO, settings: MatchSettings | None = None):  #
 
 def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     from knowledge.evaluate import explain
-    from knowledge.matcher import MatchSettings
 
-    thresholds = {"answer_threshold": args.answer_threshold, "clarify_threshold": args.clarify_threshold}
-    settings = MatchSettings(**{k: v for k, v in thresholds.items() if v is not None})
+    given = {"answer_threshold": args.answer_threshold, "clarify_threshold": args.clarify_threshold}
+    given = {k: v for k, v in given.items() if v is not None}
+    if _same_file(args.faq, args.intents_file):  # the bot's phrases have thresholds of their own
+        settings = replace(INTENT_MATCHING, **given)
+        print(f"言い回しのファイルなので、ボットが機能を呼び出すときの基準 (回答 {settings.answer_threshold}、"
+              f"次の候補との差 {settings.answer_margin}) で判定します", file=out)
+    else:
+        env = {"answer_threshold": args.env_answer, "clarify_threshold": args.env_clarify}
+        settings = MatchSettings(**({k: v for k, v in env.items() if v is not None} | given))
     if settings.clarify_threshold > settings.answer_threshold:  # as the bot would refuse to start
         print(f"エラー: 候補の提示の基準 ({settings.clarify_threshold}) は回答の基準 ({settings.answer_threshold}) "
               "以下にしてください (--clarify-threshold・--answer-threshold、または環境変数 "
@@ -238,6 +243,13 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     print(explain(matcher, args.question, args.limit), file=out)
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.is_file() and b.is_file() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
@@ -549,11 +561,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", metavar="質問", help="試す質問文")
     faq_option(p)
     p.add_argument("--limit", type=_count, default=5, help="表示する候補の数 (既定 5)")
-    p.add_argument("--answer-threshold", type=_share, default=places.faq_answer_threshold, metavar="0..1",
-                   help="回答する点数の基準 (既定: ボットと同じ $FAQ_ANSWER_THRESHOLD または 0.7)")
-    p.add_argument("--clarify-threshold", type=_share, default=places.faq_clarify_threshold, metavar="0..1",
-                   help="候補を示す点数の基準 (既定: $FAQ_CLARIFY_THRESHOLD または 0.2)")
-    p.set_defaults(func=cmd_ask)
+    default = MatchSettings()
+    p.add_argument("--answer-threshold", type=_share, metavar="0..1",
+                   help="回答する点数の基準 (既定: ボットと同じ $FAQ_ANSWER_THRESHOLD または "
+                        f"{default.answer_threshold}。言い回しのファイルでは {INTENT_MATCHING.answer_threshold})")
+    p.add_argument("--clarify-threshold", type=_share, metavar="0..1",
+                   help=f"候補を示す点数の基準 (既定: $FAQ_CLARIFY_THRESHOLD または {default.clarify_threshold})")
+    p.set_defaults(func=cmd_ask, intents_file=places.intents_file, env_answer=places.faq_answer_threshold,
+                   env_clarify=places.faq_clarify_threshold)
 
     p = sub.add_parser("eval", help="評価用の質問集で正解率などを測る")
     faq_option(p)

@@ -30,6 +30,7 @@ from rapidfuzz import fuzz
 
 from knowledge import wordvec
 from knowledge.faq import FaqEntry
+from knowledge.match_settings import MatchSettings
 from knowledge.normalize import TermFolder, normalize, normalize_cached_many
 from knowledge.readings import readings
 
@@ -59,23 +60,6 @@ _BM25_EXTRA = 10  # best entries by whole-entry BM25 always join the pool
 _COMMON_DF = 0.4  # grams in more than this share of entries skip the candidate stage
 _MAX_QUERY_CHARS = 200
 _DENSE_LIMIT = 1 << 24  # largest gram-code space indexed by lookup table rather than sort
-
-
-@dataclass(frozen=True, slots=True)
-class MatchSettings:
-    """Thresholds on the calibrated score (0..1) and the size of the candidate pool."""
-
-    # bench/fit_matcher.py's final fit picks 0.65 and a margin of 0.3 (pooled answer precision
-    # just ≥ 0.96); 0.7 and 0.35 give answer precision and out-of-scope rejection 1.00 on the dev
-    # set and the holdout, answer precision ≥ 0.95 on the three other evaluation sets, with
-    # out-of-scope rejection ≥ 0.92, and keep words that only occur in an answer (「解決しない」
-    # scores 0.67) from being answered. A clarify threshold of 0.15 would offer the right entry
-    # 1-2 points more often on three sets, but suggest something for a quarter more of the
-    # questions the FAQ cannot answer (給与明細, 旅費の精算): 0.2 keeps them plainly unanswered.
-    answer_threshold: float = 0.7
-    clarify_threshold: float = 0.2
-    answer_margin: float = 0.35
-    pool_size: int = 40
 
 
 @dataclass(frozen=True, slots=True)

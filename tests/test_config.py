@@ -93,6 +93,16 @@ def test_app_exits_2_on_invalid_configuration(tmp_path: Path) -> None:
     assert "hunter2" not in result.stderr + result.stdout
 
 
+def test_reading_the_settings_does_not_load_the_matcher(tmp_path: Path) -> None:
+    # The enrolment and escalation commands read the settings too; the thresholds' defaults
+    # come from a module of their own, not from the matcher (numpy, Sudachi: a quarter second).
+    script = "import sys, bot.config; bot.config.load_settings(); print(sorted({'knowledge.matcher', 'numpy'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "FAQ_CLARIFY_THRESHOLD": "0.3"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_env_example_and_readme_document_every_variable() -> None:
     from bot.config import Settings
 

@@ -270,6 +270,34 @@ def test_ask_judges_with_the_bots_thresholds(
     assert code == 0 and "エラー 0 件" in out
 
 
+def test_ask_on_the_phrase_file_judges_as_the_bot_does_for_its_features(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    phrases = ROOT / "content" / "intents.yaml"
+    monkeypatch.setenv("INTENTS_FILE", str(phrases))
+    monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "0.999")  # the FAQ's: the bot's phrases ignore it
+    code, out = run("ask", "研修に申し込みたい", "--faq", str(phrases))
+    assert code == 0 and "ボットが機能を呼び出すときの基準 (回答 0.85、次の候補との差 0.03) で判定します" in out
+    assert "基準: 回答は 0.85 以上で 2 位との差が 0.03 以上" in out and "判定: 回答 (answer)" in out
+    code, out = run("ask", "研修に申し込みたい", "--faq", str(phrases), "--answer-threshold", "0.99")
+    assert "回答は 0.99 以上で 2 位との差が 0.03 以上" in out  # an admin may still try a value
+    other = tmp_path / "phrases.yaml"  # a copy is not what the bot reads as its phrases
+    other.write_bytes(phrases.read_bytes())
+    code, out = run("ask", "研修に申し込みたい", "--faq", str(other))
+    assert "機能を呼び出すときの基準" not in out and "回答は 0.999 以上で 2 位との差が 0.35 以上" in out
+
+
+def test_ask_help_gives_the_default_thresholds(capsys: pytest.CaptureFixture[str]) -> None:
+    from knowledge.match_settings import INTENT_MATCHING, MatchSettings
+
+    assert main(["ask", "--help"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    default = MatchSettings()
+    assert f"$FAQ_ANSWER_THRESHOLD または {default.answer_threshold}。" in shown
+    assert f"言い回しのファイルでは {INTENT_MATCHING.answer_threshold}" in shown
+    assert f"$FAQ_CLARIFY_THRESHOLD または {default.clarify_threshold})" in shown
+
+
 def test_ask_with_no_usable_entry(tmp_path: Path) -> None:
     (tmp_path / "faq.csv").write_text("id,question,answer\na,,\n", encoding="utf-8")
     code, out = run("ask", "質問", "--faq", str(tmp_path))

@@ -226,18 +226,21 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
 
     given = {"answer_threshold": args.answer_threshold, "clarify_threshold": args.clarify_threshold}
     given = {k: v for k, v in given.items() if v is not None}
-    if _same_file(args.faq, args.intents_file):  # the bot's phrases have thresholds of their own
+    phrases = _same_place(args.faq, args.intents_file)  # the bot's phrases: thresholds of their own
+    if phrases:
         settings = replace(INTENT_MATCHING, **given)
-        print(f"言い回しのファイルなので、ボットが機能を呼び出すときの基準 (回答 {settings.answer_threshold}、"
-              f"次の候補との差 {settings.answer_margin}) で判定します", file=out)
     else:
         env = {"answer_threshold": args.env_answer, "clarify_threshold": args.env_clarify}
         settings = MatchSettings(**({k: v for k, v in env.items() if v is not None} | given))
     if settings.clarify_threshold > settings.answer_threshold:  # as the bot would refuse to start
+        told = "" if phrases else "、または環境変数 FAQ_CLARIFY_THRESHOLD・FAQ_ANSWER_THRESHOLD"
         print(f"エラー: 候補の提示の基準 ({settings.clarify_threshold}) は回答の基準 ({settings.answer_threshold}) "
-              "以下にしてください (--clarify-threshold・--answer-threshold、または環境変数 "
-              "FAQ_CLARIFY_THRESHOLD・FAQ_ANSWER_THRESHOLD)", file=sys.stderr)
+              f"以下にしてください (--clarify-threshold・--answer-threshold{told})", file=sys.stderr)
         return 2
+    if phrases:
+        print(f"機能を呼び出す言い回し ($INTENTS_FILE) なので、その基準 (回答 {settings.answer_threshold}、"
+              f"次の候補との差 {settings.answer_margin}) で判定します。ボットはおおむね「回答」のときに"
+              "その機能を呼び出し、それ以外は FAQ で答えます", file=out)
     matcher = _matcher(args.faq, out, settings)
     if matcher is None:
         return 1
@@ -245,9 +248,10 @@ def cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _same_place(a: Path, b: Path) -> bool:
+    """The same file or folder (through links and relative paths)."""
     try:
-        return a.is_file() and b.is_file() and a.samefile(b)
+        return a.exists() and b.exists() and a.samefile(b)
     except OSError:
         return False
 

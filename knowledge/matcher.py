@@ -213,7 +213,7 @@ def _gram_first(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The distinct (gram, entry) pairs of one side in the postings' order (by gram, then
     entry): their grams, entries, keys ``gram * size + entry`` and counts."""
-    keys, counts = _counted(gram * size + entry, n_grams * size)
+    keys, counts = _counted(gram.astype(np.int64) * size + entry, n_grams * size)
     return keys // size, keys % size, keys, counts
 
 

@@ -271,20 +271,26 @@ def test_ask_judges_with_the_bots_thresholds(
 
 
 def test_ask_on_the_phrase_file_judges_as_the_bot_does_for_its_features(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     phrases = ROOT / "content" / "intents.yaml"
-    monkeypatch.setenv("INTENTS_FILE", str(phrases))
     monkeypatch.setenv("FAQ_ANSWER_THRESHOLD", "0.999")  # the FAQ's: the bot's phrases ignore it
-    code, out = run("ask", "研修に申し込みたい", "--faq", str(phrases))
-    assert code == 0 and "ボットが機能を呼び出すときの基準 (回答 0.85、次の候補との差 0.03) で判定します" in out
+    code, out = run("ask", "研修に申し込みたい", "--faq", str(phrases))  # INTENTS_FILE's default
+    assert code == 0 and "機能を呼び出す言い回し ($INTENTS_FILE) なので、その基準 (回答 0.85、次の候補との差 0.03)" in out
     assert "基準: 回答は 0.85 以上で 2 位との差が 0.03 以上" in out and "判定: 回答 (answer)" in out
     code, out = run("ask", "研修に申し込みたい", "--faq", str(phrases), "--answer-threshold", "0.99")
     assert "回答は 0.99 以上で 2 位との差が 0.03 以上" in out  # an admin may still try a value
-    other = tmp_path / "phrases.yaml"  # a copy is not what the bot reads as its phrases
-    other.write_bytes(phrases.read_bytes())
-    code, out = run("ask", "研修に申し込みたい", "--faq", str(other))
-    assert "機能を呼び出すときの基準" not in out and "回答は 0.999 以上で 2 位との差が 0.35 以上" in out
+    code, out = run("ask", "研修", "--faq", str(phrases), "--answer-threshold", "0.1")
+    assert code == 2 and not out  # and is told of the flags only: the variables are the FAQ's
+    assert capsys.readouterr().err.rstrip().endswith("(--clarify-threshold・--answer-threshold)")
+    folder = tmp_path / "phrases"  # the bot may read its phrases from a folder
+    folder.mkdir()
+    (folder / "intents.yaml").write_bytes(phrases.read_bytes())
+    monkeypatch.setenv("INTENTS_FILE", str(folder))
+    code, out = run("ask", "研修に申し込みたい", "--faq", str(folder))
+    assert "基準: 回答は 0.85 以上で 2 位との差が 0.03 以上" in out
+    code, out = run("ask", "研修に申し込みたい", "--faq", str(phrases))  # not what the bot reads now
+    assert "機能を呼び出す言い回し" not in out and "回答は 0.999 以上で 2 位との差が 0.35 以上" in out
 
 
 def test_ask_help_gives_the_default_thresholds(capsys: pytest.CaptureFixture[str]) -> None:

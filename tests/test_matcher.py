@@ -240,7 +240,7 @@ def test_pairs_are_counted_in_gram_order_with_entries_ascending(n_grams: int) ->
     rng = np.random.default_rng(3)
     size = 900
     entry = np.sort(rng.integers(0, size, 20_000)).astype(np.int32)  # grams come by entry
-    gram = rng.integers(0, n_grams, 20_000)
+    gram = rng.integers(0, n_grams, 20_000).astype(np.int32)  # keys need 64 bits all the same
     gram[::7] = gram[0]  # some pairs repeat
     grams, entries, keys, counts = _gram_first(entry, gram, size, n_grams)
     expected = Counter(zip(gram.tolist(), entry.tolist(), strict=True))

@@ -103,6 +103,15 @@ def test_reading_the_settings_does_not_load_the_matcher(tmp_path: Path) -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_readme_gives_the_thresholds_as_shipped() -> None:
+    from knowledge.match_settings import INTENT_MATCHING, MatchSettings
+
+    readme, faq, phrases = (ROOT / "README.md").read_text(encoding="utf-8"), MatchSettings(), INTENT_MATCHING
+    assert (f"| {faq.answer_threshold} / {faq.clarify_threshold} (`knowledge/match_settings.py`。"
+            f"回答には 2 位との差 {faq.answer_margin} も要ります) |") in readme
+    assert f"(回答 {phrases.answer_threshold}、次の候補との差 {phrases.answer_margin})" in readme
+
+
 def test_env_example_and_readme_document_every_variable() -> None:
     from bot.config import Settings
 

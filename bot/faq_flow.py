@@ -252,7 +252,7 @@ def install(runtime: Runtime) -> None:
             await turn_context.send_activity(texts.PERSON_DECLINED)
 
     async def greeting(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        await turn_context.send_activity(texts.GREETING)
+        await turn_context.send_activity(texts.greeting(route.text))
 
     async def thanks(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await turn_context.send_activity(texts.THANKS)

@@ -78,6 +78,9 @@ class DxBot(TeamsActivityHandler):
         activity = turn_context.activity
         await self.remember(turn_context)
         text = clean_text(turn_context)
+        mention_only = not text and bool((activity.text or "").strip())
+        if activity.text is not None:
+            activity.text = text  # what dialogs and prompts read: no <at> tags in a 相談 or a はい
         turn_context.turn_state[AWAITING] = previous = await self.awaiting.get(turn_context, None)
         if previous is not None:
             await self.awaiting.delete(turn_context)  # it lasts one message
@@ -87,7 +90,9 @@ class DxBot(TeamsActivityHandler):
             has_files=any(is_file(a) for a in activity.attachments or []), intent_of=self.intent_of,
         )
         log.info("route", extra={"route": route.kind, "command": route.name})
-        if route.kind == "empty":
+        if route.kind == "empty" and mention_only and not activity.value:  # 「@DXサポートボット」 alone
+            await self._help(turn_context, dc, route)
+        elif route.kind == "empty":
             await turn_context.send_activity(
                 texts.HINTS.get(route.name, texts.EMPTY_MESSAGE))
         elif route.kind == "dialog":

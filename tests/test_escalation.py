@@ -4,6 +4,7 @@ channel that fails 30% of requests, and a restart before the promoter was notifi
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from collections.abc import AsyncIterator
@@ -678,6 +679,17 @@ async def test_in_a_channel_only_the_author_can_send_their_consultation(h: Harne
     assert not await _exists(h)
     await post(STAFF, value=send.value)
     assert (await ticket(h)).requester_name == "林 和夫"
+
+
+async def test_in_a_channel_the_mention_stays_out_of_the_consultation(h: Harness) -> None:
+    # Teams puts <at>bot</at> before every channel message: a reply to the form (はい) must
+    # send it, and no tag may reach the promoter
+    channel = "19:dev-channel@thread.tacv2"
+    for text in ("担当者に相談", QUESTION, "はい"):
+        assert await h.client.post(h.client.in_channel(STAFF, text)) == 201
+    created = await ticket(h)
+    assert created.question == QUESTION and "<at>" not in json.dumps(created.model_dump(mode="json"))
+    assert not any("<at>" in json.dumps(s.activity, ensure_ascii=False) for s in h.channel.since(0, channel))
 
 
 async def _exists(h: Harness) -> bool:

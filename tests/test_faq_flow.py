@@ -155,7 +155,9 @@ async def test_greetings_thanks_and_typed_feedback(harness: Harness) -> None:
     await client.send("staff", "こんにちは")
     assert texts.GREETING in client.transcript("staff")
     await client.send("staff", "お疲れ様です")  # not the FAQ on chat manners, which quotes it
-    assert texts.GREETING in client.transcript("staff")
+    assert client.transcript("staff").startswith("お疲れ様です。DXサポートボットです。")
+    await client.send("staff", "おはようございます！")  # answered in kind, not with 「こんにちは」
+    assert client.transcript("staff").startswith("おはようございます。DXサポートボットです。")
     await client.send("staff", "VPNが遅い")
     client.received("staff")
     await client.send("staff", "解決しました")

@@ -48,6 +48,15 @@ async def test_mention_is_stripped_in_channels(harness: Harness) -> None:
     assert sent[0].activity["attachments"][0]["content"]["body"][0]["text"] == texts.WELCOME_TITLE
 
 
+async def test_a_mention_alone_in_a_channel_shows_what_the_bot_can_do(harness: Harness) -> None:
+    client = harness.client
+    activity = client.in_channel(STAFF, "")
+    seq = harness.channel.last_seq
+    assert await client.post(activity) == 201
+    sent = harness.channel.since(seq, activity["conversation"]["id"])
+    assert sent[0].activity["attachments"][0]["content"]["body"][0]["text"] == texts.WELCOME_TITLE
+
+
 async def test_only_the_mention_tags_are_taken_out_of_a_channel_question(harness: Harness) -> None:
     from sqlmodel import select
 

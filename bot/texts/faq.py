@@ -3,8 +3,9 @@
 CLARIFY = "もしかして、次のどれかでしょうか？"
 NONE_OF_THESE = "どれでもない"
 NO_MATCH = (
-    "申し訳ありません。その質問にはまだお答えできません。"
-    "所属のデジタル活用推進員に相談することができます。"
+    "申し訳ありません。お答えできる FAQ が見つかりませんでした。"
+    "デジタル関係 (パソコン・Teams・研修など) のことでしたら、所属のデジタル活用推進員に相談できます。"
+    "給与や休暇などの手続きは、所属の庶務担当にお尋ねください。"
 )
 SOLVED_THANKS = "解決してよかったです。ほかにも気になることがあれば、いつでも入力してください。"
 NEXT_CANDIDATES = "ほかに、こちらの内容ではないでしょうか。"
@@ -18,6 +19,20 @@ BUTTON_HELP = "ヘルプ"
 NOT_FOUND = "その質問は見つかりませんでした。FAQ が更新された可能性があります。もう一度質問を入力してください。"
 STALE_FEEDBACK = "この評価ボタンは受け付けられませんでした。もう一度質問を入力してください。"
 GREETING = "こんにちは。DXサポートボットです。デジタルのことで困っていることを、そのまま入力してください。"
+# A greeting is answered in kind (the first word found in what was said), else with 「こんにちは」.
+GREETINGS_IN_KIND = {
+    "おはよう": "おはようございます。",
+    "お疲れ": "お疲れ様です。",
+    "おつかれ": "お疲れ様です。",
+    "こんばんは": "こんばんは。",
+    "はじめまして": "はじめまして。",
+}
+
+
+def greeting(said: str) -> str:
+    """The greeting reply, opening with the greeting the person used."""
+    opener = next((reply for word, reply in GREETINGS_IN_KIND.items() if word in said), "こんにちは。")
+    return opener + GREETING.removeprefix("こんにちは。")
 THANKS = "どういたしまして。ほかにも気になることがあれば、いつでも入力してください。"
 PERSON_DECLINED = "承知しました。ほかにも気になることがあれば、いつでも入力してください。"
 NOTHING_ASKED = "いまはお答えを待っている質問はありません。困っていることをそのまま入力するか、「ヘルプ」と入力してください。"

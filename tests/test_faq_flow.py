@@ -79,6 +79,16 @@ async def test_an_ambiguous_question_gets_did_you_mean_and_the_choice_is_answere
     assert row.band == "clarify" and row.chosen_id == buttons[1].value["id"]
 
 
+async def test_did_you_mean_leaves_out_entries_that_hardly_match(harness: Harness) -> None:
+    # 0.57 for the Teams audio entry, next to nothing for the rest: one choice, and 「どれでもない」
+    client = harness.client
+    await client.send("staff", "マイク聞こえない")
+    assert texts.CLARIFY in client.transcript("staff")
+    assert [b.value.get("id") for b in client.last_buttons("staff")][:-1] == ["teams-audio"]
+    (row,) = await log_rows(harness)
+    assert row.band == "clarify" and len(json.loads(row.candidates)) > 1  # the log keeps them all
+
+
 async def test_no_match_says_so_and_offers_a_person(harness: Harness) -> None:
     await harness.client.send("staff", "ボーナスはいつ支給されますか")
     assert texts.NO_MATCH in harness.client.transcript("staff")

@@ -153,6 +153,7 @@ def test_normalize_is_idempotent_and_has_no_spaces(text: str) -> None:
         ("チャリ通でも交通費は出る？", "自転車通勤でも交通費は出る？"),
         ("スクショの撮り方", "スクリーンショットの撮り方"),
         ("ファイルが見つかりません", "ファイルが見つからない"),  # ません→ない gives 見つかりない
+        ("声が届いてない", "声が届かない"),  # not 受信できない, the mail sense of 届いてない
     ],
 )
 def test_generic_paraphrases_and_endings_fold_without_a_dictionary(

@@ -34,6 +34,8 @@ def status_lines(status: LiveStatus) -> list[str]:
     loaded = status.loaded_at.astimezone(TOKYO).strftime("%m/%d %H:%M") if status.loaded_at else "-"
     if not status.ready:
         lines = [texts.STATUS_NOT_LOADED.format(name=status.name)]
+    elif status.restored:
+        lines = [texts.STATUS_RESTORED.format(name=status.name, count=status.count, loaded=loaded)]
     elif status.stale:
         lines = [texts.STATUS_STALE.format(name=status.name, count=status.count, loaded=loaded)]
     else:

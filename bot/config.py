@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     org_dir: Path = Field(CONTENT_DIR / "org", validation_alias=_env("ORG_DIR"))
     courses_dir: Path = Field(CONTENT_DIR / "courses", validation_alias=_env("COURSES_DIR"))
     intents_file: Path = Field(CONTENT_DIR / "intents.yaml", validation_alias=_env("INTENTS_FILE"))
+    # a copy of the last data files that loaded, to start from when they are broken at start-up
+    last_good_dir: Path = Field(Path("data/last-good"), validation_alias=_env("LAST_GOOD_DIR"))
     watch_files: bool = Field(True, validation_alias=_env("WATCH_FILES"))
     reload_debounce_ms: int = Field(500, ge=0, le=60_000, validation_alias=_env("RELOAD_DEBOUNCE_MS"))
 
@@ -119,7 +121,7 @@ class Settings(BaseSettings):
         parse(value)  # raises ValueError with a Japanese message
         return value
 
-    @field_validator("faq_dir", "org_dir", "courses_dir", "intents_file", "faq_answer_threshold",
+    @field_validator("faq_dir", "org_dir", "courses_dir", "intents_file", "last_good_dir", "faq_answer_threshold",
                      "faq_clarify_threshold", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object) -> object:

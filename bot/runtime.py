@@ -146,6 +146,7 @@ async def start_runtime(settings: Settings, clock: Clock | None = None) -> Async
         intents = faq_live(settings.intents_file, INTENT_MATCHING, debounce_ms=debounce)
         intents.name = "intents"
         for source in (faq, directory, catalogue, intents):
+            source.keep = settings.last_good_dir / source.name
             await source.reload()
         bot = DxBot(conversation_state, user_state, references)
         adapter = create_adapter(settings, conversation_state)

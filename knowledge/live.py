@@ -4,7 +4,9 @@
 the course catalogue). ``current`` is the last value that built without errors; a reload builds
 in a worker thread and replaces it with one reference assignment, so readers see either the old
 or the new value, never a half-built one. A build that fails keeps the old value, logs every
-error with its file and line, and shows up in :attr:`LiveData.status` as "stale".
+error with its file and line, and shows up in :attr:`LiveData.status` as "stale". With a
+``keep`` folder, the files of every good version are copied there, so that a bot restarted
+while its files are broken starts from that copy (still "stale") rather than with nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -91,6 +94,7 @@ class LiveStatus:
     failed_at: datetime | None = None
     build_seconds: float | None = None
     warnings: int = 0  # of the files the served version was loaded from
+    restored: bool = False  # serving the kept copy of the last good files (since a restart)
 
     @property
     def ready(self) -> bool:
@@ -114,6 +118,7 @@ class LiveStatus:
             "errors": len(self.errors),
             "failed_at": self.failed_at.isoformat() if self.failed_at else None,
             "warnings": self.warnings,
+            "restored": self.restored,
         }
 
 
@@ -122,6 +127,9 @@ def _default_count(value: Any) -> int:
         return len(value)
     except TypeError:
         return 1
+
+
+_FOLDER_MARK = ".source"  # in a kept copy: the name of the file it stands for ("" for a folder)
 
 
 def _data_filter(change: Change, path: str) -> bool:
@@ -145,6 +153,9 @@ class LiveData(Generic[T]):
     # Data never emptied on purpose (the FAQ): a version with nothing in it does not replace
     # one with something (a file saved empty by mistake); at start-up it loads, with a warning.
     keep_when_emptied: bool = False
+    # Where the files of the last good version are copied (None: nowhere), to start from them
+    # when the files are broken at start-up.
+    keep: Path | None = None
     _current: T | None = field(default=None, init=False, repr=False)
     _status: LiveStatus = field(init=False, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
@@ -175,40 +186,105 @@ class LiveData(Generic[T]):
 
     # ------------------------------------------------------------ loading
 
-    def _build(self) -> tuple[T | None, list[str], float]:
+    def _build(self) -> tuple[T | None, list[str], float, datetime | None]:
+        """The new value (None if it failed), its errors, the seconds it took, and when the
+        kept copy was made if the value is that copy's (the files broken since start-up)."""
         started = time.perf_counter()
-        try:
-            with paused_gc():
-                value = self.build(self.path)
-        except BuildError as exc:
-            return None, exc.errors, time.perf_counter() - started
-        except Exception as exc:  # a bug or an unreadable file must not stop the bot
-            log.exception("%s: 読み込み中に予期しないエラー", self.name)
-            return None, [f"{self.path}: 読み込めません ({type(exc).__name__}: {exc})"], 0.0
-        return value, [], time.perf_counter() - started
-
-    def _apply(self, value: T | None, errors: list[str], seconds: float) -> LiveStatus:
-        now = datetime.now(UTC)
-        old = self._status
-        if value is not None and self.keep_when_emptied and old.count and not self.count(value):
+        value, errors = self._build_from(self.path)
+        seconds = time.perf_counter() - started
+        if value is not None and self.keep_when_emptied and self._status.count and not self.count(value):
             value, errors = None, [f"{self.path.name}: 1 件もなくなるため読み込みません。ファイルを空にしたり、"
                                    "すべてを無効にしたりしていないか確かめてください"]
         if value is not None:
+            return value, [], seconds, None
+        kept = self._kept() if not self._status.ready else None
+        if kept is not None:
+            value, _ = self._build_from(kept[0])
+        return value, errors, seconds, kept[1] if kept and value is not None else None
+
+    def _build_from(self, path: Path) -> tuple[T | None, list[str]]:
+        try:
+            with paused_gc():
+                return self.build(path), []
+        except BuildError as exc:
+            return None, exc.errors
+        except Exception as exc:  # a bug or an unreadable file must not stop the bot
+            log.exception("%s: 読み込み中に予期しないエラー", self.name)
+            return None, [f"{path}: 読み込めません ({type(exc).__name__}: {exc})"]
+
+    # ------------------------------------------------------------ the kept copy
+
+    def _source_files(self) -> list[Path]:
+        """The data files a build reads: a folder's, or one file and its companions."""
+        if self.path.is_dir():
+            return sorted(p for p in self.path.iterdir() if p.is_file() and _data_filter(Change.added, str(p)))
+        beside = [p for p in self.path.parent.iterdir()
+                  if p != self.path and p.is_file() and _data_filter(Change.added, str(p)) and self.companions(p)]
+        return [self.path, *sorted(beside)]
+
+    def _keep_copy(self) -> None:
+        """Copy the files just loaded to ``keep`` (replacing the previous copy)."""
+        if self.keep is None:
+            return
+        fresh, old = self.keep.with_name(self.keep.name + ".new"), self.keep.with_name(self.keep.name + ".old")
+        try:
+            shutil.rmtree(fresh, ignore_errors=True)
+            fresh.mkdir(parents=True)
+            for file in self._source_files():
+                shutil.copy2(file, fresh / file.name)
+            (fresh / _FOLDER_MARK).write_text("" if self.path.is_dir() else self.path.name, encoding="utf-8")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.keep.exists():
+                self.keep.rename(old)
+            fresh.rename(self.keep)
+            shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:  # a read-only disk: the bot works on, without a copy for restarts
+            log.warning("%s: 正しく読めたファイルの控えを %s に保存できません: %s", self.name, self.keep, exc)
+
+    def _kept(self) -> tuple[Path, datetime] | None:
+        """The kept copy to build from (a folder, or the file in it) and when it was made."""
+        if self.keep is None:
+            return None
+        for folder in (self.keep, self.keep.with_name(self.keep.name + ".old")):  # .old: a swap cut short
+            mark = folder / _FOLDER_MARK
+            try:
+                name, made = mark.read_text(encoding="utf-8"), mark.stat().st_mtime
+            except OSError:
+                continue
+            return (folder / name if name else folder), datetime.fromtimestamp(made, UTC)
+        return None
+
+    def _apply(
+        self, value: T | None, errors: list[str], seconds: float, kept_at: datetime | None = None
+    ) -> LiveStatus:
+        now = datetime.now(UTC)
+        old = self._status
+        if value is not None:
             self._current = value  # the single atomic swap readers rely on
+        if value is not None and kept_at is not None:  # broken since start-up: the kept copy serves
+            status = LiveStatus(self.name, self.path, kept_at, self.count(value), 1, tuple(errors), now,
+                                seconds, self.warning_count(value), restored=True)
+            log.error("%s: 読み込みに失敗しました。前回正しく読めたファイルの控え (%d 件) で動きます",
+                      self.name, status.count)
+        elif value is not None:
             status = LiveStatus(
                 self.name, self.path, now, self.count(value), old.version + 1, (), None, seconds,
                 self.warning_count(value),
             )
             log.info("%s: %d 件を読み込みました (%.2f 秒)", self.name, status.count, seconds)
+            return self._announce(status)
         else:
             status = LiveStatus(
                 self.name, self.path, old.loaded_at, old.count, old.version, tuple(errors), now,
-                old.build_seconds, old.warnings,
+                old.build_seconds, old.warnings, old.restored,
             )
             kept = "前回の内容を使い続けます" if old.ready else "まだ何も読み込めていません"
             log.error("%s: 読み込みに失敗しました (%s)", self.name, kept)
-            for error in errors:
-                log.error("%s: %s", self.name, error)
+        for error in errors:
+            log.error("%s: %s", self.name, error)
+        return self._announce(status)
+
+    def _announce(self, status: LiveStatus) -> LiveStatus:
         self._status = status
         for callback in list(self._listeners):
             callback(status)
@@ -216,13 +292,18 @@ class LiveData(Generic[T]):
 
     def load(self) -> LiveStatus:
         """Build synchronously (at start-up). Failure is reported in the status, not raised."""
-        return self._apply(*self._build())
+        status = self._apply(*self._build())
+        if status.ready and not status.errors:
+            self._keep_copy()
+        return status
 
     async def reload(self) -> LiveStatus:
         """Build in a worker thread; swap in the result only if it has no errors."""
         async with self._lock:
-            value, errors, seconds = await asyncio.to_thread(self._build)
-            return self._apply(value, errors, seconds)
+            status = self._apply(*await asyncio.to_thread(self._build))
+            if status.ready and not status.errors:  # served first, then kept for a restart
+                await asyncio.to_thread(self._keep_copy)
+            return status
 
     # ------------------------------------------------------------ watching
 

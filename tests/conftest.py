@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +21,11 @@ from bot.devchannel.harness import Harness
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES") == "1"
+# The bot keeps a copy of the data files that loaded (LAST_GOOD_DIR): tests keep theirs apart,
+# each bot started by make_settings in a folder of its own, bots started as programs in this one.
+_KEPT = Path(tempfile.mkdtemp(prefix="dxbot-tests-last-good-"))
+atexit.register(shutil.rmtree, _KEPT, ignore_errors=True)
+os.environ["LAST_GOOD_DIR"] = str(_KEPT / "programs")
 
 STAFF = DevUser("staff", "佐藤 花子", "d1cb8940-7937-5150-b23f-c6407ddb8eb8", "sato.hanako@pref.example.lg.jp")
 OTHER = DevUser("other", "鈴木 一郎", "11111111-2222-4333-8444-555555555555", "suzuki.ichiro@pref.example.lg.jp")
@@ -32,6 +40,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "courses_dir": ROOT / "content/courses",
         "intents_file": ROOT / "content/intents.yaml",
         "watch_files": False,
+        "last_good_dir": _KEPT / uuid.uuid4().hex,
         "_env_file": None,
     }
     values.update(overrides)

@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.admin_flow import status_lines
 from bot.db import create_engine
 from bot.devchannel.client import TENANT_ID
 from bot.devchannel.harness import Harness
@@ -63,6 +64,26 @@ async def test_readiness_lists_a_file_that_failed_to_reload(sqlite_url: str, tmp
     assert faq_status["stale"] is True and faq_status["failed_at"] and faq_status["version"] == 1
     assert faq_status["errors"] == len(h.runtime.faq.status.errors) > 1  # counted, not quoted
 
+
+
+async def test_a_restart_with_a_broken_file_answers_from_the_kept_copy(sqlite_url: str, tmp_path: Path) -> None:
+    import shutil
+
+    faq, kept = tmp_path / "faq", tmp_path / "kept"
+    shutil.copytree(ROOT / "content" / "faq", faq)
+    async with Harness(make_settings(sqlite_url, faq_dir=faq, last_good_dir=kept), [STAFF]) as h:
+        pass  # a day of service: the files that loaded are kept
+    (faq / "synonyms.yaml").write_text("- []\n", encoding="utf-8")  # broken over the weekend
+    async with Harness(make_settings(sqlite_url, faq_dir=faq, last_good_dir=kept), [STAFF]) as h:
+        async with aiohttp.ClientSession() as session, session.get(f"{h.client.bot_url}/readyz") as r:
+            assert r.status == 200  # ready: the kept copy answers
+            body = await r.json()
+        await h.client.send("staff", "vpn 遅い")
+        assert "VPN" in h.client.transcript("staff")
+        shown = status_lines(h.runtime.faq.status)
+    assert body["stale"][0].startswith("faq: synonyms.yaml:")
+    assert next(d for d in body["data"] if d["name"] == "faq")["restored"] is True
+    assert shown[0].startswith("⚠️ faq: 起動時にファイルを読み込めませんでした。前回正しく読めたファイルの控え")
 
 
 async def test_readiness_quotes_no_address_of_a_person(sqlite_url: str, tmp_path: Path) -> None:

@@ -107,6 +107,62 @@ async def test_nothing_loaded_yet_is_not_ready(tmp_path: Path) -> None:
     assert len(live.current) == 30
 
 
+async def test_a_restart_with_broken_files_serves_the_kept_copy_until_they_are_fixed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    faq, keep = tmp_path / "faq", tmp_path / "kept" / "faq"
+    faq.mkdir()
+    (faq / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
+    (faq / "synonyms.yaml").write_text("- [質問, 問い合わせ]\n", encoding="utf-8")
+    first = faq_live(faq)
+    first.keep = keep
+    assert first.load().ready and not first.status.restored
+    assert sorted(p.name for p in keep.iterdir()) == [".source", "faq.csv", "synonyms.yaml"]
+    (faq / "faq.csv").write_text(faq_csv(2), encoding="utf-8")
+    assert (await first.reload()).version == 2  # every good version is kept
+    (faq / "faq.csv").write_text(BROKEN, encoding="utf-8")
+    assert (await first.reload()).stale  # a broken one is not
+
+    again = faq_live(faq)  # the bot restarts with the file still broken
+    again.keep = keep
+    with caplog.at_level(logging.ERROR, logger="knowledge.live"):
+        status = await again.reload()
+    assert status.ready and status.stale and status.restored and status.count == 30
+    assert status.errors == ("faq.csv:3: 必須項目 質問 が空です",) and "控え (30 件) で動きます" in caplog.text
+    assert answer_versions(again.current) == {"版2"}
+    assert again.current.matcher.match("問い合わせその3について知りたい").top.entry.id == "q3"  # its synonyms
+    assert status.loaded_at is not None and status.as_dict()["restored"] is True
+    (faq / "faq.csv").write_bytes(b"")  # still broken, otherwise: the copy keeps serving
+    assert (await again.reload()).restored and answer_versions(again.current) == {"版2"}
+    (faq / "faq.csv").write_text(faq_csv(3), encoding="utf-8")
+    status = await again.reload()
+    assert status.ready and not status.stale and not status.restored and answer_versions(again.current) == {"版3"}
+    assert "版3" in (keep / "faq.csv").read_text(encoding="utf-8")
+
+
+async def test_a_kept_single_file_brings_its_companions_and_nothing_else(tmp_path: Path) -> None:
+    phrases, keep = tmp_path / "intents.yaml", tmp_path / "kept" / "intents"
+    phrases.write_text("entries:\n  - {id: greeting, question: こんにちは, answer: あいさつ}\n", encoding="utf-8")
+    (tmp_path / "同義語.csv").write_text("代表語,言い換え\nこんにちは,ハロー\n", encoding="utf-8")
+    (tmp_path / "faq.csv").write_text(faq_csv(1), encoding="utf-8")  # beside it, but not read with it
+    live = faq_live(phrases)
+    live.keep = keep
+    live.load()
+    assert sorted(p.name for p in keep.iterdir()) == [".source", "intents.yaml", "同義語.csv"]
+    phrases.write_text("entries: [\n", encoding="utf-8")
+    again = faq_live(phrases)
+    again.keep = keep
+    assert again.load().restored and again.current.matcher.match("ハロー").top.entry.id == "greeting"
+
+
+async def test_without_a_kept_copy_broken_files_still_load_nothing(tmp_path: Path) -> None:
+    (tmp_path / "faq.csv").write_text(BROKEN, encoding="utf-8")
+    live = faq_live(tmp_path)
+    live.keep = tmp_path / "nothing-kept-yet"
+    status = live.load()
+    assert not status.ready and not status.restored and not live.keep.exists()
+
+
 async def test_reload_builds_in_a_worker_thread_and_survives_unexpected_errors(
     tmp_path: Path,
 ) -> None:
@@ -299,6 +355,7 @@ def test_status_as_dict_for_readyz(faq_dir: Path) -> None:
     data = live.status.as_dict()
     assert set(data) == {
         "name", "ready", "stale", "loaded_at", "count", "version", "errors", "failed_at", "warnings",
+        "restored",
     }
     assert data["name"] == "faq" and data["count"] == 30 and data["ready"] is True and data["errors"] == 0
     before = data["warnings"]  # the near-duplicate questions of faq_csv

@@ -7,6 +7,8 @@ STATUS_TITLE = "データファイルの状態"
 STATUS_OK = "✅ {name}: {count} 件（{loaded} に読み込み）"
 STATUS_STALE = "⚠️ {name}: 最新の変更を読み込めませんでした。{count} 件（{loaded} 時点）の内容で動いています。"
 STATUS_NOT_LOADED = "❌ {name}: 読み込めていません。"
+STATUS_RESTORED = ("⚠️ {name}: 起動時にファイルを読み込めませんでした。前回正しく読めたファイルの控え"
+                   "（{count} 件、{loaded} 時点）で動いています。")
 STATUS_ERROR = "  - {error}"
 STATUS_MORE = "  - ほか {n} 件"
 STATUS_WARNINGS = "  - 警告 {n} 件 (python -m knowledge check で確認できます)"

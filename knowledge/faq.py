@@ -127,7 +127,6 @@ _TRUE = {"true", "yes", "y", "on", "1", "はい", "有効", "○", "〇", "◯",
 _FALSE = {
     "false", "no", "n", "off", "0", "いいえ", "無効", "×", "✕", "x", "-", "しない", "非公開", "非掲載"
 }
-_URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s:]")  # a scheme: https:, mailto:
 _BAD_ID = re.compile(r"[\s|｜,、]")
 
 
@@ -170,18 +169,33 @@ def parse_enabled(value: Any) -> bool | None:
     return None
 
 
-def _link_from_text(line: str) -> tuple[str, str]:
-    """Split ``タイトル https://...`` or ``タイトル|https://...`` into (title, url)."""
-    line = line.strip().replace("｜", "|")
-    parts = line.rsplit(None, 1)
-    if len(parts) == 2 and _URL_START.match(parts[1]):
-        return parts[0].strip().rstrip("|").strip(), parts[1].strip()
-    if "|" in line:
-        title, _, url = line.rpartition("|")
-        return title.strip(), url.strip()
-    if _URL_START.match(line):
-        return "", line
-    return line, ""
+# A web address ends at a space, Japanese punctuation or brackets, or a | (タイトル|URL).
+_WEB_URL = re.compile(r"https?://[^\s、。，「」『』（）【】|｜<>\"]+", re.IGNORECASE)
+_OTHER_URL = re.compile(r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]*:[^\s:、。，（）|｜]\S*")  # mailto:, javascript:
+_TITLE_EDGES = " \t|｜:：-‐―・(（)）「」『』【】<>,，、。"
+
+
+def _trim_url(url: str) -> str:
+    """A URL without the punctuation a sentence put after it (``…/a.``, ``(…/a)``)."""
+    while url and (url[-1] in ".,;:!?'\"" or (url[-1] == ")" and url.count(")") > url.count("("))):
+        url = url[:-1]
+    return url
+
+
+def _link_from_text(line: str) -> tuple[str, str, str | None]:
+    """(title, url, problem) of one line: ``タイトル https://…``, ``タイトル|https://…``,
+    ``タイトル：https://…``, ``タイトル（https://…）``, ``https://… タイトル`` or a bare URL;
+    the problem (else None) is a second URL on the line, which would otherwise be lost."""
+    line = line.strip()
+    found = list(_WEB_URL.finditer(line)) or list(_OTHER_URL.finditer(line))[:1]
+    if not found:
+        return line, "", None
+    if len(found) > 1 or found[0].group().count("://") > 1:
+        return line, "", "に URL が 2 つ以上あります。リンクは 1 行に 1 つずつ書いてください"
+    url = _trim_url(found[0].group())
+    start = found[0].start()
+    around = (line[:start].strip(_TITLE_EDGES), line[start + len(url):].strip(_TITLE_EDGES))
+    return " ".join(part for part in around if part), url, None
 
 
 def parse_links(value: Any) -> tuple[list[Link], list[str]]:
@@ -202,7 +216,10 @@ def parse_links(value: Any) -> tuple[list[Link], list[str]]:
             title = str(item.get("title") or item.get("タイトル") or "").strip()
             url = str(item.get("url") or item.get("URL") or "").strip()
         else:
-            title, url = _link_from_text(str(item))
+            title, url, problem = _link_from_text(str(item))
+            if problem:
+                problems.append(f"リンク「{title}」{problem}")
+                continue
         shown = f"{title} {url}".strip()
         if not url:
             problems.append(f"リンク「{shown}」に URL がありません")

@@ -366,6 +366,36 @@ def test_link_formats() -> None:
     assert problems == ["リンク「t ftp://a.example」の URL は http:// か https:// で始めてください"]
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "手引き：https://a.example/x",  # a full-width colon, as Japanese is written
+        "手引き: https://a.example/x",
+        "手引き（https://a.example/x）",
+        "手引き(https://a.example/x)",
+        "https://a.example/x 手引き",  # the address first
+        "手引き https://a.example/x。",  # the end of a sentence is not part of the address
+    ],
+)
+def test_a_link_written_the_ways_people_write_it(written: str) -> None:
+    assert parse_links(written) == ([Link("手引き", "https://a.example/x")], [])
+
+
+def test_an_address_keeps_its_own_brackets_and_japanese() -> None:
+    links, problems = parse_links("解説 https://ja.wikipedia.org/wiki/Python_(言語)\nhttps://portal.example/手順書.pdf 手順書")
+    assert problems == [] and [link.url for link in links] == [
+        "https://ja.wikipedia.org/wiki/Python_(言語)", "https://portal.example/手順書.pdf"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["手順 https://a.example/a https://a.example/b", "https://a.example/a, https://a.example/b",
+     "https://a.example/a、https://a.example/b", "https://a.example/a,https://a.example/b"],
+)
+def test_two_addresses_on_one_line_are_an_error_not_a_lost_link(written: str) -> None:
+    assert parse_links(written) == ([], [f"リンク「{written}」に URL が 2 つ以上あります。リンクは 1 行に 1 つずつ書いてください"])
+
+
 def test_file_cache_rereads_only_changed_files(tmp_path: Path) -> None:
     write(tmp_path, "a.csv", "id,question,answer\na,質問A,回答A\n")
     b = write(tmp_path, "b.csv", "id,question,answer\nb,質問B,回答B\n")

@@ -145,6 +145,12 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     from knowledge.faq_export import dump_faq_yaml
 
+    if args.out.suffix.lower() not in (".yaml", ".yml"):
+        print(f"エラー: 書き出せるのは YAML (.yaml) です: {args.out}", file=sys.stderr)
+        return 2
+    if args.out.exists() and not args.force:
+        print(f"エラー: {args.out} はすでにあります。上書きしてよければ --force を付けてください", file=sys.stderr)
+        return 1
     load = _load_ok(args.src, out)
     if load is None:
         return 1
@@ -163,6 +169,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     if args.src.is_file() and args.out.resolve().parent == args.src.resolve().parent:
         print(f"注意: {args.src.name} と同じフォルダに書き出しました。FAQ フォルダなら両方が読まれて ID が"
               "重複するので、どちらか一方だけを置いてください", file=out)
+    elif _same_place(args.out.parent, args.faq_dir):
+        print("注意: ボットが読む FAQ フォルダ ($FAQ_DIR) に書き出しました。ほかのファイルに同じ ID があると、"
+              "ボットはこの変更を読み込みません (python -m knowledge validate で確かめてください)", file=out)
     return 0
 
 
@@ -265,8 +274,11 @@ def cmd_eval(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     try:
         cases = load_cases(args.cases)
-    except (DataFileError, OSError) as exc:
+    except DataFileError as exc:
         print(f"エラー: {exc}", file=notes)
+        return 1
+    except OSError as exc:
+        print(f"エラー: {args.cases}: {_os_problem(exc)}", file=notes)
         return 1
     if not cases:
         print(f"エラー: {args.cases}: 評価する質問が 1 件もありません", file=notes)
@@ -554,7 +566,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="CSV/Excel の FAQ を YAML に変換する")
     p.add_argument("src", type=Path, metavar="SRC", help="読み込む .xlsx / .csv / .yaml")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.yaml", help="書き出す YAML")
-    p.set_defaults(func=cmd_import)
+    p.add_argument("--force", action="store_true", help="書き出す YAML がすでにあれば上書きする")
+    p.set_defaults(func=cmd_import, faq_dir=places.faq_dir)
 
     p = sub.add_parser("export", help="FAQ をすべて 1 枚の Excel シートに書き出す")
     faq_option(p)

@@ -42,6 +42,15 @@ class Case:
 
 
 @dataclass(frozen=True, slots=True)
+class Miss:
+    """A case the matcher got wrong: the top entry (if any) and the band it fell in."""
+
+    case: Case
+    top: str | None
+    band: str
+
+
+@dataclass(frozen=True, slots=True)
 class EvalReport:
     """Accuracy, answer-band quality and latency over a set of cases."""
 
@@ -55,6 +64,8 @@ class EvalReport:
     oos_rejection: float
     p50_ms: float
     p99_ms: float
+    # in-scope cases whose top entry was wrong, and out-of-scope cases that were answered
+    misses: tuple[Miss, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, float | int]:
         return {
@@ -103,6 +114,7 @@ def evaluate(matcher: Matcher, cases: list[Case]) -> EvalReport:
     """Run every case; top-1/recall@3 count in-scope queries, answer precision all answers."""
     top1 = recall3 = answered = answered_right = rejected = 0
     latencies: list[float] = []
+    misses: list[Miss] = []
     for case in cases:
         start = time.perf_counter()
         result = matcher.match(case.query, limit=3)
@@ -118,6 +130,9 @@ def evaluate(matcher: Matcher, cases: list[Case]) -> EvalReport:
         else:
             answered += is_answer
             rejected += not is_answer
+            right = not is_answer
+        if not right:
+            misses.append(Miss(case, ids[0] if ids else None, result.band))
     n_in = sum(c.in_scope for c in cases)
     n_out = len(cases) - n_in
     return EvalReport(
@@ -131,21 +146,37 @@ def evaluate(matcher: Matcher, cases: list[Case]) -> EvalReport:
         oos_rejection=_ratio(rejected, n_out),
         p50_ms=_percentile(latencies, 0.50),
         p99_ms=_percentile(latencies, 0.99),
+        misses=tuple(misses),
     )
+
+
+SHOWN_MISSES = 20
+_BANDS = {"answer": "回答", "clarify": "候補を提示", "none": "該当なし"}
 
 
 def format_report(report: EvalReport) -> str:
-    """A short Japanese/English table for the terminal."""
-    return "\n".join(
-        [
-            f"件数 cases           {report.cases} (範囲内 {report.in_scope} / 範囲外 {report.out_of_scope})",
-            f"top-1 正解率          {report.top1:.1%}",
-            f"recall@3             {report.recall3:.1%}",
-            f"回答の適合率 precision {report.answer_precision:.1%} ({report.answered} 件回答)",
-            f"範囲外の棄却率         {report.oos_rejection:.1%}",
-            f"応答時間 p50 / p99     {report.p50_ms:.2f} ms / {report.p99_ms:.2f} ms",
-        ]
-    )
+    """A short Japanese/English table for the terminal, then the cases it got wrong."""
+
+    def share(value: float, whole: int) -> str:
+        return f"{value:.1%}" if whole else "- (対象の質問なし)"
+
+    lines = [
+        f"件数 cases           {report.cases} (範囲内 {report.in_scope} / 範囲外 {report.out_of_scope})",
+        f"top-1 正解率          {share(report.top1, report.in_scope)}",
+        f"recall@3             {share(report.recall3, report.in_scope)}",
+        f"回答の適合率 precision {share(report.answer_precision, report.answered)} ({report.answered} 件回答)",
+        f"範囲外の棄却率         {share(report.oos_rejection, report.out_of_scope)}",
+        f"応答時間 p50 / p99     {report.p50_ms:.2f} ms / {report.p99_ms:.2f} ms",
+    ]
+    if report.misses:
+        lines.append(f"外れた質問 {len(report.misses)} 件" + (f" (先頭 {SHOWN_MISSES} 件)"
+                                                         if len(report.misses) > SHOWN_MISSES else ""))
+    for miss in report.misses[:SHOWN_MISSES]:
+        where = f"{miss.case.location}  " if miss.case.location else ""
+        wanted = "・".join(sorted(miss.case.expected)) if miss.case.in_scope else "範囲外"
+        lines.append(f"  {where}「{miss.case.query}」 正解 {wanted} → 1 位 {miss.top or 'なし'} "
+                     f"({_BANDS.get(miss.band, miss.band)})")
+    return "\n".join(lines)
 
 
 def explain(matcher: Matcher, query: str, limit: int = 5) -> str:

@@ -198,7 +198,7 @@ def test_import_does_not_overwrite_a_faq_with_an_empty_one(tmp_path: Path, capsy
     src, dest = tmp_path / "empty.csv", tmp_path / "faq.yaml"
     src.write_text("ID,質問,回答\n", encoding="utf-8")
     dest.write_text("entries: []  # the admin's FAQ, kept\n", encoding="utf-8")
-    code, _ = run("import", str(src), "--out", str(dest))
+    code, _ = run("import", str(src), "--out", str(dest), "--force")
     assert code == 1 and "FAQ が 1 件もないため" in capsys.readouterr().err
     assert dest.read_text(encoding="utf-8") == "entries: []  # the admin's FAQ, kept\n"
 
@@ -379,7 +379,20 @@ def test_eval_on_a_single_file_prints_a_table(faq_dir: Path, cases: Path) -> Non
 def test_eval_missing_cases_file(faq_dir: Path, tmp_path: Path) -> None:
     code, out = run("eval", "--faq", str(faq_dir), "--cases", str(tmp_path / "none.csv"))
     assert code == 1
-    assert out.startswith("エラー: ")
+    assert out == f"エラー: {tmp_path / 'none.csv'}: ファイルまたはフォルダがありません\n"
+
+
+def test_eval_lists_the_cases_it_got_wrong_with_their_rows(faq_dir: Path, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.csv"
+    cases.write_text("query,expected_id\nVPNに接続したい,vpn-connect\nVPNに接続したい,csv-printer\n"
+                     "VPNに接続したい,\n", encoding="utf-8")
+    code, out = run("eval", "--faq", str(faq_dir), "--cases", str(cases))
+    assert code == 0 and "外れた質問 2 件" in out
+    assert "cases.csv:3  「VPNに接続したい」 正解 csv-printer → 1 位 vpn-connect (回答)" in out
+    assert "cases.csv:4  「VPNに接続したい」 正解 範囲外 → 1 位 vpn-connect (回答)" in out
+    cases.write_text("query,expected_id\nVPNに接続したい,vpn-connect\n", encoding="utf-8")
+    code, out = run("eval", "--faq", str(faq_dir), "--cases", str(cases))
+    assert "範囲外の棄却率         - (対象の質問なし)" in out and "外れた質問" not in out  # none to reject
 
 
 # ---------------------------------------------------------------- lint / report
@@ -585,6 +598,26 @@ def test_import_and_export_refuse_what_would_damage_a_file(
     assert not (tmp_path / "faq.csv").exists()
     code, out = run("import", str(source), "--out", str(tmp_path / "copy.yaml"))
     assert code == 0 and "注意: faq.yaml と同じフォルダに書き出しました" in out
+
+
+def test_import_overwrites_a_file_only_when_told_and_writes_only_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, faq = tmp_path / "new.csv", tmp_path / "faq"
+    source.write_text("ID,質問,回答\nnew,新しい質問,新しい回答\n", encoding="utf-8")
+    faq.mkdir()
+    kept = faq / "devices.yaml"
+    kept.write_text("entries:\n  - {id: pc, question: PCが重い, answer: 再起動}\n", encoding="utf-8")
+    assert run("import", str(source), "--out", str(kept))[0] == 1  # an admin's file, 8 entries say
+    assert capsys.readouterr().err.startswith(f"エラー: {kept} はすでにあります。上書きしてよければ --force")
+    assert "PCが重い" in kept.read_text(encoding="utf-8")
+    assert run("import", str(source), "--out", str(tmp_path / "faq.xlsx"))[0] == 2  # YAML text in an .xlsx
+    assert "書き出せるのは YAML (.yaml) です" in capsys.readouterr().err and not (tmp_path / "faq.xlsx").exists()
+    monkeypatch.setenv("FAQ_DIR", str(faq))
+    code, out = run("import", str(source), "--out", str(faq / "all.yaml"))
+    assert code == 0 and "注意: ボットが読む FAQ フォルダ ($FAQ_DIR) に書き出しました" in out
+    code, out = run("import", str(source), "--out", str(kept), "--force")
+    assert code == 0 and "新しい質問" in kept.read_text(encoding="utf-8")
 
 
 def test_export_warns_of_text_longer_than_excel_keeps(tmp_path: Path) -> None:

@@ -148,6 +148,10 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     if args.out.suffix.lower() not in (".yaml", ".yml"):
         print(f"エラー: 書き出せるのは YAML (.yaml) です: {args.out}", file=sys.stderr)
         return 2
+    if args.out.resolve() == args.src.resolve():
+        print(f"エラー: 書き出し先が読み込んだファイルと同じです ({args.out})。別の名前を指定してください",
+              file=sys.stderr)
+        return 1
     if args.out.exists() and not args.force:
         print(f"エラー: {args.out} はすでにあります。上書きしてよければ --force を付けてください", file=sys.stderr)
         return 1
@@ -157,10 +161,6 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     _print_load(load, out)
     if not load.entries:  # never overwrite a FAQ with an empty one
         print(f"エラー: {args.src.name} に FAQ が 1 件もないため、{args.out} には書き出しません", file=sys.stderr)
-        return 1
-    if args.out.resolve() == args.src.resolve():
-        print(f"エラー: 書き出し先が読み込んだファイルと同じです ({args.out})。別の名前を指定してください",
-              file=sys.stderr)
         return 1
     comment = f"{args.src.name} から python -m knowledge import で作成しました"
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ from domain.enrolment_rules import (
     open_slots,
 )
 from domain.ids import row_id
-from knowledge.catalogue import Catalogue
+from knowledge.catalogue import TOKYO, Catalogue
 
 PICK = "enrol.pick"
 
@@ -80,6 +80,24 @@ def pick_options(prompt: Activity | None, choices: Mapping[str, Iterable[str]] |
     return PromptOptions(prompt=prompt, retry_prompt=MessageFactory.text(retry), validations=spec)
 
 
+def pick(typed: str, choices: Mapping[str, str]) -> str | None:
+    """The value a typed reply names: a label exactly, else the one value with a label that
+    contains the reply (「職場内」, 「1月19日」) or makes up most of it (「オンラインのほうで」);
+    None when unsure (a question such as 「オンライン会議のやり方」 is left to the FAQ)."""
+    key = fold(typed)
+    if key in choices:
+        return choices[key]
+    if len(key) < 2 or key.isdigit():
+        return None
+    named = {value for label, value in choices.items() if len(label) >= 2 and not label.isdigit()
+             and (key in label or (label in key and 2 * len(label) > len(key)))}
+    return named.pop() if len(named) == 1 else None
+
+
+#: Words that pick a session held on Teams rather than in a room.
+ONLINE_WORDS = ("オンライン", "Teams", "リモート", "Web")
+
+
 def numbered(values: Iterable[str], labels: Callable[[str], Iterable[str]]) -> dict[str, list[str]]:
     """Each value picked by its number (1, １, 1番) or by its labels."""
     return {v: [str(i), f"{i}番", *labels(v)] for i, v in enumerate(values, start=1)}
@@ -108,8 +126,8 @@ class PickPrompt(Prompt):
             answer = parse_yes_no(typed, yes=words.get("yes", ()), no=words.get("no", ()))
             if answer is not None:
                 result.succeeded, result.value = True, answer
-        elif fold(typed) in spec.get("choices", {}):
-            result.succeeded, result.value = True, spec["choices"][fold(typed)]
+        elif (value := pick(typed, spec.get("choices", {}))) is not None:
+            result.succeeded, result.value = True, value
         if not result.succeeded and typed:
             answer = self._faq_answer(typed)
             if answer:
@@ -192,8 +210,12 @@ class EnrolDialog(ComponentDialog):
         by_id = {s.id: s for s in slots}
 
         def labels(sid: str) -> tuple[str, ...]:
-            start = by_id[sid].start
-            return (sid, t.day_time(start)) if start else (sid,)
+            slot = by_id[sid]
+            session = slot.session
+            where = (*ONLINE_WORDS,) if session and session.online_url else (session.venue,) if session else ()
+            local = slot.start.astimezone(TOKYO) if slot.start else None
+            when = (t.day_time(local), f"{local.month}/{local.day}") if local else ()
+            return (sid, *when, *(w for w in where if w))
 
         choices = numbered(by_id, labels)
         card = cards.sessions(course, slots, usage, existing, current)

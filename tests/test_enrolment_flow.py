@@ -261,6 +261,40 @@ async def test_a_typed_answer_closes_the_card_it_answers(h: Harness) -> None:
     assert buttons(closed) == []
 
 
+async def test_choices_and_answers_typed_the_way_people_say_them(h: Harness) -> None:
+    # 「全職員」 names one course, 「オンラインのほうで」 the one session on Teams; a question
+    # that merely mentions a choice is answered instead, and 「やっぱいいです」 declines
+    c = h.client
+    await c.send("b", "研修申込")
+    await c.send("b", "全職員")
+    assert "6月24日(月) 15:00" in c.transcript("b")
+    await c.send("b", "オンライン会議のやり方を教えて")
+    assert "申込内容の確認" not in c.transcript("b")  # a question: the FAQ answers, the choice waits
+    await c.send("b", "オンラインのほうで")
+    said = c.transcript("b")
+    assert "申込内容の確認" in said and "6月24日(月) 15:00" in said
+    await c.send("b", "やっぱいいです")
+    assert "申込をやめました。" in c.transcript("b") and not await enrolments(h)
+    await c.send("b", "研修申込")
+    await c.send("b", "全職員テスト研修")
+    await c.send("b", "7/1")
+    said = c.transcript("b")
+    assert "申込内容の確認" in said and "7月1日(月) 15:00" in said
+
+
+def test_a_typed_reply_picks_a_choice_only_when_it_names_one() -> None:
+    from dialogs.enrol import fold, pick
+
+    choices = {fold(label): value for value, labels in {
+        "a": ["1", "職場内DX研修", "6月24日(月) 15:00", "オンライン"],
+        "b": ["2", "新規採用職員研修", "7月1日(月) 15:00", "第2研修室"]}.items() for label in labels}
+    assert pick("２", choices) == "b" and pick("職場内", choices) == "a" and pick("7月1日", choices) == "b"
+    assert pick("オンラインのほうで", choices) == "a" and pick("第２研修室で", choices) == "b"
+    assert pick("研修", choices) is None  # both
+    assert pick("オンライン会議のやり方", choices) is None  # a question that mentions one
+    assert pick("3", choices) is None and pick("職", choices) is None
+
+
 # ------------------------------------------------------------------ approvers out of reach
 
 

@@ -94,9 +94,10 @@ class EnrolmentFlow:
         return self.runtime.clock.now()
 
     def faq_answer(self, text: str) -> str | None:
-        """The FAQ's answer when the matcher is confident, else None."""
+        """The FAQ's answer, under its question, when the matcher is confident, else None."""
         result = self.runtime.faq.current.matcher.match(text)
-        return result.top.entry.answer if result.band == "answer" and result.top else None
+        top = result.top.entry if result.band == "answer" and result.top else None
+        return f"**{top.question}**\n\n{top.answer}" if top else None
 
     async def identity(self, turn_context: TurnContext) -> Identity:
         resolver = self.runtime.services.get("identity")

@@ -30,6 +30,7 @@ from bot.escalation_service import (
     Requester,
     target_label,
 )
+from bot.handler import AWAITING
 from bot.identity import Identity, IdentityResolver
 from bot.references import user_key
 from bot.router import Route
@@ -131,6 +132,9 @@ def install(runtime: Runtime) -> None:
             await need_profile(dc, route.data)
             return
         query = route.data.get("query")
+        if not query:  # 「担当者に相談」 typed right after the bot offered a person: that question
+            offered = turn_context.turn_state.get(AWAITING) or {}
+            query = offered.get("query") if offered.get("kind") == "offer" else None
         if dc.active_dialog is not None:
             await dc.cancel_all_dialogs()
         await dc.begin_dialog(EscalateDialog.__name__,

@@ -269,7 +269,9 @@ async def test_choices_and_answers_typed_the_way_people_say_them(h: Harness) -> 
     await c.send("b", "全職員")
     assert "6月24日(月) 15:00" in c.transcript("b")
     await c.send("b", "オンライン会議のやり方を教えて")
-    assert "申込内容の確認" not in c.transcript("b")  # a question: the FAQ answers, the choice waits
+    assert "申込内容の確認" not in c.transcript("b")  # a question: the choice waits
+    await c.send("b", "VPNが遅い")  # answered from the FAQ under its question, then back to the choice
+    assert "**VPNが遅い・切れるときはどうすればいいですか？**" in c.transcript("b")
     await c.send("b", "オンラインのほうで")
     said = c.transcript("b")
     assert "申込内容の確認" in said and "6月24日(月) 15:00" in said

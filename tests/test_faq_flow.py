@@ -369,6 +369,18 @@ async def test_a_did_you_mean_choice_can_be_typed_as_a_number_or_none_of_these(h
         ("推進員", second.value["id"], None), ("推進員", None, "unsolved")]
 
 
+async def test_typing_for_a_person_after_none_of_these_keeps_the_question(harness: Harness) -> None:
+    from bot.texts import escalation
+
+    client = harness.client
+    await client.send("staff", "推進員")
+    await client.send("staff", "どれでもない")
+    client.received("staff")
+    await client.send("staff", "担当者に相談")  # typed, as the button would have done it
+    said = client.transcript("staff")
+    assert escalation.CONFIRM_TITLE in said and "推進員" in said and escalation.ASK_QUESTION not in said
+
+
 async def test_a_bare_number_with_no_choice_waiting_is_not_a_question(harness: Harness) -> None:
     from bot import texts as common
 

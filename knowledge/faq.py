@@ -338,10 +338,13 @@ def check_references(
     *,
     partial: bool = False,
     rows: Sequence[tuple[str, Location | None]] | None = None,
+    unread: bool = False,
 ) -> tuple[list[str], list[str]]:
     """Duplicate ids and unknown follow-ups (errors); follow-ups to disabled entries (warnings).
 
     ``partial``: the entries are one file of a larger FAQ, so unknown follow-ups only warn.
+    ``unread``: a file could not be read at all (its error says why): the same, so that its
+    error is not buried under follow-ups to the ids it holds.
     ``rows``: the id and place of every row, also those left out for an error of their own:
     a duplicate among them is still found, and a follow-up to one is not also an error.
     """
@@ -362,7 +365,10 @@ def check_references(
             target = by_id.get(ref)
             if target is None and ref in first_at:
                 continue  # that row has an error of its own
-            if target is None and partial:
+            if target is None and unread:
+                warnings.append(f"{entry.location}: 関連FAQ「{ref}」が見つかりません "
+                                "(読み込めなかったファイルにあるなら、そのファイルを直せば解消します)")
+            elif target is None and partial:
                 warnings.append(
                     f"{entry.location}: 関連FAQ「{ref}」はこのファイルにありません "
                     "(FAQ フォルダのほかのファイルにあれば問題ありません)"
@@ -509,13 +515,15 @@ def load_faq(
         result.errors += syn.errors
         result.warnings += syn.warnings
     rows: list[tuple[str, Location | None]] = []
+    unread = False  # a file none of whose rows could be read (a YAML syntax error, ...)
     for file in files:
         part = _read_cached(file, cache)
         result.entries += part.entries
         result.errors += part.errors
         result.warnings += part.warnings
         rows += part.rows
-    errors, warnings = check_references(result.entries, partial=not path.is_dir(), rows=rows)
+        unread = unread or (bool(part.errors) and not part.rows)
+    errors, warnings = check_references(result.entries, partial=not path.is_dir(), rows=rows, unread=unread)
     result.errors += errors
     result.warnings += warnings
     if result.entries and similar_limit != 0:

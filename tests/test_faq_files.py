@@ -453,6 +453,16 @@ def test_unknown_follow_up_and_bad_id(tmp_path: Path) -> None:
     ]
 
 
+def test_a_file_that_cannot_be_read_is_the_one_error_not_every_follow_up_to_it(tmp_path: Path) -> None:
+    write(tmp_path, "a.csv", "id,question,answer,follow_ups\na,質問A,回答A,b\nc,質問C,回答C,nothing\n")
+    write(tmp_path, "b.yaml", "entries:\n  - id: b\n    question: [broken\n")
+    load = load_faq(tmp_path)
+    assert len(load.errors) == 1 and load.errors[0].startswith("b.yaml:")
+    assert "a.csv:2: 関連FAQ「b」が見つかりません (読み込めなかったファイルにあるなら、そのファイルを直せば解消します)" in load.warnings
+    write(tmp_path, "b.yaml", "entries:\n  - id: b\n    question: 質問B\n    answer: 回答B\n")
+    assert load_faq(tmp_path).errors == ["a.csv:3: 関連FAQ「nothing」という ID はありません"]  # an error again
+
+
 def test_malformed_links(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -120,8 +120,9 @@ def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-def _scalars(node: yaml.Node | None, name: str, load: SynonymLoad) -> list[tuple[str, int]]:
-    """Terms of a sequence (or a single scalar) node with their lines."""
+def _scalars(node: yaml.Node | None, name: str, load: SynonymLoad, *, split: bool = False) -> list[tuple[str, int]]:
+    """Terms of a sequence (or a single scalar) node with their lines; ``split``: a group
+    written as one line of text (「- パワポ, PowerPoint」 without brackets) is its words."""
     if node is None:
         return []
     items = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -129,8 +130,8 @@ def _scalars(node: yaml.Node | None, name: str, load: SynonymLoad) -> list[tuple
     for item in items:
         if isinstance(item, yaml.ScalarNode):
             text = str(item.value).strip()
-            if text:
-                terms.append((text, _line(item)))
+            words = split_words(text) if split else [text] if text else []
+            terms += [(word, _line(item)) for word in words]
         else:
             load.errors.append(f"{Location(name, _line(item))}: 同義語は文字で書いてください")
     return terms
@@ -160,7 +161,7 @@ def _raw_groups(root: yaml.Node, name: str, load: SynonymLoad) -> list[tuple[lis
         return []
     return [
         _item_group(item, name, load) if isinstance(item, yaml.MappingNode)
-        else (_scalars(item, name, load), _line(item))
+        else (_scalars(item, name, load, split=isinstance(item, yaml.ScalarNode)), _line(item))
         for item in groups_node.value
     ]
 
@@ -300,6 +301,6 @@ def load_synonyms(path: Path) -> SynonymLoad:
                 kept.append(term)
     for kept, loc in merged:
         if len(kept) == 1:
-            load.warnings.append(f"{loc}: 「{kept[0]}」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)")
+            load.warnings.append(f"{loc}: 「{kept[0]}」だけのグループで、言い換えがありません。同じ意味の言葉を同じグループに並べてください (1 語だけでは、この言葉の一部がほかの言葉に置き換わらないようにするだけです)")
     load.groups = [SynonymGroup(tuple(kept), loc) for kept, loc in merged if kept]
     return load

@@ -453,6 +453,15 @@ def test_unknown_follow_up_and_bad_id(tmp_path: Path) -> None:
     ]
 
 
+def test_a_synonym_group_written_as_one_line_of_text_is_its_words(tmp_path: Path) -> None:
+    # 「- パワポ, PowerPoint」 without brackets is one YAML string: the admin meant the words
+    path = write(tmp_path, "synonyms.yaml", "- パワポ, PowerPoint, パワーポイント\n- エクセル、Excel\n- [Teams, チームズ]\n")
+    load = load_synonyms(path)
+    assert [g.terms for g in load.groups] == [("パワポ", "PowerPoint", "パワーポイント"), ("エクセル", "Excel"),
+                                               ("Teams", "チームズ")]
+    assert not load.errors and not load.warnings
+
+
 def test_a_file_that_cannot_be_read_is_the_one_error_not_every_follow_up_to_it(tmp_path: Path) -> None:
     write(tmp_path, "a.csv", "id,question,answer,follow_ups\na,質問A,回答A,b\nc,質問C,回答C,nothing\n")
     write(tmp_path, "b.yaml", "entries:\n  - id: b\n    question: [broken\n")
@@ -549,9 +558,9 @@ def test_synonym_collisions_and_empty_groups(tmp_path: Path) -> None:
     assert load.warnings == [
         "synonyms.yaml:8: 「チャット」が同じグループに 2 回あります",
         "synonyms.yaml:11: 「リモート接続」は別のグループ (synonyms.yaml:2) にもあるので、そちらだけに入れます",
-        "synonyms.yaml:7: 「単独」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)",
-        "synonyms.yaml:8: 「チャット」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)",
-        "synonyms.yaml:11: 「在宅」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)",
+        "synonyms.yaml:7: 「単独」だけのグループで、言い換えがありません。同じ意味の言葉を同じグループに並べてください (1 語だけでは、この言葉の一部がほかの言葉に置き換わらないようにするだけです)",
+        "synonyms.yaml:8: 「チャット」だけのグループで、言い換えがありません。同じ意味の言葉を同じグループに並べてください (1 語だけでは、この言葉の一部がほかの言葉に置き換わらないようにするだけです)",
+        "synonyms.yaml:11: 「在宅」だけのグループで、言い換えがありません。同じ意味の言葉を同じグループに並べてください (1 語だけでは、この言葉の一部がほかの言葉に置き換わらないようにするだけです)",
     ]
     # ＶＰＮ is VPN (after folding): its group adds to VPN's
     assert [g.terms for g in load.groups][:2] == [("VPN", "リモート接続", "庁外接続"), ("Teams", "チームズ")]
@@ -611,7 +620,7 @@ def test_a_synonym_in_two_rows_of_a_shift_jis_csv_is_a_warning_at_its_line(tmp_p
     assert load.errors == []  # one slip in the dictionary does not stop the FAQ
     assert load.warnings == [
         "表記ゆれ.csv:3: 「ＶＰＮ」は別のグループ (表記ゆれ.csv:2) にもあるので、そちらだけに入れます",
-        "表記ゆれ.csv:3: 「庁外接続」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)",
+        "表記ゆれ.csv:3: 「庁外接続」だけのグループで、言い換えがありません。同じ意味の言葉を同じグループに並べてください (1 語だけでは、この言葉の一部がほかの言葉に置き換わらないようにするだけです)",
     ]
     assert load.synonym_groups == [("VPN", "リモート接続"), ("庁外接続",)]
 
@@ -764,7 +773,7 @@ def test_the_dictionary_can_be_checked_on_its_own(tmp_path: Path) -> None:
     assert main(["validate", "--faq", str(path)], out=out) == 0
     assert out.getvalue().splitlines() == [
         "警告: 同義語.csv:3: 「PC」は別のグループ (同義語.csv:2) にもあるので、そちらだけに入れます",
-        "警告: 同義語.csv:3: 「マシン」だけのグループには言い換えがありません (この言葉の中でほかの言い換えが働かなくなるだけです)",
+        "警告: 同義語.csv:3: 「マシン」だけのグループで、言い換えがありません。同じ意味の言葉を同じグループに並べてください (1 語だけでは、この言葉の一部がほかの言葉に置き換わらないようにするだけです)",
         "表記ゆれ辞書 同義語.csv: 同義語グループ 2 件、エラー 0 件、警告 2 件",
     ]
     # the bot (or any other command) pointed at the dictionary gets no FAQ, and says why

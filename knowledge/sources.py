@@ -184,6 +184,10 @@ _YAML_PROBLEMS = (
     ("did not find expected '-' indicator", "リストの「- 」の字下げがずれています"),
     ("found unexpected end of stream", "引用符や括弧が閉じられていません"),
     ("found undefined alias", "定義されていない別名 (*名前) があります"),
+    ("found unknown escape character",
+     "\"…\" の中の「\\」の使い方が正しくありません (\\ を含む値は '…' で囲んでください。\" で始めた値が閉じていないこともあります)"),
+    ("did not find expected alphabetic or numeric character",
+     "* や & で始まる値は YAML の記号として読まれます。値全体を \"…\" で囲んでください"),
 )
 
 

@@ -253,6 +253,12 @@ def test_common_yaml_mistakes_are_explained_in_japanese(tmp_path: Path) -> None:
         write(tmp_path, "faq.yaml", broken)
         (error,) = load_faq(tmp_path).errors
         assert "YAML の書式エラー: " in error and ("途中で終わっています" in error or "括弧が閉じられていません" in error), error
+    write(tmp_path, "faq.yaml", 'entries:\n  - id: q1\n    question: "C:\\共有\\資料"\n    answer: a\n')
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith('faq.yaml:3: YAML の書式エラー: "…" の中の「\\」の使い方が正しくありません')
+    write(tmp_path, "faq.yaml", "entries:\n  - id: q1\n    question: *至急* VPN\n    answer: a\n")
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith("faq.yaml:3: YAML の書式エラー: * や & で始まる値は YAML の記号として読まれます")
 
 
 def test_excel_unicode_text_utf16_with_tabs_reads(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import io
 import itertools
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -688,6 +689,9 @@ def _unopenable(path: Path, exc: Exception) -> str:
     if ole:
         return ("パスワード付きのブックか古い形式 (.xls) のため開けません。"
                 "パスワードを外し、Excel ブック (.xlsx) として保存し直してください")
+    if isinstance(exc, zipfile.BadZipFile):  # a CSV renamed .xlsx, or a save cut short
+        return ("Excel ブック (.xlsx) として開けません。保存の途中か、別の形式のファイルの名前を .xlsx に"
+                f"変えたものではありませんか。Excel で開いて「Excel ブック」として保存し直してください ({exc})")
     return f"Excel ファイルを開けません: {exc}"
 
 

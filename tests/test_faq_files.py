@@ -1307,6 +1307,12 @@ def test_a_password_protected_workbook_says_so(tmp_path: Path) -> None:
     ]
 
 
+def test_a_csv_renamed_xlsx_or_a_save_cut_short_says_so_in_japanese(tmp_path: Path) -> None:
+    (tmp_path / "faq.xlsx").write_text("id,question,answer\na,質問,回答\n", encoding="utf-8")
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith("faq.xlsx: Excel ブック (.xlsx) として開けません。保存の途中か、別の形式のファイルの名前を")
+
+
 def test_a_tab_separated_text_file_is_pointed_out(tmp_path: Path) -> None:
     write(tmp_path, "faq.csv", "id,question,answer\na,質問A,回答A\n")
     write(tmp_path, "FAQ.txt", "ID\t質問\t回答\nb\t質問B\t回答B\n", encoding="utf-16")

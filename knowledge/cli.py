@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_core import PydanticUseDefault
@@ -425,11 +425,15 @@ REPORT_HEADERS = ("件数", "回答なし", "解決せず", "利用者数", "代
 
 
 def report_rows(rows: Sequence, threshold: float = 80.0) -> list[list[str]]:
-    """Group unanswered and unsolved questions by similarity, largest group first."""
+    """Group unanswered and unsolved questions by similarity, largest group first. A question
+    whose 「もしかして」 choices were all passed over counts as unanswered."""
     from knowledge.normalize import normalize
     from knowledge.similar import cluster_texts
 
-    picked = [r for r in rows if r.band == "none" or r.feedback == "unsolved"]
+    def unanswered(r: Any) -> bool:
+        return r.band == "none" or (r.band == "clarify" and not r.chosen_id)
+
+    picked = [r for r in rows if unanswered(r) or r.feedback == "unsolved"]
     keys = [r.normalized or normalize(r.query) for r in picked]
     table = []
     for cluster in cluster_texts(keys, threshold):
@@ -440,7 +444,7 @@ def report_rows(rows: Sequence, threshold: float = 80.0) -> list[list[str]]:
         table.append(
             [
                 str(len(members)),
-                str(sum(r.band == "none" for r in members)),
+                str(sum(unanswered(r) for r in members)),
                 str(sum(r.feedback == "unsolved" for r in members)),
                 str(len({r.user_id for r in members})),
                 ranked[0],

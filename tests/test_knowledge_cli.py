@@ -463,7 +463,7 @@ async def test_report_groups_unanswered_and_unsolved_questions(tmp_path: Path) -
     assert table[1] == ["3", "3", "0", "3", "駐車場を申請したい", "駐車場の申請をしたい", ""]
     rest = {row[4]: row for row in table[2:]}
     assert set(rest) == {"プリンターで印刷できない", "給与明細はどこ"}
-    assert rest["プリンターで印刷できない"][1:4] == ["0", "1", "1"]
+    assert rest["プリンターで印刷できない"][1:4] == ["1", "1", "1"]  # 「どれでもない」: unanswered and unsolved
     assert rest["プリンターで印刷できない"][6] == "csv-printer (1)"
 
     code, out = await run_in_thread(
@@ -493,7 +493,13 @@ def test_report_without_a_database_fails(tmp_path: Path) -> None:
 
 
 def test_report_rows_and_period() -> None:
+    from types import SimpleNamespace
+
     assert report_rows([]) == []
+    passed_over = SimpleNamespace(query="年休の残り", normalized="", band="clarify", chosen_id=None,
+                                  top_id="leave", feedback=None, user_id="u1")
+    chosen = SimpleNamespace(**{**vars(passed_over), "query": "印刷", "chosen_id": "printer"})
+    assert [row[:5] for row in report_rows([passed_over, chosen])] == [["1", "1", "0", "1", "年休の残り"]]
     start, end = _period(datetime(2026, 11, 1).date(), datetime(2026, 11, 1).date())
     # one JST day is 15:00 UTC the day before to 15:00 UTC that day
     assert (start, end) == (datetime(2026, 10, 31, 15), datetime(2026, 11, 1, 15))

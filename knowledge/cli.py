@@ -424,6 +424,13 @@ def _period(since: date | None, until: date | None) -> tuple[datetime, datetime]
 REPORT_HEADERS = ("件数", "回答なし", "解決せず", "利用者数", "代表的な質問", "ほかの例", "出た候補")
 
 
+REPORT_QUERY_CHARS = 100  # a pasted log or mail is cut, so that the table stays readable
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= REPORT_QUERY_CHARS else text[:REPORT_QUERY_CHARS] + "…"
+
+
 def report_rows(rows: Sequence, threshold: float = 80.0) -> list[list[str]]:
     """Group unanswered and unsolved questions by similarity, largest group first. A question
     whose 「もしかして」 choices were all passed over counts as unanswered."""
@@ -438,7 +445,7 @@ def report_rows(rows: Sequence, threshold: float = 80.0) -> list[list[str]]:
     table = []
     for cluster in cluster_texts(keys, threshold):
         members = [picked[i] for i in cluster.members]
-        queries = Counter(r.query.strip() for r in members)
+        queries = Counter(_short(r.query.strip()) for r in members)
         ranked = [q for q, _ in queries.most_common()]
         offered = Counter(r.chosen_id or r.top_id for r in members if r.chosen_id or r.top_id)
         table.append(

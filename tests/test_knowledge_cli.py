@@ -500,6 +500,8 @@ def test_report_rows_and_period() -> None:
                                   top_id="leave", feedback=None, user_id="u1")
     chosen = SimpleNamespace(**{**vars(passed_over), "query": "印刷", "chosen_id": "printer"})
     assert [row[:5] for row in report_rows([passed_over, chosen])] == [["1", "1", "0", "1", "年休の残り"]]
+    pasted = SimpleNamespace(**{**vars(passed_over), "query": "ログ" * 5000, "band": "none"})
+    assert report_rows([pasted])[0][4] == "ログ" * 50 + "…"  # a paste is cut
     start, end = _period(datetime(2026, 11, 1).date(), datetime(2026, 11, 1).date())
     # one JST day is 15:00 UTC the day before to 15:00 UTC that day
     assert (start, end) == (datetime(2026, 10, 31, 15), datetime(2026, 11, 1, 15))

@@ -169,16 +169,26 @@ def parse_enabled(value: Any) -> bool | None:
     return None
 
 
-# A web address ends at a space, Japanese punctuation or brackets, or a | (タイトル|URL).
-_WEB_URL = re.compile(r"https?://[^\s、。，「」『』（）【】|｜<>\"]+", re.IGNORECASE)
+# A web address runs to a space or a Japanese comma (a | only before ASCII: ``?q=a|b``, not
+# ``URL|タイトル``); a second one may follow a comma or a | directly (``https://a,https://b``),
+# while one inside it (``?redirect=https://…``) is part of it.
+_WEB_URL = re.compile(r"https?://(?:[^\s、，|｜]|\|(?=[!-~]))+", re.IGNORECASE)
+_ANOTHER_URL = re.compile(r"[,|](?=https?://)", re.IGNORECASE)
 _OTHER_URL = re.compile(r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]*:[^\s:、。，（）|｜]\S*")  # mailto:, javascript:
-_TITLE_EDGES = " \t|｜:：-‐―・(（)）「」『』【】<>,，、。"
+_OPENING, _CLOSING = "(（「『【<", ")）」』】>"
+_SENTENCE_END = ".,;:!?'\"。、，：…"
+_BESIDE_URL = " \t|｜:：-‐―・,，、。.!?;'\""  # between a title and the URL
 
 
 def _trim_url(url: str) -> str:
-    """A URL without the punctuation a sentence put after it (``…/a.``, ``(…/a)``)."""
-    while url and (url[-1] in ".,;:!?'\"" or (url[-1] == ")" and url.count(")") > url.count("("))):
-        url = url[:-1]
+    """A URL without what a sentence put after it (``…/a。``, ``（…/a）``); brackets that
+    the URL opens itself stay (``…/Python_(言語)``)."""
+    while url:
+        last, closing = url[-1], _CLOSING.find(url[-1])
+        if last in _SENTENCE_END or (closing >= 0 and url.count(last) > url.count(_OPENING[closing])):
+            url = url[:-1]
+        else:
+            return url
     return url
 
 
@@ -190,12 +200,17 @@ def _link_from_text(line: str) -> tuple[str, str, str | None]:
     found = list(_WEB_URL.finditer(line)) or list(_OTHER_URL.finditer(line))[:1]
     if not found:
         return line, "", None
-    if len(found) > 1 or found[0].group().count("://") > 1:
-        return line, "", "に URL が 2 つ以上あります。リンクは 1 行に 1 つずつ書いてください"
+    if len(found) > 1 or _ANOTHER_URL.search(found[0].group()):
+        return line, "", ("に URL が 2 つ以上あります。リンクは 1 行に 1 つずつ書いてください (Excel でリンクを"
+                          "付けた文字が別の URL のときは、その文字をリンクの名前に書き換えてください)")
     url = _trim_url(found[0].group())
-    start = found[0].start()
-    around = (line[:start].strip(_TITLE_EDGES), line[start + len(url):].strip(_TITLE_EDGES))
-    return " ".join(part for part in around if part), url, None
+    before = line[: found[0].start()].rstrip(_BESIDE_URL)
+    after = line[found[0].start() + len(url):].lstrip(_BESIDE_URL)
+    if before[-1:] and before[-1] in _OPENING:  # 手引き（https://…）
+        before = before[:-1].rstrip(_BESIDE_URL)
+        if after[:1] and after[0] in _CLOSING:
+            after = after[1:].lstrip(_BESIDE_URL)
+    return " ".join(part for part in (before, after) if part), url, None
 
 
 def parse_links(value: Any) -> tuple[list[Link], list[str]]:

@@ -399,7 +399,25 @@ def test_an_address_keeps_its_own_brackets_and_japanese() -> None:
      "https://a.example/a、https://a.example/b", "https://a.example/a,https://a.example/b"],
 )
 def test_two_addresses_on_one_line_are_an_error_not_a_lost_link(written: str) -> None:
-    assert parse_links(written) == ([], [f"リンク「{written}」に URL が 2 つ以上あります。リンクは 1 行に 1 つずつ書いてください"])
+    links, (problem,) = parse_links(written)
+    assert not links and problem.startswith(f"リンク「{written}」に URL が 2 つ以上あります。リンクは 1 行に 1 つずつ")
+
+
+@pytest.mark.parametrize(
+    ("written", "title", "url"),
+    [
+        ("手引き（PDF） https://a.example/x", "手引き（PDF）", "https://a.example/x"),  # Excel: text, then its link
+        ("【重要】「Teams」の使い方 https://a.example/x", "【重要】「Teams」の使い方", "https://a.example/x"),
+        ("手順 https://a.example/手順書（最新版）.pdf", "手順", "https://a.example/手順書（最新版）.pdf"),
+        ("検索 https://a.example/?q=a|b", "検索", "https://a.example/?q=a|b"),
+        ("転送 https://a.example/url?q=https://portal.example/x", "転送", "https://a.example/url?q=https://portal.example/x"),
+        ('手引き "https://a.example/x"', "手引き", "https://a.example/x"),
+        ("https://a.example/x.", "https://a.example/x", "https://a.example/x"),
+        ("https://a.example/x|手引き", "手引き", "https://a.example/x"),
+    ],
+)
+def test_titles_keep_their_brackets_and_addresses_keep_what_is_theirs(written: str, title: str, url: str) -> None:
+    assert parse_links(written) == ([Link(title, url)], [])
 
 
 def test_file_cache_rereads_only_changed_files(tmp_path: Path) -> None:

@@ -78,7 +78,8 @@ class DxBot(TeamsActivityHandler):
         activity = turn_context.activity
         await self.remember(turn_context)
         text = clean_text(turn_context)
-        mention_only = not text and bool((activity.text or "").strip())
+        has_files = any(is_file(a) for a in activity.attachments or [])
+        mention_only = not text and bool((activity.text or "").strip()) and not has_files
         if activity.text is not None:
             activity.text = text  # what dialogs and prompts read: no <at> tags in a 相談 or a はい
         turn_context.turn_state[AWAITING] = previous = await self.awaiting.get(turn_context, None)
@@ -87,7 +88,7 @@ class DxBot(TeamsActivityHandler):
         dc = await self.dialogs.create_context(turn_context)
         route = decide(
             text, activity.value, dialog_active=dc.active_dialog is not None,
-            has_files=any(is_file(a) for a in activity.attachments or []), intent_of=self.intent_of,
+            has_files=has_files, intent_of=self.intent_of,
         )
         log.info("route", extra={"route": route.kind, "command": route.name})
         if route.kind == "empty" and mention_only and not activity.value:  # 「@DXサポートボット」 alone

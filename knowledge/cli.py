@@ -152,6 +152,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         print(f"エラー: 書き出し先が読み込んだファイルと同じです ({args.out})。別の名前を指定してください",
               file=sys.stderr)
         return 1
+    if not args.src.exists():
+        print(f"エラー: {args.src}: ファイルまたはフォルダがありません", file=sys.stderr)
+        return 1
     if args.out.exists() and not args.force:
         print(f"エラー: {args.out} はすでにあります。上書きしてよければ --force を付けてください", file=sys.stderr)
         return 1

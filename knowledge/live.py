@@ -12,8 +12,11 @@ while its files are broken starts from that copy (still "stale") rather than wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import filecmp
 import gc
 import logging
+import os
 import shutil
 import threading
 import time
@@ -129,7 +132,13 @@ def _default_count(value: Any) -> int:
         return 1
 
 
-_FOLDER_MARK = ".source"  # in a kept copy: the name of the file it stands for ("" for a folder)
+# A kept copy is a folder ``copy-<ns>-<pid>`` under ``keep`` with the files and a ``.source``
+# naming the data it is a copy of (its path, then the file's name for a single-file source);
+# ``current`` names the copy in use and is replaced in one step, so that a crash or another
+# bot writing beside this one never leaves a half-written copy in use.
+_SOURCE_MARK = ".source"
+_CURRENT = "current"
+_STALE_COPY_SECONDS = 600  # older copies not in use are deleted (younger ones may be another bot's)
 
 
 def _data_filter(change: Change, path: str) -> bool:
@@ -156,6 +165,7 @@ class LiveData(Generic[T]):
     # Where the files of the last good version are copied (None: nowhere), to start from them
     # when the files are broken at start-up.
     keep: Path | None = None
+    _warned_overlap: bool = field(default=False, init=False, repr=False)
     _current: T | None = field(default=None, init=False, repr=False)
     _status: LiveStatus = field(init=False, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
@@ -189,18 +199,28 @@ class LiveData(Generic[T]):
     def _build(self) -> tuple[T | None, list[str], float, datetime | None]:
         """The new value (None if it failed), its errors, the seconds it took, and when the
         kept copy was made if the value is that copy's (the files broken since start-up)."""
+        staged = self._stage()  # the files as they are before the build reads them
         started = time.perf_counter()
         value, errors = self._build_from(self.path)
         seconds = time.perf_counter() - started
-        if value is not None and self.keep_when_emptied and self._status.count and not self.count(value):
+        emptied = value is not None and self.keep_when_emptied and not self.count(value)
+        if emptied and (self._status.count or (not self._status.ready and self._kept() is not None)):
             value, errors = None, [f"{self.path.name}: 1 件もなくなるため読み込みません。ファイルを空にしたり、"
                                    "すべてを無効にしたりしていないか確かめてください"]
+        if value is not None and staged is not None and not emptied and self._unchanged(staged):
+            self._promote(staged)  # exactly the files this version was built from
+        elif staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)
         if value is not None:
             return value, [], seconds, None
         kept = self._kept() if not self._status.ready else None
-        if kept is not None:
-            value, _ = self._build_from(kept[0])
-        return value, errors, seconds, kept[1] if kept and value is not None else None
+        if kept is None:
+            return None, errors, seconds, None
+        value, kept_errors = self._build_from(kept[0])
+        if value is None:
+            log.error("%s: 正しく読めたファイルの控え (%s) も読み込めません: %s", self.name, kept[0],
+                      "; ".join(kept_errors[:3]))
+        return value, errors, seconds, kept[1] if value is not None else None
 
     def _build_from(self, path: Path) -> tuple[T | None, list[str]]:
         try:
@@ -222,37 +242,82 @@ class LiveData(Generic[T]):
                   if p != self.path and p.is_file() and _data_filter(Change.added, str(p)) and self.companions(p)]
         return [self.path, *sorted(beside)]
 
-    def _keep_copy(self) -> None:
-        """Copy the files just loaded to ``keep`` (replacing the previous copy)."""
-        if self.keep is None:
-            return
-        fresh, old = self.keep.with_name(self.keep.name + ".new"), self.keep.with_name(self.keep.name + ".old")
-        try:
-            shutil.rmtree(fresh, ignore_errors=True)
-            fresh.mkdir(parents=True)
-            for file in self._source_files():
-                shutil.copy2(file, fresh / file.name)
-            (fresh / _FOLDER_MARK).write_text("" if self.path.is_dir() else self.path.name, encoding="utf-8")
-            shutil.rmtree(old, ignore_errors=True)
-            if self.keep.exists():
-                self.keep.rename(old)
-            fresh.rename(self.keep)
-            shutil.rmtree(old, ignore_errors=True)
-        except OSError as exc:  # a read-only disk: the bot works on, without a copy for restarts
-            log.warning("%s: 正しく読めたファイルの控えを %s に保存できません: %s", self.name, self.keep, exc)
-
-    def _kept(self) -> tuple[Path, datetime] | None:
-        """The kept copy to build from (a folder, or the file in it) and when it was made."""
+    def _keep_folder(self) -> Path | None:
+        """Where copies are kept: None without ``keep``, or when it overlaps the data's own
+        folder (a copy there would be read as data, and old copies deleted from it)."""
         if self.keep is None:
             return None
-        for folder in (self.keep, self.keep.with_name(self.keep.name + ".old")):  # .old: a swap cut short
-            mark = folder / _FOLDER_MARK
-            try:
-                name, made = mark.read_text(encoding="utf-8"), mark.stat().st_mtime
-            except OSError:
-                continue
-            return (folder / name if name else folder), datetime.fromtimestamp(made, UTC)
-        return None
+        keep, data = self.keep.absolute(), (self.path if self.path.is_dir() else self.path.parent).absolute()
+        if keep == data or keep.is_relative_to(data) or data.is_relative_to(keep):
+            if not self._warned_overlap:
+                log.warning("%s: 控えの場所 %s がデータのフォルダ %s と重なるため、控えを作りません",
+                            self.name, self.keep, data)
+                self._warned_overlap = True
+            return None
+        return keep
+
+    def _stage(self) -> Path | None:
+        """Copy the data files into a new copy folder (not yet in use)."""
+        keep = self._keep_folder()
+        if keep is None:
+            return None
+        staged = keep / f"copy-{time.time_ns()}-{os.getpid()}"
+        try:
+            staged.mkdir(parents=True)
+            for file in self._source_files():
+                shutil.copy2(file, staged / file.name)
+            name = b"" if self.path.is_dir() else os.fsencode(self.path.name)
+            (staged / _SOURCE_MARK).write_bytes(os.fsencode(str(self.path.absolute())) + b"\n" + name)
+        except OSError as exc:  # a read-only or full disk: the bot works on, without a copy
+            log.warning("%s: 正しく読めたファイルの控えを %s に保存できません: %s", self.name, keep, exc)
+            shutil.rmtree(staged, ignore_errors=True)
+            return None
+        return staged
+
+    def _unchanged(self, staged: Path) -> bool:
+        """Whether the data files are still those copied before the build (no save meanwhile)."""
+        try:
+            files = self._source_files()
+            copied = {p.name for p in staged.iterdir() if p.name != _SOURCE_MARK}
+            return copied == {f.name for f in files} and all(
+                filecmp.cmp(f, staged / f.name, shallow=False) for f in files)
+        except OSError:
+            return False
+
+    def _promote(self, staged: Path) -> None:
+        """Put the staged copy in use, then delete copies nobody uses any more."""
+        keep = staged.parent
+        pointer = keep / f"{_CURRENT}.{os.getpid()}.tmp"
+        try:
+            pointer.write_text(staged.name, encoding="utf-8")
+            os.replace(pointer, keep / _CURRENT)
+        except OSError as exc:
+            log.warning("%s: 正しく読めたファイルの控えを %s に保存できません: %s", self.name, keep, exc)
+            shutil.rmtree(staged, ignore_errors=True)
+            return
+        cutoff = time.time() - _STALE_COPY_SECONDS
+        for old in keep.glob("copy-*"):
+            with contextlib.suppress(OSError):
+                if old != staged and old.is_dir() and old.stat().st_mtime < cutoff:
+                    shutil.rmtree(old, ignore_errors=True)
+
+    def _kept(self) -> tuple[Path, datetime] | None:
+        """The kept copy of this data to build from (a folder, or the file in it) and when it
+        was made; None if there is none, or it is another data set's (two bots, one folder)."""
+        keep = self._keep_folder()
+        if keep is None:
+            return None
+        try:
+            folder = keep / (keep / _CURRENT).read_text(encoding="utf-8").strip()
+            mark = folder / _SOURCE_MARK
+            source, _, name = mark.read_bytes().partition(b"\n")
+            made = mark.stat().st_mtime
+        except (OSError, UnicodeError):
+            return None
+        if os.fsdecode(source) != str(self.path.absolute()):
+            log.warning("%s: %s の控えは別のデータ (%s) のものなので使いません", self.name, keep, os.fsdecode(source))
+            return None
+        return (folder / os.fsdecode(name) if name else folder), datetime.fromtimestamp(made, UTC)
 
     def _apply(
         self, value: T | None, errors: list[str], seconds: float, kept_at: datetime | None = None
@@ -292,18 +357,12 @@ class LiveData(Generic[T]):
 
     def load(self) -> LiveStatus:
         """Build synchronously (at start-up). Failure is reported in the status, not raised."""
-        status = self._apply(*self._build())
-        if status.ready and not status.errors:
-            self._keep_copy()
-        return status
+        return self._apply(*self._build())
 
     async def reload(self) -> LiveStatus:
         """Build in a worker thread; swap in the result only if it has no errors."""
         async with self._lock:
-            status = self._apply(*await asyncio.to_thread(self._build))
-            if status.ready and not status.errors:  # served first, then kept for a restart
-                await asyncio.to_thread(self._keep_copy)
-            return status
+            return self._apply(*await asyncio.to_thread(self._build))
 
     # ------------------------------------------------------------ watching
 

@@ -619,6 +619,8 @@ def test_import_overwrites_a_file_only_when_told_and_writes_only_yaml(
     assert run("import", str(source), "--out", str(kept))[0] == 1  # an admin's file, 8 entries say
     assert capsys.readouterr().err.startswith(f"エラー: {kept} はすでにあります。上書きしてよければ --force")
     assert "PCが重い" in kept.read_text(encoding="utf-8")
+    assert run("import", str(tmp_path / "missing.csv"), "--out", str(kept))[0] == 1  # the real problem first
+    assert capsys.readouterr().err == f"エラー: {tmp_path / 'missing.csv'}: ファイルまたはフォルダがありません\n"
     assert run("import", str(source), "--out", str(tmp_path / "faq.xlsx"))[0] == 2  # YAML text in an .xlsx
     assert "書き出せるのは YAML (.yaml) です" in capsys.readouterr().err and not (tmp_path / "faq.xlsx").exists()
     monkeypatch.setenv("FAQ_DIR", str(faq))

@@ -107,6 +107,18 @@ async def test_nothing_loaded_yet_is_not_ready(tmp_path: Path) -> None:
     assert len(live.current) == 30
 
 
+def kept_files(keep: Path) -> dict[str, str]:
+    """The files of the copy in use, with their text."""
+    folder = keep / (keep / "current").read_text(encoding="utf-8")
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.name != ".source"}
+
+
+def kept_live(path: Path, keep: Path) -> LiveData[FaqKnowledge]:
+    live = faq_live(path)
+    live.keep = keep
+    return live
+
+
 async def test_a_restart_with_broken_files_serves_the_kept_copy_until_they_are_fixed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -114,17 +126,16 @@ async def test_a_restart_with_broken_files_serves_the_kept_copy_until_they_are_f
     faq.mkdir()
     (faq / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
     (faq / "synonyms.yaml").write_text("- [質問, 問い合わせ]\n", encoding="utf-8")
-    first = faq_live(faq)
-    first.keep = keep
+    first = kept_live(faq, keep)
     assert first.load().ready and not first.status.restored
-    assert sorted(p.name for p in keep.iterdir()) == [".source", "faq.csv", "synonyms.yaml"]
+    assert list(kept_files(keep)) == ["faq.csv", "synonyms.yaml"]
     (faq / "faq.csv").write_text(faq_csv(2), encoding="utf-8")
     assert (await first.reload()).version == 2  # every good version is kept
     (faq / "faq.csv").write_text(BROKEN, encoding="utf-8")
     assert (await first.reload()).stale  # a broken one is not
+    assert "版2" in kept_files(keep)["faq.csv"] and len(list(keep.glob("copy-*"))) == 2  # the last two
 
-    again = faq_live(faq)  # the bot restarts with the file still broken
-    again.keep = keep
+    again = kept_live(faq, keep)  # the bot restarts with the file still broken
     with caplog.at_level(logging.ERROR, logger="knowledge.live"):
         status = await again.reload()
     assert status.ready and status.stale and status.restored and status.count == 30
@@ -137,30 +148,77 @@ async def test_a_restart_with_broken_files_serves_the_kept_copy_until_they_are_f
     (faq / "faq.csv").write_text(faq_csv(3), encoding="utf-8")
     status = await again.reload()
     assert status.ready and not status.stale and not status.restored and answer_versions(again.current) == {"版3"}
-    assert "版3" in (keep / "faq.csv").read_text(encoding="utf-8")
+    assert "版3" in kept_files(keep)["faq.csv"]
+
+
+async def test_an_faq_emptied_before_a_restart_serves_the_kept_copy_and_keeps_it(tmp_path: Path) -> None:
+    faq, keep = tmp_path / "faq", tmp_path / "kept"
+    faq.mkdir()
+    (faq / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
+    kept_live(faq, keep).load()
+    (faq / "faq.csv").write_text("ID,質問,回答\n", encoding="utf-8")  # saved with its header only
+    again = kept_live(faq, keep)
+    status = again.load()
+    assert status.restored and status.count == 30 and "1 件もなくなるため" in status.errors[0]
+    assert "版1" in kept_files(keep)["faq.csv"]  # the good copy stays
+    fresh = kept_live(faq, tmp_path / "nothing-kept")  # with no copy, an empty FAQ loads, as before
+    assert fresh.load().ready and fresh.status.count == 0 and not (tmp_path / "nothing-kept" / "current").exists()
+
+
+async def test_a_file_saved_while_it_was_being_read_is_served_but_not_kept(tmp_path: Path) -> None:
+    faq, keep = tmp_path / "faq", tmp_path / "kept"
+    faq.mkdir()
+    (faq / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
+    kept_live(faq, keep).load()
+
+    def build_then_save(path: Path) -> FaqKnowledge:
+        built = build_faq(path)
+        (faq / "faq.csv").write_text(BROKEN, encoding="utf-8")  # the admin saves again meanwhile
+        return built
+
+    live = LiveData("faq", faq, build_then_save, keep=keep)
+    (faq / "faq.csv").write_text(faq_csv(2), encoding="utf-8")
+    assert live.load().ready and answer_versions(live.current) == {"版2"}
+    assert "版1" in kept_files(keep)["faq.csv"]  # not the files on disk now, which were never checked
+
+
+async def test_a_kept_copy_of_other_data_or_inside_the_data_folder_is_not_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ours, theirs, keep = tmp_path / "ours", tmp_path / "theirs", tmp_path / "kept"
+    for folder, version in ((ours, 1), (theirs, 2)):
+        folder.mkdir()
+        (folder / "faq.csv").write_text(faq_csv(version), encoding="utf-8")
+    kept_live(theirs, keep).load()  # another bot (staging) keeps its copy in the same folder
+    (ours / "faq.csv").write_text(BROKEN, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="knowledge.live"):
+        status = kept_live(ours, keep).load()
+    assert not status.ready and not status.restored and "別のデータ" in caplog.text
+    (ours / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
+    inside = kept_live(ours, ours / "kept")  # LAST_GOOD_DIR set inside the FAQ folder
+    assert inside.load().ready and not (ours / "kept").exists()
+    around = kept_live(ours, tmp_path)  # or around it: the FAQ folder is never touched
+    assert around.load().ready and sorted(p.name for p in ours.iterdir()) == ["faq.csv"]
 
 
 async def test_a_kept_single_file_brings_its_companions_and_nothing_else(tmp_path: Path) -> None:
-    phrases, keep = tmp_path / "intents.yaml", tmp_path / "kept" / "intents"
+    (tmp_path / "content").mkdir()
+    phrases, keep = tmp_path / "content" / "intents.yaml", tmp_path / "kept" / "intents"
     phrases.write_text("entries:\n  - {id: greeting, question: こんにちは, answer: あいさつ}\n", encoding="utf-8")
-    (tmp_path / "同義語.csv").write_text("代表語,言い換え\nこんにちは,ハロー\n", encoding="utf-8")
-    (tmp_path / "faq.csv").write_text(faq_csv(1), encoding="utf-8")  # beside it, but not read with it
-    live = faq_live(phrases)
-    live.keep = keep
-    live.load()
-    assert sorted(p.name for p in keep.iterdir()) == [".source", "intents.yaml", "同義語.csv"]
+    (phrases.parent / "同義語.csv").write_text("代表語,言い換え\nこんにちは,ハロー\n", encoding="utf-8")
+    (phrases.parent / "faq.csv").write_text(faq_csv(1), encoding="utf-8")  # beside it, but not read with it
+    kept_live(phrases, keep).load()
+    assert list(kept_files(keep)) == ["intents.yaml", "同義語.csv"]
     phrases.write_text("entries: [\n", encoding="utf-8")
-    again = faq_live(phrases)
-    again.keep = keep
+    again = kept_live(phrases, keep)
     assert again.load().restored and again.current.matcher.match("ハロー").top.entry.id == "greeting"
 
 
 async def test_without_a_kept_copy_broken_files_still_load_nothing(tmp_path: Path) -> None:
     (tmp_path / "faq.csv").write_text(BROKEN, encoding="utf-8")
-    live = faq_live(tmp_path)
-    live.keep = tmp_path / "nothing-kept-yet"
+    live = kept_live(tmp_path, tmp_path.parent / f"{tmp_path.name}-nothing-kept")
     status = live.load()
-    assert not status.ready and not status.restored and not live.keep.exists()
+    assert not status.ready and not status.restored and not list(live.keep.glob("copy-*"))
 
 
 async def test_reload_builds_in_a_worker_thread_and_survives_unexpected_errors(

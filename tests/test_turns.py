@@ -55,6 +55,10 @@ async def test_a_mention_alone_in_a_channel_shows_what_the_bot_can_do(harness: H
     assert await client.post(activity) == 201
     sent = harness.channel.since(seq, activity["conversation"]["id"])
     assert sent[0].activity["attachments"][0]["content"]["body"][0]["text"] == texts.WELCOME_TITLE
+    with_file = client.in_channel(STAFF, "")  # a file with the mention: the file's hint, as in a chat
+    with_file["attachments"] = [{"contentType": "image/png", "contentUrl": "https://example.invalid/a.png"}]
+    assert await client.post(with_file) == 201
+    assert harness.channel.since(sent[-1].seq, activity["conversation"]["id"])[0].activity["text"] == texts.FILES_ONLY
 
 
 async def test_only_the_mention_tags_are_taken_out_of_a_channel_question(harness: Harness) -> None:

@@ -169,20 +169,38 @@ def parse_enabled(value: Any) -> bool | None:
     return None
 
 
-# A web address runs to a space or a Japanese comma (a | only before ASCII: ``?q=a|b``, not
-# ``URL|タイトル``); a second one may follow a comma or a | directly (``https://a,https://b``),
-# while one inside it (``?redirect=https://…``) is part of it.
-_WEB_URL = re.compile(r"https?://(?:[^\s、，|｜]|\|(?=[!-~]))+", re.IGNORECASE)
-_ANOTHER_URL = re.compile(r"[,|](?=https?://)", re.IGNORECASE)
+# A web address runs to a space or Japanese punctuation (、，。・；「」); a full-width bracket
+# group at its end is a note (``manual.pdf（PDF）``), one inside it is its own (``手順書（最新版）.pdf``);
+# a | belongs to it only in its query (``?q=a|b``), not before a title (``…/x|PDF``).
+_WEB_URL = re.compile(r"https?://[^\s、，。・；「」]+", re.IGNORECASE)
+_END_NOTE = re.compile(r"(?:（[^（）]*）|【[^【】]*】)+$")
+_ANOTHER_URL = re.compile(r"(?<![=?&/%])https?://", re.IGNORECASE)  # not ?url=https://…
 _OTHER_URL = re.compile(r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]*:[^\s:、。，（）|｜]\S*")  # mailto:, javascript:
 _OPENING, _CLOSING = "(（「『【<", ")）」』】>"
 _SENTENCE_END = ".,;:!?'\"。、，：…"
-_BESIDE_URL = " \t|｜:：-‐―・,，、。.!?;'\""  # between a title and the URL
+_BESIDE_URL = " \t|｜:：-‐―・,，、。.!?;'\"…"  # between a title and the URL
+_BULLET = re.compile(r"^(?:[・•*]|-(?=\s))\s*")  # 「・手引き https://…」, 「- 手引き https://…」
 
 
 def _trim_url(url: str) -> str:
-    """A URL without what a sentence put after it (``…/a。``, ``（…/a）``); brackets that
-    the URL opens itself stay (``…/Python_(言語)``)."""
+    """A URL without what a sentence put after it (``…/a。``, ``（…/a）``, a note in brackets);
+    brackets that the URL opens itself stay (``…/Python_(言語)``)."""
+    pipe = url.find("|")
+    if pipe >= 0 and "?" not in url[:pipe]:
+        url = url[:pipe]
+    opened: list[tuple[str, int]] = []
+    for at, char in enumerate(url):
+        if char in _OPENING:
+            opened.append((char, at))
+        elif char in _CLOSING:
+            if not opened or opened[-1][0] != _OPENING[_CLOSING.index(char)]:
+                url = url[:at]  # a bracket closed that the URL did not open: （https://…）参照
+                break
+            opened.pop()
+    else:
+        unclosed = [at for char, at in opened if char not in "(<"]
+        url = url[: unclosed[0]] if unclosed else url  # …pdf（PDF, 2MB）: the note's space ended it
+    url = _END_NOTE.sub("", url)
     while url:
         last, closing = url[-1], _CLOSING.find(url[-1])
         if last in _SENTENCE_END or (closing >= 0 and url.count(last) > url.count(_OPENING[closing])):
@@ -196,20 +214,19 @@ def _link_from_text(line: str) -> tuple[str, str, str | None]:
     """(title, url, problem) of one line: ``タイトル https://…``, ``タイトル|https://…``,
     ``タイトル：https://…``, ``タイトル（https://…）``, ``https://… タイトル`` or a bare URL;
     the problem (else None) is a second URL on the line, which would otherwise be lost."""
-    line = line.strip()
+    line = _BULLET.sub("", line.strip())
     found = list(_WEB_URL.finditer(line)) or list(_OTHER_URL.finditer(line))[:1]
     if not found:
         return line, "", None
-    if len(found) > 1 or _ANOTHER_URL.search(found[0].group()):
-        return line, "", ("に URL が 2 つ以上あります。リンクは 1 行に 1 つずつ書いてください (Excel でリンクを"
-                          "付けた文字が別の URL のときは、その文字をリンクの名前に書き換えてください)")
+    if len(found) > 1 or _ANOTHER_URL.search(found[0].group(), 1):
+        return line, "", "に URL が 2 つ以上あります。リンクは 1 行に 1 つずつ書いてください"
     url = _trim_url(found[0].group())
     before = line[: found[0].start()].rstrip(_BESIDE_URL)
     after = line[found[0].start() + len(url):].lstrip(_BESIDE_URL)
     if before[-1:] and before[-1] in _OPENING:  # 手引き（https://…）
         before = before[:-1].rstrip(_BESIDE_URL)
-        if after[:1] and after[0] in _CLOSING:
-            after = after[1:].lstrip(_BESIDE_URL)
+    if after[:1] and after[0] in _CLOSING:
+        after = after[1:].lstrip(_BESIDE_URL)
     return " ".join(part for part in (before, after) if part), url, None
 
 

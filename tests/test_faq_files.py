@@ -396,7 +396,8 @@ def test_an_address_keeps_its_own_brackets_and_japanese() -> None:
 @pytest.mark.parametrize(
     "written",
     ["手順 https://a.example/a https://a.example/b", "https://a.example/a, https://a.example/b",
-     "https://a.example/a、https://a.example/b", "https://a.example/a,https://a.example/b"],
+     "https://a.example/a、https://a.example/b", "https://a.example/a,https://a.example/b",
+     "https://a.example/a。https://a.example/b", "https://a.example/a（https://a.example/b）"],
 )
 def test_two_addresses_on_one_line_are_an_error_not_a_lost_link(written: str) -> None:
     links, (problem,) = parse_links(written)
@@ -414,6 +415,14 @@ def test_two_addresses_on_one_line_are_an_error_not_a_lost_link(written: str) ->
         ('手引き "https://a.example/x"', "手引き", "https://a.example/x"),
         ("https://a.example/x.", "https://a.example/x", "https://a.example/x"),
         ("https://a.example/x|手引き", "手引き", "https://a.example/x"),
+        ("https://a.example/x|PDF", "PDF", "https://a.example/x"),  # a | outside the query ends it
+        ("申請フォーム：https://a.example/form。締切は金曜です", "申請フォーム 締切は金曜です", "https://a.example/form"),
+        ("手引き（https://a.example/x）参照", "手引き 参照", "https://a.example/x"),
+        ("https://a.example/manual.pdf（PDF, 2MB）", "（PDF, 2MB）", "https://a.example/manual.pdf"),
+        ("https://a.example/manual.pdf【必読】", "【必読】", "https://a.example/manual.pdf"),
+        ("・手引き https://a.example/x…", "手引き", "https://a.example/x"),
+        ("保存版 https://web.archive.org/web/2024/https://a.example/x", "保存版",
+         "https://web.archive.org/web/2024/https://a.example/x"),
     ],
 )
 def test_titles_keep_their_brackets_and_addresses_keep_what_is_theirs(written: str, title: str, url: str) -> None:

@@ -15,11 +15,13 @@ import asyncio
 import contextlib
 import filecmp
 import gc
+import hashlib
 import logging
 import os
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -132,13 +134,33 @@ def _default_count(value: Any) -> int:
         return 1
 
 
-# A kept copy is a folder ``copy-<ns>-<pid>`` under ``keep`` with the files and a ``.source``
-# naming the data it is a copy of (its path, then the file's name for a single-file source);
-# ``current`` names the copy in use and is replaced in one step, so that a crash or another
-# bot writing beside this one never leaves a half-written copy in use.
+# Copies of one data set live in ``keep/<hash of its path>/``: each a folder
+# ``copy-<ns>-<process>`` with the files and a ``.source`` naming the data (its path, then the
+# file's name for a single-file source); ``current`` names the copy in use and is replaced in
+# one step after the copy is on disk, so that a crash or another bot writing beside this one
+# never leaves a half-written copy in use.
 _SOURCE_MARK = ".source"
 _CURRENT = "current"
 _STALE_COPY_SECONDS = 600  # older copies not in use are deleted (younger ones may be another bot's)
+_INSTANCE = uuid.uuid4().hex[:12]  # names this process's copies (containers may share a PID)
+
+
+def _emptied(path: Path) -> str:
+    return (f"{path.name}: 1 件もなくなるため読み込みません。ファイルを空にしたり、"
+            "すべてを無効にしたりしていないか確かめてください")
+
+
+def _flush(path: Path) -> None:
+    """Write a file through to the disk (a kept copy must survive a power cut whole)."""
+    with contextlib.suppress(OSError), path.open("rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _same_files(a: Path, b: Path) -> bool:
+    """Whether two copy folders hold the same data files."""
+    names = {p.name for p in a.iterdir()} - {_SOURCE_MARK}
+    return names == {p.name for p in b.iterdir()} - {_SOURCE_MARK} and all(
+        filecmp.cmp(a / n, b / n, shallow=False) for n in names)
 
 
 def _data_filter(change: Change, path: str) -> bool:
@@ -204,23 +226,22 @@ class LiveData(Generic[T]):
         value, errors = self._build_from(self.path)
         seconds = time.perf_counter() - started
         emptied = value is not None and self.keep_when_emptied and not self.count(value)
-        if emptied and (self._status.count or (not self._status.ready and self._kept() is not None)):
-            value, errors = None, [f"{self.path.name}: 1 件もなくなるため読み込みません。ファイルを空にしたり、"
-                                   "すべてを無効にしたりしていないか確かめてください"]
         if value is not None and staged is not None and not emptied and self._unchanged(staged):
             self._promote(staged)  # exactly the files this version was built from
         elif staged is not None:
             shutil.rmtree(staged, ignore_errors=True)
-        if value is not None:
+        if emptied and self._status.count:  # while running, an emptied FAQ is a mistake
+            value, errors = None, [_emptied(self.path)]
+        if value is not None and not (emptied and not self._status.ready):
             return value, [], seconds, None
         kept = self._kept() if not self._status.ready else None
-        if kept is None:
-            return None, errors, seconds, None
-        value, kept_errors = self._build_from(kept[0])
-        if value is None:
+        if kept is not None:
+            restored, kept_errors = self._build_from(kept[0])
+            if restored is not None:
+                return restored, errors or [_emptied(self.path)], seconds, kept[1]
             log.error("%s: 正しく読めたファイルの控え (%s) も読み込めません: %s", self.name, kept[0],
                       "; ".join(kept_errors[:3]))
-        return value, errors, seconds, kept[1] if value is not None else None
+        return value, errors, seconds, None  # at start-up an empty FAQ still loads (with a warning)
 
     def _build_from(self, path: Path) -> tuple[T | None, list[str]]:
         try:
@@ -243,31 +264,36 @@ class LiveData(Generic[T]):
         return [self.path, *sorted(beside)]
 
     def _keep_folder(self) -> Path | None:
-        """Where copies are kept: None without ``keep``, or when it overlaps the data's own
-        folder (a copy there would be read as data, and old copies deleted from it)."""
+        """Where copies of this data are kept: a folder of ``keep`` named for the data's path
+        (two bots sharing ``keep`` keep their copies apart); None without ``keep``, or when
+        ``keep`` lies inside a data folder (the copies would sit among the admin's files)."""
         if self.keep is None:
             return None
-        keep, data = self.keep.absolute(), (self.path if self.path.is_dir() else self.path.parent).absolute()
-        if keep == data or keep.is_relative_to(data) or data.is_relative_to(keep):
+        keep, source = Path(os.path.abspath(self.keep)), Path(os.path.abspath(self.path))
+        if self.path.suffix.lower() not in TABLE_SUFFIXES and keep.is_relative_to(source):
             if not self._warned_overlap:
-                log.warning("%s: 控えの場所 %s がデータのフォルダ %s と重なるため、控えを作りません",
-                            self.name, self.keep, data)
+                log.warning("%s: 控えの場所 %s がデータのフォルダ %s の中にあるため、控えを作りません",
+                            self.name, self.keep, self.path)
                 self._warned_overlap = True
             return None
-        return keep
+        return keep / hashlib.blake2b(os.fsencode(str(source)), digest_size=8).hexdigest()
 
     def _stage(self) -> Path | None:
         """Copy the data files into a new copy folder (not yet in use)."""
         keep = self._keep_folder()
         if keep is None:
             return None
-        staged = keep / f"copy-{time.time_ns()}-{os.getpid()}"
+        if not self.path.exists():
+            return None  # nothing to copy: the build says what is missing
+        staged = keep / f"copy-{time.time_ns()}-{_INSTANCE}"
         try:
             staged.mkdir(parents=True)
             for file in self._source_files():
                 shutil.copy2(file, staged / file.name)
+                _flush(staged / file.name)
             name = b"" if self.path.is_dir() else os.fsencode(self.path.name)
-            (staged / _SOURCE_MARK).write_bytes(os.fsencode(str(self.path.absolute())) + b"\n" + name)
+            (staged / _SOURCE_MARK).write_bytes(os.fsencode(os.path.abspath(self.path)) + b"\n" + name)
+            _flush(staged / _SOURCE_MARK)
         except OSError as exc:  # a read-only or full disk: the bot works on, without a copy
             log.warning("%s: 正しく読めたファイルの控えを %s に保存できません: %s", self.name, keep, exc)
             shutil.rmtree(staged, ignore_errors=True)
@@ -285,37 +311,47 @@ class LiveData(Generic[T]):
             return False
 
     def _promote(self, staged: Path) -> None:
-        """Put the staged copy in use, then delete copies nobody uses any more."""
+        """Put the staged copy in use (unless the copy in use has the same files), then delete
+        the copies nobody uses any more."""
         keep = staged.parent
-        pointer = keep / f"{_CURRENT}.{os.getpid()}.tmp"
+        kept = self._kept(quiet=True)
+        if kept is not None and _same_files(staged, kept[0] if kept[0].is_dir() else kept[0].parent):
+            shutil.rmtree(staged, ignore_errors=True)  # nothing changed: keep the copy in use
+            return
+        pointer = keep / f"{_CURRENT}.{staged.name}.tmp"
         try:
             pointer.write_text(staged.name, encoding="utf-8")
+            _flush(pointer)
             os.replace(pointer, keep / _CURRENT)
         except OSError as exc:
             log.warning("%s: 正しく読めたファイルの控えを %s に保存できません: %s", self.name, keep, exc)
+            pointer.unlink(missing_ok=True)
             shutil.rmtree(staged, ignore_errors=True)
             return
+        ours = f"-{_INSTANCE}"
         cutoff = time.time() - _STALE_COPY_SECONDS
-        for old in keep.glob("copy-*"):
+        for old in [*keep.glob("copy-*"), *keep.glob(f"{_CURRENT}.*.tmp")]:
             with contextlib.suppress(OSError):
-                if old != staged and old.is_dir() and old.stat().st_mtime < cutoff:
-                    shutil.rmtree(old, ignore_errors=True)
+                if old != staged and (ours in old.name or old.stat().st_mtime < cutoff):
+                    shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
 
-    def _kept(self) -> tuple[Path, datetime] | None:
+    def _kept(self, *, quiet: bool = False) -> tuple[Path, datetime] | None:
         """The kept copy of this data to build from (a folder, or the file in it) and when it
-        was made; None if there is none, or it is another data set's (two bots, one folder)."""
+        was made; None if there is none (said in the log unless ``quiet``)."""
         keep = self._keep_folder()
         if keep is None:
             return None
+        current = keep / _CURRENT
         try:
-            folder = keep / (keep / _CURRENT).read_text(encoding="utf-8").strip()
+            folder = keep / current.read_text(encoding="utf-8").strip()
             mark = folder / _SOURCE_MARK
             source, _, name = mark.read_bytes().partition(b"\n")
             made = mark.stat().st_mtime
-        except (OSError, UnicodeError):
+        except (OSError, UnicodeError) as exc:
+            if not quiet and current.exists():
+                log.warning("%s: 正しく読めたファイルの控え (%s) を読めません: %s", self.name, keep, exc)
             return None
-        if os.fsdecode(source) != str(self.path.absolute()):
-            log.warning("%s: %s の控えは別のデータ (%s) のものなので使いません", self.name, keep, os.fsdecode(source))
+        if os.fsdecode(source) != os.path.abspath(self.path):  # cannot be, unless edited by hand
             return None
         return (folder / os.fsdecode(name) if name else folder), datetime.fromtimestamp(made, UTC)
 

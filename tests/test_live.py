@@ -108,8 +108,9 @@ async def test_nothing_loaded_yet_is_not_ready(tmp_path: Path) -> None:
 
 
 def kept_files(keep: Path) -> dict[str, str]:
-    """The files of the copy in use, with their text."""
-    folder = keep / (keep / "current").read_text(encoding="utf-8")
+    """The files of the copy in use, with their text (``keep`` holds one data set's copies)."""
+    (copies,) = keep.iterdir()
+    folder = copies / (copies / "current").read_text(encoding="utf-8")
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.name != ".source"}
 
 
@@ -133,7 +134,7 @@ async def test_a_restart_with_broken_files_serves_the_kept_copy_until_they_are_f
     assert (await first.reload()).version == 2  # every good version is kept
     (faq / "faq.csv").write_text(BROKEN, encoding="utf-8")
     assert (await first.reload()).stale  # a broken one is not
-    assert "版2" in kept_files(keep)["faq.csv"] and len(list(keep.glob("copy-*"))) == 2  # the last two
+    assert "版2" in kept_files(keep)["faq.csv"] and len(list(keep.glob("*/copy-*"))) == 1  # the last good one
 
     again = kept_live(faq, keep)  # the bot restarts with the file still broken
     with caplog.at_level(logging.ERROR, logger="knowledge.live"):
@@ -162,7 +163,24 @@ async def test_an_faq_emptied_before_a_restart_serves_the_kept_copy_and_keeps_it
     assert status.restored and status.count == 30 and "1 件もなくなるため" in status.errors[0]
     assert "版1" in kept_files(keep)["faq.csv"]  # the good copy stays
     fresh = kept_live(faq, tmp_path / "nothing-kept")  # with no copy, an empty FAQ loads, as before
-    assert fresh.load().ready and fresh.status.count == 0 and not (tmp_path / "nothing-kept" / "current").exists()
+    assert fresh.load().ready and fresh.status.count == 0 and not list((tmp_path / "nothing-kept").glob("*/current"))
+
+
+async def test_reloads_keep_one_copy_and_a_broken_copy_does_not_stop_an_empty_start(tmp_path: Path) -> None:
+    faq, keep = tmp_path / "faq", tmp_path / "kept"
+    faq.mkdir()
+    (faq / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
+    live = kept_live(faq, keep)
+    live.load()
+    for version in (1, 1, 2, 2, 3):  # a sync client touching the files, and real edits
+        (faq / "faq.csv").write_text(faq_csv(version), encoding="utf-8")
+        await live.reload()
+    assert len(list(keep.glob("*/copy-*"))) == 1 and "版3" in kept_files(keep)["faq.csv"]
+    (copy,) = keep.glob("*/copy-*")
+    (copy / "faq.csv").write_bytes(b"")  # the copy itself damaged, and the FAQ emptied
+    (faq / "faq.csv").write_text("ID,質問,回答\n", encoding="utf-8")
+    again = kept_live(faq, keep)
+    assert again.load().ready and again.status.count == 0 and not again.status.restored  # as before
 
 
 async def test_a_file_saved_while_it_was_being_read_is_served_but_not_kept(tmp_path: Path) -> None:
@@ -182,18 +200,17 @@ async def test_a_file_saved_while_it_was_being_read_is_served_but_not_kept(tmp_p
     assert "版1" in kept_files(keep)["faq.csv"]  # not the files on disk now, which were never checked
 
 
-async def test_a_kept_copy_of_other_data_or_inside_the_data_folder_is_not_used(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_a_kept_copy_of_other_data_or_inside_the_data_folder_is_not_used(tmp_path: Path) -> None:
     ours, theirs, keep = tmp_path / "ours", tmp_path / "theirs", tmp_path / "kept"
     for folder, version in ((ours, 1), (theirs, 2)):
         folder.mkdir()
         (folder / "faq.csv").write_text(faq_csv(version), encoding="utf-8")
     kept_live(theirs, keep).load()  # another bot (staging) keeps its copy in the same folder
     (ours / "faq.csv").write_text(BROKEN, encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="knowledge.live"):
-        status = kept_live(ours, keep).load()
-    assert not status.ready and not status.restored and "別のデータ" in caplog.text
+    status = kept_live(ours, keep).load()
+    assert not status.ready and not status.restored  # staging's copy is not ours to serve
+    (current,) = keep.glob("*/current")  # and ours did not replace it
+    assert "版2" in (current.parent / current.read_text(encoding="utf-8") / "faq.csv").read_text(encoding="utf-8")
     (ours / "faq.csv").write_text(faq_csv(1), encoding="utf-8")
     inside = kept_live(ours, ours / "kept")  # LAST_GOOD_DIR set inside the FAQ folder
     assert inside.load().ready and not (ours / "kept").exists()
@@ -218,7 +235,7 @@ async def test_without_a_kept_copy_broken_files_still_load_nothing(tmp_path: Pat
     (tmp_path / "faq.csv").write_text(BROKEN, encoding="utf-8")
     live = kept_live(tmp_path, tmp_path.parent / f"{tmp_path.name}-nothing-kept")
     status = live.load()
-    assert not status.ready and not status.restored and not list(live.keep.glob("copy-*"))
+    assert not status.ready and not status.restored and not list(live.keep.glob("*/copy-*"))
 
 
 async def test_reload_builds_in_a_worker_thread_and_survives_unexpected_errors(

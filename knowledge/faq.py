@@ -169,11 +169,12 @@ def parse_enabled(value: Any) -> bool | None:
     return None
 
 
-# A web address runs to a space or Japanese punctuation (、，。・；「」); a full-width bracket
-# group at its end is a note (``manual.pdf（PDF）``), one inside it is its own (``手順書（最新版）.pdf``);
-# a | belongs to it only in its query (``?q=a|b``), not before a title (``…/x|PDF``).
-_WEB_URL = re.compile(r"https?://[^\s、，。・；「」]+", re.IGNORECASE)
-_END_NOTE = re.compile(r"(?:（[^（）]*）|【[^【】]*】)+$")
+# A web address runs to a space or Japanese punctuation (、，。・；「」｜); a bracket note at its
+# end is not its own (``manual.pdf（PDF）``, ``…/x【必読】``), a bracket inside it is (``手順書（最新版）.pdf``);
+# a | belongs to it only in an ASCII query (``?q=a|b``), not before a title (``…/x|PDF``, ``?id=5|申請書``).
+_WEB_URL = re.compile(r"https?://[^\s、，。・；「」｜]+", re.IGNORECASE)
+# 【重要】 at the end is a note, and so is （PDF） after a file's extension; 規程（2024年度） is a name
+_END_NOTE = re.compile(r"(?:(?<=\.[A-Za-z0-9]{2})|(?<=\.[A-Za-z0-9]{3})|(?<=\.[A-Za-z0-9]{4}))（[^（）]*）$|(?:【[^【】]*】)+$")
 _ANOTHER_URL = re.compile(r"(?<![=?&/%])https?://", re.IGNORECASE)  # not ?url=https://…
 _OTHER_URL = re.compile(r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]*:[^\s:、。，（）|｜]\S*")  # mailto:, javascript:
 _OPENING, _CLOSING = "(（「『【<", ")）」』】>"
@@ -186,7 +187,7 @@ def _trim_url(url: str) -> str:
     """A URL without what a sentence put after it (``…/a。``, ``（…/a）``, a note in brackets);
     brackets that the URL opens itself stay (``…/Python_(言語)``)."""
     pipe = url.find("|")
-    if pipe >= 0 and "?" not in url[:pipe]:
+    if pipe >= 0 and ("?" not in url[:pipe] or not url[pipe:].isascii()):  # …?q=a|b stays whole
         url = url[:pipe]
     opened: list[tuple[str, int]] = []
     for at, char in enumerate(url):

@@ -283,7 +283,7 @@ class LiveData(Generic[T]):
         keep = self._keep_folder()
         if keep is None:
             return None
-        if not self.path.exists():
+        if not os.path.exists(self.path):  # never raises (a folder the bot may not enter)
             return None  # nothing to copy: the build says what is missing
         staged = keep / f"copy-{time.time_ns()}-{_INSTANCE}"
         try:
@@ -347,7 +347,7 @@ class LiveData(Generic[T]):
             mark = folder / _SOURCE_MARK
             source, _, name = mark.read_bytes().partition(b"\n")
             made = mark.stat().st_mtime
-        except (OSError, UnicodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a damaged pointer (a null byte, bad UTF-8)
             if not quiet and current.exists():
                 log.warning("%s: 正しく読めたファイルの控え (%s) を読めません: %s", self.name, keep, exc)
             return None

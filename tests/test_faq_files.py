@@ -416,6 +416,9 @@ def test_two_addresses_on_one_line_are_an_error_not_a_lost_link(written: str) ->
         ("https://a.example/x.", "https://a.example/x", "https://a.example/x"),
         ("https://a.example/x|手引き", "手引き", "https://a.example/x"),
         ("https://a.example/x|PDF", "PDF", "https://a.example/x"),  # a | outside the query ends it
+        ("https://a.example/kitei.pdf｜就業規則", "就業規則", "https://a.example/kitei.pdf"),
+        ("申請書 https://a.example/form?id=5|PDF版", "申請書 PDF版", "https://a.example/form?id=5"),
+        ("規程 https://a.example/SitePages/規程（2024年度）", "規程", "https://a.example/SitePages/規程（2024年度）"),
         ("申請フォーム：https://a.example/form。締切は金曜です", "申請フォーム 締切は金曜です", "https://a.example/form"),
         ("手引き（https://a.example/x）参照", "手引き 参照", "https://a.example/x"),
         ("https://a.example/manual.pdf（PDF, 2MB）", "（PDF, 2MB）", "https://a.example/manual.pdf"),

@@ -177,6 +177,10 @@ async def test_reloads_keep_one_copy_and_a_broken_copy_does_not_stop_an_empty_st
         await live.reload()
     assert len(list(keep.glob("*/copy-*"))) == 1 and "版3" in kept_files(keep)["faq.csv"]
     (copy,) = keep.glob("*/copy-*")
+    for damaged in (b"copy-\x00", b"copy-\xff"):  # a damaged pointer is no copy, not a crash
+        (copy.parent / "current").write_bytes(damaged)
+        assert kept_live(faq, keep).load().count == 30  # loads, and keeps a new copy
+    (copy,) = (c for c in keep.glob("*/copy-*") if c.name == (c.parent / "current").read_text(encoding="utf-8"))
     (copy / "faq.csv").write_bytes(b"")  # the copy itself damaged, and the FAQ emptied
     (faq / "faq.csv").write_text("ID,質問,回答\n", encoding="utf-8")
     again = kept_live(faq, keep)

@@ -11,6 +11,13 @@ from bot.devchannel.chat import personas
 from tests.conftest import ROOT
 
 
+def test_the_address_the_bot_prints_is_accepted() -> None:
+    from bot.devchannel.chat import bot_base_url
+
+    for given in ("http://127.0.0.1:3978", "http://127.0.0.1:3978/", "http://127.0.0.1:3978/api/messages"):
+        assert bot_base_url(given) == "http://127.0.0.1:3978"
+
+
 def test_personas_come_from_the_directory() -> None:
     people = {p.key: p for p in personas(ROOT / "content/org")}
     assert {"staff", "promoter", "backup", "specialist", "admin", "newcomer"} <= set(people)

@@ -153,7 +153,14 @@ class ChatSession:
             self.show()
 
 
+def bot_base_url(url: str) -> str:
+    """The bot's address as the client wants it: the one the bot prints at start-up
+    (``…/api/messages``) works too."""
+    return url.rstrip("/").removesuffix("/api/messages")
+
+
 async def run_chat(settings: Settings, url: str | None = None, user: str | None = None) -> int:
+    url = bot_base_url(url) if url else None
     people = personas(settings.org_dir)
     roles: dict[str, str] = {}
     load = load_directory(settings.org_dir)

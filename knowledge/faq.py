@@ -313,6 +313,12 @@ def _words(value: Any) -> tuple[str, ...]:
 
 
 _TEXT_LABELS = {"id": "ID", "question": "質問", "answer": "回答", "category": "カテゴリ"}
+_LIST_LABELS = {"alternates": "言い換え", "tags": "タグ", "follow_ups": "関連FAQ"}
+
+
+def _nested(value: Any) -> bool:
+    """A mapping, or a list holding lists or mappings: not words (「tags: {a: 1}」)."""
+    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, list | dict) for v in value))
 
 
 # ---------------------------------------------------------------- records → entries
@@ -331,6 +337,10 @@ def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
         "(複数行の回答は「answer: |」の次の行から字下げして書きます)"
         for key, label in _TEXT_LABELS.items()
         if isinstance(record.get(key), list | dict)
+    ] + [
+        f"{loc}: {label} が入れ子の一覧や「キー: 値」の形になっています。言葉を「- 」で 1 行に 1 つずつ書いてください"
+        for key, label in _LIST_LABELS.items()
+        if _nested(record.get(key))
     ]
     values = {key: _text(record.get(key)) for key in REQUIRED}
     values["id"] = _record_id(record)

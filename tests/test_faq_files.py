@@ -498,6 +498,15 @@ def test_a_synonym_group_written_as_one_line_of_text_is_its_words(tmp_path: Path
     assert not load.errors and not load.warnings
 
 
+def test_tags_written_as_a_mapping_are_an_error_not_a_strange_tag(tmp_path: Path) -> None:
+    write(tmp_path, "faq.yaml", "entries:\n  - id: a\n    question: 質問\n    answer: 回答\n    tags: {a: 1}\n"
+                                "  - id: b\n    question: 質問B\n    answer: 回答B\n    alternates: [[言い換え]]\n")
+    assert load_faq(tmp_path).errors == [
+        "faq.yaml:2: タグ が入れ子の一覧や「キー: 値」の形になっています。言葉を「- 」で 1 行に 1 つずつ書いてください",
+        "faq.yaml:6: 言い換え が入れ子の一覧や「キー: 値」の形になっています。言葉を「- 」で 1 行に 1 つずつ書いてください",
+    ]
+
+
 def test_a_file_that_cannot_be_read_is_the_one_error_not_every_follow_up_to_it(tmp_path: Path) -> None:
     write(tmp_path, "a.csv", "id,question,answer,follow_ups\na,質問A,回答A,b\nc,質問C,回答C,nothing\n")
     write(tmp_path, "b.yaml", "entries:\n  - id: b\n    question: [broken\n")

@@ -255,7 +255,9 @@ def parse_links(value: Any) -> tuple[list[Link], list[str]]:
                 continue
         shown = f"{title} {url}".strip()
         if not url:
-            problems.append(f"リンク「{shown}」に URL がありません")
+            wide = _WEB_URL.search(unicodedata.normalize("NFKC", shown))  # ｈｔｔｐｓ：／／…
+            problems.append(f"リンク「{shown}」の URL が全角で書かれています。半角で書いてください" if wide
+                            else f"リンク「{shown}」に URL がありません")
         elif url.lower().startswith("mailto:"):  # Teams cards do not open mailto: buttons
             problems.append(
                 f"リンク「{shown}」: メールアドレスはリンクのボタンにできません (Teams で開けません)。"

@@ -387,6 +387,11 @@ def test_a_link_written_the_ways_people_write_it(written: str) -> None:
     assert parse_links(written) == ([Link("手引き", "https://a.example/x")], [])
 
 
+def test_an_address_typed_full_width_says_so() -> None:
+    assert parse_links("手引き ｈｔｔｐｓ：／／ａ.ｅｘａｍｐｌｅ／ｘ") == (
+        [], ["リンク「手引き ｈｔｔｐｓ：／／ａ.ｅｘａｍｐｌｅ／ｘ」の URL が全角で書かれています。半角で書いてください"])
+
+
 def test_an_address_keeps_its_own_brackets_and_japanese() -> None:
     links, problems = parse_links("解説 https://ja.wikipedia.org/wiki/Python_(言語)\nhttps://portal.example/手順書.pdf 手順書")
     assert problems == [] and [link.url for link in links] == [

@@ -154,6 +154,8 @@ def test_normalize_is_idempotent_and_has_no_spaces(text: str) -> None:
         ("スクショの撮り方", "スクリーンショットの撮り方"),
         ("ファイルが見つかりません", "ファイルが見つからない"),  # ません→ない gives 見つかりない
         ("声が届いてない", "声が届かない"),  # not 受信できない, the mail sense of 届いてない
+        ("VPN not working", "VPN 使えない"),  # English as staff type it
+        ("Teams doesn't work", "Teams 使えない"),
     ],
 )
 def test_generic_paraphrases_and_endings_fold_without_a_dictionary(

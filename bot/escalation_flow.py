@@ -30,7 +30,7 @@ from bot.escalation_service import (
     Requester,
     target_label,
 )
-from bot.handler import AWAITING
+from bot.handler import awaited
 from bot.identity import Identity, IdentityResolver
 from bot.references import user_key
 from bot.router import Route
@@ -133,7 +133,7 @@ def install(runtime: Runtime) -> None:
             return
         query = route.data.get("query")
         if not query:  # 「担当者に相談」 typed right after the bot offered a person: that question
-            offered = turn_context.turn_state.get(AWAITING) or {}
+            offered = awaited(turn_context)
             query = offered.get("query") if offered.get("kind") == "offer" else None
         if dc.active_dialog is not None:
             await dc.cancel_all_dialogs()

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import DialogContext
 
 from bot import faq_cards
 from bot import texts as common_texts
-from bot.handler import AWAITING
+from bot.handler import awaited
 from bot.identity import IdentityResolver
 from bot.references import user_key
 from bot.router import Route, command_key
@@ -207,11 +206,6 @@ def install(runtime: Runtime) -> None:
             await send_choices(turn_context, entries, log_id, texts.NEXT_CANDIDATES, seen)
         else:
             await offer_person(turn_context, query, texts.OFFER_PERSON)
-
-    def awaited(turn_context: TurnContext) -> dict[str, Any]:
-        """What the bot's previous reply waited for (see DxBot.awaiting), or ``{}``."""
-        found = turn_context.turn_state.get(AWAITING)
-        return found if isinstance(found, dict) else {}
 
     async def typed_feedback(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         """「解決しました」「解決しません」 typed instead of pressed, about the bot's last reply:

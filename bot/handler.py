@@ -10,6 +10,7 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext, UserState
 from botbuilder.core.teams import TeamsActivityHandler
@@ -26,6 +27,12 @@ log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
 AWAITING = "awaiting"  # turn_state key: what the previous reply waited for (or None)
+
+
+def awaited(turn_context: TurnContext) -> dict[str, Any]:
+    """What the bot's previous reply waited for (see DxBot.awaiting), or ``{}``."""
+    found = turn_context.turn_state.get(AWAITING)
+    return found if isinstance(found, dict) else {}
 
 
 class DxBot(TeamsActivityHandler):

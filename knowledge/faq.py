@@ -201,14 +201,7 @@ def _trim_url(url: str) -> str:
     else:
         unclosed = [at for char, at in opened if char not in "(<"]
         url = url[: unclosed[0]] if unclosed else url  # …pdf（PDF, 2MB）: the note's space ended it
-    url = _END_NOTE.sub("", url)
-    while url:
-        last, closing = url[-1], _CLOSING.find(url[-1])
-        if last in _SENTENCE_END or (closing >= 0 and url.count(last) > url.count(_OPENING[closing])):
-            url = url[:-1]
-        else:
-            return url
-    return url
+    return _END_NOTE.sub("", url).rstrip(_SENTENCE_END)  # its brackets are balanced by now
 
 
 def _link_from_text(line: str) -> tuple[str, str, str | None]:

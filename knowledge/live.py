@@ -156,11 +156,10 @@ def _flush(path: Path) -> None:
         os.fsync(f.fileno())
 
 
-def _same_files(a: Path, b: Path) -> bool:
-    """Whether two copy folders hold the same data files."""
-    names = {p.name for p in a.iterdir()} - {_SOURCE_MARK}
-    return names == {p.name for p in b.iterdir()} - {_SOURCE_MARK} and all(
-        filecmp.cmp(a / n, b / n, shallow=False) for n in names)
+def _copied(files: Sequence[Path], folder: Path) -> bool:
+    """Whether ``folder`` (a copy) holds exactly these files, byte for byte."""
+    names = {p.name for p in folder.iterdir()} - {_SOURCE_MARK}
+    return names == {f.name for f in files} and all(filecmp.cmp(f, folder / f.name, shallow=False) for f in files)
 
 
 def _data_filter(change: Change, path: str) -> bool:
@@ -182,7 +181,8 @@ class LiveData(Generic[T]):
     # For a single file: other files beside it that the build reads too (a synonym dictionary)
     companions: Callable[[Path], bool] = field(default=lambda _: False, repr=False)
     # Data never emptied on purpose (the FAQ): a version with nothing in it does not replace
-    # one with something (a file saved empty by mistake); at start-up it loads, with a warning.
+    # one with something (a file saved empty by mistake); at start-up the kept copy serves
+    # instead, or, without one, the empty version loads with a warning.
     keep_when_emptied: bool = False
     # Where the files of the last good version are copied (None: nowhere), to start from them
     # when the files are broken at start-up.
@@ -303,10 +303,7 @@ class LiveData(Generic[T]):
     def _unchanged(self, staged: Path) -> bool:
         """Whether the data files are still those copied before the build (no save meanwhile)."""
         try:
-            files = self._source_files()
-            copied = {p.name for p in staged.iterdir() if p.name != _SOURCE_MARK}
-            return copied == {f.name for f in files} and all(
-                filecmp.cmp(f, staged / f.name, shallow=False) for f in files)
+            return _copied(self._source_files(), staged)
         except OSError:
             return False
 
@@ -315,7 +312,8 @@ class LiveData(Generic[T]):
         the copies nobody uses any more."""
         keep = staged.parent
         kept = self._kept(quiet=True)
-        if kept is not None and _same_files(staged, kept[0] if kept[0].is_dir() else kept[0].parent):
+        files = [p for p in staged.iterdir() if p.name != _SOURCE_MARK]
+        if kept is not None and _copied(files, kept[0] if kept[0].is_dir() else kept[0].parent):
             shutil.rmtree(staged, ignore_errors=True)  # nothing changed: keep the copy in use
             return
         pointer = keep / f"{_CURRENT}.{staged.name}.tmp"
@@ -373,7 +371,6 @@ class LiveData(Generic[T]):
                 self.warning_count(value),
             )
             log.info("%s: %d 件を読み込みました (%.2f 秒)", self.name, status.count, seconds)
-            return self._announce(status)
         else:
             status = LiveStatus(
                 self.name, self.path, old.loaded_at, old.count, old.version, tuple(errors), now,

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from knowledge import normalize, readings
+from knowledge import normalize, readings, yaml_edits
 from knowledge.faq import FaqEntry, Link, load_faq
 from knowledge.faq_export import dump_faq_yaml
 from knowledge.faq_live import faq_live
@@ -118,6 +118,7 @@ def forget_texts() -> None:
     the bot starts or every file changed."""
     normalize.clear_cache()
     readings.clear_cache()
+    yaml_edits.forget()
 
 
 def reference_seconds() -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import os
 import re
 import unicodedata
 import zipfile
@@ -20,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from knowledge import sheet_xml, yaml_lines
+from knowledge import sheet_xml, yaml_edits, yaml_lines
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 TABLE_SUFFIXES = (".yaml", ".yml", ".csv", *EXCEL_SUFFIXES)
@@ -160,9 +161,10 @@ def _yaml_text(path: Path) -> str:
         raise DataFileError(Location(path.name), "UTF-8 で保存してください") from exc
 
 
-def _parse_yaml(text: str, path: Path) -> Any:
+def _parse_yaml(text: str, path: Path, *, edited: bool = False) -> Any:
+    """``edited``: the file is read again and again as it is edited (see :mod:`yaml_edits`)."""
     try:
-        return yaml_lines.load(text)
+        return yaml_edits.load(text, os.path.abspath(path)) if edited else yaml_lines.load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -220,7 +222,7 @@ def _yaml_records(
     path: Path, list_keys: Iterable[str], aliases: Mapping[str, str], notes: list[str] | None = None
 ) -> list[Record]:
     text = _yaml_text(path)
-    doc = _parse_yaml(text, path)
+    doc = _parse_yaml(text, path, edited=True)
     if notes is not None:  # where line breaks matter: answers
         answer_keys = {name for name, key in aliases.items() if key == "answer"}
         notes += [f"{path.name}:{line}: {message}"

@@ -207,10 +207,16 @@ def _build(next_event: Any) -> Any:
 
 def load(text: str) -> Any:
     """Parse one YAML document; a syntax error raises :class:`yaml.MarkedYAMLError`."""
+    return load_usual(text)[0]
+
+
+def load_usual(text: str) -> tuple[Any, bool]:
+    """:func:`load`, and whether the document was usual (built from the events: no anchors,
+    aliases or tags)."""
     try:
-        return _from_events(text)
+        return _from_events(text), True
     except _Unusual:
-        return yaml.load(text, Loader=_LineLoader)
+        return yaml.load(text, Loader=_LineLoader), False
 
 
 # Plain (unquoted) values that YAML reads otherwise than an admin meant: " #" starts a comment,

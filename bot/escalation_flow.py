@@ -38,6 +38,7 @@ from bot.runtime import Runtime
 from bot.texts import enrolment as dates
 from bot.texts import escalation as texts
 from dialogs.escalate import EscalateDialog, TicketTextDialog
+from dialogs.yesno import parse_yes_no
 from domain import ticket_proposals as proposals
 from domain import ticket_report
 from domain import tickets as t
@@ -52,6 +53,9 @@ Handler = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
 Work = Callable[[AsyncSession, Ticket, Actor, datetime], Awaitable[Any]]
 _KEY = re.compile(r"^[0-9a-f]{16,64}$")
 _REQUESTER_ACTIONS = ("resolve", "reopen", "cancel")
+_TYPED = "typed_in_chat"  # card data: the text was asked for in chat (not the card's box)
+# After 「まだ解決しない」, these mean "nothing more" (elsewhere 大丈夫 is a yes)
+_NO_NEED = ("大丈夫", "大丈夫です", "もう大丈夫", "もう大丈夫です", "もういい", "もういいです", "いいです")
 
 
 def actor_of(who: Identity) -> Actor:
@@ -253,7 +257,7 @@ def install(runtime: Runtime) -> None:
             if dc.active_dialog is not None:
                 await dc.cancel_all_dialogs()
             await dc.begin_dialog(TicketTextDialog.__name__, {
-                "data": dict(route.data), "field": field, "prompt": prompt.format(id=ticket_id)})
+                "data": {**route.data, _TYPED: True}, "field": field, "prompt": prompt.format(id=ticket_id)})
 
     def action(name: str, handle: Callable[[TurnContext, DialogContext, Route, int], Awaitable[None]]) -> None:
         async def handler(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
@@ -314,10 +318,28 @@ def install(runtime: Runtime) -> None:
         if done:
             await turn_context.send_activity(texts.RESOLVED_THANKS.format(id=ticket_id))
 
+    def second_thoughts(text: str) -> str | None:
+        """What a reply to 「どの点がまだ解決していないか」 says if it is not a point for the
+        person: 「解決しました」 (solved), 「ありがとう」 (thanks), 「やっぱりいいです」 (no)."""
+        intent = bot.intent_of(text) if bot.intent_of else None
+        if intent == "solved":
+            return "solved"
+        if intent in ("thanks", "greeting"):
+            return "thanks"
+        return "no" if parse_yes_no(text, no=_NO_NEED) is False else None
+
     async def reopen(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
         followup = str(route.data.get("followup") or "").strip()[:4000]
         if not followup:
             await ask_text(turn_context, dc, route, ticket_id, "followup", texts.ASK_FOLLOWUP, own_answered)
+            return
+        meant = second_thoughts(followup) if route.data.get(_TYPED) else None
+        if meant == "solved":  # changed their mind: the answer did solve it
+            await resolve(turn_context, dc, route, ticket_id)
+            return
+        if meant is not None:
+            lead = texts.YOU_ARE_WELCOME if meant == "thanks" else texts.UNDERSTOOD
+            await turn_context.send_activity(lead + texts.NOT_REOPENED.format(id=ticket_id))
             return
 
         async def work(s: AsyncSession, tk: Ticket, a: Actor, now: datetime) -> str:

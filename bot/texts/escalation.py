@@ -138,6 +138,13 @@ BUTTON_NOT_SOLVED = "まだ解決しない"
 ASK_FOLLOWUP = "どの点がまだ解決していないか教えてください。担当者にお伝えします。"
 RESOLVED_THANKS = "解決してよかったです。チケット {id} を解決済みにしました。"
 REOPENED = "チケット {id} を担当者（{name}さん）にもう一度お送りしました。回答はこのチャットに届きます。"
+#: 「まだ解決しない」 then 「ありがとう」 or 「やっぱりいいです」: nothing is sent to the person
+YOU_ARE_WELCOME = "どういたしまして。"
+UNDERSTOOD = "承知しました。"
+NOT_REOPENED = (
+    "チケット {id} は担当者にお送りしていません。まだ解決していない点があれば、"
+    "回答の「まだ解決しない」を押して、その点を書いてください。"
+)
 RATED_SOLVED = "解決済みにしました。"
 RATED_REOPENED = "担当者に再確認を依頼しました。"
 AUTO_RESOLVED_NOTE = "回答から3業務日のあいだ評価がなかったため、自動で解決済みにしました。"

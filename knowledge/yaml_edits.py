@@ -24,7 +24,7 @@ import yaml
 from knowledge import yaml_lines
 
 REMEMBER_CHARS = 100_000  # smaller files parse in a few milliseconds: nothing to remember
-_FILES = 8  # files remembered (a FAQ folder of several large sheets, the course catalogue)
+_FILES = 4  # files remembered (about 25 MB for one of 10,000 entries: its text and values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class _Parse:
     """A parsed text and where its items are: the list at the root (``key`` None) or under
     ``key`` of the root mapping, each item's first line (0-based) and the items' column."""
 
-    lines: list[str]
+    text: str
     doc: Any
     key: object | None
     starts: list[int]
@@ -56,11 +56,11 @@ def load(text: str, name: str) -> Any:
         last = _LAST.get(name)
     lines = text.split("\n")
     doc = _spliced(last, lines) if last is not None else None
+    usual = True
     if doc is None:
         doc, usual = yaml_lines.load_usual(text)
-        if not usual:  # anchors may tie items together: no item can be parsed alone
-            doc = None
-    parse = _parse(lines, doc) if doc is not None and len(text) >= REMEMBER_CHARS else None
+    # anchors may tie items together: then no item can be parsed alone
+    parse = _parse(text, lines, doc) if usual and len(text) >= REMEMBER_CHARS else None
     with _LOCK:
         if parse is None:
             _LAST.pop(name, None)
@@ -69,10 +69,10 @@ def load(text: str, name: str) -> Any:
             _LAST.move_to_end(name)
             while len(_LAST) > _FILES:
                 _LAST.popitem(last=False)
-    return doc if doc is not None else yaml_lines.load(text)
+    return doc
 
 
-def _parse(lines: list[str], doc: Any) -> _Parse | None:
+def _parse(text: str, lines: list[str], doc: Any) -> _Parse | None:
     """Where the items of ``doc`` are, if each starts on its own line with ``- `` in one column."""
     key: object | None = None
     items = doc
@@ -89,7 +89,7 @@ def _parse(lines: list[str], doc: Any) -> _Parse | None:
     column = len(first) - len(first.lstrip(" "))
     if not all(_item_line(lines[s], column) for s in starts):
         return None
-    return _Parse(lines, doc, key, starts, column)
+    return _Parse(text, doc, key, starts, column)
 
 
 def _item_line(line: str, column: int) -> bool:
@@ -99,7 +99,7 @@ def _item_line(line: str, column: int) -> bool:
 
 def _spliced(last: _Parse, lines: list[str]) -> Any:
     """The new document made from ``last`` and the changed items, or None to parse it all."""
-    old = last.lines
+    old = last.text.split("\n")  # kept as one string: a list of lines would double the memory
     shortest = min(len(old), len(lines))
     same_start = next((i for i, (a, b) in enumerate(zip(old, lines, strict=False)) if a != b), shortest)
     room = shortest - same_start  # the unchanged end cannot overlap the unchanged start

@@ -153,3 +153,11 @@ def test_a_large_faq_file_is_remembered_by_its_path(tmp_path: Path) -> None:
     small.write_text("entries:\n" + ITEM.format(n=1), encoding="utf-8")
     sources.read_records(small, {"id": "id", "question": "question", "answer": "answer"})
     assert list(yaml_edits._LAST) == [str(path)]
+
+
+def test_a_file_with_anchors_is_parsed_whole_each_time(remember_all: list[bool]) -> None:
+    text = DOCUMENTS["under entries"].replace("tags: [VPN, 在宅]", "tags: &t [VPN, 在宅]", 1)
+    text = text.replace("tags: [VPN, 在宅]", "tags: *t")
+    doc = yaml_edits.load(text, "faq.yaml")
+    assert doc["entries"][11]["tags"] == ["VPN", "在宅"]
+    assert "faq.yaml" not in yaml_edits._LAST  # an item may depend on another's anchor

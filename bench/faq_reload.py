@@ -5,10 +5,10 @@ Prints one row per size and layout (one file, or ten files): parsing + validatio
 near-duplicate check, Matcher.build from scratch (caches emptied, collector on), then the
 seconds LiveData reports: a full load as the bot does it at start-up (parse, validate and
 index with nothing cached and the cyclic garbage collector paused); a reload after an admin
-edited one entry (unchanged files are cached, unchanged texts remembered; the bot skips the
-near-duplicate check above 2,000 entries); after an edit that touched every answer in one
-file; and after the admin replaced the whole FAQ with new entries (every file and every text
-new). Shared machines vary from run to run, so each reload is timed R times (3 by default,
+edited one entry (unchanged files are cached, unchanged texts remembered, and of an edited
+YAML file only the changed entries are parsed again; the bot skips the near-duplicate check
+above 2,000 entries); after an edit that touched every answer in one file; and after the
+admin replaced the whole FAQ with new entries (every file and every text new). Shared machines vary from run to run, so each reload is timed R times (3 by default,
 new texts each time) and shown as median (fastest); the first line times a fixed piece of
 pure Python, to compare machines and days.
 """

@@ -56,6 +56,7 @@ _REQUESTER_ACTIONS = ("resolve", "reopen", "cancel")
 _TYPED = "typed_in_chat"  # card data: the text was asked for in chat (not the card's box)
 # After 「まだ解決しない」, these mean "nothing more" (elsewhere 大丈夫 is a yes)
 _NO_NEED = ("大丈夫", "大丈夫です", "もう大丈夫", "もう大丈夫です", "もういい", "もういいです", "いいです")
+_NOTED = ("わかりました", "分かりました", "了解しました")  # there: "I will write it", not "solved"
 
 
 def actor_of(who: Identity) -> Actor:
@@ -427,7 +428,13 @@ def install(runtime: Runtime) -> None:
                              owner=user_key(turn_context.activity))
 
     bot.dialogs.add(EscalateDialog(describe, confirm_card, submit, close_card))
-    bot.dialogs.add(TicketTextDialog(resume))
+    def ask_again(field: str, text: str) -> str | None:
+        """「はい」「わかりました」 where the point itself was asked for: ask once more."""
+        if field == "followup" and parse_yes_no(text, yes=_NOTED, no=_NO_NEED):
+            return texts.ASK_FOLLOWUP_AGAIN
+        return None
+
+    bot.dialogs.add(TicketTextDialog(resume, ask_again))
 
     # ------------------------------------------------------------ admins
 

@@ -132,15 +132,18 @@ class EscalateDialog(ComponentDialog):
 
 #: ``resume(turn_context, dc, data)``: run the card action again with the text filled in
 Resume = Callable[[TurnContext, DialogContext, dict[str, Any]], Awaitable[None]]
+#: ``again(field, text)``: the prompt to ask with once more if the text is no answer (「はい」)
+Again = Callable[[str, str], str | None]
 
 
 class TicketTextDialog(ComponentDialog):
     """Ask for the text a card's input box should have held; options: ``data`` (the card's
     submit data), ``field`` (where the text goes) and ``prompt``."""
 
-    def __init__(self, resume: Resume) -> None:
+    def __init__(self, resume: Resume, again: Again | None = None) -> None:
         super().__init__(TicketTextDialog.__name__)
         self._resume = resume
+        self._again = again
         self.add_dialog(TextPrompt("text"))
         self.add_dialog(WaterfallDialog("steps", [self._ask, self._done]))
         self.initial_dialog_id = "steps"
@@ -150,6 +153,9 @@ class TicketTextDialog(ComponentDialog):
 
     async def _done(self, step: WaterfallStepContext) -> DialogTurnResult:
         text = str(step.result or "").strip()
+        retry = self._again(step.options["field"], text) if self._again and text else None
+        if retry:
+            return await step.replace_dialog("steps", {**step.options, "prompt": retry})
         data = {**step.options["data"], step.options["field"]: text}
         result = await step.end_dialog()
         if text:

@@ -136,6 +136,7 @@ FOLLOWUP_LABEL = "解決しない場合は、困っている点を書いてく�
 BUTTON_SOLVED = "解決した"
 BUTTON_NOT_SOLVED = "まだ解決しない"
 ASK_FOLLOWUP = "どの点がまだ解決していないか教えてください。担当者にお伝えします。"
+ASK_FOLLOWUP_AGAIN = "まだ解決していない点を、そのまま書いて送ってください。担当者にお伝えします（やめるときは「やめる」）。"
 RESOLVED_THANKS = "解決してよかったです。チケット {id} を解決済みにしました。"
 REOPENED = "チケット {id} を担当者（{name}さん）にもう一度お送りしました。回答はこのチャットに届きます。"
 #: 「まだ解決しない」 then 「ありがとう」 or 「やっぱりいいです」: nothing is sent to the person

@@ -13,6 +13,7 @@ not an item, anchors, a region that does not parse on its own), the whole text i
 
 from __future__ import annotations
 
+import logging
 import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
@@ -41,6 +42,8 @@ class _Parse:
 
 _LAST: OrderedDict[str, _Parse] = OrderedDict()
 _LOCK = threading.Lock()
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+log = logging.getLogger(__name__)
 
 
 def forget() -> None:
@@ -51,16 +54,26 @@ def forget() -> None:
 
 def load(text: str, name: str) -> Any:
     """:func:`yaml_lines.load` of ``text``, the file ``name``'s new contents; the items that
-    did not change since the last call for ``name`` are taken from that parse."""
+    did not change since the last call for ``name`` are taken from that parse.
+
+    The values are shared with later results (unchanged items are reused): read them, copy
+    them, but do not change them.
+    """
     with _LOCK:
         last = _LAST.get(name)
     lines = text.split("\n")
-    doc = _spliced(last, lines) if last is not None else None
-    usual = True
+    # libyaml also breaks lines at \r, NEL and the Unicode separators (a pasted U+2028):
+    # counted by "\n" alone, line numbers would disagree
+    plain = not any(mark in text for mark in _OTHER_BREAKS)
+    doc = usual = None
+    try:
+        doc = _spliced(last, lines) if last is not None and plain else None
+    except Exception:  # a mistake here must cost only time: the whole text is parsed
+        log.exception("%s: 変更箇所だけの読み直しに失敗しました。全体を読み直します", name)
     if doc is None:
         doc, usual = yaml_lines.load_usual(text)
     # anchors may tie items together: then no item can be parsed alone
-    parse = _parse(text, lines, doc) if usual and len(text) >= REMEMBER_CHARS else None
+    parse = _parse(text, lines, doc) if usual is not False and plain and len(text) >= REMEMBER_CHARS else None
     with _LOCK:
         if parse is None:
             _LAST.pop(name, None)
@@ -138,8 +151,10 @@ def _spliced(last: _Parse, lines: list[str]) -> Any:
     items = [*old_items[:first], *new, *(_moved(i, shift) for i in old_items[after:])]
     if last.key is None:
         return items
-    doc = dict(last.doc)
-    doc[last.key] = items
+    doc, after_items = {}, False
+    for key, value in last.doc.items():  # what follows the items moves with them
+        doc[key] = items if key == last.key else _moved(value, shift) if after_items and key != "__line__" else value
+        after_items = after_items or key == last.key
     return doc
 
 

@@ -30,7 +30,8 @@ ITEM = """\
 
 DOCUMENTS = {
     "under entries": "# FAQ\nversion: 2\nentries:\n" + "".join(ITEM.format(n=n) for n in range(12)),
-    "entries then another key": "entries:\n" + "".join(ITEM.format(n=n) for n in range(12)) + "notes: 以上\n",
+    "entries then other keys": "entries:\n" + "".join(ITEM.format(n=n) for n in range(12))
+    + "notes: 以上\nowner:\n  name: 情報政策課\n  links: [{url: x}]\n",
     "a list at the root": "".join(ITEM.format(n=n) for n in range(12)).replace("\n  ", "\n")[2:],
     "items in column 0 under a key": "entries:\n"
     + "".join(ITEM.format(n=n) for n in range(12)).replace("\n  ", "\n")[2:],
@@ -45,6 +46,7 @@ LINES = [
     "    links:", "      - title: t", "        url: https://x.example", "    id: faq-1", "\tbad",
     "  - &a id: x", "    q: *a", "    question: 'it''s'", "  - - nested", "    enabled: yes",
     "  - {id: flow}", "    question: a: b", "    answer: |+", "    answer: >-", "      続き",
+    "    question: 貼り付け\u2028された改行", "meta:", "  owner: x",
 ]
 
 
@@ -161,3 +163,14 @@ def test_a_file_with_anchors_is_parsed_whole_each_time(remember_all: list[bool])
     doc = yaml_edits.load(text, "faq.yaml")
     assert doc["entries"][11]["tags"] == ["VPN", "在宅"]
     assert "faq.yaml" not in yaml_edits._LAST  # an item may depend on another's anchor
+
+
+def test_a_pasted_line_separator_keeps_the_line_numbers_right(remember_all: list[bool]) -> None:
+    # libyaml counts U+2028 (and NEL, a lone CR) as a line break: such a text is parsed whole
+    text = DOCUMENTS["a list at the root"]
+    yaml_edits.load(text, "faq.yaml")
+    edited = text.replace('"VPN に1回つながらない"', '"VPN に1回\u2028つながらない"')
+    doc = yaml_edits.load(edited, "faq.yaml")
+    assert doc == yaml_lines.load(edited)
+    assert doc[2]["__line__"] == 28  # one more than without the separator
+    assert "faq.yaml" not in yaml_edits._LAST

@@ -33,12 +33,11 @@ from bot.escalation_service import (
 from bot.handler import awaited
 from bot.identity import Identity, IdentityResolver
 from bot.references import user_key
-from bot.router import Route
+from bot.router import Route, command_key
 from bot.runtime import Runtime
 from bot.texts import enrolment as dates
 from bot.texts import escalation as texts
 from dialogs.escalate import EscalateDialog, TicketTextDialog
-from dialogs.yesno import parse_yes_no
 from domain import ticket_proposals as proposals
 from domain import ticket_report
 from domain import tickets as t
@@ -54,9 +53,26 @@ Work = Callable[[AsyncSession, Ticket, Actor, datetime], Awaitable[Any]]
 _KEY = re.compile(r"^[0-9a-f]{16,64}$")
 _REQUESTER_ACTIONS = ("resolve", "reopen", "cancel")
 _TYPED = "typed_in_chat"  # card data: the text was asked for in chat (not the card's box)
-# After 「まだ解決しない」, these mean "nothing more" (elsewhere 大丈夫 is a yes)
-_NO_NEED = ("大丈夫", "大丈夫です", "もう大丈夫", "もう大丈夫です", "もういい", "もういいです", "いいです")
-_NOTED = ("わかりました", "分かりました", "了解しました")  # there: "I will write it", not "solved"
+# Whole replies (folded by command_key) to 「どの点がまだ解決していないか」 that are no point
+# for the person; anything longer is sent as written (「ありがとうございます。まだです」 is one).
+_SOLVED_REPLIES = frozenset(map(command_key, (
+    "解決しました", "解決した", "直りました", "直った", "できました", "もう解決しました",
+    "解決しました。ありがとうございました", "解決しました。ありがとうございます",
+    "ありがとうございました。解決しました", "ありがとうございます。解決しました",
+)))
+_THANKS_REPLIES = frozenset(map(command_key, (
+    "ありがとう", "ありがとうございます", "ありがとうございました", "助かりました", "どうも",
+)))
+_NEVER_MIND = frozenset(map(command_key, (  # elsewhere 大丈夫 and いいです are a yes
+    "大丈夫", "大丈夫です", "もう大丈夫", "もう大丈夫です", "もういい", "もういいです", "いいです",
+    "やっぱりいい", "やっぱりいいです", "やっぱいいです", "結構です", "けっこうです", "不要です",
+)))
+# 「はい」, 「わかりました」 or a greeting first: the point itself is still to come
+_NOT_YET = frozenset(map(command_key, (
+    "はい", "いいえ", "わかりました", "分かりました", "はいわかりました", "はい分かりました", "了解しました",
+    "了解です", "了解", "承知しました", "ok", "お疲れ様です", "お疲れさまです", "こんにちは", "おはようございます",
+    "お世話になっております", "お世話になります", "すみません",
+)))
 
 
 def actor_of(who: Identity) -> Actor:
@@ -314,33 +330,21 @@ def install(runtime: Runtime) -> None:
             await turn_context.send_activity(reply)
 
     async def resolve(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
+        if _ticket_id({"ticket_id": TicketTextDialog.asking_about(dc)}) == ticket_id:
+            await dc.cancel_all_dialogs()  # 「解決した」 pressed while 「どの点が…」 waits
         done = await run(turn_context, ticket_id, "resolve",
                          lambda s, tk, a, now: _true(svc.resolve(s, tk, a, now)))
         if done:
             await turn_context.send_activity(texts.RESOLVED_THANKS.format(id=ticket_id))
-
-    def second_thoughts(text: str) -> str | None:
-        """What a reply to 「どの点がまだ解決していないか」 says if it is not a point for the
-        person: 「解決しました」 (solved), 「ありがとう」 (thanks), 「やっぱりいいです」 (no)."""
-        intent = bot.intent_of(text) if bot.intent_of else None
-        if intent == "solved":
-            return "solved"
-        if intent in ("thanks", "greeting"):
-            return "thanks"
-        return "no" if parse_yes_no(text, no=_NO_NEED) is False else None
 
     async def reopen(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
         followup = str(route.data.get("followup") or "").strip()[:4000]
         if not followup:
             await ask_text(turn_context, dc, route, ticket_id, "followup", texts.ASK_FOLLOWUP, own_answered)
             return
-        meant = second_thoughts(followup) if route.data.get(_TYPED) else None
-        if meant == "solved":  # changed their mind: the answer did solve it
-            await resolve(turn_context, dc, route, ticket_id)
-            return
-        if meant is not None:
-            lead = texts.YOU_ARE_WELCOME if meant == "thanks" else texts.UNDERSTOOD
-            await turn_context.send_activity(lead + texts.NOT_REOPENED.format(id=ticket_id))
+        key = command_key(followup) if route.data.get(_TYPED) else ""
+        if key in _SOLVED_REPLIES or key in _THANKS_REPLIES or key in _NEVER_MIND:
+            await changed_mind(turn_context, dc, route, ticket_id, key)
             return
 
         async def work(s: AsyncSession, tk: Ticket, a: Actor, now: datetime) -> str:
@@ -350,6 +354,21 @@ def install(runtime: Runtime) -> None:
         reply = await run(turn_context, ticket_id, "reopen", work)
         if reply:
             await turn_context.send_activity(reply)
+
+    async def changed_mind(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int,
+                           key: str) -> None:
+        """「解決しました」 (resolve), 「ありがとう」 or 「やっぱりいいです」 (send nothing) typed
+        where the point for the person was asked for."""
+        async with runtime.sessions() as session:
+            ticket = await t.get(session, ticket_id)
+        if ticket is None or ticket.status != t.ANSWERED:  # resolved meanwhile (3 business days)
+            thanks = key in _THANKS_REPLIES
+            await turn_context.send_activity(texts.YOU_ARE_WELCOME if thanks else texts.UNDERSTOOD)
+        elif key in _SOLVED_REPLIES:
+            await resolve(turn_context, dc, route, ticket_id)
+        else:
+            lead = texts.YOU_ARE_WELCOME if key in _THANKS_REPLIES else texts.UNDERSTOOD
+            await turn_context.send_activity(lead + texts.NOT_REOPENED.format(id=ticket_id))
 
     async def cancel(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
         done = await run(turn_context, ticket_id, "cancel",
@@ -429,10 +448,8 @@ def install(runtime: Runtime) -> None:
 
     bot.dialogs.add(EscalateDialog(describe, confirm_card, submit, close_card))
     def ask_again(field: str, text: str) -> str | None:
-        """「はい」「わかりました」 where the point itself was asked for: ask once more."""
-        if field == "followup" and parse_yes_no(text, yes=_NOTED, no=_NO_NEED):
-            return texts.ASK_FOLLOWUP_AGAIN
-        return None
+        """「はい」「わかりました」 or a greeting where the point itself was asked for: ask again."""
+        return texts.ASK_FOLLOWUP_AGAIN if field == "followup" and command_key(text) in _NOT_YET else None
 
     bot.dialogs.add(TicketTextDialog(resume, ask_again))
 

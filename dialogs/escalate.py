@@ -136,6 +136,9 @@ Resume = Callable[[TurnContext, DialogContext, dict[str, Any]], Awaitable[None]]
 Again = Callable[[str, str], str | None]
 
 
+_ABOUT = "ticket"  # dialog state: the ticket the text is for
+
+
 class TicketTextDialog(ComponentDialog):
     """Ask for the text a card's input box should have held; options: ``data`` (the card's
     submit data), ``field`` (where the text goes) and ``prompt``."""
@@ -147,6 +150,17 @@ class TicketTextDialog(ComponentDialog):
         self.add_dialog(TextPrompt("text"))
         self.add_dialog(WaterfallDialog("steps", [self._ask, self._done]))
         self.initial_dialog_id = "steps"
+
+    async def begin_dialog(self, dialog_context: DialogContext, options: object = None) -> DialogTurnResult:
+        data = options.get("data") if isinstance(options, dict) else None
+        dialog_context.active_dialog.state[_ABOUT] = data.get("ticket_id") if isinstance(data, dict) else None
+        return await super().begin_dialog(dialog_context, options)
+
+    @staticmethod
+    def asking_about(dc: DialogContext) -> object:
+        """The ticket id (as the card gave it) this dialog waits for text about, if it is active."""
+        active = dc.active_dialog
+        return active.state.get(_ABOUT) if active is not None and active.id == TicketTextDialog.__name__ else None
 
     async def _ask(self, step: WaterfallStepContext) -> DialogTurnResult:
         return await step.prompt("text", PromptOptions(prompt=MessageFactory.text(step.options["prompt"])))

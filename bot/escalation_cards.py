@@ -97,6 +97,12 @@ def already_sent(ticket: Ticket) -> Json:
     return cards.content([cards.text(text)], actions)
 
 
+def offer_anew(text: str, followup: str) -> Json:
+    """A follow-up to a ticket that was closed meanwhile: send it as a new request."""
+    return cards.content([cards.text(text), cards.text(followup, subtle=True)],
+                         [cards.submit(texts.BUTTON_NEW_REQUEST, "command", command="escalate", query=followup)])
+
+
 # ------------------------------------------------------------------ the promoter's card
 
 

@@ -139,6 +139,11 @@ ASK_FOLLOWUP = "どの点がまだ解決していないか教えてください�
 ASK_FOLLOWUP_AGAIN = "まだ解決していない点を具体的に入力してください。担当者にお伝えします。やめるときは「やめる」と入力してください。"
 RESOLVED_THANKS = "解決してよかったです。チケット {id} を解決済みにしました。"
 REOPENED = "チケット {id} を担当者（{name}さん）にもう一度お送りしました。回答はこのチャットに届きます。"
+CLOSED_FOLLOWUP = (
+    "チケット {id} は「{status}」になっているため、追記はお送りしていません。"
+    "書いていただいた内容で、あらためて担当者に相談できます。"
+)
+BUTTON_NEW_REQUEST = "この内容で相談する"
 #: 「まだ解決しない」 then 「ありがとう」 or 「やっぱりいいです」: nothing is sent to the person
 YOU_ARE_WELCOME = "どういたしまして。"
 UNDERSTOOD = "承知しました。"

@@ -461,11 +461,11 @@ def install(runtime: Runtime) -> None:
         return cards.confirm(key, question, target, attachments, details,
                              owner=user_key(turn_context.activity))
 
-    bot.dialogs.add(EscalateDialog(describe, confirm_card, submit, close_card))
     def ask_again(field: str, text: str) -> str | None:
         """「はい」「わかりました」 or a greeting where the point itself was asked for: ask again."""
         return texts.ASK_FOLLOWUP_AGAIN if field == "followup" and command_key(text) in _NOT_YET else None
 
+    bot.dialogs.add(EscalateDialog(describe, confirm_card, submit, close_card))
     bot.dialogs.add(TicketTextDialog(resume, ask_again))
 
     # ------------------------------------------------------------ admins

@@ -10,6 +10,7 @@ import html
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext, UserState
@@ -21,12 +22,16 @@ from botbuilder.schema.teams import TeamInfo
 from bot import cards, texts
 from bot.references import ConversationReferences
 from bot.router import Route, decide
+from domain.clock import Clock, SystemClock
 from knowledge.live import NotLoadedError
 
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
 AWAITING = "awaiting"  # turn_state key: what the previous reply waited for (or None)
+#: A dialog (a sign-up, a 相談 form) unanswered this long ends: a question typed days later is
+#: a new question, not a wrong answer to 「はい」か「いいえ」.
+DIALOG_TIMEOUT = timedelta(hours=1)
 
 
 def awaited(turn_context: TurnContext) -> dict[str, Any]:
@@ -53,6 +58,8 @@ class DxBot(TeamsActivityHandler):
         #: What the bot's last reply in this chat waits for (an answer to rate, choices, the
         #: offer of a person): typed 「2」「はい」「解決しない」 refer to it. It lasts one message.
         self.awaiting = conversation_state.create_property("Awaiting")
+        self.last_message = conversation_state.create_property("LastMessageAt")
+        self.clock: Clock = SystemClock()  # the runtime's clock (tests move it)
         self.dialogs = DialogSet(self.dialog_state)
         for dialog in dialogs:
             self.dialogs.add(dialog)
@@ -93,6 +100,7 @@ class DxBot(TeamsActivityHandler):
         if previous is not None:
             await self.awaiting.delete(turn_context)  # it lasts one message
         dc = await self.dialogs.create_context(turn_context)
+        await self._expire_idle_dialog(turn_context, dc)
         route = decide(
             text, activity.value, dialog_active=dc.active_dialog is not None,
             has_files=has_files, intent_of=self.intent_of,
@@ -113,6 +121,21 @@ class DxBot(TeamsActivityHandler):
             await (handler or self._not_ready)(turn_context, dc, route)
         else:
             await self.answer_free_text(turn_context, dc, route)
+
+    async def _expire_idle_dialog(self, turn_context: TurnContext, dc: DialogContext) -> None:
+        """End a dialog nobody answered for :data:`DIALOG_TIMEOUT`, and say so."""
+        now = self.clock.now()
+        last = await self.last_message.get(turn_context, None)
+        await self.last_message.set(turn_context, now.isoformat())
+        if dc.active_dialog is None or not isinstance(last, str):
+            return
+        try:
+            idle = now - datetime.fromisoformat(last)
+        except (ValueError, TypeError):  # unreadable or naive: treat as fresh
+            return
+        if idle > DIALOG_TIMEOUT:
+            await dc.cancel_all_dialogs()
+            await turn_context.send_activity(texts.DIALOG_EXPIRED)
 
     async def remember(self, turn_context: TurnContext) -> None:
         """Store the sender's conversation reference (with their UPN) for proactive messages."""

@@ -154,6 +154,7 @@ async def start_runtime(settings: Settings, clock: Clock | None = None) -> Async
             settings, engine, sessions, adapter, bot, references, clock or SystemClock(),
             faq, directory, catalogue, intents,
         )
+        bot.clock = runtime.clock
         runtime.worker = worker = Worker.for_runtime(runtime)
         runtime.drains.append(worker.drain)
         for install in _installers():

@@ -132,6 +132,23 @@ async def test_an_unrated_answer_is_resolved_after_three_business_days(h: Harnes
     assert "FAQに提案する" in said(h, "promoter")
 
 
+async def test_a_point_for_a_ticket_closed_meanwhile_can_be_sent_as_a_new_request(
+    h: Harness, clock: ManualClock
+) -> None:
+    await answered(h)
+    clock.set(datetime(2026, 5, 14, 10, 1, tzinfo=JST).astimezone(UTC))  # 3 business days on
+    await h.runtime.drain()
+    assert "回答から3業務日が過ぎたため解決済みにしました" in said(h, "staff")
+    # the answer card still shows 「まだ解決しない」: the point typed in its box is not dropped
+    await press(h, "staff", "まだ解決しない", followup="申請画面に容量の欄がありません")
+    reply = said(h, "staff")
+    assert "チケット 1 は「解決」になっているため、追記はお送りしていません" in reply
+    assert "申請画面に容量の欄がありません" in reply
+    assert (await ticket(h)).status == t.RESOLVED
+    await press(h, "staff", "この内容で相談する")
+    assert "[入力欄: 質問] 申請画面に容量の欄がありません" in said(h, "staff")
+
+
 # ------------------------------------------------------------------ permissions
 
 

@@ -50,6 +50,8 @@ TOO_SHORT = "もう少し詳しく入力してください。例: 「VPN 遅い�
 HINTS = {"files": FILES_ONLY, "no_words": NO_WORDS, "url_only": URL_ONLY, "number_only": NUMBER_ONLY,
          "too_short": TOO_SHORT}  # what the router's "empty" routes say
 CANCELLED = "中断しました。ほかにお手伝いできることがあれば入力してください。"
+#: A dialog left unanswered for DIALOG_TIMEOUT: the next message is handled as a new one.
+DIALOG_EXPIRED = "前の手続きは、しばらく操作がなかったため終了しました。"
 NOTHING_TO_CANCEL = "中断する手続きはありません。困っていることがあれば、そのまま入力してください。"
 UNKNOWN_BUTTON = "このボタンは古いか、今は使えません。もう一度最初から操作してください。"
 

@@ -10,17 +10,21 @@ from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from dialogs.yesno import YesNoPrompt, parse_yes_no, yes_no_options
 
 
-@pytest.mark.parametrize("text", ["はい", "ハイ。", "うん", "OK", "ｏｋ", "お願いします", "はい！", "了解", "Yes"])
+@pytest.mark.parametrize("text", ["はい", "ハイ。", "うん", "OK", "ｏｋ", "お願いします", "はい！", "了解", "Yes",
+                                  "はい、お願いします", "はい。申し込みます", "OKです", "お願いいたします",
+                                  "承知いたしました"])
 def test_yes(text: str) -> None:
     assert parse_yes_no(text) is True
 
 
-@pytest.mark.parametrize("text", ["いいえ", "やめる", "やめます。", "No", "結構です", "いや"])
+@pytest.mark.parametrize("text", ["いいえ", "やめる", "やめます。", "No", "結構です", "いや", "いいえ、結構です",
+                                  "今回は見送ります", "やはりやめます"])
 def test_no(text: str) -> None:
     assert parse_yes_no(text) is False
 
 
-@pytest.mark.parametrize("text", ["", "   ", "総務課", "はいいえ", "VPNが遅い", None])
+@pytest.mark.parametrize("text", ["", "   ", "総務課", "はいいえ", "VPNが遅い", None,
+                                  "いいです", "大丈夫です", "はい、いいえ", "はい、VPNが遅い"])  # いいです: yes or no thanks
 def test_neither(text: str | None) -> None:
     assert parse_yes_no(text) is None
 

@@ -74,24 +74,38 @@ def pick_options(prompt: Activity | None, choices: Mapping[str, Iterable[str]] |
     spec: dict[str, Any] = {"resume": resume}
     if choices is None:
         spec["yes_no"] = {"yes": list(yes), "no": list(no)}
-    else:
-        spec["choices"] = {fold(label): value for value, labels in choices.items()
-                           for label in labels}
+    else:  # a label several choices share (「オンライン」, a room) picks none of them alone
+        by_label: dict[str, list[str]] = {}
+        for value, labels in choices.items():
+            for label in labels:
+                found = by_label.setdefault(fold(label), [])
+                if value not in found:
+                    found.append(value)
+        spec["choices"] = by_label
     return PromptOptions(prompt=prompt, retry_prompt=MessageFactory.text(retry), validations=spec)
 
 
-def pick(typed: str, choices: Mapping[str, str]) -> str | None:
-    """The value a typed reply names: a label exactly, else the one value with a label that
-    contains the reply (「職場内」, 「1月19日」) or makes up most of it (「オンラインのほうで」);
-    None when unsure (a question such as 「オンライン会議のやり方」 is left to the FAQ)."""
+def named(typed: str, choices: Mapping[str, Any]) -> set[str]:
+    """The values a typed reply could mean: those of a label it equals, else those with a
+    label that contains the reply (「職場内」, 「1月19日」) or makes up most of it
+    (「オンラインのほうで」). A question that mentions one (「オンライン会議のやり方」) names none."""
     key = fold(typed)
     if key in choices:
-        return choices[key]
+        return set(_values(choices[key]))
     if len(key) < 2 or key.isdigit():
-        return None
-    named = {value for label, value in choices.items() if len(label) >= 2 and not label.isdigit()
-             and (key in label or (label in key and 2 * len(label) > len(key)))}
-    return named.pop() if len(named) == 1 else None
+        return set()
+    return {value for label, values in choices.items() if len(label) >= 2 and not label.isdigit()
+            and (key in label or (label in key and 2 * len(label) > len(key))) for value in _values(values)}
+
+
+def pick(typed: str, choices: Mapping[str, Any]) -> str | None:
+    """The one value a typed reply names; None when it names none or several."""
+    found = named(typed, choices)
+    return found.pop() if len(found) == 1 else None
+
+
+def _values(values: Any) -> list[str]:
+    return values if isinstance(values, list) else [values]  # a str: a dialog saved before lists
 
 
 #: Words that pick a session held on Teams rather than in a room.
@@ -126,8 +140,11 @@ class PickPrompt(Prompt):
             answer = parse_yes_no(typed, yes=words.get("yes", ()), no=words.get("no", ()))
             if answer is not None:
                 result.succeeded, result.value = True, answer
-        elif (value := pick(typed, spec.get("choices", {}))) is not None:
-            result.succeeded, result.value = True, value
+        elif len(found := named(typed, spec.get("choices", {}))) == 1:
+            result.succeeded, result.value = True, found.pop()
+        elif len(found) > 1:  # 「オンライン」 when several sessions are online: not the FAQ
+            await turn_context.send_activity(t.PICK_SEVERAL.format(typed=typed))
+            return result
         if not result.succeeded and typed:
             answer = self._faq_answer(typed)
             if answer:

@@ -285,16 +285,33 @@ async def test_choices_and_answers_typed_the_way_people_say_them(h: Harness) -> 
 
 
 def test_a_typed_reply_picks_a_choice_only_when_it_names_one() -> None:
-    from dialogs.enrol import fold, pick
+    from dialogs.enrol import named, pick, pick_options
 
-    choices = {fold(label): value for value, labels in {
+    choices = pick_options(None, {
         "a": ["1", "職場内DX研修", "6月24日(月) 15:00", "オンライン"],
-        "b": ["2", "新規採用職員研修", "7月1日(月) 15:00", "第2研修室"]}.items() for label in labels}
+        "b": ["2", "新規採用職員研修", "7月1日(月) 15:00", "第2研修室"],
+        "c": ["3", "新規採用職員研修", "7月8日(月) 15:00", "第2研修室"]}, "").validations["choices"]
     assert pick("２", choices) == "b" and pick("職場内", choices) == "a" and pick("7月1日", choices) == "b"
-    assert pick("オンラインのほうで", choices) == "a" and pick("第２研修室で", choices) == "b"
-    assert pick("研修", choices) is None  # both
+    assert pick("オンラインのほうで", choices) == "a" and pick("7/8", choices) is None  # (7/8 is no label)
+    assert pick("研修", choices) is None  # all three
     assert pick("オンライン会議のやり方", choices) is None  # a question that mentions one
-    assert pick("3", choices) is None and pick("職", choices) is None
+    assert pick("4", choices) is None and pick("職", choices) is None
+    # a room two sessions share picks neither (the last one used to win, unsaid)
+    assert pick("第２研修室", choices) is None and named("第２研修室で", choices) == {"b", "c"}
+    assert pick("{'a': 1}", {"職場内dx研修": "a"}) is None and pick("職場内", {"職場内dx研修": "a"}) == "a"
+
+
+async def test_a_room_several_sessions_share_asks_which(h: Harness) -> None:
+    c = h.client
+    await c.send("b", "研修申込")
+    await c.send("b", "全職員テスト研修")
+    await c.send("b", "第2研修室")
+    said = c.transcript("b")
+    assert "「第2研修室」に当てはまるものが複数あります。番号か日付で選んでください。" in said
+    assert "申込内容の確認" not in said
+    await c.send("b", "7/1")
+    said = c.transcript("b")
+    assert "申込内容の確認" in said and "7月1日(月) 15:00" in said
 
 
 # ------------------------------------------------------------------ approvers out of reach

@@ -410,7 +410,7 @@ class EnrolmentFlow:
             await turn_context.send_activity(t.REFUSED["not_found"])
             return
         if not self.notifier.may_approve(identity, slot.course, e):
-            await turn_context.send_activity(t.NOT_APPROVER)
+            await turn_context.send_activity(t.OWN_APPLICATION if identity.user_id == e.user_id else t.NOT_APPROVER)
             return
         actor = Actor(identity.user_id, identity.name)
         try:

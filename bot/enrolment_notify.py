@@ -101,6 +101,8 @@ class Notifier:
         return list(found.values())
 
     def may_approve(self, identity: Identity, course: Course, enrolment: Enrolment) -> bool:
+        if identity.user_id == enrolment.user_id:  # not even an admin approves their own
+            return False
         if identity.is_admin:
             return True
         upns = {p.upn for p in self.approvers(course, enrolment.unit_code)}
@@ -168,7 +170,7 @@ class Notifier:
             if not user_id:
                 log.warning("approver without an Entra object id", extra={"upn": person.upn})
                 continue
-            if user_id in asked:
+            if user_id in asked or user_id == e.user_id:  # nobody approves their own application
                 continue
             asked.add(user_id)
             message = await outbox.enqueue(db, outbox.card_activity(card, summary),
@@ -190,7 +192,7 @@ class Notifier:
         ids = list(e.approval_messages or [])
         for admin in self.runtime.directory.current.admins():
             user_id = await self.user_id_of(db, admin)
-            if not user_id or user_id in unreachable:
+            if not user_id or user_id in unreachable or user_id == e.user_id:
                 continue
             message = await outbox.enqueue(db, outbox.card_activity(card, summary),
                                            user_id=user_id,

@@ -93,7 +93,7 @@ async def test_only_approvers_may_decide(h: Harness) -> None:
     assert "申請中" in h.client.transcript("b")
     (pending,) = await enrolments(h)
     await h.client.send("b", "", {"action": "enrol.approve", "enrolment_id": pending.id})
-    assert "承認者だけです" in h.client.transcript("b")
+    assert "ご自身の申請は承認できません" in h.client.transcript("b")
     await h.client.send("c", "", {"action": "enrol.decline", "enrolment_id": pending.id})
     assert "承認者だけです" in h.client.transcript("c")
     assert [e.status for e in await enrolments(h)] == ["pending"]
@@ -102,6 +102,18 @@ async def test_only_approvers_may_decide(h: Harness) -> None:
     await h.runtime.drain()
     assert "承認されませんでした" in h.client.transcript("b")
     assert [e.status for e in await enrolments(h)] == ["declined"]
+
+
+async def test_an_admin_does_not_approve_their_own_application(h: Harness) -> None:
+    await to_confirm(h, "a", "承認テスト研修", "7月3日(水) 09:30")
+    await h.client.press("a", button(h, "a", "申し込む"))
+    await h.runtime.drain()
+    said = h.client.transcript("a")
+    assert "申請中" in said and "承認依頼" not in said  # no card of her own to approve
+    (pending,) = await enrolments(h)
+    await h.client.send("a", "", {"action": "enrol.approve", "enrolment_id": pending.id})
+    assert "ご自身の申請は承認できません" in h.client.transcript("a")
+    assert [e.status for e in await enrolments(h)] == ["pending"]
 
 
 async def test_admin_roster_and_summary_in_chat(h: Harness) -> None:

@@ -32,14 +32,15 @@ MAX_PEOPLE = 30
 def status_lines(status: LiveStatus) -> list[str]:
     """How one data file set is doing, with its first errors (file and line) if it failed."""
     loaded = status.loaded_at.astimezone(TOKYO).strftime("%m/%d %H:%M") if status.loaded_at else "-"
+    name = texts.DATA_NAMES.get(status.name, status.name)
     if not status.ready:
-        lines = [texts.STATUS_NOT_LOADED.format(name=status.name)]
+        lines = [texts.STATUS_NOT_LOADED.format(name=name)]
     elif status.restored:
-        lines = [texts.STATUS_RESTORED.format(name=status.name, count=status.count, loaded=loaded)]
+        lines = [texts.STATUS_RESTORED.format(name=name, count=status.count, loaded=loaded)]
     elif status.stale:
-        lines = [texts.STATUS_STALE.format(name=status.name, count=status.count, loaded=loaded)]
+        lines = [texts.STATUS_STALE.format(name=name, count=status.count, loaded=loaded)]
     else:
-        lines = [texts.STATUS_OK.format(name=status.name, count=status.count, loaded=loaded)]
+        lines = [texts.STATUS_OK.format(name=name, count=status.count, loaded=loaded)]
     if status.warnings:
         lines.append(texts.STATUS_WARNINGS.format(n=status.warnings))
     lines += [texts.STATUS_ERROR.format(error=e) for e in status.errors[:MAX_ERRORS]]

@@ -23,12 +23,14 @@ RouteKind = Literal["card", "empty", "command", "dialog", "faq"]
 #: Typed commands → command names. Keys are compared after :func:`command_key`.
 COMMANDS: dict[str, str] = {
     "ヘルプ": "help", "help": "help", "へるぷ": "help", "使い方": "help", "メニュー": "help",
-    "?": "help", "？": "help",
+    "?": "help", "？": "help", "できること": "help", "何ができるの": "help", "何ができますか": "help",
+    "なにができるの": "help", "なにができますか": "help",
     "キャンセル": "cancel", "やめる": "cancel", "やめます": "cancel", "中止": "cancel",
     "cancel": "cancel", "quit": "cancel",
     "プロフィール": "profile", "profile": "profile",
     "研修申込": "enrol", "研修申し込み": "enrol", "研修申込み": "enrol",
     "申込状況": "my_enrolments", "申し込み状況": "my_enrolments", "申込み状況": "my_enrolments",
+    "enroll": "enrol", "enrol": "enrol", "status": "my_enrolments",
     "担当者に相談": "escalate", "相談": "escalate",
     "相談状況": "my_tickets",
     "対応待ち一覧": "queue", "対応待ち": "queue",

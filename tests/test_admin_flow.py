@@ -22,7 +22,7 @@ async def test_non_admin_is_refused_and_it_is_logged(harness: Harness, caplog: p
 async def test_admin_sees_each_data_file(harness: Harness) -> None:
     await harness.client.send("staff", "管理")  # 佐藤 花子 is an admin in the sample directory
     text = harness.client.transcript("staff")
-    for name in ("faq", "directory", "catalogue", "intents"):
+    for name in ("FAQ", "組織データ", "研修カタログ", "機能の言い回し"):  # not faq, directory …
         assert f"✅ {name}:" in text
     assert "管理 状態" in text
     loaded = harness.runtime.faq.status.loaded_at
@@ -43,7 +43,7 @@ async def test_a_broken_file_keeps_the_last_good_version_and_is_shown_with_its_l
         await h.runtime.faq.reload()
         await h.client.send("staff", "管理 状態")
         text = h.client.transcript("staff")
-        assert "⚠️ faq:" in text and "teams.yaml:" in text
+        assert "⚠️ FAQ:" in text and "teams.yaml:" in text
         # The bot still answers from the last good FAQ.
         await h.client.send("other", "VPNが遅い")
         assert "VPN" in h.client.transcript("other")
@@ -61,10 +61,10 @@ async def test_status_counts_the_faq_warnings_and_says_where_to_see_them(tmp_pat
 async def test_status_counts_the_organisation_and_course_warnings_too(harness: Harness) -> None:
     await harness.client.send("staff", "管理 状態")
     lines = [line for line in harness.client.transcript("staff").splitlines() if line.strip()]
-    org = next(i for i, line in enumerate(lines) if "directory:" in line)
+    org = next(i for i, line in enumerate(lines) if "組織データ:" in line)
     # the sample organisation has one unit without a promoter; the courses have no warning
     assert lines[org + 1].strip() == "- 警告 1 件 (python -m knowledge check で確認できます)"
-    courses = next(i for i, line in enumerate(lines) if "catalogue:" in line)
+    courses = next(i for i, line in enumerate(lines) if "研修カタログ:" in line)
     assert "警告" not in lines[courses + 1]
     assert harness.runtime.directory.status.warnings == 1
 
@@ -100,6 +100,6 @@ async def test_status_shows_the_outbox_and_people_the_bot_cannot_reach(harness: 
 
 async def test_admin_words_ignore_case_and_width(harness: Harness) -> None:
     await harness.client.send("staff", "ADMIN ＳＴＡＴＵＳ")
-    assert "✅ faq:" in harness.client.transcript("staff")
+    assert "✅ FAQ:" in harness.client.transcript("staff")
     await harness.client.send("staff", "管理 faq提案")
     assert texts.UNKNOWN.format(word="faq提案") not in harness.client.transcript("staff")

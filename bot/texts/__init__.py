@@ -52,7 +52,10 @@ HINTS = {"files": FILES_ONLY, "no_words": NO_WORDS, "url_only": URL_ONLY, "numbe
 CANCELLED = "中断しました。ほかにお手伝いできることがあれば入力してください。"
 #: A dialog left unanswered for DIALOG_TIMEOUT: the next message is handled as a new one.
 DIALOG_EXPIRED = "前の手続きは、しばらく操作がなかったため終了しました。"
-NOTHING_TO_CANCEL = "中断する手続きはありません。困っていることがあれば、そのまま入力してください。"
+NOTHING_TO_CANCEL = (
+    "中断する手続きはありません。研修の申込を取り消すときは「申込状況」、相談を取り消すときは「相談状況」から"
+    "操作できます。困っていることがあれば、そのまま入力してください。"
+)
 UNKNOWN_BUTTON = "このボタンは古いか、今は使えません。もう一度最初から操作してください。"
 
 

@@ -4,6 +4,8 @@ REFUSED = "申し訳ありません。このコマンドは管理者のみ使え
 UNKNOWN = "管理コマンド「{word}」はありません。「管理」と入力すると使えるコマンドを表示します。"
 TITLE = "管理メニュー"
 STATUS_TITLE = "データファイルの状態"
+#: The data sets by the names admins know them by (LiveData names are for logs and /readyz)
+DATA_NAMES = {"faq": "FAQ", "directory": "組織データ", "catalogue": "研修カタログ", "intents": "機能の言い回し"}
 STATUS_OK = "✅ {name}: {count} 件（{loaded} に読み込み）"
 STATUS_STALE = "⚠️ {name}: 最新の変更を読み込めませんでした。{count} 件（{loaded} 時点）の内容で動いています。"
 STATUS_NOT_LOADED = "❌ {name}: 読み込めていません。"

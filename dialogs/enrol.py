@@ -67,11 +67,12 @@ def fold(text: str) -> str:
 
 def pick_options(prompt: Activity | None, choices: Mapping[str, Iterable[str]] | None,
                  resume: str, retry: str = t.RETRY_PICK, *, yes: Iterable[str] = (),
-                 no: Iterable[str] = ()) -> PromptOptions:
+                 no: Iterable[str] = (), several: str = t.PICK_SEVERAL) -> PromptOptions:
     """Options for :class:`PickPrompt`: ``choices`` maps each value to the texts that pick it
     (None: a yes/no question, where ``yes``/``no`` are the question's own button labels).
-    ``prompt`` None when the caller sent the question itself."""
-    spec: dict[str, Any] = {"resume": resume}
+    ``prompt`` None when the caller sent the question itself; ``several`` is said when a reply
+    fits several choices (``{typed}`` in it is the reply)."""
+    spec: dict[str, Any] = {"resume": resume, "several": several}
     if choices is None:
         spec["yes_no"] = {"yes": list(yes), "no": list(no)}
     else:  # a label several choices share (「オンライン」, a room) picks none of them alone
@@ -118,9 +119,10 @@ def numbered(values: Iterable[str], labels: Callable[[str], Iterable[str]]) -> d
 
 
 class PickPrompt(Prompt):
-    """A choice or a yes/no, typed; a question typed instead is answered from the FAQ."""
+    """A choice or a yes/no, typed; a question typed instead is answered from the FAQ (when
+    ``faq_answer`` is given)."""
 
-    def __init__(self, dialog_id: str, faq_answer: Callable[[str], str | None]) -> None:
+    def __init__(self, dialog_id: str, faq_answer: Callable[[str], str | None] | None = None) -> None:
         super().__init__(dialog_id)
         self._faq_answer = faq_answer
 
@@ -143,9 +145,9 @@ class PickPrompt(Prompt):
         elif len(found := named(typed, spec.get("choices", {}))) == 1:
             result.succeeded, result.value = True, found.pop()
         elif len(found) > 1:  # 「オンライン」 when several sessions are online: not the FAQ
-            await turn_context.send_activity(t.PICK_SEVERAL.format(typed=typed))
+            await turn_context.send_activity(str(spec.get("several", t.PICK_SEVERAL)).format(typed=typed))
             return result
-        if not result.succeeded and typed:
+        if not result.succeeded and typed and self._faq_answer is not None:
             answer = self._faq_answer(typed)
             if answer:
                 await turn_context.send_activity(answer)

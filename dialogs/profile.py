@@ -1,7 +1,8 @@
 """プロフィール: ask a person's unit (所属) and tier (職位) when the directory does not know them.
 
 The unit is typed freely and matched against the directory's unit names; the best candidates
-come back as buttons. The answers are saved by the ``save`` callback the feature passes in.
+come back as buttons, which may also be answered by typing (a number, 「人事課」, 「人事」) as
+in the sign-up. The answers are saved by the ``save`` callback the feature passes in.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from botbuilder.dialogs import (
     WaterfallDialog,
     WaterfallStepContext,
 )
-from botbuilder.dialogs.choices import Choice, ListStyle
-from botbuilder.dialogs.prompts import ChoicePrompt, PromptOptions, TextPrompt
+from botbuilder.dialogs.choices import Choice, ChoiceFactory
+from botbuilder.dialogs.prompts import PromptOptions, TextPrompt
 
 from bot.texts import profile as texts
-from knowledge.directory import Directory, Unit
+from dialogs.enrol import PickPrompt, numbered, pick_options
+from knowledge.directory import Directory, Unit, tier_words
 
 SaveProfile = Callable[[TurnContext, Unit, str], Awaitable[None]]
 UnitGone = Callable[[TurnContext], Awaitable[bool]]
@@ -46,8 +48,8 @@ class ProfileDialog(ComponentDialog):
         self._save = save
         self._unit_gone = unit_gone  # the saved unit left the directory: say why we ask
         self.add_dialog(TextPrompt("unit_text"))
-        self.add_dialog(ChoicePrompt("unit_choice", default_locale="ja-jp"))
-        self.add_dialog(ChoicePrompt("tier", default_locale="ja-jp"))
+        self.add_dialog(PickPrompt("unit_choice"))
+        self.add_dialog(PickPrompt("tier"))
         self.add_dialog(
             WaterfallDialog("steps", [self._ask_unit, self._choose_unit, self._ask_tier, self._finish])
         )
@@ -67,37 +69,23 @@ class ProfileDialog(ComponentDialog):
         if not found:
             return await step.replace_dialog("steps", {**(step.options or {}), "again": True})
         # Labelled with the department: two units may share a name (総務課 in several 部).
-        step.values["candidates"] = {texts.UNIT_LABEL.format(unit=u.name, department=u.department_name): u.code
-                                     for u, _ in found}
-        choices = [Choice(label) for label in step.values["candidates"]] + [Choice(texts.RETYPE_UNIT)]
-        return await step.prompt(
-            "unit_choice",
-            PromptOptions(
-                prompt=MessageFactory.text(texts.CHOOSE_UNIT),
-                retry_prompt=MessageFactory.text(texts.RETRY_CHOICE),
-                choices=choices,
-                style=ListStyle.hero_card,
-            ),
-        )
+        units = {texts.UNIT_LABEL.format(unit=u.name, department=u.department_name): u for u, _ in found}
+        step.values["candidates"] = {label: u.code for label, u in units.items()}
+        words = {label: (u.name, u.department_name) for label, u in units.items()}
+        words[texts.RETYPE_UNIT] = texts.RETYPE_WORDS
+        return await step.prompt("unit_choice", _choices(texts.CHOOSE_UNIT, [*units, texts.RETYPE_UNIT], words))
 
     async def _ask_tier(self, step: WaterfallStepContext) -> DialogTurnResult:
-        chosen = step.result.value
+        chosen = step.result
         if chosen == texts.RETYPE_UNIT:
             return await step.replace_dialog("steps", {**(step.options or {}), "again": False})
         step.values["unit_code"] = step.values["candidates"][chosen]
-        return await step.prompt(
-            "tier",
-            PromptOptions(
-                prompt=MessageFactory.text(texts.ASK_TIER),
-                retry_prompt=MessageFactory.text(texts.RETRY_CHOICE),
-                choices=[Choice(t) for t in self._tiers],
-                style=ListStyle.hero_card,
-            ),
-        )
+        words = {tier: tier_words(tier) for tier in self._tiers}  # 「主事」 for 主事・技師
+        return await step.prompt("tier", _choices(texts.ASK_TIER, self._tiers, words))
 
     async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
         unit = self._directory().unit(step.values["unit_code"])
-        tier = step.result.value
+        tier = step.result
         if unit is None:  # the directory changed under us: ask again
             return await step.replace_dialog("steps", {**(step.options or {}), "again": True})
         await self._save(step.context, unit, tier)
@@ -108,3 +96,10 @@ class ProfileDialog(ComponentDialog):
             result["then"] = options["then"]
             result["then_data"] = options.get("then_data") or {}
         return await step.end_dialog(result)
+
+
+def _choices(question: str, labels: Sequence[str], words: dict[str, Sequence[str]]) -> PromptOptions:
+    """Buttons for ``labels``, each also picked by its number, its label or its ``words``."""
+    prompt = ChoiceFactory.hero_card([Choice(label) for label in labels], question)
+    return pick_options(prompt, numbered(labels, lambda label: (label, *words.get(label, ()))), texts.RETRY_CHOICE,
+                        texts.RETRY_CHOICE, several=texts.SEVERAL)

@@ -127,6 +127,11 @@ def numbered(codes: Iterable[str]) -> dict[int, list[str]]:
     return index
 
 
+def tier_words(tier: str) -> tuple[str, ...]:
+    """Other ways staff write a tier (「主事」「技師」 for 主事・技師)."""
+    return tuple(alias for alias, canonical in _TIER_ALIASES.items() if canonical == tier)
+
+
 def normalize_tier(value: Any) -> str | None:
     """The canonical tier for ``value`` (``主事`` → ``主事・技師``), or None if unknown."""
     s = unicodedata.normalize("NFKC", str(value)).strip().replace(" ", "").replace("　", "")

@@ -296,8 +296,8 @@ async def _locked_enrolment(db: AsyncSession, catalogue: Catalogue, enrolment_id
 async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, actor: Actor,
                  now: datetime) -> Outcome:
     """Withdraw one's own enrolment until the deadline; the first on the waitlist moves up.
-    An enrolment whose session was removed from the catalogue can always be withdrawn (no
-    seat to give back, nobody to move up)."""
+    A place on the waitlist (no seat held), or an enrolment whose session was removed from
+    the catalogue, can always be withdrawn."""
     found = await db.get(Enrolment, enrolment_id)
     seats: SeatCounter | None = None
     if found is not None and find_slot(catalogue, found.session_id) is None:
@@ -310,9 +310,9 @@ async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, acto
         raise Refused("not_owner")
     if enrolment.status not in ACTIVE:
         raise Refused("not_active", **_facts(enrolment))
-    if slot.closes_at is not None and now >= slot.closes_at:
-        raise Refused("cancel_closed", closes_at=slot.closes_at, course=slot.course.title)
     held = enrolment.status in HOLDS_SEAT
+    if held and slot.closes_at is not None and now >= slot.closes_at:
+        raise Refused("cancel_closed", closes_at=slot.closes_at, course=slot.course.title)
     enrolment.status, enrolment.updated_at = CANCELLED, now
     changes = [Change(CANCELLED, enrolment, slot)]
     if held and seats is not None:
@@ -351,9 +351,9 @@ async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: i
         raise Refused("not_active", **_facts(old))
     if old_slot.id == new_slot.id:
         return Outcome(old, old_slot, created=False, position=await waitlist_position(db, old))
-    if old_slot.closes_at is not None and now >= old_slot.closes_at:
+    if old.status in HOLDS_SEAT and old_slot.closes_at is not None and now >= old_slot.closes_at:
         raise Refused("cancel_closed", closes_at=old_slot.closes_at, course=old_slot.course.title)
-    check_can_apply(new_slot, applicant, now)
+    check_can_apply(new_slot, applicant, now)  # a waitlisted place moves to an open session
     old_seats, new_seats = locked[old_slot.id], locked[new_slot.id]
     changes = await _fill(db, new_seats, new_slot, now)  # a grown capacity serves the queue
     approved = old.status in (ENROLLED, WAITLISTED) and old.decided_at is not None

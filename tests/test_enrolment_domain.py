@@ -342,6 +342,24 @@ async def test_changing_the_session_checks_owner_deadline_and_repeat(sessions) -
     assert await statuses(sessions, "to-small") == {"enrolled": 1}
 
 
+async def test_a_waitlisted_place_moves_or_goes_after_the_deadline(sessions) -> None:
+    # the seat holder is bound by the deadline; the person waiting holds nothing and is not
+    # locked out of the course: their place moves to a session still open, or is withdrawn
+    seated = await apply(sessions, person("a"), "to-small")
+    waiting = await apply(sessions, person("b"), "to-small")
+    third = await apply(sessions, person("c"), "to-small")
+    assert [o.enrolment.status for o in (seated, waiting, third)] == ["enrolled", "waitlisted", "waitlisted"]
+    late = datetime(2030, 6, 15, tzinfo=TOKYO)  # to-small's deadline has passed
+    with pytest.raises(Refused, match="cancel_closed"):
+        await move(sessions, person("a"), seated.enrolment.id, "to-late", late)
+    moved = await move(sessions, person("b"), waiting.enrolment.id, "to-late", late)
+    assert moved.enrolment.status == "enrolled" and moved.enrolment.session_id == "to-late"
+    out = await in_transaction(sessions, lambda db: en.cancel(
+        db, CATALOGUE, third.enrolment.id, Actor("user-c"), late))
+    assert out.enrolment.status == "cancelled"
+    assert await statuses(sessions, "to-small") == {"enrolled": 1, "cancelled": 2}  # b moved, c went
+
+
 def approval_catalogue(folder: Path, second_capacity: int) -> Catalogue:
     """A course that needs approval, with sessions ap-1 (5 seats) and ap-2."""
     (folder / "courses.yaml").write_text(f"""courses:

@@ -83,7 +83,7 @@ async def test_a_restart_with_a_broken_file_answers_from_the_kept_copy(sqlite_ur
         shown = status_lines(h.runtime.faq.status)
     assert body["stale"][0].startswith("faq: synonyms.yaml:")
     assert next(d for d in body["data"] if d["name"] == "faq")["restored"] is True
-    assert shown[0].startswith("⚠️ faq: 起動時にファイルを読み込めませんでした。前回正しく読めたファイルの控え")
+    assert shown[0].startswith("⚠️ FAQ: 起動時にファイルを読み込めませんでした。前回正しく読めたファイルの控え")
 
 
 async def test_readiness_quotes_no_address_of_a_person(sqlite_url: str, tmp_path: Path) -> None:

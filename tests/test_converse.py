@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,22 @@ def test_a_script_not_saved_as_utf8_is_refused_in_japanese(tmp_path: Path) -> No
     path.write_bytes("users: [{key: a, name: 佐藤}]\nsteps: [{as: a}]\n".encode("cp932"))
     with pytest.raises(ScriptError, match="UTF-8 で保存してください"):
         load_script(path)
+
+
+async def test_a_script_that_adopts_an_faq_proposal_leaves_the_faq_folder_alone(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    # the folder a running bot serves: an adopted proposal must be written to a copy
+    served = tmp_path / "faq"
+    shutil.copytree(ROOT / "content/faq", served)
+    before = {p.name: p.read_bytes() for p in served.iterdir()}
+    script = (ROOT / "tests/conversations/escalation_happy_path.yaml").read_text(encoding="utf-8")
+    script = script.replace("users:\n", "users:\n  - key: admin\n    name: 佐藤 花子\n"
+                            "    aadObjectId: d1cb8940-7937-5150-b23f-c6407ddb8eb8\n"
+                            "    upn: sato.hanako@pref.example.lg.jp\n", 1)
+    script += "  - as: admin\n    send: 管理 FAQ提案 採用 1\n  - expect: として追加しました\n"
+    path = tmp_path / "adopt.yaml"
+    path.write_text(script, encoding="utf-8")
+    outcome = await run_script(load_script(path), make_settings(sqlite_url, faq_dir=served), {})
+    assert outcome.failures == [], "\n".join(outcome.failures)
+    assert {p.name: p.read_bytes() for p in served.iterdir()} == before

@@ -7,6 +7,7 @@ reported with what was expected and what came; the exit code is 0 only when all 
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from bot.devchannel.client import DevUser
 from bot.devchannel.harness import Harness
 from bot.devchannel.render import Button
 from domain.clock import ManualClock
+from knowledge.faq import faq_files
 from knowledge.sources import yaml_problem
 
 STEP_KINDS = ("send", "click", "expect", "expect_not", "as", "wait_for", "install")
@@ -218,12 +220,30 @@ async def run_script(script: Script, base: Settings, overrides: dict[str, Any]) 
         settings = base.model_copy(update={
             "database_url": f"sqlite+aiosqlite:///{Path(tmp) / 'converse.sqlite3'}",
             "watch_files": False,
+            "last_good_dir": Path(tmp) / "last-good",
             **script.data,
             **overrides,
         })
+        # An adopted FAQ proposal is written into the FAQ folder: a script writes into a copy,
+        # never into the folder a running bot serves.
+        settings = settings.model_copy(update={"faq_dir": _scratch_copy(settings.faq_dir, Path(tmp) / "faq")})
         clock = ManualClock(script.start)
         async with Harness(settings, script.users, clock=clock) as harness:
             return await Runner(script, harness, clock).run()
+
+
+def _scratch_copy(path: Path, target: Path) -> Path:
+    """A copy of a data folder (or of the folder holding a data file) under ``target``; the
+    path to use instead of ``path``."""
+    if path.is_dir():
+        shutil.copytree(path, target)
+        return target
+    if path.is_file():  # the file and the synonym dictionary beside it
+        target.mkdir(parents=True)
+        for file in (p for group in faq_files(path) for p in group):
+            shutil.copy2(file, target / file.name)
+        return target / path.name
+    return path  # missing: the bot says so, as it would
 
 
 def script_paths(files: list[str]) -> list[Path]:

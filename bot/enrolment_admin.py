@@ -19,7 +19,9 @@ from bot import enrolment_cards as cards
 from bot.router import Route
 from bot.texts import enrolment as t
 from domain import enrolment_reports as reports
-from domain.enrolment_rules import find_slot
+from domain.enrolment_match import named_course
+from domain.enrolment_rules import find_slot, slots_of
+from knowledge.catalogue import Catalogue, Course
 
 if TYPE_CHECKING:
     from bot.enrolment_flow import EnrolmentFlow
@@ -40,6 +42,15 @@ def argument(route: Route, word: str) -> str:
     return arg[len(word):].strip() if arg.startswith(word) else arg
 
 
+def _course_named(catalogue: Catalogue, text: str) -> Course | None:
+    """The course whose title ``text`` is (spaces and width aside), else the one it names."""
+    def key(value: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", value).casefold().split())
+
+    exact = [c for c in catalogue.courses if key(c.title) == key(text)]
+    return exact[0] if len(exact) == 1 else named_course(catalogue, text)
+
+
 class AdminCommands:
     def __init__(self, flow: EnrolmentFlow) -> None:
         self.flow = flow
@@ -58,7 +69,16 @@ class AdminCommands:
         if not slot_id:
             await turn_context.send_activity(t.ROSTER_USAGE)
             return
-        slot = find_slot(self.flow.catalogue(), slot_id)
+        catalogue = self.flow.catalogue()
+        slot = find_slot(catalogue, slot_id)
+        course = _course_named(catalogue, slot_id) if slot is None else None
+        sessions = [s for s in slots_of(course) if s.session is not None] if course else []
+        if slot is None and len(sessions) == 1:  # 「管理 名簿 新規採用職員研修」: its one session
+            slot = sessions[0]
+        elif slot is None and course is not None and sessions:
+            listed = "、".join(t.SESSION_ID.format(id=s.id, when=cards.when(s)) for s in sessions)
+            await turn_context.send_activity(t.ROSTER_WHICH.format(course=course.title, sessions=listed))
+            return
         if slot is None:
             await turn_context.send_activity(f"{t.ROSTER_UNKNOWN.format(id=slot_id)}{t.ROSTER_USAGE}")
             return
@@ -76,10 +96,12 @@ class AdminCommands:
     async def summary(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         if not await self._admin(turn_context):
             return
+        catalogue = self.flow.catalogue()
         async with self.flow.runtime.sessions() as db:
-            rows = await reports.summary(db, self.flow.catalogue())
+            rows = await reports.summary(db, catalogue)
+        sessions = {c.id: slots_of(c) for c in catalogue.courses}
         await turn_context.send_activity(
-            MessageFactory.attachment(cards.attachment(cards.summary(rows)))
+            MessageFactory.attachment(cards.attachment(cards.summary(rows, sessions)))
         )
 
 

@@ -281,7 +281,8 @@ def roster(title: str, counts: str, rows: Sequence[RosterRow], more: str | None)
     return content(body)
 
 
-def summary(rows: Sequence[CourseSummary]) -> Card:
+def summary(rows: Sequence[CourseSummary], sessions: Mapping[str, Sequence[Slot]] | None = None) -> Card:
+    """Each course's counts, and its sessions with the ids 「管理 名簿」 takes."""
     body = [text(t.SUMMARY_TITLE, weight="Bolder", size="Medium")]
     if not rows:
         body.append(text(t.SUMMARY_EMPTY))
@@ -289,4 +290,8 @@ def summary(rows: Sequence[CourseSummary]) -> Card:
         body.append(text(r.title, weight="Bolder"))
         body.append(text(t.SUMMARY_LINE.format(enrolled=r.enrolled, pending=r.pending,
                                                waitlisted=r.waitlisted, capacity=r.capacity)))
+        listed = [s for s in (sessions or {}).get(r.course_id, ()) if s.session is not None]
+        if listed:
+            body.append(text(t.SUMMARY_SESSIONS.format(
+                sessions="、".join(t.SESSION_ID.format(id=s.id, when=when(s)) for s in listed)), subtle=True))
     return content(body)

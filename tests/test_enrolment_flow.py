@@ -131,6 +131,12 @@ async def test_admin_roster_and_summary_in_chat(h: Harness) -> None:
     summary = h.client.transcript("a")
     assert "全職員テスト研修" in summary
     assert "申込済 1 / 申請中 0 / キャンセル待ち 1 / 定員 36" in summary
+    assert "日程ID（名簿は「管理 名簿 日程ID」）: to-small（6月17日(月) 15:00" in summary  # the ids rosters take
+    await h.client.send("a", "管理 名簿 全職員テスト研修")  # a course: its sessions' ids to choose from
+    which = h.client.transcript("a")
+    assert "「全職員テスト研修」の名簿は日程ごとです" in which and "to-small（6月17日(月) 15:00" in which
+    await h.client.send("a", "管理 名簿 承認テスト研修")  # a course with one session: its roster
+    assert "名簿: 承認テスト研修" in h.client.transcript("a")
     await h.client.send("b", "管理 名簿 to-small")
     refused = h.client.transcript("b")
     assert "管理者" in refused and "高橋 翔太（" not in refused

@@ -223,7 +223,7 @@ OWN_APPLICATION = "ご自身の申請は承認できません。ほかの承認�
 # ---------------------------------------------------------------- admin
 
 NOT_ADMIN = "申し訳ありません。この操作は管理者だけが使えます。"
-ROSTER_USAGE = "「管理 名簿 日程ID」の形で入力してください。例: 管理 名簿 nh-01"
+ROSTER_USAGE = "「管理 名簿 日程ID」の形で入力してください (日程IDは「管理 研修集計」に出ています)。例: 管理 名簿 nh-01"
 ROSTER_UNKNOWN = "日程ID「{id}」は研修カタログにありません。"
 ROSTER_TITLE = "名簿: {course}"
 ROSTER_EMPTY = "申込者はまだいません。"
@@ -232,3 +232,6 @@ ROSTER_COUNTS = "申込済 {enrolled} 人 / 申請中 {pending} 人 / キャン�
 SUMMARY_TITLE = "研修ごとの申込状況"
 SUMMARY_LINE = "申込済 {enrolled} / 申請中 {pending} / キャンセル待ち {waitlisted} / 定員 {capacity}"
 SUMMARY_EMPTY = "研修カタログに研修がありません。"
+SUMMARY_SESSIONS = "日程ID（名簿は「管理 名簿 日程ID」）: {sessions}"
+SESSION_ID = "{id}（{when}）"
+ROSTER_WHICH = "「{course}」の名簿は日程ごとです。次のどれかで「管理 名簿 日程ID」と入力してください: {sessions}"

@@ -109,6 +109,11 @@ def _values(values: Any) -> list[str]:
     return values if isinstance(values, list) else [values]  # a str: a dialog saved before lists
 
 
+def _without_dx(title: str) -> str:
+    """A title as staff often say it, without 「DX」 (「新規採用職員研修」 for 新規採用職員DX研修)."""
+    return fold(title).replace("dx", "")
+
+
 #: Words that pick a session held on Teams rather than in a room.
 ONLINE_WORDS = ("オンライン", "Teams", "リモート", "Web")
 
@@ -194,7 +199,7 @@ class EnrolDialog(ComponentDialog):
         by_id = {c.id: c for c in offered}
         choices = numbered(by_id, lambda cid: (
             by_id[cid].title, cid, cards.course_label(by_id[cid], True),
-            cards.course_label(by_id[cid], False, True)))
+            cards.course_label(by_id[cid], False, True), _without_dx(by_id[cid].title)))
         prompt = MessageFactory.attachment(cards.attachment(cards.courses(pairs, applied)))
         return await step.prompt(PICK, pick_options(prompt, choices, t.RESUME_COURSE))
 

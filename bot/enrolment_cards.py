@@ -123,14 +123,27 @@ def confirm(slot: Slot, used: Usage | None) -> Card:
         rows.append((t.FACT_DEADLINE, t.deadline(slot.closes_at)))
     rows.append((t.FACT_SEATS, seats(slot, used)))
     body = [text(t.CONFIRM_TITLE, weight="Bolder", size="Medium"), facts(rows)]
-    if slot.capacity - (used or Usage()).taken <= 0:
+    if is_full(slot, used):
         body.append(text(t.WILL_WAITLIST, weight="Bolder"))
     if slot.course.approval_required:
         body.append(text(t.NEEDS_APPROVAL))
     body.append(text(t.CONFIRM_ASK))
-    return content(body, [
-        submit(t.BUTTON_APPLY, "enrol.confirm", session_id=slot.id),
+    return content(body, [  # waitlist: the card said it would be (else a seat was agreed to)
+        submit(t.BUTTON_APPLY, "enrol.confirm", session_id=slot.id, waitlist=is_full(slot, used)),
         submit(t.BUTTON_STOP, "enrol.abort", session_id=slot.id),
+    ])
+
+
+def is_full(slot: Slot, used: Usage | None) -> bool:
+    """Whether the slot has no free seat (what the confirmation card says)."""
+    return slot.capacity - (used or Usage()).taken <= 0
+
+
+def filled(slot: Slot, message: str) -> Card:
+    """The last seat went while the person was confirming: the waitlist, or another session."""
+    return content([text(message)], [
+        submit(t.BUTTON_WAITLIST, "enrol.confirm", session_id=slot.id, waitlist=True),
+        submit(t.BUTTON_OTHER_SESSION, "enrol.course", course_id=slot.course.id),
     ])
 
 

@@ -143,11 +143,13 @@ class EnrolmentFlow:
         )
 
     async def confirm(self, turn_context: TurnContext, slot_id: str,
-                      card_id: str | None = None) -> None:
-        """Apply for a slot and say how it went (a repeat says it is already done)."""
+                      card_id: str | None = None, waitlist: bool = True) -> None:
+        """Apply for a slot and say how it went (a repeat says it is already done);
+        ``waitlist`` False when the person was shown a free seat."""
         await self._apply(
             turn_context, slot_id, card_id, t.CONFIRM_TITLE,
-            lambda db, catalogue, applicant, now: en.enrol(db, catalogue, applicant, slot_id, now),
+            lambda db, catalogue, applicant, now: en.enrol(db, catalogue, applicant, slot_id, now,
+                                                           waitlist=waitlist),
             (t.DONE_WAITLISTED, t.DONE_PENDING, t.DONE_ENROLLED),
         )
 
@@ -181,7 +183,11 @@ class EnrolmentFlow:
                         position = await en.waitlist_position(db, moved)
                     message = t.ALREADY_DONE.format(
                         when=cards.when(slot), status=t.status_label(moved.status, position))
-            await turn_context.send_activity(message)
+            if exc.reason == "filled" and slot is not None:
+                await turn_context.send_activity(MessageFactory.attachment(cards.attachment(
+                    cards.filled(slot, message))))
+            else:
+                await turn_context.send_activity(message)
             await self.replace_card(turn_context, card_id, cards.used(title, slot, message))
             return
         waitlisted, pending, done = outcomes
@@ -359,7 +365,7 @@ class EnrolmentFlow:
             return
         await self._end_mine(dc, ENROL_DIALOG)
         await self.confirm(turn_context, str(route.data.get("session_id", "")),
-                           turn_context.activity.reply_to_id)
+                           turn_context.activity.reply_to_id, route.data.get("waitlist") is not False)
 
     async def on_change(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         if not await self._known(turn_context, dc, "enrol"):

@@ -54,7 +54,7 @@ class EnrolPort(Protocol):
     async def active_by_course(self, turn_context: TurnContext) -> Mapping[str, Enrolment]: ...
     async def show_applied(self, turn_context: TurnContext, enrolment: Enrolment) -> None: ...
     async def confirm(self, turn_context: TurnContext, slot_id: str,
-                      card_id: str | None = None) -> None: ...
+                      card_id: str | None = None, waitlist: bool = True) -> None: ...
     async def change(self, turn_context: TurnContext, enrolment_id: int, slot_id: str,
                      card_id: str | None = None) -> None: ...
     async def abort(self, turn_context: TurnContext, slot_id: str | None,
@@ -262,6 +262,7 @@ class EnrolDialog(ComponentDialog):
             yes, resume = t.BUTTON_CHANGE_YES, t.RESUME_CHANGE
         else:
             step.values.pop("change_of", None)
+            step.values["waitlist"] = cards.is_full(slot, used)  # else a seat was agreed to
             card = cards.confirm(slot, used)
             yes, resume = t.BUTTON_APPLY, t.RESUME_CONFIRM
         sent = await step.context.send_activity(MessageFactory.attachment(cards.attachment(card)))
@@ -275,7 +276,7 @@ class EnrolDialog(ComponentDialog):
         if step.result is True and change_of is not None:
             await self.port.change(step.context, int(change_of), slot_id, card_id)
         elif step.result is True:
-            await self.port.confirm(step.context, slot_id, card_id)
+            await self.port.confirm(step.context, slot_id, card_id, step.values.get("waitlist", True))
         else:
             await self.port.abort(step.context, slot_id, change_of, card_id)
         return await step.end_dialog()

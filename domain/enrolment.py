@@ -244,11 +244,12 @@ async def active_for_course(db: AsyncSession, user_id: str, course_id: str) -> E
 
 
 async def enrol(db: AsyncSession, catalogue: Catalogue, applicant: Applicant, slot_id: str,
-                now: datetime) -> Outcome:
+                now: datetime, *, waitlist: bool = True) -> Outcome:
     """Apply for a slot: enrolled, pending approval (seat held) or waitlisted when full.
 
     Applying again for the same slot returns the existing enrolment (``created`` False);
     having an active enrolment in another slot of the course raises ``other_session``.
+    ``waitlist`` False: the person agreed to a seat, so a slot full by now raises ``filled``.
     """
     slot = find_slot(catalogue, slot_id)
     if slot is None:
@@ -265,6 +266,8 @@ async def enrol(db: AsyncSession, catalogue: Catalogue, applicant: Applicant, sl
     if seats.taken < seats.capacity:
         status = PENDING if slot.course.approval_required else ENROLLED
         seats.taken += 1
+    elif not waitlist:  # the last seat went while they were confirming: ask, do not queue
+        raise Refused("filled", course=slot.course.title, session_id=slot.id)
     else:
         status = WAITLISTED
     enrolment = Enrolment(

@@ -342,6 +342,16 @@ async def test_changing_the_session_checks_owner_deadline_and_repeat(sessions) -
     assert await statuses(sessions, "to-small") == {"enrolled": 1}
 
 
+async def test_a_seat_agreed_to_but_gone_is_refused_not_queued(sessions) -> None:
+    await apply(sessions, person("a"), "to-small")  # its one seat
+    with pytest.raises(Refused, match="filled"):
+        await in_transaction(sessions, lambda db: en.enrol(db, CATALOGUE, person("b"), "to-small", BEFORE,
+                                                           waitlist=False))
+    assert await statuses(sessions, "to-small") == {"enrolled": 1}
+    queued = await apply(sessions, person("b"), "to-small")  # asked again, they accept the queue
+    assert queued.enrolment.status == "waitlisted"
+
+
 async def test_a_waitlisted_place_moves_or_goes_after_the_deadline(sessions) -> None:
     # the seat holder is bound by the deadline; the person waiting holds nothing and is not
     # locked out of the course: their place moves to a session still open, or is withdrawn

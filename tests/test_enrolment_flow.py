@@ -76,6 +76,21 @@ async def test_double_tap_and_a_second_device_give_one_enrolment(h: Harness) -> 
         (SATO.aad_object_id, "to-last", "enrolled")]
 
 
+async def test_the_last_seat_taken_while_confirming_asks_before_the_waitlist(h: Harness) -> None:
+    # 佐藤 sees 「残り 1 席」 and agrees to a seat; 高橋 takes it first: 佐藤 is asked, not queued
+    await to_confirm(h, "a", "全職員テスト研修", "6月17日(月) 15:00")  # to-small: 1 seat
+    apply = button(h, "a", "申し込む")
+    await to_confirm(h, "b", "全職員テスト研修", "6月17日(月) 15:00")
+    await h.client.press("b", button(h, "b", "申し込む"))
+    await h.client.press("a", apply)
+    said = h.client.transcript("a")
+    assert "確認の間に満席になりました（全職員テスト研修、6月17日(月) 15:00" in said
+    assert [(e.user_id, e.status) for e in await enrolments(h)] == [(TAKAHASHI.aad_object_id, "enrolled")]
+    await h.client.press("a", button(h, "a", "キャンセル待ちで申し込む"))
+    assert "キャンセル待ち（1番目）" in h.client.transcript("a")
+    assert sorted(e.status for e in await enrolments(h)) == ["enrolled", "waitlisted"]
+
+
 async def test_forged_and_stale_buttons_get_a_clear_message_and_write_nothing(h: Harness) -> None:
     c = h.client
     await c.send("a", "", {"action": "enrol.confirm", "session_id": "zz-99"})

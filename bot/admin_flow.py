@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 AdminCommand = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
-STATUS_WORDS = ("状態", "status", "")
+STATUS_WORDS = ("状態", "status", "", "ヘルプ", "help", "メニュー", "使い方", "?", "？")  # the status lists the commands
 MAX_ERRORS = 5
 MAX_PEOPLE = 30
 

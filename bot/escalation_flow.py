@@ -52,6 +52,7 @@ Handler = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
 Work = Callable[[AsyncSession, Ticket, Actor, datetime], Awaitable[Any]]
 _KEY = re.compile(r"^[0-9a-f]{16,64}$")
 _REQUESTER_ACTIONS = ("resolve", "reopen", "cancel")
+_ANSWERING_ROLES = frozenset({"promoter", "specialist", "helpdesk"})  # whoever tickets go to
 _TYPED = "typed_in_chat"  # card data: the text was asked for in chat (not the card's box)
 # Whole replies (folded by command_key) to 「どの点がまだ解決していないか」 that are no point
 # for the person; anything longer is sent as written (「ありがとうございます。まだです」 is one).
@@ -442,6 +443,9 @@ def install(runtime: Runtime) -> None:
         who = await identify(turn_context)
         async with runtime.sessions() as session:
             waiting = await t.queue_of(session, who.user_id, everyone=who.is_admin)
+        if not waiting and not who.is_admin and not who.roles & _ANSWERING_ROLES:
+            await turn_context.send_activity(texts.QUEUE_NOT_YOURS)  # a requester: their own list
+            return
         title = texts.QUEUE_ALL_TITLE if who.is_admin else texts.QUEUE_TITLE
         await turn_context.send_activity(_reply(cards.listing(title, waiting, texts.QUEUE_NONE)))
 

@@ -58,6 +58,13 @@ async def test_status_counts_the_faq_warnings_and_says_where_to_see_them(tmp_pat
         assert "警告 1 件 (python -m knowledge check で確認できます)" in h.client.transcript("staff")
 
 
+async def test_admin_help_shows_the_status_and_the_commands(harness: Harness) -> None:
+    await harness.client.send("staff", "管理 ヘルプ")
+    text = harness.client.transcript("staff")
+    assert "管理コマンド「ヘルプ」はありません" not in text
+    assert "✅ FAQ:" in text and "管理 名簿" in text
+
+
 async def test_status_counts_the_organisation_and_course_warnings_too(harness: Harness) -> None:
     await harness.client.send("staff", "管理 状態")
     lines = [line for line in harness.client.transcript("staff").splitlines() if line.strip()]

@@ -745,6 +745,15 @@ async def test_a_promoter_who_passed_it_on_neither_sees_it_waiting_nor_can_claim
     assert "1. [受付待ち]" in said(h, "backup")
 
 
+async def test_the_queue_command_tells_a_requester_where_their_own_tickets_are(h: Harness) -> None:
+    await escalate(h)
+    await h.client.send("staff", "対応待ち一覧")  # staff: no promoter role
+    got = said(h, "staff")
+    assert "推進員・DX推進スペシャリスト・ヘルプデスクの方" in got and "「相談状況」" in got
+    await h.client.send("promoter", "対応待ち一覧")
+    assert "1. [受付待ち]" in said(h, "promoter")
+
+
 async def test_the_promoter_card_shows_only_faq_guesses_the_faq_would_offer(h: Harness) -> None:
     matcher = h.runtime.faq.current.matcher
     floor = matcher.settings.clarify_threshold

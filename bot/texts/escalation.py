@@ -186,6 +186,10 @@ MY_TICKETS_NONE = "まだ相談はありません。困ったときは「担当�
 QUEUE_TITLE = "対応待ちの相談"
 QUEUE_ALL_TITLE = "対応待ちの相談（すべて・管理者表示）"
 QUEUE_NONE = "対応待ちの相談はありません。"
+QUEUE_NOT_YOURS = (
+    "「対応待ち一覧」は、デジタル活用推進員・DX推進スペシャリスト・ヘルプデスクの方が、回ってきた相談を"
+    "確認するためのものです。ご自身の相談は「相談状況」で確認できます。"
+)
 LIST_LINE = "{id}. [{status}] {question}"
 LIST_URGENT = "【至急】"
 BUTTON_SHOW = "チケット {id} を見る"

@@ -659,17 +659,22 @@ def report_card(result: ticket_report.Report, period: str) -> dict[str, Any]:
             resolve_median=f(r.to_resolve.median), resolve_p90=f(r.to_resolve.p90))
 
     text = common_cards.text
+    title = text(texts.REPORT_TITLE.format(period=period), weight="Bolder", size="Medium")
+    if not result.total.tickets:  # nothing to measure: say so rather than a card of 「-」
+        return common_cards.content([title, text(texts.REPORT_EMPTY)])
+    oldest = (texts.REPORT_OLDEST.format(minutes=ticket_report.fmt(result.oldest_open_minutes))
+              if result.oldest_open_minutes is not None else texts.REPORT_NONE_OPEN)
     body = [
-        text(texts.REPORT_TITLE.format(period=period), weight="Bolder", size="Medium"),
+        title,
         text(texts.REPORT_ALL, weight="Bolder"), text(row(result.total)),
         text(texts.REPORT_DEPARTMENTS, weight="Bolder"),
-        common_cards.facts([(r.name, row(r)) for r in result.departments] or [("-", "-")]),
+        common_cards.facts([(r.name, row(r)) for r in result.departments] or [(texts.REPORT_NONE, "")]),
         text(texts.REPORT_UNITS, weight="Bolder"),
-        common_cards.facts([(r.name, row(r)) for r in result.units[:10]] or [("-", "-")]),
+        common_cards.facts([(r.name, row(r)) for r in result.units[:10]] or [(texts.REPORT_NONE, "")]),
         text(texts.REPORT_BACKLOG, weight="Bolder"),
-        text(ticket_report.backlog_line(result)
-             + "\n\n" + texts.REPORT_OLDEST.format(minutes=ticket_report.fmt(result.oldest_open_minutes))),
+        text(ticket_report.backlog_line(result) + "\n\n" + oldest),
         text(texts.REPORT_TOPICS, weight="Bolder"),
-        text("\n".join(f"{i}. {name}（{n} 件）" for i, (name, n) in enumerate(result.topics, 1)) or "-"),
+        text("\n".join(f"{i}. {name}（{n} 件）" for i, (name, n) in enumerate(result.topics, 1))
+             or texts.REPORT_NONE),
     ]
     return common_cards.content(body)

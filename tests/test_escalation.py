@@ -780,6 +780,9 @@ async def test_the_report_uses_one_set_of_terms_and_shows_the_whole_period(h: Ha
     assert "相談の集計（2026年5月1日(金)〜2026年5月11日(月)）" in report
     assert "1 件（未解決 1・解決 0）" in report and "未解決 1 件（受付待ち 1・対応中 0" in report
     assert "対応中 1" not in report
+    await h.client.send("admin", "管理 相談集計 2026/01/05 2026/01/09")  # a week with none
+    empty = said(h, "admin")
+    assert "この期間の相談はありません。" in empty and "中央値 -" not in empty
     await h.client.send("admin", "管理 相談集計 2026/13/01")
     assert "2026/04/01 も使えます" in said(h, "admin")
     await h.client.send("admin", "管理 相談集計 2026-02-30")

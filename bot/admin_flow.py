@@ -13,7 +13,7 @@ from botbuilder.dialogs import DialogContext
 
 from bot import cards
 from bot.identity import IdentityResolver
-from bot.router import Route
+from bot.router import Route, split_word
 from bot.runtime import Runtime
 from bot.texts import admin as texts
 from domain import outbox
@@ -100,7 +100,7 @@ def install(runtime: Runtime) -> None:
             log.warning("admin command refused", extra={"user": who.user_id, "command": route.arg[:40]})
             await turn_context.send_activity(who.refusal(texts.REFUSED))
             return
-        word, _, rest = route.arg.strip().partition(" ")
+        word, rest = split_word(route.arg)
         folded = unicodedata.normalize("NFKC", word).casefold()  # 「FAQ提案」「faq提案」「ＳＴＡＴＵＳ」
         if folded in STATUS_WORDS:
             await status(turn_context, dc, route)

@@ -33,7 +33,7 @@ from bot.escalation_service import (
 from bot.handler import awaited
 from bot.identity import Identity, IdentityResolver
 from bot.references import user_key
-from bot.router import Route, command_key
+from bot.router import Route, command_key, split_word
 from bot.runtime import Runtime
 from bot.texts import enrolment as dates
 from bot.texts import escalation as texts
@@ -510,9 +510,9 @@ def install(runtime: Runtime) -> None:
         who = await admin_only(turn_context)
         if who is None:
             return
-        verb, _, rest = route.arg.strip().partition(" ")
+        verb, rest = split_word(route.arg)
         verb = unicodedata.normalize("NFKC", verb).casefold()  # 「ACCEPT」「ａｃｃｅｐｔ」
-        number, _, text = rest.strip().partition(" ")
+        number, text = split_word(rest)
         if verb in ("", "一覧", "list"):
             async with runtime.sessions() as session:
                 pending = await proposals.listing(session)
@@ -534,7 +534,7 @@ def install(runtime: Runtime) -> None:
             await turn_context.send_activity(texts.PROPOSALS_USAGE)
 
     async def edit_proposal(turn_context: TurnContext, proposal_id: int, text: str) -> None:
-        field, _, value = text.strip().partition(" ")
+        field, value = split_word(text)
         changes = {"質問": "question", "回答": "answer", "カテゴリ": "category"}
         if field not in changes or not value.strip():
             await turn_context.send_activity(texts.PROPOSALS_USAGE)

@@ -64,6 +64,12 @@ class Route:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+def split_word(text: str) -> tuple[str, str]:
+    """The first word of a command's argument and the rest (any space, 「　」 too, separates)."""
+    parts = text.split(maxsplit=1)
+    return (parts[0] if parts else "", parts[1] if len(parts) > 1 else "")
+
+
 def parse_command(text: str) -> tuple[str, str] | None:
     """The command a message names, with its argument (「チケット 12」 → ("ticket", "12"))."""
     key = command_key(text)
@@ -76,6 +82,8 @@ def parse_command(text: str) -> tuple[str, str] | None:
     spaced = unicodedata.normalize("NFKC", text).strip()
     for pattern, name in _ARG_COMMANDS:
         match = pattern.match(spaced)
+        if match and name == "admin":  # the argument as typed: an FAQ text keeps its 「？」
+            return name, re.split(r"\s+", text.strip(), maxsplit=1)[-1]
         if match:
             return name, match.group(1).strip()
     return None

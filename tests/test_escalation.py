@@ -264,6 +264,9 @@ async def test_an_accepted_proposal_is_answered_by_the_faq(h: Harness, faq_dir: 
     assert "管理者のみ" in said(h, "promoter")
     await h.client.send("admin", "管理 FAQ提案")
     assert "Q: 共有フォルダの容量を増やしたい" in said(h, "admin")
+    await h.client.send("admin", "管理　FAQ提案　編集　１　質問　共有フォルダの容量を増やしたい（申請）？")  # 「　」
+    edited = said(h, "admin")
+    assert "提案 1 を修正しました" in edited and "増やしたい（申請）？" in edited  # as typed, not NFKC
     await h.client.send("admin", "管理 FAQ提案 編集 1 回答 " + ANSWER + "所属長の承認が必要です。")
     assert "提案 1 を修正しました" in said(h, "admin")
     await press(h, "admin", "提案 1 を採用")

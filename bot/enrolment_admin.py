@@ -18,6 +18,7 @@ from botbuilder.dialogs import DialogContext
 from bot import enrolment_cards as cards
 from bot.router import Route
 from bot.texts import enrolment as t
+from dialogs.enrol import fold
 from domain import enrolment_reports as reports
 from domain.enrolment_match import named_course
 from domain.enrolment_rules import find_slot, slots_of
@@ -44,10 +45,7 @@ def argument(route: Route, word: str) -> str:
 
 def _course_named(catalogue: Catalogue, text: str) -> Course | None:
     """The course whose title ``text`` is (spaces and width aside), else the one it names."""
-    def key(value: str) -> str:
-        return "".join(unicodedata.normalize("NFKC", value).casefold().split())
-
-    exact = [c for c in catalogue.courses if key(c.title) == key(text)]
+    exact = [c for c in catalogue.courses if fold(c.title) == fold(text)]
     return exact[0] if len(exact) == 1 else named_course(catalogue, text)
 
 

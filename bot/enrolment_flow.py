@@ -33,10 +33,10 @@ from domain.enrolment_rules import (
     ACTIVE,
     CANCELLED,
     DECLINED,
-    HOLDS_SEAT,
     Applicant,
     Refused,
     Slot,
+    can_withdraw,
     find_slot,
     open_slots,
     slot_of_enrolment,
@@ -248,8 +248,7 @@ class EnrolmentFlow:
                                  note=t.APPLIED_REMOVED)
             await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
             return
-        holds_seat = enrolment.status in HOLDS_SEAT  # a waitlisted place moves or goes any time
-        movable = not holds_seat or slot.closes_at is None or now < slot.closes_at
+        movable = can_withdraw(enrolment.status, slot, now)
         others = [s for s in open_slots(slot.course, now) if s.id != slot.id]
         note = None if movable and others else t.APPLIED_NO_OTHER if movable else t.APPLIED_CLOSED
         card = cards.applied(enrolment, slot, status, can_change=movable and bool(others),
@@ -266,8 +265,7 @@ class EnrolmentFlow:
                 if slot.start is not None and slot.start <= now:
                     continue  # finished sessions drop off the list
                 label = t.status_label(e.status, await en.waitlist_position(db, e))
-                open_ = e.status not in HOLDS_SEAT or slot.closes_at is None or now < slot.closes_at
-                items.append((e, slot, label, e.status in ACTIVE and open_))
+                items.append((e, slot, label, e.status in ACTIVE and can_withdraw(e.status, slot, now)))
         if not items:
             await turn_context.send_activity(t.MY_NONE)
             return
@@ -289,7 +287,7 @@ class EnrolmentFlow:
             reason = Refused("not_found")
         elif e.status not in ACTIVE:
             reason = Refused("not_active")
-        elif e.status in HOLDS_SEAT and slot.closes_at is not None and now >= slot.closes_at:
+        elif not can_withdraw(e.status, slot, now):
             reason = Refused("cancel_closed", closes_at=slot.closes_at, course=slot.course.title)
         if reason is not None or e is None or slot is None:
             await turn_context.send_activity(refusal(reason or Refused("not_found"), catalogue))

@@ -347,29 +347,23 @@ def install(runtime: Runtime) -> None:
         if key in _SOLVED_REPLIES or key in _THANKS_REPLIES or key in _NEVER_MIND:
             await changed_mind(turn_context, dc, route, ticket_id, key)
             return
-        if await offered_anew(turn_context, ticket_id, followup):
-            return
 
-        async def work(s: AsyncSession, tk: Ticket, a: Actor, now: datetime) -> str:
+        async def work(s: AsyncSession, tk: Ticket, a: Actor, now: datetime) -> tuple[str, bool]:
+            if tk.requester_id == a.user_id and tk.status in (t.RESOLVED, t.CANCELLED):
+                # closed meanwhile (3 business days passed, say): offered as a new 相談, not dropped
+                return texts.CLOSED_FOLLOWUP.format(id=ticket_id, status=STATUS_LABELS[tk.status]), True
             await svc.reopen(s, tk, a, followup, now)
-            return texts.REOPENED.format(id=ticket_id, name=tk.assignee_name or "")
+            return texts.REOPENED.format(id=ticket_id, name=tk.assignee_name or ""), False
 
-        reply = await run(turn_context, ticket_id, "reopen", work)
-        if reply:
+        done = await run(turn_context, ticket_id, "reopen", work)
+        if done is None:
+            return
+        reply, closed = done
+        if not closed:
             await turn_context.send_activity(reply)
-
-    async def offered_anew(turn_context: TurnContext, ticket_id: int, followup: str) -> bool:
-        """A point for one's own ticket that was resolved or cancelled meanwhile (3 business
-        days passed, say): offer to send it as a new 相談 rather than drop it."""
-        who = await identify(turn_context)
-        async with runtime.sessions() as session:
-            ticket = await t.get(session, ticket_id)
-        if ticket is None or ticket.requester_id != who.user_id or ticket.status not in (t.RESOLVED, t.CANCELLED):
-            return False
-        text = texts.CLOSED_FOLLOWUP.format(id=ticket_id, status=STATUS_LABELS[ticket.status])
-        await turn_context.send_activity(_reply(cards.offer_anew(text, followup)))
+            return
+        await turn_context.send_activity(_reply(cards.offer_anew(reply, followup)))
         await bot.awaiting.set(turn_context, {"kind": "offer", "query": followup})  # 「はい」 accepts
-        return True
 
     async def changed_mind(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int,
                            key: str) -> None:

@@ -83,7 +83,7 @@ def parse_command(text: str) -> tuple[str, str] | None:
     for pattern, name in _ARG_COMMANDS:
         match = pattern.match(spaced)
         if match and name == "admin":  # the argument as typed: an FAQ text keeps its 「？」
-            return name, re.split(r"\s+", text.strip(), maxsplit=1)[-1]
+            return name, split_word(text)[1]
         if match:
             return name, match.group(1).strip()
     return None

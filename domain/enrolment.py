@@ -34,6 +34,7 @@ from domain.enrolment_rules import (
     Applicant,
     Refused,
     Slot,
+    can_withdraw,
     check_can_apply,
     find_slot,
     slot_of_enrolment,
@@ -313,9 +314,9 @@ async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, acto
         raise Refused("not_owner")
     if enrolment.status not in ACTIVE:
         raise Refused("not_active", **_facts(enrolment))
-    held = enrolment.status in HOLDS_SEAT
-    if held and slot.closes_at is not None and now >= slot.closes_at:
+    if not can_withdraw(enrolment.status, slot, now):
         raise Refused("cancel_closed", closes_at=slot.closes_at, course=slot.course.title)
+    held = enrolment.status in HOLDS_SEAT
     enrolment.status, enrolment.updated_at = CANCELLED, now
     changes = [Change(CANCELLED, enrolment, slot)]
     if held and seats is not None:
@@ -354,7 +355,7 @@ async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: i
         raise Refused("not_active", **_facts(old))
     if old_slot.id == new_slot.id:
         return Outcome(old, old_slot, created=False, position=await waitlist_position(db, old))
-    if old.status in HOLDS_SEAT and old_slot.closes_at is not None and now >= old_slot.closes_at:
+    if not can_withdraw(old.status, old_slot, now):
         raise Refused("cancel_closed", closes_at=old_slot.closes_at, course=old_slot.course.title)
     check_can_apply(new_slot, applicant, now)  # a waitlisted place moves to an open session
     old_seats, new_seats = locked[old_slot.id], locked[new_slot.id]

@@ -104,6 +104,12 @@ def is_open(slot: Slot, now: datetime) -> bool:
     return slot.closes_at is None or now < slot.closes_at
 
 
+def can_withdraw(status: str, slot: Slot, now: datetime) -> bool:
+    """Whether an enrolment may still be withdrawn or moved: a seat until the deadline, a
+    place on the waitlist (no seat held) any time."""
+    return status not in HOLDS_SEAT or is_open(slot, now)
+
+
 def is_eligible(course: Course, applicant: Applicant) -> bool:
     return Catalogue.is_eligible(course, applicant.tier, applicant.roles)
 

@@ -28,7 +28,7 @@ from dialogs.my_enrolments import MyEnrolmentsDialog
 from domain import enrolment as en
 from domain import outbox
 from domain.enrolment import Actor, Enrolment, Usage
-from domain.enrolment_reminders import NUDGE_JOB, REMINDER_JOB
+from domain.enrolment_reminders import LAPSE_JOB, NUDGE_JOB, REMINDER_JOB
 from domain.enrolment_rules import (
     ACTIVE,
     CANCELLED,
@@ -38,6 +38,8 @@ from domain.enrolment_rules import (
     Slot,
     can_withdraw,
     find_slot,
+    has_lapsed,
+    has_started,
     open_slots,
     slot_of_enrolment,
 )
@@ -232,10 +234,15 @@ class EnrolmentFlow:
         await self.replace_card(turn_context, card_id, cards.used(title, slot, message))
 
     async def active_by_course(self, turn_context: TurnContext) -> dict[str, Enrolment]:
-        """This person's active enrolments, by course id."""
+        """This person's active enrolments, by course id (not one that waited for a session
+        that has begun: it ends when they apply again, if its job has not ended it yet)."""
         identity = await self.identity(turn_context)
+        catalogue, now = self.catalogue(), self.now()
         async with self.runtime.sessions() as db:
-            return {e.course_id: e for e in await en.of_user(db, identity.user_id)}
+            return {
+                e.course_id: e for e in await en.of_user(db, identity.user_id)
+                if not has_lapsed(e.status, slot_of_enrolment(catalogue, e.session_id, e.course_id), now)
+            }
 
     async def show_applied(self, turn_context: TurnContext, enrolment: Enrolment) -> None:
         """A course already applied for: its status, with 日程を変更する when possible."""
@@ -250,7 +257,8 @@ class EnrolmentFlow:
             return
         movable = can_withdraw(enrolment.status, slot, now)
         others = [s for s in open_slots(slot.course, now) if s.id != slot.id]
-        note = None if movable and others else t.APPLIED_NO_OTHER if movable else t.APPLIED_CLOSED
+        note = (None if movable and others else t.APPLIED_NO_OTHER if movable
+                else t.APPLIED_PAST if has_started(slot, now) else t.APPLIED_CLOSED)
         card = cards.applied(enrolment, slot, status, can_change=movable and bool(others),
                              can_cancel=movable, note=note)
         await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
@@ -430,8 +438,9 @@ class EnrolmentFlow:
         await self.on_decide(turn_context, route, True)
 
     async def after_catalogue_change(self) -> None:
-        """Seats added in the catalogue go to the waitlist, with their notices; sessions
-        removed while people are enrolled are reported to the admins (once per process)."""
+        """Seats added in the catalogue go to the waitlist, with their notices; what still
+        waits for a session that has begun ends; sessions removed while people are enrolled
+        are reported to the admins (once per process)."""
         catalogue = self.catalogue()
         reported: set[str] = set()
 
@@ -439,6 +448,7 @@ class EnrolmentFlow:
             reported.clear()  # a retried transaction starts over
             changes = await en.fill_grown_sessions(db, catalogue, self.now())
             await self.notifier.apply(db, changes)
+            await self.notifier.sweep_waiting(db)
             try:
                 admins = self.runtime.directory.current.admins()
             except NotLoadedError:
@@ -483,6 +493,7 @@ def install(runtime: Runtime) -> None:
     })
     runtime.worker.handlers.register(REMINDER_JOB, flow.notifier.remind)
     runtime.worker.handlers.register(NUDGE_JOB, flow.notifier.nudge)
+    runtime.worker.handlers.register(LAPSE_JOB, flow.notifier.lapse)
     _watch_capacities(runtime, flow)
     runtime.worker.outcomes.on_outcome(TOPIC_APPROVAL + ":", flow.notifier.on_outcome)
     enrolment_admin.install(runtime, flow)

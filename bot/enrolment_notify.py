@@ -15,12 +15,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import enrolment_cards as cards
 from bot.identity import Identity
 from bot.texts import enrolment as t
+from domain import enrolment as en
 from domain import jobs, outbox
 from domain.enrolment import SYSTEM, Change, Enrolment, EnrolmentAudit, audit
 from domain.enrolment_reminders import (
+    LAPSE_JOB,
     NUDGE_JOB,
     REMINDER_JOB,
     StaffMember,
+    lapse_key,
     missing_mandatory,
     next_nudge,
     nudge_key,
@@ -120,6 +123,9 @@ class Notifier:
             await self._schedule_reminder(db, e, slot)
         elif kind == "pending":
             await self._ask_approval(db, e, slot)
+            await self.schedule_lapse(db, e, slot)
+        elif kind == "waitlisted":
+            await self.schedule_lapse(db, e, slot)
         elif kind == "promoted":
             if e.status == ENROLLED:
                 await self._tell(db, e, slot, t.PROMOTED)
@@ -127,6 +133,11 @@ class Notifier:
             else:
                 await self._tell(db, e, slot, t.PROMOTED_PENDING)
                 await self._ask_approval(db, e, slot)
+        elif kind == "waitlist_lapsed":
+            await self._tell(db, e, slot, t.WAITLIST_LAPSED)
+        elif kind == "approval_lapsed":
+            await self._tell(db, e, slot, t.APPROVAL_LAPSED)
+            await self._close_approvals(db, e, slot, t.APPROVAL_EXPIRED)
         elif kind == "approved":
             await self._tell(db, e, slot, t.APPROVED)
             await self._schedule_reminder(db, e, slot)
@@ -251,7 +262,35 @@ class Notifier:
         await jobs.schedule(db, REMINDER_JOB, run_at, {"enrolment_id": e.id},
                             dedupe_key=reminder_key(e.id or 0))
 
+    async def schedule_lapse(self, db: AsyncSession, e: Enrolment, slot: Slot) -> None:
+        """When the session starts, end this enrolment if it is still waiting."""
+        if slot.start is not None:
+            await jobs.schedule(db, LAPSE_JOB, slot.start, {"enrolment_id": e.id},
+                                dedupe_key=lapse_key(e.id or 0, slot.start))
+
     # ------------------------------------------------------------ job handlers
+
+    async def lapse(self, payload: dict[str, Any], db: AsyncSession) -> None:
+        """``enrol.lapse``: the session has started; a place still on its waitlist, or an
+        application still undecided, ends and the person is told (a session moved later has
+        a job of its own, scheduled when the catalogue changed)."""
+        catalogue = self.runtime.catalogue.current
+        await self.apply(db, await en.lapse(db, catalogue, int(payload["enrolment_id"]),
+                                            self.runtime.clock.now()))
+
+    async def sweep_waiting(self, db: AsyncSession) -> None:
+        """At start-up and after each catalogue change: end what waits for a session that has
+        begun (its job ran before the session was moved earlier, or the bot was stopped), and
+        schedule the end of the rest for their sessions' (maybe new) start times."""
+        catalogue, now = self.runtime.catalogue.current, self.runtime.clock.now()
+        for e in await en.waiting(db):
+            slot = find_slot(catalogue, e.session_id)
+            if slot is None or slot.start is None:
+                continue  # a removed session or a licence: nothing starts
+            if slot.start <= now:
+                await self.apply(db, await en.lapse(db, catalogue, e.id or 0, now))
+            else:
+                await self.schedule_lapse(db, e, slot)
 
     async def remind(self, payload: dict[str, Any], db: AsyncSession) -> None:
         """``enrol.reminder``: tell an enrolled person about tomorrow's session."""

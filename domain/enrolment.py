@@ -29,7 +29,9 @@ from domain.enrolment_rules import (
     DECLINED,
     ENROLLED,
     HOLDS_SEAT,
+    LAPSED,
     PENDING,
+    WAITING,
     WAITLISTED,
     Applicant,
     Refused,
@@ -37,6 +39,8 @@ from domain.enrolment_rules import (
     can_withdraw,
     check_can_apply,
     find_slot,
+    has_lapsed,
+    has_started,
     slot_of_enrolment,
 )
 from domain.jobs import UtcDateTime
@@ -112,8 +116,9 @@ SYSTEM = Actor("system", "システム")
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One enrolment that changed: ``kind`` is the new situation
-    (enrolled, pending, waitlisted, promoted, approved, declined, cancelled, moved)."""
+    """One enrolment that changed: ``kind`` is the new situation (enrolled, pending,
+    waitlisted, promoted, approved, declined, cancelled, moved, waitlist_lapsed,
+    approval_lapsed)."""
 
     kind: str
     enrolment: Enrolment
@@ -190,9 +195,10 @@ async def waitlist_position(db: AsyncSession, enrolment: Enrolment) -> int | Non
 
 async def _fill(db: AsyncSession, seats: SeatCounter, slot: Slot, now: datetime) -> list[Change]:
     """Move people up from the waitlist while seats are free (caller holds the lock). Someone
-    whose approval was given before they changed to this session is enrolled, not asked again."""
+    whose approval was given before they changed to this session is enrolled, not asked again.
+    Once the session has begun nobody moves up: the waitlist lapses instead (:func:`lapse`)."""
     changes: list[Change] = []
-    while seats.taken < seats.capacity:
+    while seats.taken < seats.capacity and not has_started(slot, now):
         first = (
             await db.execute(
                 select(Enrolment)
@@ -257,13 +263,21 @@ async def enrol(db: AsyncSession, catalogue: Catalogue, applicant: Applicant, sl
         raise Refused("unknown_session", slot_id=slot_id)
     seats = await _lock_seats(db, slot, now)
     existing = await active_for_course(db, applicant.user_id, slot.course.id)
+    lapsed: list[Change] = []
+    if existing is not None and existing.session_id != slot.id:
+        held = slot_of_enrolment(catalogue, existing.session_id, existing.course_id)
+        if has_lapsed(existing.status, held, now):  # its job has not run yet: end it now
+            await db.refresh(existing, with_for_update=True)  # (unless the job just did)
+            if has_lapsed(existing.status, held, now):
+                lapsed.append(await _lapse(db, existing, held, now))
+            existing = existing if existing.status in ACTIVE else None
     if existing is not None:
         if existing.session_id != slot.id:
             raise Refused("other_session", course=slot.course.title, **_facts(existing))
         return Outcome(existing, slot, created=False,
                        position=await waitlist_position(db, existing))
     check_can_apply(slot, applicant, now)
-    changes = await _fill(db, seats, slot, now)  # a grown capacity serves the queue first
+    changes = lapsed + await _fill(db, seats, slot, now)  # a grown capacity serves the queue first
     if seats.taken < seats.capacity:
         status = PENDING if slot.course.approval_required else ENROLLED
         seats.taken += 1
@@ -399,7 +413,7 @@ async def decide(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, appr
     enrolment, slot, seats = await _locked_enrolment(db, catalogue, enrolment_id, now)
     if enrolment.status != PENDING:
         raise Refused("already_decided", **_facts(enrolment))
-    if slot.start is not None and now >= slot.start:
+    if has_started(slot, now):
         raise Refused("started", course=slot.course.title)
     enrolment.status = ENROLLED if approve else DECLINED
     enrolment.updated_at = enrolment.decided_at = now
@@ -412,6 +426,40 @@ async def decide(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, appr
     if not approve:
         changes += await _fill(db, seats, slot, now)
     return Outcome(enrolment, slot, True, None, changes)
+
+
+async def _lapse(db: AsyncSession, enrolment: Enrolment, slot: Slot, now: datetime) -> Change:
+    """End a waiting enrolment whose session has begun. Its seat counter is left as it is:
+    once a session has begun nobody applies, moves in or moves up, so its seats decide
+    nothing any more (and locking it here could deadlock with a move out of it)."""
+    previous = enrolment.status
+    enrolment.status, enrolment.updated_at = LAPSED, now
+    await db.flush()
+    await audit(db, now, SYSTEM, "lapse", enrolment, previous_status=previous)
+    kind = "waitlist_lapsed" if previous == WAITLISTED else "approval_lapsed"
+    return Change(kind, enrolment, slot)
+
+
+async def lapse(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, now: datetime
+                ) -> list[Change]:
+    """End this enrolment if it still waits (on the waitlist, or for an approval) and its
+    session has begun (:func:`~domain.enrolment_rules.has_lapsed`); else change nothing."""
+    enrolment = await db.get(Enrolment, enrolment_id, with_for_update=True,
+                             populate_existing=True)
+    if enrolment is None:
+        return []
+    slot = slot_of_enrolment(catalogue, enrolment.session_id, enrolment.course_id)
+    if not has_lapsed(enrolment.status, slot, now):
+        return []
+    return [await _lapse(db, enrolment, slot, now)]
+
+
+async def waiting(db: AsyncSession) -> list[Enrolment]:
+    """Every enrolment on a waitlist or waiting for an approval, oldest first."""
+    rows = await db.execute(
+        select(Enrolment).where(Enrolment.status.in_(WAITING)).order_by(Enrolment.id)
+    )
+    return list(rows.scalars())
 
 
 # ------------------------------------------------------------------ reading

@@ -16,6 +16,7 @@ from knowledge.catalogue import TOKYO, Catalogue, Course
 
 REMINDER_JOB = "enrol.reminder"
 NUDGE_JOB = "enrol.nudge"
+LAPSE_JOB = "enrol.lapse"  # at a session's start: end its waitlist and undecided applications
 
 _JP_HOLIDAYS = holidays.country_holidays("JP")
 
@@ -37,6 +38,11 @@ def reminder_time(start: datetime, hour: int, business_days: bool = True) -> dat
 
 def reminder_key(enrolment_id: int) -> str:
     return f"{REMINDER_JOB}:{enrolment_id}"
+
+
+def lapse_key(enrolment_id: int, start: datetime) -> str:
+    """One job per enrolment and start time: a session moved to another time gets its own."""
+    return f"{LAPSE_JOB}:{enrolment_id}:{start.astimezone(TOKYO):%Y%m%d%H%M}"
 
 
 def next_nudge(now: datetime, day_of_month: int, hour: int) -> datetime:

@@ -11,11 +11,12 @@ from datetime import datetime
 
 from knowledge.catalogue import Catalogue, Course, Session
 
-ENROLLED, PENDING, WAITLISTED, CANCELLED, DECLINED = (
-    "enrolled", "pending", "waitlisted", "cancelled", "declined",
+ENROLLED, PENDING, WAITLISTED, CANCELLED, DECLINED, LAPSED = (
+    "enrolled", "pending", "waitlisted", "cancelled", "declined", "lapsed",
 )
 ACTIVE: tuple[str, ...] = (ENROLLED, PENDING, WAITLISTED)
 HOLDS_SEAT: tuple[str, ...] = (ENROLLED, PENDING)
+WAITING: tuple[str, ...] = (PENDING, WAITLISTED)  # not yet a confirmed seat
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,18 @@ def is_open(slot: Slot, now: datetime) -> bool:
     return slot.closes_at is None or now < slot.closes_at
 
 
+def has_started(slot: Slot, now: datetime) -> bool:
+    """Whether the slot's session has begun (a licence pool never does)."""
+    return slot.start is not None and now >= slot.start
+
+
+def has_lapsed(status: str, slot: Slot, now: datetime) -> bool:
+    """Whether a place on the waitlist, or an application nobody decided, can no longer become
+    a seat: its session has begun. It then ends as ``lapsed``, so that the person may apply
+    for another session of the course (one active enrolment per course)."""
+    return status in WAITING and has_started(slot, now)
+
+
 def can_withdraw(status: str, slot: Slot, now: datetime) -> bool:
     """Whether an enrolment may still be withdrawn or moved: a seat until the deadline, a
     place on the waitlist (no seat held) any time."""
@@ -133,7 +146,7 @@ def check_can_apply(slot: Slot, applicant: Applicant, now: datetime) -> None:
     """Raise :class:`Refused` unless ``applicant`` may apply for ``slot`` now."""
     if not is_eligible(slot.course, applicant):
         raise Refused("not_eligible", course=slot.course.title)
-    if slot.start is not None and now >= slot.start:
+    if has_started(slot, now):
         raise Refused("started", course=slot.course.title)
     if not is_open(slot, now):
         raise Refused("closed", course=slot.course.title, closes_at=slot.closes_at)

@@ -469,3 +469,64 @@ def _without_sessions(course):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
     return replace(course, sessions=())
+
+
+async def test_what_still_waits_when_the_session_begins_lapses(sessions) -> None:
+    # to-small starts 2030-06-17 15:00; ta-01 (approval, one seat) 2030-07-03 09:30
+    seated = await apply(sessions, person("a"), "to-small")
+    waiting = await apply(sessions, person("b"), "to-small")
+    asked = await apply(sessions, person("c", "主任"), "ta-01")
+    assert (seated.enrolment.status, waiting.enrolment.status, asked.enrolment.status) == (
+        "enrolled", "waitlisted", "pending")
+    start = datetime(2030, 6, 17, 15, 0, tzinfo=TOKYO)
+
+    async def lapse(eid: int, when: datetime) -> list[en.Change]:
+        return await in_transaction(sessions, lambda db: en.lapse(db, CATALOGUE, eid, when))
+
+    assert await lapse(waiting.enrolment.id, datetime(2030, 6, 17, 14, 59, tzinfo=TOKYO)) == []
+    assert await lapse(seated.enrolment.id, start) == []  # a seat is kept: the person attends
+    (ended,) = await lapse(waiting.enrolment.id, start)
+    assert (ended.kind, ended.enrolment.status) == ("waitlist_lapsed", "lapsed")
+    assert await lapse(waiting.enrolment.id, start) == []  # once
+    assert await lapse(asked.enrolment.id, start) == []  # its session is later
+    (ended,) = await lapse(asked.enrolment.id, datetime(2030, 7, 3, 9, 30, tzinfo=TOKYO))
+    assert (ended.kind, ended.enrolment.status) == ("approval_lapsed", "lapsed")
+    with pytest.raises(Refused, match="already_decided"):  # the approver's card comes too late
+        await in_transaction(sessions, lambda db: en.decide(
+            db, CATALOGUE, asked.enrolment.id, True, Actor("admin-1"), datetime(2030, 7, 3, tzinfo=TOKYO)))
+    assert await statuses(sessions, "to-small") == {"enrolled": 1, "lapsed": 1}
+    async with sessions() as db:
+        audits = (await db.execute(select(EnrolmentAudit.action, EnrolmentAudit.detail)
+                                   .where(EnrolmentAudit.action == "lapse"))).all()
+    assert [d["previous_status"] for _, d in audits] == ["waitlisted", "pending"]
+    # the course is open to them again: the next session takes them
+    again = await apply(sessions, person("b"), "to-late", start)
+    assert again.created and again.enrolment.status == "enrolled"
+
+
+async def test_applying_again_ends_a_waitlist_place_whose_session_began(sessions) -> None:
+    # the lapse job has not run (the bot was stopped): the new application ends the old place
+    await apply(sessions, person("a"), "to-small")
+    waiting = await apply(sessions, person("b"), "to-small")
+    after = datetime(2030, 6, 20, tzinfo=TOKYO)
+    again = await apply(sessions, person("b"), "to-late", after)
+    assert again.created and again.enrolment.session_id == "to-late"
+    assert [(c.kind, c.enrolment.id) for c in again.changes] == [
+        ("waitlist_lapsed", waiting.enrolment.id), ("enrolled", again.enrolment.id)]
+    # a place whose session is still ahead is not ended: one session per course
+    await apply(sessions, person("c"), "to-small")
+    with pytest.raises(Refused, match="other_session"):
+        await apply(sessions, person("c"), "to-late", BEFORE)
+
+
+async def test_nobody_moves_up_into_a_session_that_has_begun(sessions, tmp_path: Path) -> None:
+    await apply(sessions, person("a"), "to-small")
+    await apply(sessions, person("b"), "to-small")
+    grown = (ROOT / "tests/data/courses_enrol/courses.yaml").read_text(encoding="utf-8").replace(
+        "capacity: 1, deadline: 2030-06-14", "capacity: 3, deadline: 2030-06-14")
+    (tmp_path / "courses.yaml").write_text(grown, encoding="utf-8")
+    bigger = load_catalogue(tmp_path).catalogue
+    started = datetime(2030, 6, 17, 15, 30, tzinfo=TOKYO)
+    changes = await in_transaction(sessions, lambda db: en.fill_grown_sessions(db, bigger, started))
+    assert changes == []
+    assert await statuses(sessions, "to-small") == {"enrolled": 1, "waitlisted": 1}

@@ -494,3 +494,70 @@ async def test_an_enrolment_whose_session_was_removed_can_be_seen_and_withdrawn(
         assert "取り消しました" in h.client.transcript("a")
         assert [e.status for e in await enrolments(h)] == ["cancelled"]
         await to_confirm(h, "a", "全職員テスト研修", "6月24日(月) 15:00")  # no longer stuck
+
+
+async def test_a_waitlist_place_and_an_undecided_application_end_when_the_session_begins(
+    h: Harness,
+) -> None:
+    clock: ManualClock = h.runtime.clock  # type: ignore[assignment]
+    await h.client.send("a", "申込状況")  # 佐藤 (admin, the approver) has a chat with the bot
+    for key in ("c", "b"):  # to-small has one seat: 中村 sits, 高橋 waits
+        await to_confirm(h, key, "全職員テスト研修", "6月17日(月) 15:00")
+        await h.client.press(key, button(h, key, "申し込む"))
+    await to_confirm(h, "b", "承認テスト研修", "7月3日(水) 09:30")
+    await h.client.press("b", button(h, "b", "申し込む"))
+    await h.runtime.drain()
+    approval_id, _ = card_with(h, "a", "承認する")
+    h.client.transcript("b")
+    clock.set(datetime(2030, 6, 17, 14, 59, tzinfo=TOKYO))
+    await h.runtime.drain()
+    assert "キャンセル待ちを終了しました" not in h.client.transcript("b")
+    clock.set(datetime(2030, 6, 17, 15, 0, tzinfo=TOKYO))
+    await h.runtime.drain()
+    said = h.client.transcript("b")
+    assert "キャンセル待ちのまま研修の開催日になったため、キャンセル待ちを終了しました" in said
+    assert "全職員テスト研修" in said and "承認" not in said
+    assert "終了しました" not in h.client.transcript("c")  # the seat holder attends
+    await h.client.send("c", "研修申込")  # and later sees that session as taken, not as closed
+    await h.client.press("c", button(h, "c", "【申込済】全職員テスト研修"))
+    said = h.client.transcript("c")
+    assert "この日程は終了しました。もう一度受講したいときは、研修担当にご相談ください。" in said
+    assert "申込締切を過ぎているため" not in said
+    # the course is open to 高橋 again: the sign-up offers its later sessions, not 「申込済」
+    await h.client.send("b", "研修申込")
+    await h.client.press("b", button(h, "b", "全職員テスト研修"))  # not 【申込済】
+    said = h.client.transcript("b")
+    assert "すでに申し込まれています" not in said and "7月1日(月) 15:00" in said
+    await h.client.press("b", next(b for b in h.client.last_buttons("b") if "7月1日" in b.title))
+    await h.client.press("b", button(h, "b", "申し込む"))
+    assert "申込が完了しました" in h.client.transcript("b")
+    # nobody decided on the approval before 7月3日 09:30: it ends, and the approver's card says so
+    clock.set(datetime(2030, 7, 3, 9, 30, tzinfo=TOKYO))
+    await h.runtime.drain()
+    assert "承認されないまま研修の開催日になったため、この申請を終了しました" in h.client.transcript("b")
+    (closed,) = updates_of(h, "a", approval_id)
+    assert buttons(closed) == [] and "承認は不要になりました" in render(closed)
+    assert [(e.session_id, e.status) for e in await enrolments(h) if e.user_id == TAKAHASHI.aad_object_id] == [
+        ("to-small", "lapsed"), ("ta-01", "lapsed"), ("to-late", "enrolled")]
+
+
+async def test_a_session_moved_earlier_ends_its_waitlist_at_the_new_time(
+    sqlite_url: str, tmp_path
+) -> None:
+    catalogue = tmp_path / "courses.yaml"
+    catalogue.write_text((COURSES / "courses.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    async with Harness(make_settings(sqlite_url, courses_dir=tmp_path), USERS,
+                       clock=ManualClock(START)) as h:
+        for key in ("c", "b"):
+            await to_confirm(h, key, "全職員テスト研修", "6月17日(月) 15:00")
+            await h.client.press(key, button(h, key, "申し込む"))
+        catalogue.write_text(catalogue.read_text(encoding="utf-8").replace(
+            "start: 2030-06-17 15:00, end: \"16:00\", venue: 第2研修室, capacity: 1, deadline: 2030-06-14",
+            "start: 2030-06-13 15:00, end: \"16:00\", venue: 第2研修室, capacity: 1, deadline: 2030-06-10"),
+            encoding="utf-8")
+        assert not (await h.runtime.catalogue.reload()).stale
+        await h.runtime.drain()
+        h.client.transcript("b")
+        h.runtime.clock.set(datetime(2030, 6, 13, 15, 0, tzinfo=TOKYO))  # type: ignore[attr-defined]
+        await h.runtime.drain()
+        assert "キャンセル待ちを終了しました" in h.client.transcript("b")

@@ -40,6 +40,7 @@ STATUS = {
     "waitlisted": "キャンセル待ち",
     "cancelled": "取消済",
     "declined": "承認されませんでした",
+    "lapsed": "開催日までに確定せず終了",
 }
 
 
@@ -114,6 +115,7 @@ ADMIN_SESSION_REMOVED = (
 APPLIED_REMOVED = "この日程は研修カタログから外れました。取り消すと、この研修のほかの日程に申し込めます。"
 REMOVED_SESSION = "日程 {id}（研修カタログから外れました）"
 APPLIED_CLOSED = "申込締切を過ぎているため、日程の変更や取り消しはボットからはできません。"
+APPLIED_PAST = "この日程は終了しました。もう一度受講したいときは、研修担当にご相談ください。"
 BUTTON_CHANGE = "日程を変更する"
 PICK_NEW_SESSION = "「{course}」の新しい日程を選んでください（今の日程: {current}）。"
 CHANGE_TITLE = "日程の変更"
@@ -194,6 +196,15 @@ APPROVED = "研修の申込が承認されました。\n\n{course}\n{when}"
 DECLINED = (
     "研修の申込は承認されませんでした。詳しくは研修担当へお問い合わせください。\n\n{course}\n{when}"
 )
+WAITLIST_LAPSED = (
+    "キャンセル待ちのまま研修の開催日になったため、キャンセル待ちを終了しました。"
+    "お席をご用意できず申し訳ありません。ほかの日程は「研修申込」からお申し込みいただけます。"
+    "\n\n{course}\n{when}"
+)
+APPROVAL_LAPSED = (
+    "承認されないまま研修の開催日になったため、この申請を終了しました。"
+    "ほかの日程は「研修申込」からお申し込みいただけます。\n\n{course}\n{when}"
+)
 REMINDER_TITLE = "研修のお知らせ"
 REMINDER = "「{course}」の受講日が近づいています。"
 NUDGE_TITLE = "必須研修のご案内"
@@ -213,6 +224,7 @@ BUTTON_DECLINE = "承認しない"
 DECIDED_BY = "{who}さんが「{decision}」としました。"
 WITHDRAWN = "申込者が申込を取り消しました。"
 MOVED_AWAY = "申込者が日程を変更しました（この依頼は不要になりました）。"
+APPROVAL_EXPIRED = "研修の開催日になったため、この申請は終了しました（承認は不要になりました）。"
 NO_APPROVER_APPLICANT = (
     "申請は受け付けましたが、承認者に連絡がつかないため、管理者に確認しています。"
     "結果はあらためてお知らせします。\n\n{course}\n{when}"

@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     )
 
     enrol_reminder_hour: int = Field(17, ge=0, le=23, validation_alias=_env("ENROL_REMINDER_HOUR"))
+    training_contact: str = Field("", validation_alias=_env("TRAINING_CONTACT"))
     enrol_reminder_business_days: bool = Field(
         True, validation_alias=_env("ENROL_REMINDER_BUSINESS_DAYS")
     )

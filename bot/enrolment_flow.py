@@ -44,7 +44,7 @@ from domain.enrolment_rules import (
     slot_of_enrolment,
 )
 from domain.ids import row_id
-from knowledge.catalogue import Catalogue
+from knowledge.catalogue import Catalogue, Course
 from knowledge.live import LiveStatus, NotLoadedError
 
 if TYPE_CHECKING:
@@ -57,14 +57,15 @@ MY_DIALOG = "MyEnrolmentsDialog"
 PROFILE_DIALOG = "ProfileDialog"
 
 
-def refusal(exc: Refused, catalogue: Catalogue) -> str:
-    """The Japanese sentence for a rule that said no."""
+def refusal(exc: Refused, catalogue: Catalogue, staff: Callable[[Course | None], str]) -> str:
+    """The Japanese sentence for a rule that said no (``staff``: who to ask about a course)."""
     context: dict[str, Any] = dict(exc.context)
     closes_at = context.get("closes_at")
     fields: dict[str, Any] = {
         "course": context.get("course", ""),
         "closes_at": t.deadline(closes_at) if isinstance(closes_at, datetime) else "",
         "when": "", "status": "",
+        "staff": staff(catalogue.course(str(context.get("course_id", "")))),
     }
     reason = exc.reason
     if context.get("session_id"):
@@ -176,7 +177,7 @@ class EnrolmentFlow:
         try:
             out = await self._change(lambda db: attempt(db, catalogue, applicant, now))
         except Refused as exc:
-            message = refusal(exc, catalogue)
+            message = refusal(exc, catalogue, self.notifier.staff)
             if exc.reason == "not_active" and slot is not None and title == t.CHANGE_TITLE:
                 # a second press (or a second device) after the change went through
                 moved = (await self.active_by_course(turn_context)).get(slot.course.id)
@@ -259,6 +260,7 @@ class EnrolmentFlow:
         others = [s for s in open_slots(slot.course, now) if s.id != slot.id]
         note = (None if movable and others else t.APPLIED_NO_OTHER if movable
                 else t.APPLIED_PAST if has_started(slot, now) else t.APPLIED_CLOSED)
+        note = note and note.format(staff=self.notifier.staff(slot.course))
         card = cards.applied(enrolment, slot, status, can_change=movable and bool(others),
                              can_cancel=movable, note=note)
         await turn_context.send_activity(MessageFactory.attachment(cards.attachment(card)))
@@ -296,9 +298,11 @@ class EnrolmentFlow:
         elif e.status not in ACTIVE:
             reason = Refused("not_active")
         elif not can_withdraw(e.status, slot, now):
-            reason = Refused("cancel_closed", closes_at=slot.closes_at, course=slot.course.title)
+            reason = Refused("cancel_closed", closes_at=slot.closes_at, course=slot.course.title,
+                             course_id=slot.course.id)
         if reason is not None or e is None or slot is None:
-            await turn_context.send_activity(refusal(reason or Refused("not_found"), catalogue))
+            await turn_context.send_activity(refusal(reason or Refused("not_found"), catalogue,
+                                                              self.notifier.staff))
             return None
         return e, slot, t.status_label(e.status, position)
 
@@ -310,7 +314,7 @@ class EnrolmentFlow:
         try:
             out = await self._change(lambda db: en.cancel(db, catalogue, enrolment_id, actor, now))
         except Refused as exc:
-            message = refusal(exc, catalogue)
+            message = refusal(exc, catalogue, self.notifier.staff)
             await turn_context.send_activity(message)
             await self.replace_card(turn_context, card_id, cards.used(t.CANCEL_TITLE, None,
                                                                       message))
@@ -430,7 +434,7 @@ class EnrolmentFlow:
         try:
             await self._change(lambda db: en.decide(db, catalogue, enrolment_id, approve, actor, now))
         except Refused as exc:
-            await turn_context.send_activity(refusal(exc, catalogue))
+            await turn_context.send_activity(refusal(exc, catalogue, self.notifier.staff))
             return
         await turn_context.send_activity(t.APPROVAL_DONE["approved" if approve else "declined"])
 

@@ -53,19 +53,22 @@ def approval_topic(enrolment_id: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class EnrolmentSettings:
-    """Reminder settings (``ENROL_REMINDER_HOUR=17`` ... in :mod:`bot.config`)."""
+    """Reminder settings and the training contact (``ENROL_REMINDER_HOUR=17``,
+    ``TRAINING_CONTACT`` ... in :mod:`bot.config`)."""
 
     reminder_hour: int = 17
     reminder_business_days: bool = True  # Monday's session is announced on Friday
     nudge_enabled: bool = False
     nudge_day: int = 1
     nudge_hour: int = 9
+    training_contact: str = ""  # for courses that name no contact of their own
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EnrolmentSettings:
         return cls(
             settings.enrol_reminder_hour, settings.enrol_reminder_business_days,
             settings.enrol_nudge_enabled, settings.enrol_nudge_day, settings.enrol_nudge_hour,
+            settings.training_contact,
         )
 
 
@@ -153,8 +156,13 @@ class Notifier:
                 await self._close_approvals(
                     db, e, slot, t.WITHDRAWN if kind == "cancelled" else t.MOVED_AWAY)
 
+    def staff(self, course: Course | None) -> str:
+        """Who to ask about the course: its contact, else the configured one, else 「研修担当」."""
+        return t.staff((course.contact if course else "") or self.settings.training_contact)
+
     async def _tell(self, db: AsyncSession, e: Enrolment, slot: Slot, template: str) -> None:
-        message = template.format(course=slot.course.title, when=cards.when(slot))
+        message = template.format(course=slot.course.title, when=cards.when(slot),
+                                  staff=self.staff(slot.course))
         await outbox.enqueue(db, outbox.card_activity(cards.notice(message, slot)),
                              user_id=e.user_id, topic=TOPIC_NOTICE)
 

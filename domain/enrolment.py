@@ -329,7 +329,8 @@ async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, acto
     if enrolment.status not in ACTIVE:
         raise Refused("not_active", **_facts(enrolment))
     if not can_withdraw(enrolment.status, slot, now):
-        raise Refused("cancel_closed", closes_at=slot.closes_at, course=slot.course.title)
+        raise Refused("cancel_closed", closes_at=slot.closes_at, course=slot.course.title,
+                      course_id=slot.course.id)
     held = enrolment.status in HOLDS_SEAT
     enrolment.status, enrolment.updated_at = CANCELLED, now
     changes = [Change(CANCELLED, enrolment, slot)]
@@ -370,7 +371,8 @@ async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: i
     if old_slot.id == new_slot.id:
         return Outcome(old, old_slot, created=False, position=await waitlist_position(db, old))
     if not can_withdraw(old.status, old_slot, now):
-        raise Refused("cancel_closed", closes_at=old_slot.closes_at, course=old_slot.course.title)
+        raise Refused("cancel_closed", closes_at=old_slot.closes_at, course=old_slot.course.title,
+                      course_id=old_slot.course.id)
     check_can_apply(new_slot, applicant, now)  # a waitlisted place moves to an open session
     old_seats, new_seats = locked[old_slot.id], locked[new_slot.id]
     changes = await _fill(db, new_seats, new_slot, now)  # a grown capacity serves the queue

@@ -70,6 +70,10 @@ COURSE_ALIASES = {
     "ライセンス数": "licence_pool",
     "license_pool": "licence_pool",
     "日程": "sessions",
+    "問い合わせ先": "contact",
+    "問合せ先": "contact",
+    "連絡先": "contact",
+    "研修担当": "contact",
 }
 SESSION_ALIASES = {
     "日程id": "id",
@@ -136,6 +140,7 @@ class Course:
     sessions: tuple[Session, ...] = ()
     licence_pool: int | None = None
     location: Location | None = field(default=None, compare=False)
+    contact: str = ""  # who answers questions about it (研修担当の連絡先); "" for the default
 
 
 class Catalogue:
@@ -525,7 +530,7 @@ class _Checker:
         return Course(
             cid, title, category, cell_text(r, "description"), tiers, roles, mandatory,
             bool(approval), approvers, tuple(sorted(sessions, key=lambda s: (s.start, s.id))),
-            pool, r.location,
+            pool, r.location, cell_text(r, "contact"),
         )
 
 

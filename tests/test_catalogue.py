@@ -100,6 +100,7 @@ def test_csv_tables_with_japanese_headers() -> None:
     assert sp.approvers == ("admin", "boss@pref.example.lg.jp")
     assert cat.course("c-pr").roles == ("promoter",)
     assert not cat.course("c-pr").approval_required  # blank means no approval
+    assert (cat.course("c-shunin").contact, cat.course("c-pr").contact) == ("人事課 研修係 (内線2201)", "")
     udemy = cat.course("c-udemy")
     assert (udemy.category, udemy.tiers, udemy.licence_pool) == ("e-ラーニング", (), 100)
     s1, s2 = cat.course("c-shunin").sessions

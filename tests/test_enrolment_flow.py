@@ -561,3 +561,25 @@ async def test_a_session_moved_earlier_ends_its_waitlist_at_the_new_time(
         h.runtime.clock.set(datetime(2030, 6, 13, 15, 0, tzinfo=TOKYO))  # type: ignore[attr-defined]
         await h.runtime.drain()
         assert "キャンセル待ちを終了しました" in h.client.transcript("b")
+
+
+async def test_what_the_bot_cannot_do_names_whom_to_ask(sqlite_url: str) -> None:
+    # the course's contact (承認テスト研修) or else TRAINING_CONTACT (the others)
+    settings = make_settings(sqlite_url, courses_dir=COURSES,
+                             training_contact="デジタル社会推進局 DX人材育成担当 (内線2310)")
+    async with Harness(settings, USERS, clock=ManualClock(START)) as h:
+        await h.client.send("a", "申込状況")  # the approver has a chat with the bot
+        await to_confirm(h, "b", "全職員テスト研修", "6月17日(月) 15:00")
+        await h.client.press("b", button(h, "b", "申し込む"))
+        await to_confirm(h, "b", "承認テスト研修", "7月3日(水) 09:30")
+        await h.client.press("b", button(h, "b", "申し込む"))
+        await h.runtime.drain()
+        await h.client.press("a", card_with(h, "a", "承認しない")[1])
+        await h.runtime.drain()
+        assert ("承認されませんでした。詳しくは人事課 研修係 (内線2201)へお問い合わせください"
+                in h.client.transcript("b"))
+        h.runtime.clock.set(datetime(2030, 6, 15, tzinfo=TOKYO))  # type: ignore[attr-defined]
+        (seat,) = [e for e in await enrolments(h) if e.session_id == "to-small"]
+        await h.client.send("b", "", {"action": "enrol.cancel_ask", "enrolment_id": seat.id})
+        assert ("欠席する場合はデジタル社会推進局 DX人材育成担当 (内線2310)へご連絡ください"
+                in h.client.transcript("b"))

@@ -44,6 +44,11 @@ STATUS = {
 }
 
 
+def staff(contact: str) -> str:
+    """Who to ask about a course: its contact as written, else 「研修担当」."""
+    return contact or "研修担当"
+
+
 def status_label(status: str, position: int | None = None) -> str:
     if status == "waitlisted" and position:
         return f"キャンセル待ち（{position}番目）"
@@ -114,8 +119,11 @@ ADMIN_SESSION_REMOVED = (
 )
 APPLIED_REMOVED = "この日程は研修カタログから外れました。取り消すと、この研修のほかの日程に申し込めます。"
 REMOVED_SESSION = "日程 {id}（研修カタログから外れました）"
-APPLIED_CLOSED = "申込締切を過ぎているため、日程の変更や取り消しはボットからはできません。"
-APPLIED_PAST = "この日程は終了しました。もう一度受講したいときは、研修担当にご相談ください。"
+APPLIED_CLOSED = (
+    "申込締切を過ぎているため、日程の変更や取り消しはボットからはできません。"
+    "欠席や変更は{staff}へご連絡ください。"
+)
+APPLIED_PAST = "この日程は終了しました。もう一度受講したいときは、{staff}にご相談ください。"
 BUTTON_CHANGE = "日程を変更する"
 PICK_NEW_SESSION = "「{course}」の新しい日程を選んでください（今の日程: {current}）。"
 CHANGE_TITLE = "日程の変更"
@@ -162,7 +170,7 @@ REFUSED = {
     "not_active": "この申込はすでに取り消し済みか、承認されなかった申込です。",
     "cancel_closed": (
         "申込締切（{closes_at}）を過ぎているため、ボットからは取り消せません。"
-        "欠席する場合は研修担当へご連絡ください。"
+        "欠席する場合は{staff}へご連絡ください。"
     ),
     "already_decided": "この申請はすでに処理済みです（状態: {status}）。",
 }
@@ -194,7 +202,7 @@ PROMOTED_PENDING = (
 )
 APPROVED = "研修の申込が承認されました。\n\n{course}\n{when}"
 DECLINED = (
-    "研修の申込は承認されませんでした。詳しくは研修担当へお問い合わせください。\n\n{course}\n{when}"
+    "研修の申込は承認されませんでした。詳しくは{staff}へお問い合わせください。\n\n{course}\n{when}"
 )
 WAITLIST_LAPSED = (
     "キャンセル待ちのまま研修の開催日になったため、キャンセル待ちを終了しました。"

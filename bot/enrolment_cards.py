@@ -139,8 +139,15 @@ def is_full(slot: Slot, used: Usage | None) -> bool:
     return slot.capacity - (used or Usage()).taken <= 0
 
 
-def filled(slot: Slot, message: str) -> Card:
-    """The last seat went while the person was confirming: the waitlist, or another session."""
+def filled(slot: Slot, message: str, change_of: int | None = None) -> Card:
+    """The last seat went while the person was confirming: the waitlist, or another session
+    (for a change of session: the waitlist, or keeping the session they have)."""
+    if change_of is not None:
+        return content([text(message)], [
+            submit(t.BUTTON_WAITLIST_CHANGE, "enrol.change", enrolment_id=change_of,
+                   session_id=slot.id, waitlist=True),
+            submit(t.BUTTON_KEEP_SESSION, "enrol.abort", session_id=slot.id, change_of=change_of),
+        ])
     return content([text(message)], [
         submit(t.BUTTON_WAITLIST, "enrol.confirm", session_id=slot.id, waitlist=True),
         submit(t.BUTTON_OTHER_SESSION, "enrol.course", course_id=slot.course.id),
@@ -152,12 +159,12 @@ def change_confirm(enrolment: Enrolment, old: Slot, new: Slot, used: Usage | Non
             (t.FACT_NEW, when(new)), (t.FACT_PLACE, place(new)),
             (t.FACT_SEATS, seats(new, used))]
     body = [text(t.CHANGE_TITLE, weight="Bolder", size="Medium"), facts(rows)]
-    if new.capacity - (used or Usage()).taken <= 0:
+    if is_full(new, used):
         body.append(text(t.CHANGE_WILL_WAITLIST, weight="Bolder"))
     body.append(text(t.CHANGE_ASK))
-    return content(body, [
+    return content(body, [  # waitlist: as on the confirmation card
         submit(t.BUTTON_CHANGE_YES, "enrol.change", enrolment_id=enrolment.id,
-               session_id=new.id),
+               session_id=new.id, waitlist=is_full(new, used)),
         submit(t.BUTTON_STOP, "enrol.abort", session_id=new.id, change_of=enrolment.id),
     ])
 

@@ -157,12 +157,13 @@ class EnrolmentFlow:
         )
 
     async def change(self, turn_context: TurnContext, enrolment_id: int, slot_id: str,
-                     card_id: str | None = None) -> None:
-        """Move an enrolment to another session of its course and say how it went."""
+                     card_id: str | None = None, waitlist: bool = True) -> None:
+        """Move an enrolment to another session of its course and say how it went;
+        ``waitlist`` False when the person was shown a free seat."""
         await self._apply(
             turn_context, slot_id, card_id, t.CHANGE_TITLE,
             lambda db, catalogue, applicant, now: en.change_session(
-                db, catalogue, enrolment_id, slot_id, applicant, now),
+                db, catalogue, enrolment_id, slot_id, applicant, now, waitlist=waitlist),
             (t.CHANGED_WAITLISTED, t.CHANGED_PENDING, t.CHANGED),
         )
 
@@ -186,9 +187,10 @@ class EnrolmentFlow:
                         position = await en.waitlist_position(db, moved)
                     message = t.ALREADY_DONE.format(
                         when=cards.when(slot), status=t.status_label(moved.status, position))
-            if exc.reason == "filled" and slot is not None:
+            if exc.reason in ("filled", "filled_change") and slot is not None:
+                change_of = row_id(exc.context.get("enrolment_id"))
                 await turn_context.send_activity(MessageFactory.attachment(cards.attachment(
-                    cards.filled(slot, message))))
+                    cards.filled(slot, message, change_of))))
             else:
                 await turn_context.send_activity(message)
             await self.replace_card(turn_context, card_id, cards.used(title, slot, message))
@@ -386,7 +388,7 @@ class EnrolmentFlow:
             await turn_context.send_activity(t.REFUSED["not_found"])
             return
         await self.change(turn_context, enrolment_id, str(route.data.get("session_id", "")),
-                          turn_context.activity.reply_to_id)
+                          turn_context.activity.reply_to_id, route.data.get("waitlist") is not False)
 
     async def on_abort(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await self._end_mine(dc, ENROL_DIALOG)

@@ -56,7 +56,7 @@ class EnrolPort(Protocol):
     async def confirm(self, turn_context: TurnContext, slot_id: str,
                       card_id: str | None = None, waitlist: bool = True) -> None: ...
     async def change(self, turn_context: TurnContext, enrolment_id: int, slot_id: str,
-                     card_id: str | None = None) -> None: ...
+                     card_id: str | None = None, waitlist: bool = True) -> None: ...
     async def abort(self, turn_context: TurnContext, slot_id: str | None,
                     change_of: int | None = None, card_id: str | None = None) -> None: ...
 
@@ -257,12 +257,12 @@ class EnrolDialog(ComponentDialog):
         change_of = step.values.get("change_of")
         existing = (await self.port.active_by_course(step.context)).get(slot.course.id)
         old = find_slot(catalogue, existing.session_id) if existing else None
+        step.values["waitlist"] = cards.is_full(slot, used)  # else a seat was agreed to
         if change_of is not None and existing is not None and old is not None:
             card = cards.change_confirm(existing, old, slot, used)
             yes, resume = t.BUTTON_CHANGE_YES, t.RESUME_CHANGE
         else:
             step.values.pop("change_of", None)
-            step.values["waitlist"] = cards.is_full(slot, used)  # else a seat was agreed to
             card = cards.confirm(slot, used)
             yes, resume = t.BUTTON_APPLY, t.RESUME_CONFIRM
         sent = await step.context.send_activity(MessageFactory.attachment(cards.attachment(card)))
@@ -274,7 +274,8 @@ class EnrolDialog(ComponentDialog):
         slot_id, card_id = step.values["slot_id"], step.values.get("card_id")
         change_of = step.values.get("change_of")
         if step.result is True and change_of is not None:
-            await self.port.change(step.context, int(change_of), slot_id, card_id)
+            await self.port.change(step.context, int(change_of), slot_id, card_id,
+                                   step.values.get("waitlist", True))
         elif step.result is True:
             await self.port.confirm(step.context, slot_id, card_id, step.values.get("waitlist", True))
         else:

@@ -344,14 +344,16 @@ async def cancel(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, acto
 
 
 async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: int,
-                         slot_id: str, applicant: Applicant, now: datetime) -> Outcome:
+                         slot_id: str, applicant: Applicant, now: datetime, *,
+                         waitlist: bool = True) -> Outcome:
     """Move one's own active enrolment to another slot of the same course, atomically.
 
     Both seat counters are locked (in a fixed order). The new seat is taken, or a place on
     its waitlist, before the old seat is released; releasing it moves the old slot's waitlist
     up as a cancellation does. The old enrolment ends ``cancelled``, a new one starts (an
     approval already given stays given). ``created`` is False when the enrolment already is
-    in that slot.
+    in that slot. ``waitlist`` False: the person agreed to a seat, so a slot full by now raises
+    ``filled_change`` (and the old seat is kept).
     """
     found = await db.get(Enrolment, enrolment_id)
     if found is None or found.user_id != applicant.user_id:
@@ -381,6 +383,9 @@ async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: i
         needs_approval = new_slot.course.approval_required and not approved
         status = PENDING if needs_approval else ENROLLED
         new_seats.taken += 1
+    elif not waitlist:  # the last seat went while they were confirming: ask, keep the old one
+        raise Refused("filled_change", course=new_slot.course.title, session_id=new_slot.id,
+                      enrolment_id=old.id)
     else:
         status = WAITLISTED
     held = old.status in HOLDS_SEAT

@@ -530,3 +530,15 @@ async def test_nobody_moves_up_into_a_session_that_has_begun(sessions, tmp_path:
     changes = await in_transaction(sessions, lambda db: en.fill_grown_sessions(db, bigger, started))
     assert changes == []
     assert await statuses(sessions, "to-small") == {"enrolled": 1, "waitlisted": 1}
+
+
+async def test_a_seat_agreed_to_in_a_change_but_gone_keeps_the_old_seat(sessions) -> None:
+    mine = await apply(sessions, person("a"), "to-last")
+    await apply(sessions, person("b"), "to-small")  # its one seat
+    with pytest.raises(Refused, match="filled_change"):
+        await in_transaction(sessions, lambda db: en.change_session(
+            db, CATALOGUE, mine.enrolment.id, "to-small", person("a"), BEFORE, waitlist=False))
+    assert await statuses(sessions, "to-last") == {"enrolled": 1}
+    assert await taken(sessions, "to-last") == 1
+    moved = await move(sessions, person("a"), mine.enrolment.id, "to-small", BEFORE)  # agreed to wait
+    assert moved.enrolment.status == "waitlisted"

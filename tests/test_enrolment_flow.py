@@ -583,3 +583,31 @@ async def test_what_the_bot_cannot_do_names_whom_to_ask(sqlite_url: str) -> None
         await h.client.send("b", "", {"action": "enrol.cancel_ask", "enrolment_id": seat.id})
         assert ("欠席する場合はデジタル社会推進局 DX人材育成担当 (内線2310)へご連絡ください"
                 in h.client.transcript("b"))
+
+
+async def test_a_seat_gone_while_confirming_a_change_keeps_the_old_seat_and_asks(h: Harness) -> None:
+    # 高橋 holds 6月24日 and is shown 6月17日's last seat; 中村 takes it first
+    c = h.client
+    await to_confirm(h, "b", "全職員テスト研修", "6月24日(月) 15:00")
+    await c.press("b", button(h, "b", "申し込む"))
+    await c.send("b", "研修申込")
+    await c.press("b", button(h, "b", "【申込済】全職員テスト研修"))
+    await c.press("b", button(h, "b", "日程を変更する"))
+    await c.press("b", next(b for b in c.last_buttons("b") if "6月17日" in b.title))
+    change = button(h, "b", "変更する")
+    assert "満席" not in c.transcript("b")
+    await to_confirm(h, "c", "全職員テスト研修", "6月17日(月) 15:00")
+    await c.press("c", button(h, "c", "申し込む"))
+    await c.press("b", change)
+    said = c.transcript("b")
+    assert "確認の間に新しい日程が満席になりました（全職員テスト研修、6月17日(月) 15:00" in said
+    assert "今の日程の席はそのままです" in said and "日程を変更しました" not in said
+    mine = [(e.session_id, e.status) for e in await enrolments(h) if e.user_id == TAKAHASHI.aad_object_id]
+    assert mine == [("to-last", "enrolled")]
+    assert [b.title for b in c.last_buttons("b")] == ["キャンセル待ちで変更する", "今の日程のままにする"]
+    await c.press("b", button(h, "b", "今の日程のままにする"))
+    assert "日程の変更をやめました。申込はそのままです（6月24日(月) 15:00" in c.transcript("b")
+    await c.press("b", button(h, "b", "キャンセル待ちで変更する"))  # they change their mind
+    assert "キャンセル待ち（1番目）" in c.transcript("b")
+    mine = [(e.session_id, e.status) for e in await enrolments(h) if e.user_id == TAKAHASHI.aad_object_id]
+    assert mine == [("to-last", "cancelled"), ("to-small", "waitlisted")]

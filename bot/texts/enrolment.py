@@ -89,6 +89,8 @@ BUTTON_JOIN = "Teams 会議に参加"
 PICK_SEVERAL = "「{typed}」に当てはまるものが複数あります。番号か日付で選んでください。"
 BUTTON_WAITLIST = "キャンセル待ちで申し込む"
 BUTTON_OTHER_SESSION = "ほかの日程を選ぶ"
+BUTTON_WAITLIST_CHANGE = "キャンセル待ちで変更する"
+BUTTON_KEEP_SESSION = "今の日程のままにする"
 RETRY_PICK = "番号を入力するか、ボタンから選んでください。やめるときは「キャンセル」と入力してください。"
 RETRY_YES_NO = "「はい」か「いいえ」でお答えください。やめるときは「キャンセル」と入力してください。"
 RESUME_COURSE = "続けて、申し込む研修を選んでください。"
@@ -156,6 +158,10 @@ REFUSED = {
     "filled": (
         "申し訳ありません。確認の間に満席になりました（{course}、{when}）。"
         "キャンセル待ちで申し込むか、ほかの日程を選んでください。"
+    ),
+    "filled_change": (
+        "申し訳ありません。確認の間に新しい日程が満席になりました（{course}、{when}）。"
+        "今の日程の席はそのままです。キャンセル待ちで変更するか、今の日程のままにするか選んでください。"
     ),
     "other_session": (
         "「{course}」には別の日程（{when}）で申し込み済みです。"

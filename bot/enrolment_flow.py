@@ -28,6 +28,7 @@ from dialogs.my_enrolments import MyEnrolmentsDialog
 from domain import enrolment as en
 from domain import outbox
 from domain.enrolment import Actor, Enrolment, Usage
+from domain.enrolment_match import asks_to_cancel, named_course
 from domain.enrolment_reminders import LAPSE_JOB, NUDGE_JOB, REMINDER_JOB
 from domain.enrolment_rules import (
     ACTIVE,
@@ -397,6 +398,16 @@ class EnrolmentFlow:
                          row_id(route.data.get("change_of")), turn_context.activity.reply_to_id)
 
     async def on_my(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        """申込状況; a request to withdraw that names a course applied for (「主査級DX研修を
+        キャンセルしたい」) goes straight to the question whether to withdraw it."""
+        if route.text and asks_to_cancel(route.text):
+            mine = await self.active_by_course(turn_context)
+            course = named_course(self.catalogue(), route.text, set(mine))
+            if course is not None and course.id in mine:
+                await self._restart(dc, MY_DIALOG, {"enrolment_id": mine[course.id].id})
+                return
+            if course is not None:
+                await turn_context.send_activity(t.NOT_APPLIED_NAMED.format(course=course.title))
         await self.show_enrolments(turn_context)
 
     async def on_cancel_ask(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
@@ -485,6 +496,8 @@ def install(runtime: Runtime) -> None:
     bot.dialogs.add(MyEnrolmentsDialog(flow, MY_DIALOG))
     bot.commands["enrol"] = flow.on_enrol
     bot.commands["my_enrolments"] = flow.on_my
+    bot.intent_subjects["my_enrolments"] = lambda text: (  # 「主査級DX研修をキャンセルしたい」
+        asks_to_cancel(text) and named_course(flow.catalogue(), text) is not None)
     bot.card_actions.update({
         "enrol.course": flow.on_enrol,
         "enrol.session": flow.on_enrol,

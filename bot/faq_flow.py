@@ -42,6 +42,7 @@ _CHOICES = {"1": 1, "2": 2, "3": 3}  # after command_key: 「２」「②」 too
 NONE_OF_THESE_WORDS = frozenset({"どれでもない", "どれでもありません", "どれも違う", "どれもちがう", "該当なし"})
 SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved"})
 SHORT_TEXT = 16
+NAMED_SCORE, NAMED_LEAD = 0.6, 0.3  # an intent whose subject the text names (see DxBot)
 _QUESTION = re.compile(r"(とは|って何|ってなに|[?？]|ですか|ますか|方法|やり方|どうやって|どうすれば|教えて)")
 
 
@@ -69,10 +70,16 @@ def install(runtime: Runtime) -> None:
     def intent_of(text: str) -> str | None:
         """The command a free text asks for, unless the FAQ is the better answer."""
         intents = runtime.intents.current.matcher
-        result = intents.match(text, limit=1)
+        result = intents.match(text, limit=2)
         top = result.top
-        if result.band != "answer" or top is None or top.entry.id not in bot.commands:
+        if top is None or top.entry.id not in bot.commands:
             return None
+        if result.band != "answer":
+            names = bot.intent_subjects.get(top.entry.id)
+            second = result.candidates[1].score if len(result.candidates) > 1 else 0.0
+            if not (names and top.score >= NAMED_SCORE and top.score - second >= NAMED_LEAD
+                    and names(text)):
+                return None
         if top.entry.id in SHORT_ONLY and len(result.normalized) > SHORT_TEXT:
             return None  # 「…が解決しない」 is a question, not feedback
         faq_result = match_faq(text)

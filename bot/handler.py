@@ -71,6 +71,9 @@ class DxBot(TeamsActivityHandler):
         self.card_actions: dict[str, CommandHandler] = {"command": self._card_command}
         self.answer_free_text: CommandHandler = self._help  # the FAQ feature replaces this
         self.intent_of: Callable[[str], str | None] | None = None
+        #: Intents about a thing the text may name (a course): naming it makes up for the
+        #: words it adds (「主査級DX研修をキャンセルしたい」), so a clear lead is enough.
+        self.intent_subjects: dict[str, Callable[[str], bool]] = {}
         #: The sender's UPN, stored with their conversation reference (set by the profile feature).
         self.upn_of: Callable[[TurnContext], Awaitable[str | None]] | None = None
 

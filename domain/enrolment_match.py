@@ -17,6 +17,7 @@ from knowledge.catalogue import Catalogue, Course
 from knowledge.normalize import normalize
 
 _GENERIC = ("研修", "dx", "養成", "級", "でじたる", "職員", "申請")
+_CANCEL = re.compile(r"キャンセル|取り?消|取消|やめ|止め|辞退")
 _RUNS = re.compile(r"[a-z0-9]+|[\u3040-\u309f\u30fc]+|[\u4e00-\u9fff々]+")
 _KANJI = re.compile(r"^[\u4e00-\u9fff々]+$")
 _WORDS = re.compile(r"[\s()（）【】「」・/／]+")
@@ -47,6 +48,11 @@ def course_keys(title: str, category: str) -> frozenset[str]:
             minimum = 2 if _KANJI.match(core) else 3
             keys.update(k for k in _parts(core) if len(k) >= minimum)
     return frozenset(keys)
+
+
+def asks_to_cancel(text: str) -> bool:
+    """Whether a request asks to withdraw (「…をキャンセルしたい」「取り消して」「やめたい」)."""
+    return bool(_CANCEL.search(text))
 
 
 def named_course(catalogue: Catalogue, text: str, offered: Collection[str] = ()) -> Course | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.texts import enrolment as t
-from domain.enrolment_match import named_course
+from domain.enrolment_match import asks_to_cancel, named_course
 from knowledge.catalogue import TOKYO, load_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +46,12 @@ def test_dates_read_as_month_day_weekday_and_tokyo_time() -> None:
     assert t.day_time(moment) == "12月15日(火) 10:00"
     end = datetime(2026, 12, 15, 12, 0, tzinfo=TOKYO)
     assert t.period(moment, end) == "12月15日(火) 10:00〜12:00"
+
+
+@pytest.mark.parametrize(("text", "cancel"), [
+    ("主査級DX研修をキャンセルしたい", True), ("研修を取り消して", True), ("申込を取消します", True),
+    ("主査級の研修をやめたい", True), ("研修の申込を辞退したい", True),
+    ("主査級DX研修に申し込みたい", False), ("研修の日程を確認したい", False), ("Udemy 入り方", False),
+])
+def test_asks_to_cancel(text: str, cancel: bool) -> None:
+    assert asks_to_cancel(text) is cancel

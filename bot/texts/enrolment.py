@@ -185,6 +185,7 @@ REFUSED = {
 
 MY_TITLE = "申込状況"
 MY_NONE = "現在お申し込み中の研修はありません。「研修申込」から申し込めます。"
+NOT_APPLIED_NAMED = "「{course}」には申し込まれていません。"
 MY_CANCEL_HINT = "取り消すときはボタンを押してください（申込締切まで）。"
 BUTTON_CANCEL = "「{course}」を取り消す"
 CANCEL_TITLE = "申込の取り消し"

@@ -16,7 +16,7 @@ from bot.cards import content, facts, open_url, submit, text
 from bot.texts import enrolment as t
 from domain.enrolment import Enrolment, Usage
 from domain.enrolment_reports import CourseSummary, RosterRow
-from domain.enrolment_rules import Slot
+from domain.enrolment_rules import ENROLLED, Slot
 from knowledge.catalogue import Course
 
 Card = dict[str, Any]
@@ -200,10 +200,16 @@ def my_enrolments(items: Sequence[tuple[Enrolment, Slot | None, str, bool]]) -> 
         if slot is not None:
             rows[:0] = [(t.FACT_WHEN, when(slot)), (t.FACT_PLACE, place(slot))]
         body.append(facts(rows))
+        buttons = []
+        if enrolment.status == ENROLLED and slot is not None and slot.session is not None \
+                and slot.session.online_url:  # a seat: the meeting's link is at hand
+            buttons.append(open_url(t.BUTTON_JOIN, slot.session.online_url))
         if can_cancel:
             cancellable = True
-            body.append(_buttons(submit(t.BUTTON_CANCEL.format(course=title), "enrol.cancel_ask",
-                                        enrolment_id=enrolment.id)))
+            buttons.append(submit(t.BUTTON_CANCEL.format(course=title), "enrol.cancel_ask",
+                                  enrolment_id=enrolment.id))
+        if buttons:
+            body.append(_buttons(*buttons))
     if cancellable:
         body.append(text(t.MY_CANCEL_HINT, subtle=True))
     return content(body)

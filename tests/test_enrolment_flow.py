@@ -611,3 +611,13 @@ async def test_a_seat_gone_while_confirming_a_change_keeps_the_old_seat_and_asks
     assert "キャンセル待ち（1番目）" in c.transcript("b")
     mine = [(e.session_id, e.status) for e in await enrolments(h) if e.user_id == TAKAHASHI.aad_object_id]
     assert mine == [("to-last", "cancelled"), ("to-small", "waitlisted")]
+
+
+async def test_my_enrolments_has_the_meeting_link_of_an_online_seat(h: Harness) -> None:
+    await to_confirm(h, "a", "全職員テスト研修", "6月24日(月) 15:00")  # to-last: on Teams
+    await h.client.press("a", button(h, "a", "申し込む"))
+    await h.client.send("a", "申込状況")
+    links = [b for b in h.client.last_buttons("a") if b.kind == "openUrl"]
+    assert [(b.title, b.value) for b in links] == [
+        ("Teams 会議に参加", "https://teams.microsoft.com/l/meetup-join/to-last")]
+    assert button(h, "a", "「全職員テスト研修」を取り消す")

@@ -41,6 +41,7 @@ from domain.ids import row_id
 from knowledge.catalogue import TOKYO, Catalogue
 
 PICK = "enrol.pick"
+BACK = "back"  # a prompt's result when the person typed 「戻る」 where going back is offered
 
 
 class EnrolPort(Protocol):
@@ -67,12 +68,13 @@ def fold(text: str) -> str:
 
 def pick_options(prompt: Activity | None, choices: Mapping[str, Iterable[str]] | None,
                  resume: str, retry: str = t.RETRY_PICK, *, yes: Iterable[str] = (),
-                 no: Iterable[str] = (), several: str = t.PICK_SEVERAL) -> PromptOptions:
+                 no: Iterable[str] = (), several: str = t.PICK_SEVERAL,
+                 back: bool = False) -> PromptOptions:
     """Options for :class:`PickPrompt`: ``choices`` maps each value to the texts that pick it
     (None: a yes/no question, where ``yes``/``no`` are the question's own button labels).
     ``prompt`` None when the caller sent the question itself; ``several`` is said when a reply
-    fits several choices (``{typed}`` in it is the reply)."""
-    spec: dict[str, Any] = {"resume": resume, "several": several}
+    fits several choices (``{typed}`` in it is the reply); ``back``: 「戻る」 gives :data:`BACK`."""
+    spec: dict[str, Any] = {"resume": resume, "several": several, "back": back}
     if choices is None:
         spec["yes_no"] = {"yes": list(yes), "no": list(no)}
     else:  # a label several choices share (「オンライン」, a room) picks none of them alone
@@ -114,6 +116,8 @@ def _without_dx(title: str) -> str:
     return fold(title).replace("dx", "")
 
 
+_BACK = frozenset(fold(w) for w in t.BACK_WORDS)
+
 #: Words that pick a session held on Teams rather than in a room.
 ONLINE_WORDS = ("オンライン", "Teams", "リモート", "Web")
 
@@ -142,7 +146,9 @@ class PickPrompt(Prompt):
         result = PromptRecognizerResult()
         spec = options.validations or {}
         typed = (turn_context.activity.text or "").strip()
-        if spec.get("yes_no"):
+        if spec.get("back") and fold(typed).rstrip("。.!！") in _BACK:
+            result.succeeded, result.value = True, BACK
+        elif spec.get("yes_no"):
             words = spec["yes_no"] if isinstance(spec["yes_no"], dict) else {}
             answer = parse_yes_no(typed, yes=words.get("yes", ()), no=words.get("no", ()))
             if answer is not None:
@@ -233,20 +239,37 @@ class EnrolDialog(ComponentDialog):
         usage = await self.port.usage([s.id for s in slots])
         by_id = {s.id: s for s in slots}
 
+        order = list(by_id)  # in time order
+
         def labels(sid: str) -> tuple[str, ...]:
             slot = by_id[sid]
             session = slot.session
             where = (*ONLINE_WORDS,) if session and session.online_url else (session.venue,) if session else ()
             local = slot.start.astimezone(TOKYO) if slot.start else None
             when = (t.day_time(local), f"{local.month}/{local.day}") if local else ()
-            return (sid, *when, *(w for w in where if w))
+            first = t.EARLIEST_WORDS if len(order) > 1 and sid == order[0] else ()
+            last = t.LATEST_WORDS if len(order) > 1 and sid == order[-1] else ()
+            return (sid, *when, *(w for w in where if w), *first, *last)
 
         choices = numbered(by_id, labels)
         card = cards.sessions(course, slots, usage, existing, current)
         prompt = MessageFactory.attachment(cards.attachment(card))
-        return await step.prompt(PICK, pick_options(prompt, choices, t.RESUME_SESSION))
+        return await step.prompt(PICK, pick_options(prompt, choices, t.RESUME_SESSION,
+                                                    t.RETRY_PICK_BACK, back=True))
+
+    def _back(self, step: WaterfallStepContext, course_id: str | None = None) -> dict[str, Any]:
+        """The options that start this dialog one step back: the course list, or (with
+        ``course_id``) that course's sessions."""
+        options = {k: v for k, v in self._options(step).items() if k == "change_of"}
+        if course_id is None:
+            options.pop("change_of", None)  # the course list: a new choice, not the change
+        else:
+            options["course_id"] = course_id
+        return options
 
     async def _confirm(self, step: WaterfallStepContext) -> DialogTurnResult:
+        if step.result == BACK:  # from the sessions to the courses
+            return await step.replace_dialog("steps", self._back(step))
         catalogue = self.port.catalogue()
         slot = find_slot(catalogue, str(step.result))
         if slot is None:
@@ -268,10 +291,13 @@ class EnrolDialog(ComponentDialog):
         sent = await step.context.send_activity(MessageFactory.attachment(cards.attachment(card)))
         step.values["card_id"] = sent.id if sent else None  # updated once answered
         return await step.prompt(PICK, pick_options(
-            None, None, resume, retry=t.RETRY_YES_NO, yes=(yes,), no=(t.BUTTON_STOP,)))
+            None, None, resume, retry=t.RETRY_YES_NO_BACK, yes=(yes,), no=(t.BUTTON_STOP,),
+            back=True))
 
     async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
         slot_id, card_id = step.values["slot_id"], step.values.get("card_id")
+        if step.result == BACK:  # from the confirmation to the course's sessions
+            return await step.replace_dialog("steps", self._back(step, step.values["course_id"]))
         change_of = step.values.get("change_of")
         if step.result is True and change_of is not None:
             await self.port.change(step.context, int(change_of), slot_id, card_id,

@@ -92,7 +92,23 @@ BUTTON_OTHER_SESSION = "ほかの日程を選ぶ"
 BUTTON_WAITLIST_CHANGE = "キャンセル待ちで変更する"
 BUTTON_KEEP_SESSION = "今の日程のままにする"
 RETRY_PICK = "番号を入力するか、ボタンから選んでください。やめるときは「キャンセル」と入力してください。"
+RETRY_PICK_BACK = (
+    "番号を入力するか、ボタンから選んでください。"
+    "選び直すときは「戻る」、やめるときは「キャンセル」と入力してください。"
+)
 RETRY_YES_NO = "「はい」か「いいえ」でお答えください。やめるときは「キャンセル」と入力してください。"
+RETRY_YES_NO_BACK = (
+    "「はい」か「いいえ」でお答えください。"
+    "日程を選び直すときは「戻る」、やめるときは「キャンセル」と入力してください。"
+)
+#: Typed replies that go one step back (from the sessions to the courses, from the
+#: confirmation to the sessions).
+BACK_WORDS = ("戻る", "もどる", "戻って", "戻ります", "戻りたい", "前に戻る", "ひとつ前", "一つ前",
+              "選び直す", "選びなおす", "back")
+#: Typed replies that pick the earliest or the latest of the sessions listed.
+EARLIEST_WORDS = ("一番早い", "いちばん早い", "一番早い日", "一番早い日程", "早い方", "早いほう",
+                  "早い日程", "最初", "最初の日程", "直近", "直近の日程", "最短")
+LATEST_WORDS = ("一番遅い", "いちばん遅い", "遅い方", "遅いほう", "最後", "最後の日程")
 RESUME_COURSE = "続けて、申し込む研修を選んでください。"
 RESUME_SESSION = "続けて、日程を選んでください。"
 RESUME_CONFIRM = "続けて、この内容で申し込むかどうか「はい」か「いいえ」でお答えください。"

@@ -22,9 +22,10 @@ from botbuilder.dialogs.prompts import PromptOptions, TextPrompt
 
 from bot.texts import profile as texts
 from dialogs.enrol import PickPrompt, numbered, pick_options
-from knowledge.directory import Directory, Unit, tier_words
+from knowledge.directory import Directory, Unit, fold, tier_words
 
 SaveProfile = Callable[[TurnContext, Unit, str], Awaitable[None]]
+MISSES = 3  # unit names typed that match nothing, before the dialog says so and ends
 UnitGone = Callable[[TurnContext], Awaitable[bool]]
 
 
@@ -65,9 +66,19 @@ class ProfileDialog(ComponentDialog):
         return await step.prompt("unit_text", PromptOptions(prompt=MessageFactory.text(prompt)))
 
     async def _choose_unit(self, step: WaterfallStepContext) -> DialogTurnResult:
-        found = self._directory().find_units(str(step.result))
+        directory, typed = self._directory(), str(step.result)
+        found = directory.find_units(typed)
         if not found:
-            return await step.replace_dialog("steps", {**(step.options or {}), "again": True})
+            misses = int((step.options or {}).get("misses", 0)) + 1
+            if misses >= MISSES:  # a unit the directory does not have (yet): no loop
+                await step.context.send_activity(texts.UNIT_NOT_FOUND)
+                return await step.end_dialog()
+            return await step.replace_dialog("steps", {**(step.options or {}), "again": True,
+                                                       "misses": misses})
+        same = [u for u in directory.units.values() if fold(u.name) == fold(typed)]
+        if len(same) == 1:  # the unit's own name, and no other unit has it: nothing to ask
+            step.values["candidates"] = {same[0].name: same[0].code}
+            return await step.next(same[0].name)
         # Labelled with the department: two units may share a name (総務課 in several 部).
         units = {texts.UNIT_LABEL.format(unit=u.name, department=u.department_name): u for u, _ in found}
         step.values["candidates"] = {label: u.code for label, u in units.items()}

@@ -35,7 +35,7 @@ async def test_someone_unknown_is_asked_and_then_remembered(sqlite_url: str) -> 
     async with Harness(make_settings(sqlite_url), [STRANGER]) as h:
         await h.client.send("stranger", "プロフィール")
         assert profile.NONE in h.client.transcript("stranger")
-        await h.client.send("stranger", "道路企画課")
+        await h.client.send("stranger", "道路企画")  # part of the name: the candidates
         await h.client.press("stranger", h.client.last_buttons("stranger")[0])
         await h.client.send("stranger", "4")  # 主査, by number
         assert profile.SAVED.format(unit="道路企画課", tier="主査") in h.client.transcript("stranger")
@@ -82,7 +82,7 @@ async def test_a_profile_whose_unit_left_the_directory_is_asked_again(sqlite_url
     shutil.copytree(ROOT / "content" / "org", org)
     async with Harness(make_settings(sqlite_url, org_dir=org), [STRANGER]) as h:
         await h.client.send("stranger", "プロフィール")
-        await h.client.send("stranger", "道路企画課")
+        await h.client.send("stranger", "道路企画")  # part of the name: the candidates
         await h.client.press("stranger", h.client.last_buttons("stranger")[0])
         await h.client.send("stranger", "4")
         assert profile.SAVED.format(unit="道路企画課", tier="主査") in h.client.transcript("stranger")
@@ -92,7 +92,7 @@ async def test_a_profile_whose_unit_left_the_directory_is_asked_again(sqlite_url
         await h.client.send("stranger", "プロフィール")
         asked = h.client.transcript("stranger")
         assert profile.ASK_UNIT_GONE in asked and profile.NONE not in asked
-        await h.client.send("stranger", "道路企画課")
+        await h.client.send("stranger", "道路企画")  # part of the name: the candidates
         await h.client.press("stranger", h.client.last_buttons("stranger")[0])
         await h.client.send("stranger", "4")
         await h.client.send("stranger", "プロフィール")
@@ -117,7 +117,7 @@ async def test_a_profiles_unit_code_is_read_as_the_directory_now_spells_it(sqlit
     renumber("DOB-01", '"1"')
     async with Harness(make_settings(sqlite_url, org_dir=org), [STRANGER]) as h:
         await h.client.send("stranger", "プロフィール")
-        await h.client.send("stranger", "道路企画課")
+        await h.client.send("stranger", "道路企画")  # part of the name: the candidates
         await h.client.press("stranger", h.client.last_buttons("stranger")[0])
         await h.client.send("stranger", "4")  # saved with the unit code 1
         renumber('"1"', '"001"')  # the same unit, its code now written with leading zeros

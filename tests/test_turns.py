@@ -128,7 +128,7 @@ async def test_help_inside_a_dialog_keeps_the_dialog(harness: Harness) -> None:
     client = harness.client
     await client.send("other", "プロフィール")
     await client.send("other", "ヘルプ")
-    await client.send("other", "総務課")
+    await client.send("other", "そうむ")
     assert profile.CHOOSE_UNIT in client.transcript("other")
 
 
@@ -173,9 +173,9 @@ async def test_a_channel_failure_mid_dialog_keeps_the_dialog(harness: Harness) -
     await client.send("other", "プロフィール")
     assert profile.ASK_UNIT in client.transcript("other")
     harness.channel.faults.rate, harness.channel.faults.statuses = 1.0, (500,)
-    assert await client.send("other", "総務課") == 201  # the reply could not be delivered
+    assert await client.send("other", "そうむ") == 201  # the reply could not be delivered
     harness.channel.faults.rate = 0.0
-    await client.send("other", "総務課")  # trying again continues the same dialog
+    await client.send("other", "そうむ")  # trying again continues the same dialog
     assert profile.CHOOSE_UNIT in client.transcript("other")
 
 

@@ -74,8 +74,26 @@ def _upgrade(connection: Connection) -> None:
 
 async def migrate(engine: AsyncEngine) -> None:
     """Bring the schema to the newest version; an existing database keeps its data."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade)
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade)
+        return
+    # SQLite changes a constraint by rebuilding the table (Alembic's batch mode), and with
+    # foreign keys on, dropping the old table fails while other rows refer to it (the audit
+    # trail's). So they are off while migrating (outside the transaction: the pragma does
+    # nothing inside one), the result is checked, and they are on again.
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(_upgrade)
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"a migration left rows whose references are gone: {broken[:5]}")
+        finally:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            await conn.commit()
 
 
 def _pending(connection: Connection) -> list[str]:

@@ -69,3 +69,44 @@ async def test_migrations_keep_existing_data(database_url: str) -> None:
     await migrate(engine)  # a second start upgrades in place
     assert (await SqlStorage(session_factory(engine)).read(["keep"]))["keep"]["v"] == "残る"
     await engine.dispose()
+
+
+async def test_an_enrolment_database_from_before_lapsed_upgrades_with_its_data(database_url: str) -> None:
+    # 0006 rebuilds the enrolment table on SQLite, which audit rows refer to (foreign keys)
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.db import _alembic_config
+
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    add = ("INSERT INTO enrolment (session_id, course_id, user_id, name, status, approval_messages,"
+           " created_at, updated_at) VALUES (:s, 'c1', :u, 'n', :status, '[]', :t, :t)")
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: command.upgrade(_alembic_config(c), "0005"))
+        for user, status in (("user-1", "waitlisted"), ("user-2", "enrolled")):
+            await conn.execute(text(add), {"s": "s1", "u": user, "status": status, "t": at})
+            await conn.execute(text(
+                "INSERT INTO enrolment_audit (at, actor_id, actor_name, action, enrolment_id, session_id, detail)"
+                " VALUES (:t, 'a', 'a', 'apply', (SELECT max(id) FROM enrolment), 's1', '{}')"), {"t": at})
+    await migrate(engine)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE enrolment SET status = 'lapsed' WHERE user_id = 'user-1'"))
+        rows = (await conn.execute(text("SELECT user_id, status FROM enrolment ORDER BY id"))).all()
+        audits = (await conn.execute(text("SELECT count(*) FROM enrolment_audit"))).scalar_one()
+    assert [tuple(r) for r in rows] == [("user-1", "lapsed"), ("user-2", "enrolled")] and audits == 2
+    async with engine.begin() as conn:  # a lapsed place does not count as active
+        await conn.execute(text(add), {"s": "s2", "u": "user-1", "status": "pending", "t": at})
+    with pytest.raises(IntegrityError, match=r"ux_enrolment_active|UNIQUE"):  # the guard still holds
+        async with engine.begin() as conn:
+            await conn.execute(text(add), {"s": "s2", "u": "user-2", "status": "pending", "t": at})
+    if engine.dialect.name == "sqlite":  # and the foreign keys are checked again
+        with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+            async with engine.begin() as conn:
+                await conn.execute(text(
+                    "INSERT INTO enrolment_audit (at, actor_id, actor_name, action, enrolment_id, session_id,"
+                    " detail) VALUES (:t, 'a', 'a', 'x', 999, 's1', '{}')"), {"t": at})
+    await engine.dispose()

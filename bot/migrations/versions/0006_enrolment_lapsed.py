@@ -12,9 +12,10 @@ AFTER = "status IN ('enrolled', 'pending', 'waitlisted', 'cancelled', 'declined'
 
 
 def _status_check(check: str) -> None:
-    # SQLite rebuilds the table to change a CHECK constraint; the partial unique index is
-    # dropped first and made again after (the rebuild would not keep its WHERE clause).
-    op.drop_index("ux_enrolment_active", table_name="enrolment")
+    # SQLite rebuilds the table to change a CHECK constraint (bot.db.migrate turns its
+    # foreign keys off meanwhile); the partial unique index is dropped first and made again
+    # after (the rebuild would not keep its WHERE clause).
+    op.execute("DROP INDEX IF EXISTS ux_enrolment_active")
     with op.batch_alter_table("enrolment") as batch:
         batch.drop_constraint("ck_enrolment_status", type_="check")
         batch.create_check_constraint("ck_enrolment_status", sa.text(check))

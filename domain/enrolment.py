@@ -307,7 +307,7 @@ async def _locked_enrolment(db: AsyncSession, catalogue: Catalogue, enrolment_id
     if slot is None:
         raise Refused("unknown_session", slot_id=found.session_id)
     seats = await _lock_seats(db, slot, now)
-    await db.refresh(found)  # read again under the lock
+    await db.refresh(found, with_for_update=True)  # read again, locked (a lapse locks the row only)
     return found, slot, seats
 
 
@@ -366,7 +366,7 @@ async def change_session(db: AsyncSession, catalogue: Catalogue, enrolment_id: i
     locked = {s.id: await _lock_seats(db, s, now)
               for s in sorted({old_slot.id: old_slot, new_slot.id: new_slot}.values(),
                               key=lambda s: s.id)}
-    await db.refresh(found)  # read again under the locks
+    await db.refresh(found, with_for_update=True)  # read again, locked (as a lapse does)
     old = found
     if old.status not in ACTIVE or old.session_id != old_slot.id:
         raise Refused("not_active", **_facts(old))

@@ -542,3 +542,44 @@ async def test_a_seat_agreed_to_in_a_change_but_gone_keeps_the_old_seat(sessions
     assert await taken(sessions, "to-last") == 1
     moved = await move(sessions, person("a"), mine.enrolment.id, "to-small", BEFORE)  # agreed to wait
     assert moved.enrolment.status == "waitlisted"
+
+
+async def _waiting_for_a_lock(db: AsyncSession) -> None:
+    """Until another transaction of this database waits for a row lock (PostgreSQL)."""
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                 " AND wait_event_type = 'Lock'")
+    for _ in range(2000):
+        if (await db.execute(query)).scalar_one():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("nobody waited for the lock")
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("decision", ["approve", "cancel"])
+async def test_a_decision_racing_a_lapse_does_not_undo_it(sessions, decision: str) -> None:
+    # the lapse job has ended the place and not yet committed; an approval (or the person's
+    # own withdrawal) pressed a moment before the start must not overwrite it
+    if decision == "approve":
+        eid = (await apply(sessions, person("c", "主任"), "ta-01")).enrolment.id  # pending
+        start = datetime(2030, 7, 3, 9, 30, tzinfo=TOKYO)
+
+        def act(db):  # type: ignore[no-untyped-def]
+            return en.decide(db, CATALOGUE, eid, True, Actor("admin-1", "管理者"), start.replace(minute=29))
+    else:
+        await apply(sessions, person("a"), "to-small")
+        eid = (await apply(sessions, person("b"), "to-small")).enrolment.id  # waitlisted
+        start = datetime(2030, 6, 17, 15, 0, tzinfo=TOKYO)
+
+        def act(db):  # type: ignore[no-untyped-def]
+            return en.cancel(db, CATALOGUE, eid, Actor("user-b"), start.replace(minute=59, hour=14))
+    async with sessions() as job, sessions() as probe:
+        await job.begin()
+        assert len(await en.lapse(job, CATALOGUE, eid, start)) == 1
+        racing = asyncio.create_task(in_transaction(sessions, act))
+        await _waiting_for_a_lock(probe)
+        await job.commit()
+    with pytest.raises(Refused, match=r"already_decided|not_active"):
+        await racing
+    async with sessions() as db:
+        assert (await db.get(Enrolment, eid)).status == "lapsed"

@@ -221,17 +221,22 @@ async def _fill(db: AsyncSession, seats: SeatCounter, slot: Slot, now: datetime)
 
 async def fill_grown_sessions(db: AsyncSession, catalogue: Catalogue, now: datetime) -> list[Change]:
     """After the catalogue changed: every session that now has more seats than its counter
-    knew takes people up from its waitlist, first come first served."""
-    counters = (await db.execute(select(SeatCounter).order_by(SeatCounter.session_id))).scalars()
-    grown = [
-        slot
-        for counter in counters.all()
-        if (slot := find_slot(catalogue, counter.session_id)) is not None
-        and slot.capacity > counter.capacity
-    ]
+    knew takes people up from its waitlist, first come first served. A session still ahead
+    whose counter disagrees with its enrolments is counted again first: an application that
+    lapsed at the start keeps its seat counted (see :func:`_lapse`) until the session is
+    moved later, as when it is postponed."""
+    counters = (await db.execute(select(SeatCounter).order_by(SeatCounter.session_id))).scalars().all()
+    held = await usage(db, [c.session_id for c in counters])
     changes: list[Change] = []
-    for slot in grown:
+    for counter in counters:
+        slot = find_slot(catalogue, counter.session_id)
+        if slot is None or has_started(slot, now):
+            continue
+        grown = slot.capacity > counter.capacity
+        if not grown and counter.taken == held.get(slot.id, Usage()).taken:
+            continue
         seats = await _lock_seats(db, slot, now)  # takes the new capacity
+        seats.taken = (await usage(db, [slot.id])).get(slot.id, Usage()).taken  # under the lock
         changes += await _fill(db, seats, slot, now)
     return changes
 
@@ -438,7 +443,8 @@ async def decide(db: AsyncSession, catalogue: Catalogue, enrolment_id: int, appr
 async def _lapse(db: AsyncSession, enrolment: Enrolment, slot: Slot, now: datetime) -> Change:
     """End a waiting enrolment whose session has begun. Its seat counter is left as it is:
     once a session has begun nobody applies, moves in or moves up, so its seats decide
-    nothing any more (and locking it here could deadlock with a move out of it)."""
+    nothing any more (locking it here could deadlock with a move out of it), and a session
+    moved later is counted again when the catalogue changes (:func:`fill_grown_sessions`)."""
     previous = enrolment.status
     enrolment.status, enrolment.updated_at = LAPSED, now
     await db.flush()

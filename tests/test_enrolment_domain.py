@@ -583,3 +583,19 @@ async def test_a_decision_racing_a_lapse_does_not_undo_it(sessions, decision: st
         await racing
     async with sessions() as db:
         assert (await db.get(Enrolment, eid)).status == "lapsed"
+
+
+async def test_a_postponed_session_gets_back_the_seat_of_a_lapsed_application(sessions, tmp_path: Path) -> None:
+    asked = await apply(sessions, person("c", "主任"), "ta-01")  # its only seat, pending
+    start = datetime(2030, 7, 3, 9, 30, tzinfo=TOKYO)
+    await in_transaction(sessions, lambda db: en.lapse(db, CATALOGUE, asked.enrolment.id, start))
+    later = (ROOT / "tests/data/courses_enrol/courses.yaml").read_text(encoding="utf-8").replace(
+        "start: 2030-07-03 09:30", "start: 2030-07-17 09:30").replace("deadline: 2030-06-26", "deadline: 2030-07-10")
+    (tmp_path / "courses.yaml").write_text(later, encoding="utf-8")
+    postponed = load_catalogue(tmp_path).catalogue
+    assert postponed.session("ta-01").start == datetime(2030, 7, 17, 9, 30, tzinfo=TOKYO)
+    now = datetime(2030, 7, 3, 10, 0, tzinfo=TOKYO)
+    assert await in_transaction(sessions, lambda db: en.fill_grown_sessions(db, postponed, now)) == []
+    assert await taken(sessions, "ta-01") == 0
+    again = await in_transaction(sessions, lambda db: en.enrol(db, postponed, person("d", "主任"), "ta-01", now))
+    assert again.enrolment.status == "pending"  # the seat, not the waitlist

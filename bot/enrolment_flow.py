@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import DialogContext
@@ -28,12 +28,13 @@ from dialogs.my_enrolments import MyEnrolmentsDialog
 from domain import enrolment as en
 from domain import outbox
 from domain.enrolment import Actor, Enrolment, Usage
-from domain.enrolment_match import asks_to_cancel, named_course
+from domain.enrolment_match import asks_to_cancel, mentions_training, named_course
 from domain.enrolment_reminders import LAPSE_JOB, NUDGE_JOB, REMINDER_JOB
 from domain.enrolment_rules import (
     ACTIVE,
     CANCELLED,
     DECLINED,
+    LAPSED,
     Applicant,
     Refused,
     Slot,
@@ -69,6 +70,8 @@ def refusal(exc: Refused, catalogue: Catalogue, staff: Callable[[Course | None],
         "staff": staff(catalogue.course(str(context.get("course_id", "")))),
     }
     reason = exc.reason
+    if reason == "not_active" and context.get("status") == LAPSED:
+        reason = "lapsed"
     if context.get("session_id"):
         slot = find_slot(catalogue, str(context["session_id"]))
         fields["when"] = cards.when(slot) if slot else context["session_id"]
@@ -275,8 +278,8 @@ class EnrolmentFlow:
         async with self.runtime.sessions() as db:
             for e in await en.of_user(db, identity.user_id, (*ACTIVE, DECLINED)):
                 slot = slot_of_enrolment(catalogue, e.session_id, e.course_id)
-                if slot.start is not None and slot.start <= now:
-                    continue  # finished sessions drop off the list
+                if slot.session is not None and (slot.session.end <= now or has_lapsed(e.status, slot, now)):
+                    continue  # finished sessions drop off (a seat stays until the end: its link)
                 label = t.status_label(e.status, await en.waitlist_position(db, e))
                 items.append((e, slot, label, e.status in ACTIVE and can_withdraw(e.status, slot, now)))
         if not items:
@@ -336,8 +339,8 @@ class EnrolmentFlow:
             async with self.runtime.sessions() as db:
                 e = await db.get(Enrolment, enrolment_id)
         mine = e is not None and e.user_id == identity.user_id
-        message = (t.ALREADY_CANCELLED if mine and e is not None and e.status == CANCELLED
-                   else t.CANCEL_KEPT)
+        status = e.status if mine and e is not None else None
+        message = {CANCELLED: t.ALREADY_CANCELLED, LAPSED: t.REFUSED["lapsed"]}.get(status or "", t.CANCEL_KEPT)
         await turn_context.send_activity(message)
         slot = find_slot(self.catalogue(), e.session_id) if mine and e is not None else None
         await self.replace_card(turn_context, card_id, cards.used(t.CANCEL_TITLE, slot, message))
@@ -496,8 +499,13 @@ def install(runtime: Runtime) -> None:
     bot.dialogs.add(MyEnrolmentsDialog(flow, MY_DIALOG))
     bot.commands["enrol"] = flow.on_enrol
     bot.commands["my_enrolments"] = flow.on_my
-    bot.intent_subjects["my_enrolments"] = lambda text: (  # 「主査級DX研修をキャンセルしたい」
-        asks_to_cancel(text) and named_course(flow.catalogue(), text) is not None)
+    bot.intent_checks["enrol"] = lambda text: "never" if asks_to_cancel(text) else None
+
+    def names_a_course(text: str) -> Literal["named"] | None:  # 「主査級DX研修をキャンセルしたい」
+        named = asks_to_cancel(text) and mentions_training(text) and named_course(flow.catalogue(), text)
+        return "named" if named else None
+
+    bot.intent_checks["my_enrolments"] = names_a_course
     bot.card_actions.update({
         "enrol.course": flow.on_enrol,
         "enrol.session": flow.on_enrol,

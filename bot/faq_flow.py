@@ -40,9 +40,9 @@ NEXT_CANDIDATE_FLOOR = 0.05
 CLARIFY_FLOOR = 0.01
 _CHOICES = {"1": 1, "2": 2, "3": 3}  # after command_key: 「２」「②」 too
 NONE_OF_THESE_WORDS = frozenset({"どれでもない", "どれでもありません", "どれも違う", "どれもちがう", "該当なし"})
-SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved"})
+SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved", "profile"})  # short texts only
 SHORT_TEXT = 16
-NAMED_SCORE, NAMED_LEAD = 0.6, 0.3  # an intent whose subject the text names (see DxBot)
+NAMED_SCORE, NAMED_LEAD = 0.6, 0.3  # an intent whose subject the text names (DxBot.intent_checks)
 _QUESTION = re.compile(r"(とは|って何|ってなに|[?？]|ですか|ますか|方法|やり方|どうやって|どうすれば|教えて)")
 
 
@@ -74,11 +74,13 @@ def install(runtime: Runtime) -> None:
         top = result.top
         if top is None or top.entry.id not in bot.commands:
             return None
+        check = bot.intent_checks.get(top.entry.id)
+        verdict = check(text) if check else None
+        if verdict == "never":
+            return None
         if result.band != "answer":
-            names = bot.intent_subjects.get(top.entry.id)
             second = result.candidates[1].score if len(result.candidates) > 1 else 0.0
-            if not (names and top.score >= NAMED_SCORE and top.score - second >= NAMED_LEAD
-                    and names(text)):
+            if not (verdict == "named" and top.score >= NAMED_SCORE and top.score - second >= NAMED_LEAD):
                 return None
         if top.entry.id in SHORT_ONLY and len(result.normalized) > SHORT_TEXT:
             return None  # 「…が解決しない」 is a question, not feedback

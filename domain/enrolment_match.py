@@ -17,7 +17,8 @@ from knowledge.catalogue import Catalogue, Course
 from knowledge.normalize import normalize
 
 _GENERIC = ("研修", "dx", "養成", "級", "でじたる", "職員", "申請")
-_CANCEL = re.compile(r"キャンセル|取り?消|取消|やめ|止め|辞退")
+_CANCEL = re.compile(r"キャンセル(?!待ち)|取り?消|取消|やめ|止め|辞退")  # not キャンセル待ち
+_TRAINING = re.compile(r"研修|講座|セミナー|ラーニング|udemy|申込|申し込", re.IGNORECASE)
 _RUNS = re.compile(r"[a-z0-9]+|[\u3040-\u309f\u30fc]+|[\u4e00-\u9fff々]+")
 _KANJI = re.compile(r"^[\u4e00-\u9fff々]+$")
 _WORDS = re.compile(r"[\s()（）【】「」・/／]+")
@@ -53,6 +54,12 @@ def course_keys(title: str, category: str) -> frozenset[str]:
 def asks_to_cancel(text: str) -> bool:
     """Whether a request asks to withdraw (「…をキャンセルしたい」「取り消して」「やめたい」)."""
     return bool(_CANCEL.search(text))
+
+
+def mentions_training(text: str) -> bool:
+    """Whether a text speaks of training (研修, 講座, Udemy, 申込 ...): 「主任との会議」 does not,
+    though 主任 is part of a course's name (主任級DX研修)."""
+    return bool(_TRAINING.search(text))
 
 
 def named_course(catalogue: Catalogue, text: str, offered: Collection[str] = ()) -> Course | None:

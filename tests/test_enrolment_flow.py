@@ -601,7 +601,7 @@ async def test_a_seat_gone_while_confirming_a_change_keeps_the_old_seat_and_asks
     await c.press("b", change)
     said = c.transcript("b")
     assert "確認の間に新しい日程が満席になりました（全職員テスト研修、6月17日(月) 15:00" in said
-    assert "今の日程の席はそのままです" in said and "日程を変更しました" not in said
+    assert "今の申込はそのままです" in said and "日程を変更しました" not in said
     mine = [(e.session_id, e.status) for e in await enrolments(h) if e.user_id == TAKAHASHI.aad_object_id]
     assert mine == [("to-last", "enrolled")]
     assert [b.title for b in c.last_buttons("b")] == ["キャンセル待ちで変更する", "今の日程のままにする"]
@@ -621,3 +621,27 @@ async def test_my_enrolments_has_the_meeting_link_of_an_online_seat(h: Harness) 
     assert [(b.title, b.value) for b in links] == [
         ("Teams 会議に参加", "https://teams.microsoft.com/l/meetup-join/to-last")]
     assert button(h, "a", "「全職員テスト研修」を取り消す")
+    clock: ManualClock = h.runtime.clock  # type: ignore[assignment]
+    clock.set(datetime(2030, 6, 24, 15, 5, tzinfo=TOKYO))  # joining late: the link is still there
+    await h.client.send("a", "申込状況")
+    assert [b.title for b in h.client.last_buttons("a")] == ["Teams 会議に参加"]
+    clock.set(datetime(2030, 6, 24, 16, 0, tzinfo=TOKYO))  # over
+    await h.client.send("a", "申込状況")
+    assert "現在お申し込み中の研修はありません" in h.client.transcript("a")
+
+
+async def test_a_withdrawal_asked_before_the_lapse_and_answered_after_it_says_so(h: Harness) -> None:
+    for key in ("c", "b"):  # 高橋 waits for to-small
+        await to_confirm(h, key, "全職員テスト研修", "6月17日(月) 15:00")
+        await h.client.press(key, button(h, key, "申し込む"))
+    await h.client.send("b", "申込状況")
+    await h.client.press("b", button(h, "b", "「全職員テスト研修」を取り消す"))
+    keep, cancel = button(h, "b", "取り消さない"), button(h, "b", "取り消す")
+    h.runtime.clock.set(datetime(2030, 6, 17, 15, 0, tzinfo=TOKYO))  # type: ignore[attr-defined]
+    await h.runtime.drain()
+    h.client.transcript("b")
+    for pressed in (keep, cancel):
+        await h.client.press("b", pressed)
+        said = h.client.transcript("b")
+        assert "開催日までに確定しなかったため、すでに終了しています" in said
+        assert "申込はそのままです" not in said and "取り消し済みか" not in said

@@ -52,6 +52,7 @@ def test_dates_read_as_month_day_weekday_and_tokyo_time() -> None:
     ("主査級DX研修をキャンセルしたい", True), ("研修を取り消して", True), ("申込を取消します", True),
     ("主査級の研修をやめたい", True), ("研修の申込を辞退したい", True),
     ("主査級DX研修に申し込みたい", False), ("研修の日程を確認したい", False), ("Udemy 入り方", False),
+    ("主査級DX研修のキャンセル待ちの順番は？", False), ("キャンセル待ちをキャンセルしたい", True),
 ])
 def test_asks_to_cancel(text: str, cancel: bool) -> None:
     assert asks_to_cancel(text) is cancel

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlmodel import select
 
 from bot.devchannel.harness import Harness
@@ -417,3 +418,18 @@ async def test_a_number_chooses_from_the_next_candidates_too(harness: Harness) -
     client.received("staff")
     await client.send("staff", "1")
     assert offered[0].title in client.transcript("staff")
+
+
+@pytest.mark.parametrize(("text", "command"), [
+    ("主査級DX研修をキャンセルしたい", "my_enrolments"),  # a course named: the lead is enough
+    ("主査級DX研修のキャンセル待ちの順番は？", "my_enrolments"),  # the list, not a withdrawal
+    ("主任との会議をキャンセルしたい", None),  # 主任 names no course without 研修
+    ("DX推進スペシャリストを辞退したい", None),  # a withdrawal never starts a sign-up
+    ("デジタル活用推進員の指名を辞退したい", None),  # the FAQ knows this one
+    ("異動したので所属を直したい", "profile"),
+    ("所属が変わったので共有フォルダが見られない", None),  # an IT question about a transfer
+    ("Teamsのプロフィール写真を変更したい", None),
+])
+async def test_which_free_texts_start_a_command(harness: Harness, text: str, command: str | None) -> None:
+    assert harness.runtime.bot.intent_of is not None
+    assert harness.runtime.bot.intent_of(text) == command

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import DialogContext
@@ -28,7 +28,7 @@ from dialogs.my_enrolments import MyEnrolmentsDialog
 from domain import enrolment as en
 from domain import outbox
 from domain.enrolment import Actor, Enrolment, Usage
-from domain.enrolment_match import asks_to_cancel, mentions_training, named_course
+from domain.enrolment_match import asks_to_cancel, mentions_training, named_course, withdraws
 from domain.enrolment_reminders import LAPSE_JOB, NUDGE_JOB, REMINDER_JOB
 from domain.enrolment_rules import (
     ACTIVE,
@@ -211,6 +211,14 @@ class EnrolmentFlow:
             message = done.format(**fields)
         await self._say_done(turn_context, message, out.slot)
         await self.replace_card(turn_context, card_id, cards.used(title, out.slot, message))
+
+    async def set_aside(self, turn_context: TurnContext, card_id: str | None, slot_id: str,
+                        change: bool) -> None:
+        """「戻る」 from a confirmation: its card loses its buttons (a later tap on it would
+        apply for the session the person went back from)."""
+        title = t.CHANGE_TITLE if change else t.CONFIRM_TITLE
+        await self.replace_card(turn_context, card_id, cards.used(title, find_slot(self.catalogue(), slot_id),
+                                                                  t.WENT_BACK))
 
     async def abort(self, turn_context: TurnContext, slot_id: str | None,
                     change_of: int | None = None, card_id: str | None = None) -> None:
@@ -499,13 +507,13 @@ def install(runtime: Runtime) -> None:
     bot.dialogs.add(MyEnrolmentsDialog(flow, MY_DIALOG))
     bot.commands["enrol"] = flow.on_enrol
     bot.commands["my_enrolments"] = flow.on_my
-    bot.intent_checks["enrol"] = lambda text: "never" if asks_to_cancel(text) else None
+    bot.intent_vetoes["enrol"] = asks_to_cancel  # 「…を辞退したい」 is no sign-up
 
-    def names_a_course(text: str) -> Literal["named"] | None:  # 「主査級DX研修をキャンセルしたい」
-        named = asks_to_cancel(text) and mentions_training(text) and named_course(flow.catalogue(), text)
-        return "named" if named else None
+    def withdraws_a_course(text: str) -> str | None:  # 「主査級DX研修をキャンセルしたい」
+        named = withdraws(text) and mentions_training(text) and named_course(flow.catalogue(), text)
+        return "my_enrolments" if named else None
 
-    bot.intent_checks["my_enrolments"] = names_a_course
+    bot.intent_rules.append(withdraws_a_course)
     bot.card_actions.update({
         "enrol.course": flow.on_enrol,
         "enrol.session": flow.on_enrol,

@@ -40,9 +40,8 @@ NEXT_CANDIDATE_FLOOR = 0.05
 CLARIFY_FLOOR = 0.01
 _CHOICES = {"1": 1, "2": 2, "3": 3}  # after command_key: 「２」「②」 too
 NONE_OF_THESE_WORDS = frozenset({"どれでもない", "どれでもありません", "どれも違う", "どれもちがう", "該当なし"})
-SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved", "profile"})  # short texts only
+SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved"})
 SHORT_TEXT = 16
-NAMED_SCORE, NAMED_LEAD = 0.6, 0.3  # an intent whose subject the text names (DxBot.intent_checks)
 _QUESTION = re.compile(r"(とは|って何|ってなに|[?？]|ですか|ますか|方法|やり方|どうやって|どうすれば|教えて)")
 
 
@@ -69,19 +68,18 @@ def install(runtime: Runtime) -> None:
 
     def intent_of(text: str) -> str | None:
         """The command a free text asks for, unless the FAQ is the better answer."""
+        for rule in bot.intent_rules:  # what a feature reads plainly in the text
+            command = rule(text)
+            if command is not None and command in bot.commands:
+                return command
         intents = runtime.intents.current.matcher
-        result = intents.match(text, limit=2)
+        result = intents.match(text, limit=1)
         top = result.top
-        if top is None or top.entry.id not in bot.commands:
+        if result.band != "answer" or top is None or top.entry.id not in bot.commands:
             return None
-        check = bot.intent_checks.get(top.entry.id)
-        verdict = check(text) if check else None
-        if verdict == "never":
+        veto = bot.intent_vetoes.get(top.entry.id)
+        if veto is not None and veto(text):
             return None
-        if result.band != "answer":
-            second = result.candidates[1].score if len(result.candidates) > 1 else 0.0
-            if not (verdict == "named" and top.score >= NAMED_SCORE and top.score - second >= NAMED_LEAD):
-                return None
         if top.entry.id in SHORT_ONLY and len(result.normalized) > SHORT_TEXT:
             return None  # 「…が解決しない」 is a question, not feedback
         faq_result = match_faq(text)

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext, UserState
 from botbuilder.core.teams import TeamsActivityHandler
@@ -71,11 +71,11 @@ class DxBot(TeamsActivityHandler):
         self.card_actions: dict[str, CommandHandler] = {"command": self._card_command}
         self.answer_free_text: CommandHandler = self._help  # the FAQ feature replaces this
         self.intent_of: Callable[[str], str | None] | None = None
-        #: An intent's own say on a text, beyond its score (registered by its feature):
-        #: "named" when the text names the intent's subject, which makes up for the words it
-        #: adds (「主査級DX研修をキャンセルしたい」), so a clear lead is enough; "never" when the
-        #: text contradicts the intent (a withdrawal never starts a sign-up).
-        self.intent_checks: dict[str, Callable[[str], Literal["named", "never"] | None]] = {}
+        #: Features' own readings of a free text, before any score: the command a text
+        #: plainly is (「主査級DX研修をキャンセルしたい」: the named course's withdrawal), else None.
+        self.intent_rules: list[Callable[[str], str | None]] = []
+        #: Intents a text contradicts, whatever it scores (a withdrawal never starts a sign-up).
+        self.intent_vetoes: dict[str, Callable[[str], bool]] = {}
         #: The sender's UPN, stored with their conversation reference (set by the profile feature).
         self.upn_of: Callable[[TurnContext], Awaitable[str | None]] | None = None
 

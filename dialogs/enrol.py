@@ -60,6 +60,8 @@ class EnrolPort(Protocol):
                      card_id: str | None = None, waitlist: bool = True) -> None: ...
     async def abort(self, turn_context: TurnContext, slot_id: str | None,
                     change_of: int | None = None, card_id: str | None = None) -> None: ...
+    async def set_aside(self, turn_context: TurnContext, card_id: str | None, slot_id: str,
+                        change: bool) -> None: ...
 
 
 def fold(text: str) -> str:
@@ -118,6 +120,12 @@ def _without_dx(title: str) -> str:
 
 _BACK = frozenset(fold(w) for w in t.BACK_WORDS)
 
+
+def _is_back(typed: str) -> bool:
+    """「戻る」 and its everyday forms (「いや、戻る」「戻りたいです」), not a sentence with 戻る in it."""
+    key = fold(typed).rstrip("。.!！")
+    return key in _BACK or (len(key) <= 8 and key.endswith(("戻る", "もどる", "戻りたい", "戻りたいです")))
+
 #: Words that pick a session held on Teams rather than in a room.
 ONLINE_WORDS = ("オンライン", "Teams", "リモート", "Web")
 
@@ -146,7 +154,7 @@ class PickPrompt(Prompt):
         result = PromptRecognizerResult()
         spec = options.validations or {}
         typed = (turn_context.activity.text or "").strip()
-        if spec.get("back") and fold(typed).rstrip("。.!！") in _BACK:
+        if spec.get("back") and _is_back(typed):
             result.succeeded, result.value = True, BACK
         elif spec.get("yes_no"):
             words = spec["yes_no"] if isinstance(spec["yes_no"], dict) else {}
@@ -247,8 +255,8 @@ class EnrolDialog(ComponentDialog):
             where = (*ONLINE_WORDS,) if session and session.online_url else (session.venue,) if session else ()
             local = slot.start.astimezone(TOKYO) if slot.start else None
             when = (t.day_time(local), f"{local.month}/{local.day}") if local else ()
-            first = t.EARLIEST_WORDS if len(order) > 1 and sid == order[0] else ()
-            last = t.LATEST_WORDS if len(order) > 1 and sid == order[-1] else ()
+            first = t.EARLIEST_WORDS if sid == order[0] else ()
+            last = t.LATEST_WORDS if sid == order[-1] else ()
             return (sid, *when, *(w for w in where if w), *first, *last)
 
         choices = numbered(by_id, labels)
@@ -296,8 +304,11 @@ class EnrolDialog(ComponentDialog):
 
     async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
         slot_id, card_id = step.values["slot_id"], step.values.get("card_id")
-        if step.result == BACK:  # from the confirmation to the course's sessions
-            return await step.replace_dialog("steps", self._back(step, step.values["course_id"]))
+        if step.result == BACK:  # from the confirmation to the course's sessions (or courses)
+            await self.port.set_aside(step.context, card_id, slot_id, step.values.get("change_of") is not None)
+            slot = find_slot(self.port.catalogue(), slot_id)
+            one = slot is not None and slot.session is None  # a licence: no session to choose
+            return await step.replace_dialog("steps", self._back(step, None if one else step.values["course_id"]))
         change_of = step.values.get("change_of")
         if step.result is True and change_of is not None:
             await self.port.change(step.context, int(change_of), slot_id, card_id,

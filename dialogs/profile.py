@@ -76,9 +76,12 @@ class ProfileDialog(ComponentDialog):
             return await step.replace_dialog("steps", {**(step.options or {}), "again": True,
                                                        "misses": misses})
         same = [u for u in directory.units.values() if fold(u.name) == fold(typed)]
-        if len(same) == 1:  # the unit's own name, and no other unit has it: nothing to ask
+        perfect = {u.code for u, score in found if score >= 100}  # names, aliases, readings
+        if len(same) == 1 and perfect <= {same[0].code}:  # its own name, nobody else's: no question
             step.values["candidates"] = {same[0].name: same[0].code}
             return await step.next(same[0].name)
+        if len(same) > 1:  # a name several units share (企画課): every one of them to choose from
+            found = [(u, 100.0) for u in sorted(same, key=lambda u: (u.department_name, u.code))]
         # Labelled with the department: two units may share a name (総務課 in several 部).
         units = {texts.UNIT_LABEL.format(unit=u.name, department=u.department_name): u for u, _ in found}
         step.values["candidates"] = {label: u.code for label, u in units.items()}

@@ -10,6 +10,7 @@ between courses is settled by the courses this person is offered, or not at all.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Iterable
 from functools import lru_cache
 
@@ -17,7 +18,9 @@ from knowledge.catalogue import Catalogue, Course
 from knowledge.normalize import normalize
 
 _GENERIC = ("研修", "dx", "養成", "級", "でじたる", "職員", "申請")
-_CANCEL = re.compile(r"キャンセル(?!待ち)|取り?消|取消|やめ|止め|辞退")  # not キャンセル待ち
+_WITHDRAW = r"キャンセル(?!待ち)|取り?消|取消|とりけ|取り?下げ|辞退|解約"  # not キャンセル待ち
+_CANCEL = re.compile(_WITHDRAW + r"|やめ|止め|返却")  # also 「動画を止めたい」: not always a withdrawal
+_WITHDRAWS = re.compile(_WITHDRAW)
 _TRAINING = re.compile(r"研修|講座|セミナー|ラーニング|udemy|申込|申し込", re.IGNORECASE)
 _RUNS = re.compile(r"[a-z0-9]+|[\u3040-\u309f\u30fc]+|[\u4e00-\u9fff々]+")
 _KANJI = re.compile(r"^[\u4e00-\u9fff々]+$")
@@ -53,13 +56,19 @@ def course_keys(title: str, category: str) -> frozenset[str]:
 
 def asks_to_cancel(text: str) -> bool:
     """Whether a request asks to withdraw (「…をキャンセルしたい」「取り消して」「やめたい」)."""
-    return bool(_CANCEL.search(text))
+    return bool(_CANCEL.search(unicodedata.normalize("NFKC", text)))
+
+
+def withdraws(text: str) -> bool:
+    """Whether a request plainly asks to withdraw (キャンセル, 取り消し, 辞退 ...; not
+    「やめたい」「止めたい」, which may mean a video or a mail)."""
+    return bool(_WITHDRAWS.search(unicodedata.normalize("NFKC", text)))
 
 
 def mentions_training(text: str) -> bool:
     """Whether a text speaks of training (研修, 講座, Udemy, 申込 ...): 「主任との会議」 does not,
     though 主任 is part of a course's name (主任級DX研修)."""
-    return bool(_TRAINING.search(text))
+    return bool(_TRAINING.search(unicodedata.normalize("NFKC", text)))
 
 
 def named_course(catalogue: Catalogue, text: str, offered: Collection[str] = ()) -> Course | None:

@@ -645,3 +645,35 @@ async def test_a_withdrawal_asked_before_the_lapse_and_answered_after_it_says_so
         said = h.client.transcript("b")
         assert "開催日までに確定しなかったため、すでに終了しています" in said
         assert "申込はそのままです" not in said and "取り消し済みか" not in said
+
+
+@pytest.mark.parametrize(("course", "typed", "session"), [
+    ("全職員テスト研修", "一番最初", "6月17日(月) 15:00〜16:00"),
+    ("全職員テスト研修", "いちばんはやいの", "6月17日(月) 15:00〜16:00"),
+    ("全職員テスト研修", "一番最後", "7月1日(月) 15:00〜16:00"),
+    ("【必須】主査級テスト研修", "最初", "6月10日(月) 13:30〜16:30"),  # one session listed: it, not the FAQ
+])
+async def test_the_earliest_or_latest_session_as_people_say_it(
+    h: Harness, course: str, typed: str, session: str
+) -> None:
+    await h.client.send("a", "研修申込")
+    await h.client.press("a", button(h, "a", course))
+    await h.client.send("a", typed)
+    said = h.client.transcript("a")
+    assert "申込内容の確認" in said and session in said
+
+
+async def test_back_closes_the_confirmation_and_a_licence_goes_back_to_the_courses(h: Harness) -> None:
+    await to_confirm(h, "a", "全職員テスト研修", "6月17日(月) 15:00")
+    card_id, _ = card_with(h, "a", "申し込む")
+    await h.client.send("a", "いや、戻る")
+    assert "日程を選んでください" in h.client.transcript("a")
+    (closed,) = updates_of(h, "a", card_id)  # no button left to apply for the session left behind
+    assert buttons(closed) == [] and "選び直しました" in render(closed)
+    await h.client.send("a", "キャンセル")
+    await h.client.send("a", "研修申込")
+    await h.client.press("a", button(h, "a", "テスト e-ラーニング"))  # a licence: no sessions
+    assert "申込内容の確認" in h.client.transcript("a")
+    await h.client.send("a", "戻る")
+    assert "申し込む研修を選んでください" in h.client.transcript("a")
+    assert "申し込む" not in [b.title for b in h.client.last_buttons("a")]  # not the same card again

@@ -429,6 +429,16 @@ async def test_a_number_chooses_from_the_next_candidates_too(harness: Harness) -
     ("異動したので所属を直したい", "profile"),
     ("所属が変わったので共有フォルダが見られない", None),  # an IT question about a transfer
     ("Teamsのプロフィール写真を変更したい", None),
+    ("4月から異動になったので所属を変更したいです", "profile"),
+    ("所属を変更したらメールアドレスも変わる？", None),
+    ("推進員研修の参加をキャンセルしたい", "my_enrolments"),  # the top intent was the sign-up
+    ("デジタル活用推進員研修をキャンセルしたい", "my_enrolments"),  # ... or an escalation
+    ("推進員研修の参加をｷｬﾝｾﾙ", "my_enrolments"),
+    ("DX推進スペシャリストの研修の応募をとりけしたい", "my_enrolments"),
+    ("Udemyのライセンスを返却したい", None),  # the FAQ, not the sign-up
+    ("職場内DX研修の動画を止めたい", None),  # 止める: a video, not a withdrawal
+    ("Udemyのメールを止めたい", None),
+    ("キャンセル待ちで申し込みたい", "enrol"),
 ])
 async def test_which_free_texts_start_a_command(harness: Harness, text: str, command: str | None) -> None:
     assert harness.runtime.bot.intent_of is not None

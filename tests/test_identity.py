@@ -143,3 +143,31 @@ async def test_an_admin_is_told_why_when_the_organisation_files_never_loaded(sql
         for command in ("管理", "管理 研修集計", "管理 相談集計"):
             await h.client.send("aad", command)
             assert h.client.transcript("aad") == texts.ADMIN_UNVERIFIED, command
+
+
+async def test_a_units_exact_name_is_asked_when_another_unit_goes_by_it(sqlite_url: str, tmp_path: Path) -> None:
+    # 県土整備部 has a unit named DX推進課, which is also デジタル改革推進課's alias; and 企画課 is
+    # the name of four units: every one of them is offered
+    import shutil
+
+    from tests.conftest import ROOT
+
+    org = tmp_path / "org"
+    shutil.copytree(ROOT / "content" / "org", org)
+    extra = "".join(
+        f"  - {{code: {code}, name: {name}, department_code: {dep}, department_name: {dname}}}\n"
+        for code, name, dep, dname in [
+            ("DOB-03", "DX推進課", "DOB", "県土整備部"), ("SOM-10", "企画課", "SOM", "総務部"),
+            ("KEN-10", "企画課", "KEN", "健康医療福祉部"), ("DOB-10", "企画課", "DOB", "県土整備部"),
+            ("NOU-10", "企画課", "NOU", "農林水産部")])
+    with (org / "units.yaml").open("a", encoding="utf-8") as f:
+        f.write(extra)
+    async with Harness(make_settings(sqlite_url, org_dir=org), [STRANGER]) as h:
+        await h.client.send("stranger", "プロフィール")
+        await h.client.send("stranger", "DX推進課")
+        said = h.client.transcript("stranger")
+        assert profile.CHOOSE_UNIT in said and "デジタル改革推進課" in said and "DX推進課（県土整備部）" in said
+        await h.client.send("stranger", "どれでもない")
+        await h.client.send("stranger", "企画課")
+        said = h.client.transcript("stranger")
+        assert all(f"企画課（{d}）" in said for d in ("総務部", "健康医療福祉部", "県土整備部", "農林水産部"))

@@ -508,6 +508,7 @@ def install(runtime: Runtime) -> None:
     bot.commands["enrol"] = flow.on_enrol
     bot.commands["my_enrolments"] = flow.on_my
     bot.intent_vetoes["enrol"] = asks_to_cancel  # 「…を辞退したい」 is no sign-up
+    bot.stopped_texts[MY_DIALOG] = t.CANCEL_STOPPED
 
     def withdraws_a_course(text: str) -> str | None:  # 「主査級DX研修をキャンセルしたい」
         named = withdraws(text) and mentions_training(text) and named_course(flow.catalogue(), text)

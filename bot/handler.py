@@ -76,6 +76,9 @@ class DxBot(TeamsActivityHandler):
         self.intent_rules: list[Callable[[str], str | None]] = []
         #: Intents a text contradicts, whatever it scores (a withdrawal never starts a sign-up).
         self.intent_vetoes: dict[str, Callable[[str], bool]] = {}
+        #: What 「キャンセル」 says when it stops a dialog, by dialog id, where the plain
+        #: 「中断しました」 could be misread (at 「この申込を取り消しますか？」 it is no withdrawal).
+        self.stopped_texts: dict[str, str] = {}
         #: The sender's UPN, stored with their conversation reference (set by the profile feature).
         self.upn_of: Callable[[TurnContext], Awaitable[str | None]] | None = None
 
@@ -203,8 +206,9 @@ class DxBot(TeamsActivityHandler):
         if dc.active_dialog is None:
             await turn_context.send_activity(texts.NOTHING_TO_CANCEL)
             return
+        stopped = self.stopped_texts.get(dc.active_dialog.id, texts.CANCELLED)
         await dc.cancel_all_dialogs()
-        await turn_context.send_activity(texts.CANCELLED)
+        await turn_context.send_activity(stopped)
 
     async def _faq_examples(self, turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await turn_context.send_activity(texts.FAQ_EXAMPLES)

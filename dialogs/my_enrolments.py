@@ -58,7 +58,7 @@ class MyEnrolmentsDialog(ComponentDialog):
         ))
         step.values["card_id"] = sent.id if sent else None  # updated once answered
         return await step.prompt(PICK, pick_options(
-            None, None, t.RESUME_CANCEL, retry=t.RETRY_YES_NO,
+            None, None, t.RESUME_CANCEL, retry=t.RETRY_CANCEL,  # 「キャンセル」 would stop it
             yes=(t.BUTTON_CANCEL_YES, *t.CANCEL_YES_WORDS),
             no=(t.BUTTON_CANCEL_NO, *t.CANCEL_NO_WORDS),
         ))

@@ -126,6 +126,7 @@ def _is_back(typed: str) -> bool:
     key = fold(typed).rstrip("。.!！")
     return key in _BACK or (len(key) <= 8 and key.endswith(("戻る", "もどる", "戻りたい", "戻りたいです")))
 
+
 #: Words that pick a session held on Teams rather than in a room.
 ONLINE_WORDS = ("オンライン", "Teams", "リモート", "Web")
 

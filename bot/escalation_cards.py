@@ -52,12 +52,13 @@ def requester_label(ticket: Ticket) -> str:
 
 
 def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str, str]],
-            details: str = "", owner: str = "") -> Json:
+            details: str = "", owner: str = "", unit_unknown: bool = False) -> Json:
     """The question (editable), details, urgency and who receives it; 「送信する」.
 
     The button data repeats the question and details (``query``, ``draft_details``) for
     clients that send only the data, not the input boxes, and names the ``owner``: in a
-    channel a colleague can see the card, but only its author can send it."""
+    channel a colleague can see the card, but only its author can send it. ``unit_unknown``:
+    the author's unit is not in the directory (it goes to the helpdesk without a profile)."""
     body: list[Json] = [
         cards.text(texts.CONFIRM_TITLE, weight="Bolder", size="Medium"),
         cards.text(texts.CONFIRM_TARGET.format(target=target)),
@@ -72,7 +73,7 @@ def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str
         cards.text(texts.CONFIRM_HINT, subtle=True),
     ]
     data = {"draft": key, "query": question, "draft_details": details,
-            "attachments": list(attachments), "owner": owner}
+            "attachments": list(attachments), "owner": owner, **({"unit_unknown": True} if unit_unknown else {})}
     return cards.content(body, [
         cards.submit(texts.BUTTON_SEND, "ticket.create", **data),
         cards.submit(texts.BUTTON_DISCARD, "ticket.discard", draft=key, query=question),

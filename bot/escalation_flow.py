@@ -146,11 +146,13 @@ def install(runtime: Runtime) -> None:
     async def need_profile(dc: DialogContext, data: dict) -> None:
         if dc.active_dialog is not None:
             await dc.cancel_all_dialogs()
-        await dc.begin_dialog("ProfileDialog", {"then": "escalate", "then_data": data})
+        await dc.begin_dialog("ProfileDialog", {"then": "escalate", "then_data": data,
+                                                "unit_unknown_ok": True})
 
     async def escalate(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         who = await identify(turn_context)
-        if not who.known:
+        unknown = route.data.get("unit_unknown") is True  # a unit the directory lacks: the helpdesk
+        if not who.known and not unknown:
             await need_profile(dc, route.data)
             return
         query = route.data.get("query")
@@ -160,7 +162,8 @@ def install(runtime: Runtime) -> None:
         if dc.active_dialog is not None:
             await dc.cancel_all_dialogs()
         await dc.begin_dialog(EscalateDialog.__name__,
-                              {"query": query if isinstance(query, str) else None})
+                              {"query": query if isinstance(query, str) else None,
+                               "unit_unknown": unknown and not who.known})
 
     def card_of(turn_context: TurnContext, data: dict[str, Any]) -> str | None:
         """The confirmation card's activity id: the dialog knows it when 「はい」 was typed;
@@ -171,7 +174,7 @@ def install(runtime: Runtime) -> None:
     async def submit(turn_context: TurnContext, dc: DialogContext, data: dict[str, Any]) -> None:
         """Create the ticket from the confirmation card (or the typed 「はい」)."""
         who = await identify(turn_context)
-        if not who.known:
+        if not who.known and data.get("unit_unknown") is not True:
             await need_profile(dc, {"query": data.get("question")} if data.get("question") else {})
             return
         key = str(data.get("draft") or "")
@@ -455,9 +458,10 @@ def install(runtime: Runtime) -> None:
             await handler(turn_context, dc, Route("card", name=name, data=data))
 
     def confirm_card(turn_context: TurnContext, key: str, question: str, target: str,
-                     attachments: list[dict[str, str]], details: str) -> dict[str, Any]:
+                     attachments: list[dict[str, str]], details: str,
+                     unit_unknown: bool = False) -> dict[str, Any]:
         return cards.confirm(key, question, target, attachments, details,
-                             owner=user_key(turn_context.activity))
+                             owner=user_key(turn_context.activity), unit_unknown=unit_unknown)
 
     def ask_again(field: str, text: str) -> str | None:
         """「はい」「わかりました」 or a greeting where the point itself was asked for: ask again."""

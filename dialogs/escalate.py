@@ -31,9 +31,9 @@ from dialogs.yesno import parse_yes_no
 
 #: ``describe(turn_context) -> "総務課のデジタル活用推進員"``
 Describe = Callable[[TurnContext], Awaitable[str]]
-#: ``confirm_card(turn_context, key, question, target, attachments, details) -> card JSON``
-#: (the turn names the person the card is for)
-ConfirmCard = Callable[[TurnContext, str, str, str, list[dict[str, str]], str], dict[str, Any]]
+#: ``confirm_card(turn_context, key, question, target, attachments, details, unit_unknown)``
+#: ``-> card JSON`` (the turn names the person the card is for)
+ConfirmCard = Callable[[TurnContext, str, str, str, list[dict[str, str]], str, bool], dict[str, Any]]
 #: ``submit(turn_context, dc, data)``: create the ticket from the card's data (``card_id``:
 #: the confirmation card's activity id, to mark it sent)
 Submit = Callable[[TurnContext, DialogContext, dict[str, Any]], Awaitable[None]]
@@ -77,6 +77,7 @@ class EscalateDialog(ComponentDialog):
             step.values.update(draft)
             return await step.next(draft["question"])
         step.values["key"] = uuid.uuid4().hex
+        step.values["unit_unknown"] = options.get("unit_unknown") is True
         step.values["details"] = ""
         step.values["attachments"] = file_links(step.context.activity)
         query = options.get("query")
@@ -95,7 +96,8 @@ class EscalateDialog(ComponentDialog):
                 step.values["attachments"] += file_links(step.context.activity)
             step.values["target"] = await self._describe(step.context)
         card = self._card(step.context, step.values["key"], question, step.values["target"],
-                          step.values["attachments"], step.values.get("details", ""))
+                          step.values["attachments"], step.values.get("details", ""),
+                          bool(step.values.get("unit_unknown")))
         sent = await step.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
         step.values["card_id"] = sent.id if sent is not None else None
         step.values["shown"] = True
@@ -104,7 +106,7 @@ class EscalateDialog(ComponentDialog):
     async def _decide(self, step: WaterfallStepContext) -> DialogTurnResult:
         activity = step.context.activity
         draft = {k: step.values.get(k) for k in
-                 ("key", "question", "details", "attachments", "target", "shown", "card_id")}
+                 ("key", "question", "details", "attachments", "target", "shown", "card_id", "unit_unknown")}
         draft["details"] = draft["details"] or ""
         added = file_links(activity)
         text = (activity.text or "").strip()
@@ -124,7 +126,8 @@ class EscalateDialog(ComponentDialog):
             await step.context.send_activity(texts.DRAFT_DISCARDED)
             return await step.end_dialog()
         data = {"draft": draft["key"], "question": draft["question"], "details": draft["details"],
-                "attachments": draft["attachments"], "card_id": draft["card_id"]}
+                "attachments": draft["attachments"], "card_id": draft["card_id"],
+                "unit_unknown": draft.get("unit_unknown") is True}
         result = await step.end_dialog()
         await self._submit(step.context, step, data)
         return result

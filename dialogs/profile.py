@@ -33,7 +33,9 @@ class ProfileDialog(ComponentDialog):
     """Unit (free text → candidates), then tier.
 
     Started on behalf of a command (options ``{"then": name, "then_data": {...}}``), it ends
-    with the same keys so that the handler resumes that command with its data.
+    with the same keys so that the handler resumes that command with its data. With
+    ``unit_unknown_ok`` (a 相談, which the helpdesk can take), a unit the directory does not
+    have resumes the command too, with ``unit_unknown`` in its data.
     """
 
     def __init__(
@@ -71,6 +73,11 @@ class ProfileDialog(ComponentDialog):
         if not found:
             misses = int((step.options or {}).get("misses", 0)) + 1
             if misses >= MISSES:  # a unit the directory does not have (yet): no loop
+                options = step.options or {}
+                if options.get("then") and options.get("unit_unknown_ok"):  # 相談: to the helpdesk
+                    await step.context.send_activity(texts.UNIT_NOT_FOUND_HELPDESK)
+                    return await step.end_dialog({"then": options["then"], "then_data": {
+                        **(options.get("then_data") or {}), "unit_unknown": True}})
                 await step.context.send_activity(texts.UNIT_NOT_FOUND)
                 return await step.end_dialog()
             return await step.replace_dialog("steps", {**(step.options or {}), "again": True,

@@ -30,7 +30,7 @@ from domain.enrolment_reminders import (
     reminder_key,
     reminder_time,
 )
-from domain.enrolment_rules import ENROLLED, PENDING, Slot, find_slot
+from domain.enrolment_rules import ENROLLED, PENDING, Slot, find_slot, has_started
 from domain.models import ConversationRefRow
 from knowledge.catalogue import Course
 from knowledge.directory import Person
@@ -295,7 +295,7 @@ class Notifier:
             slot = find_slot(catalogue, e.session_id)
             if slot is None or slot.start is None:
                 continue  # a removed session or a licence: nothing starts
-            if slot.start <= now:
+            if has_started(slot, now):
                 await self.apply(db, await en.lapse(db, catalogue, e.id or 0, now))
             else:
                 await self.schedule_lapse(db, e, slot)
@@ -307,7 +307,7 @@ class Notifier:
             return
         slot = find_slot(self.runtime.catalogue.current, enrolment.session_id)
         now = self.runtime.clock.now()
-        if slot is None or slot.start is None or now >= slot.start:
+        if slot is None or slot.start is None or has_started(slot, now):
             return
         due = reminder_time(slot.start, self.settings.reminder_hour,
                             self.settings.reminder_business_days)

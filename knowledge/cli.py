@@ -189,6 +189,15 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     if args.out.suffix.lower() != ".xlsx":
         print(f"エラー: 書き出せるのは Excel ブック (.xlsx) です: {args.out}", file=sys.stderr)
         return 2
+    if args.out.is_file() and not args.force:
+        print(f"エラー: {args.out} はすでにあります。上書きしてよければ --force を付けてください", file=sys.stderr)
+        return 1
+    folder = args.out.parent
+    if not args.force and any(p.is_dir() and _same_place(folder, p) for p in (args.faq, args.faq_dir)):
+        print(f"エラー: {folder} は FAQ のフォルダです。ここに書き出すと同じ ID が 2 つずつになり、ボットは"
+              "FAQ の変更を読み込まなくなります。別の場所に書き出してください (Excel だけで管理するなら、"
+              "元のファイルを移してから置きます。それでも書き出すなら --force)", file=sys.stderr)
+        return 1
     load = _load_ok(args.faq, out)
     if load is None:
         return 1
@@ -586,7 +595,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="FAQ をすべて 1 枚の Excel シートに書き出す")
     faq_option(p)
     p.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="書き出す Excel")
-    p.set_defaults(func=cmd_export)
+    p.add_argument("--force", action="store_true",
+                   help="書き出す Excel がすでにあっても、FAQ のフォルダの中でも書き出す")
+    p.set_defaults(func=cmd_export, faq_dir=places.faq_dir)
 
     p = sub.add_parser("ask", help="質問を試し、上位の候補と点数・理由を表示する")
     p.add_argument("question", metavar="質問", help="試す質問文")

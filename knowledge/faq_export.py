@@ -93,7 +93,9 @@ def dump_faq_yaml(entries: Iterable[FaqEntry], comment: str = "") -> str:
 
 
 def _link_cell(links: Iterable[Link]) -> str:
-    return "\n".join(f"{link.title} {link.url}" for link in links)
+    """One link per line, 「title URL」; a link titled with its own URL (a bare URL as read)
+    is the URL alone, since a line holding two URLs does not read back."""
+    return "\n".join(link.url if link.title in ("", link.url) else f"{link.title} {link.url}" for link in links)
 
 
 def entry_row(entry: FaqEntry) -> list[str]:

@@ -630,11 +630,43 @@ def test_import_overwrites_a_file_only_when_told_and_writes_only_yaml(
     assert code == 0 and "新しい質問" in kept.read_text(encoding="utf-8")
 
 
+def test_export_reads_back_and_never_damages_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    faq, out = tmp_path / "faq", tmp_path / "out"
+    faq.mkdir()
+    (faq / "faq.yaml").write_text(
+        "- id: a\n  question: 手引きはどこ\n  answer: ポータルにあります\n"
+        "  links: [https://portal.example.lg.jp/a, {title: 様式, url: 'https://portal.example.lg.jp/b'}]\n",
+        encoding="utf-8",
+    )
+    book = out / "faq.xlsx"
+    assert run("export", "--faq", str(faq), "--out", str(book))[0] == 0
+    assert load_workbook(book)["FAQ"]["G2"].value == "https://portal.example.lg.jp/a\n様式 https://portal.example.lg.jp/b"
+    read_back = load_faq(book)  # a bare URL was written as「URL URL」, which is an error
+    assert not read_back.errors and read_back.entries == load_faq(faq).entries
+
+    book.write_bytes(b"the admin's edited workbook")
+    assert run("export", "--faq", str(faq), "--out", str(book))[0] == 1
+    assert f"エラー: {book} はすでにあります。上書きしてよければ --force" in capsys.readouterr().err
+    assert book.read_bytes() == b"the admin's edited workbook"
+    assert run("export", "--faq", str(faq), "--out", str(book), "--force")[0] == 0
+    assert load_faq(book).entries == load_faq(faq).entries
+
+    # into the folder the bot reads: every id twice, and the bot would take no FAQ edit
+    assert run("export", "--faq", str(faq), "--out", str(faq / "all.xlsx"))[0] == 1
+    assert "は FAQ のフォルダです。ここに書き出すと同じ ID が 2 つずつ" in capsys.readouterr().err
+    monkeypatch.setenv("FAQ_DIR", str(out))
+    assert run("export", "--faq", str(faq), "--out", str(out / "all.xlsx"))[0] == 1
+    assert not (faq / "all.xlsx").exists() and not (out / "all.xlsx").exists()
+    assert run("export", "--faq", str(faq / "faq.yaml"), "--out", str(tmp_path / "beside.xlsx"))[0] == 0
+
+
 def test_export_warns_of_text_longer_than_excel_keeps(tmp_path: Path) -> None:
     (tmp_path / "faq.yaml").write_text(
         f"- id: long\n  question: 規程の全文\n  answer: {'あ' * 40_000}\n", encoding="utf-8"
     )
-    code, out = run("export", "--faq", str(tmp_path), "--out", str(tmp_path / "o.xlsx"))
+    code, out = run("export", "--faq", str(tmp_path), "--out", str(tmp_path / "out" / "o.xlsx"))
     assert code == 0
     assert "警告: Excel のセルの上限 (32,767 文字) より長い FAQ があります (long)" in out
     assert "「|」か改行" not in out
@@ -649,7 +681,7 @@ def test_export_warns_of_values_that_would_split_when_read_back(tmp_path: Path) 
         "- id: e\n  question: 質問E\n  alternates: [\"一行目\\n二行目\"]\n  answer: 回答\n",
         encoding="utf-8",
     )
-    code, out = run("export", "--faq", str(tmp_path), "--out", str(tmp_path / "o.xlsx"))
+    code, out = run("export", "--faq", str(tmp_path), "--out", str(tmp_path / "out" / "o.xlsx"))
     assert code == 0
     assert "警告: 言い換えかタグに「|」か改行を含む FAQ があります (a、d、e)。" in out
 

@@ -166,11 +166,20 @@ def _parse_yaml(text: str, path: Path, *, edited: bool = False) -> Any:
     try:
         return yaml_edits.load(text, os.path.abspath(path)) if edited else yaml_lines.load(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # something left open (a quote, a bracket, a key without its 「:」) is reported where
+        # the parser gave up, often the end of the file: the admin's mistake is where it opened
+        opened = exc.context in _LEFT_OPEN and exc.context_mark is not None
+        mark = exc.context_mark if opened else exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise DataFileError(Location(path.name, line), f"YAML の書式エラー: {yaml_problem(exc.problem)}") from exc
     except (ValueError, yaml.YAMLError) as exc:  # a value PyYAML cannot build, e.g. 2026-02-30
         raise DataFileError(Location(path.name), f"YAML の値が読めません: {exc}") from exc
+
+
+_LEFT_OPEN = frozenset((
+    "while scanning a quoted scalar", "while scanning a simple key", "while parsing a flow sequence",
+    "while parsing a flow mapping",
+))
 
 
 # libyaml's commonest complaints, said as an admin would understand them (original kept after)

@@ -232,7 +232,7 @@ def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
     (tmp_path / "roles.yaml").write_text("roles:\n  - role: admin\n    upn: [oops\n", encoding="utf-8")
     errors = load_directory(tmp_path).errors
     assert len(errors) == 1
-    assert errors[0].startswith("roles.yaml:4: YAML の書式エラー")
+    assert errors[0].startswith("roles.yaml:3: YAML の書式エラー")  # where the bracket opened (the file has 3 lines)
 
 
 def test_two_files_for_one_table_is_an_error(tmp_path: Path) -> None:

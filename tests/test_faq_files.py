@@ -551,7 +551,13 @@ def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
     write(tmp_path, "faq.yaml", "entries:\n  - id: a\n    question: [閉じていない\n    answer: x\n")
     errors = load_faq(tmp_path).errors
     assert len(errors) == 1
-    assert errors[0].startswith("faq.yaml:4: YAML の書式エラー")
+    assert errors[0].startswith("faq.yaml:3: YAML の書式エラー")  # where the bracket opened
+    # what was left open is named where it opened, not where the parser gave up (the end)
+    rest = "".join(f"  - id: q{k}\n    question: 質問{k}\n    answer: 回答\n" for k in range(5))
+    for line in ('    question: "閉じていない', "    question: '閉じていない", "    question 「:」がない"):
+        write(tmp_path, "faq.yaml", f"entries:\n  - id: a\n{line}\n    answer: x\n{rest}")
+        (error,) = load_faq(tmp_path).errors
+        assert error.startswith("faq.yaml:3: YAML の書式エラー"), error
 
 
 def test_csv_row_with_extra_columns(tmp_path: Path) -> None:

@@ -557,8 +557,9 @@ def _watch_capacities(runtime: Runtime, flow: EnrolmentFlow) -> None:
             log.exception("could not move the waitlist up after a catalogue change")
 
     def start(status: LiveStatus | None = None) -> None:
-        if status is not None and status.stale:
-            return  # a broken file changed nothing
+        status = status or runtime.catalogue.status
+        if status.stale or not status.ready:
+            return  # a broken file changed nothing (or no catalogue has loaded yet)
         task = loop.create_task(fill())
         pending.add(task)
         task.add_done_callback(pending.discard)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -677,3 +678,28 @@ async def test_back_closes_the_confirmation_and_a_licence_goes_back_to_the_cours
     await h.client.send("a", "戻る")
     assert "申し込む研修を選んでください" in h.client.transcript("a")
     assert "申し込む" not in [b.title for b in h.client.last_buttons("a")]  # not the same card again
+
+
+async def test_a_bot_started_with_a_broken_catalogue_says_so_quietly_and_fills_once_fixed(
+    sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    courses = tmp_path / "courses"
+    shutil.copytree(COURSES, courses)
+    good = {p: p.read_text(encoding="utf-8") for p in courses.glob("*.yaml")}
+    for path, text in good.items():  # no kept copy to fall back on: nothing has loaded yet
+        path.write_text(text.replace("capacity: ", "capacity: -", 1), encoding="utf-8")
+    caplog.set_level("ERROR")
+    settings = make_settings(sqlite_url, courses_dir=courses)
+    async with Harness(settings, USERS, clock=ManualClock(START)) as h:
+        assert not h.runtime.catalogue.status.ready
+        await h.client.send("a", "研修申込")
+        assert "Traceback" not in h.client.transcript("a")
+        for path, text in good.items():
+            path.write_text(text, encoding="utf-8")
+        assert (await h.runtime.catalogue.reload()).ready
+        await asyncio.gather(*h.runtime.services["capacity_tasks"])  # the fill after the load ran
+    # the file's error is logged with its line; no traceback from a fill with nothing loaded
+    assert any("定員" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]

@@ -23,6 +23,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db import open_database
 from bot.http import create_app
 from bot.logs import configure_logging
+from knowledge.usage import JapaneseArgumentParser
 
 
 def describe(settings: Settings) -> str:
@@ -67,8 +68,8 @@ async def serve(settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="app.py", description="DXサポートボット")
-    sub = parser.add_subparsers(dest="command")
+    parser = JapaneseArgumentParser(prog="python app.py", description="DXサポートボット")
+    sub = parser.add_subparsers(dest="command", metavar="コマンド")
     sub.add_parser("serve", help="ボットを起動します (既定)")
     chat = sub.add_parser("chat", help="ターミナルでボットと会話します")
     chat.add_argument("--url", help="起動済みのボットの URL (省略時はこのプロセス内で起動)")

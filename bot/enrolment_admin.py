@@ -21,7 +21,7 @@ from bot.texts import enrolment as t
 from dialogs.enrol import fold
 from domain import enrolment_reports as reports
 from domain.enrolment_match import named_course
-from domain.enrolment_rules import find_slot, slots_of
+from domain.enrolment_rules import Slot, find_slot, slots_of
 from knowledge.catalogue import Catalogue, Course
 
 if TYPE_CHECKING:
@@ -49,6 +49,17 @@ def _course_named(catalogue: Catalogue, text: str) -> Course | None:
     return exact[0] if len(exact) == 1 else named_course(catalogue, text)
 
 
+def roster_slot(catalogue: Catalogue, text: str) -> tuple[Slot | None, list[Slot]]:
+    """The session whose roster ``text`` asks for (its id, or a course with one session), or
+    else the sessions of the course it names (empty when it names none)."""
+    slot = find_slot(catalogue, text)
+    if slot is not None:
+        return slot, []
+    course = _course_named(catalogue, text)
+    sessions = [s for s in slots_of(course) if s.session is not None] if course else []
+    return (sessions[0], []) if len(sessions) == 1 else (None, sessions)
+
+
 class AdminCommands:
     def __init__(self, flow: EnrolmentFlow) -> None:
         self.flow = flow
@@ -67,15 +78,11 @@ class AdminCommands:
         if not slot_id:
             await turn_context.send_activity(t.ROSTER_USAGE)
             return
-        catalogue = self.flow.catalogue()
-        slot = find_slot(catalogue, slot_id)
-        course = _course_named(catalogue, slot_id) if slot is None else None
-        sessions = [s for s in slots_of(course) if s.session is not None] if course else []
-        if slot is None and len(sessions) == 1:  # 「管理 名簿 新規採用職員研修」: its one session
-            slot = sessions[0]
-        elif slot is None and course is not None and sessions:
+        slot, sessions = roster_slot(self.flow.catalogue(), slot_id)
+        if slot is None and sessions:
             listed = "、".join(t.SESSION_ID.format(id=s.id, when=cards.when(s)) for s in sessions)
-            await turn_context.send_activity(t.ROSTER_WHICH.format(course=course.title, sessions=listed))
+            await turn_context.send_activity(t.ROSTER_WHICH.format(course=sessions[0].course.title,
+                                                                   sessions=listed))
             return
         if slot is None:
             await turn_context.send_activity(f"{t.ROSTER_UNKNOWN.format(id=slot_id)}{t.ROSTER_USAGE}")

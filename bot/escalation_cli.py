@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import sys
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 from bot.config import Settings
 from bot.db import open_database
@@ -25,6 +26,7 @@ from domain.ids import row_id
 from domain.ticket_hours import JST
 from domain.tickets import Actor, TicketError
 from knowledge.dates import parse_day
+from knowledge.usage import JapaneseArgumentParser
 
 CLI_ACTOR = Actor("cli", "管理コマンド", is_admin=True)
 
@@ -44,14 +46,15 @@ def _proposal_id(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="app.py tickets", description="担当者への相談の集計と FAQ 提案")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = JapaneseArgumentParser(prog="python app.py tickets", description="担当者への相談の集計と FAQ 提案")
+    sub = p.add_subparsers(dest="command", required=True, metavar="コマンド")
     report = sub.add_parser("report", help="相談の集計を表示します")
     report.add_argument("--since", type=_day, help="この日から (YYYY-MM-DD)")
     report.add_argument("--until", type=_day, help="この日まで (YYYY-MM-DD、その日を含む)")
     report.add_argument("--format", choices=("markdown", "csv"), default="markdown")
+    report.add_argument("--out", type=Path, metavar="FILE", help="書き出すファイル (CSV は Excel で開ける BOM 付き UTF-8)")
     props = sub.add_parser("proposals", help="FAQ 提案の一覧・採用・却下")
-    verbs = props.add_subparsers(dest="verb", required=True)
+    verbs = props.add_subparsers(dest="verb", required=True, metavar="コマンド")
     verbs.add_parser("list", help="未採用の提案を表示します")
     accept = verbs.add_parser("accept", help="提案を採用して FAQ に追加します")
     accept.add_argument("id", type=_proposal_id)
@@ -75,12 +78,17 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                     found = await t.created_between(session, args.since, until)
                 result = ticket_report.build(found, now, args.since, until)
                 if args.format == "csv":
-                    sys.stdout.write(ticket_report.to_csv(result))
+                    text = ticket_report.to_csv(result)
                 else:
                     end = args.until or now.astimezone(JST)
                     period = f"{args.since:%Y-%m-%d} 〜 {end:%Y-%m-%d}" if args.since else f"〜 {end:%Y-%m-%d}"
-                    sys.stdout.write(ticket_report.to_markdown(result, period if any((args.since, args.until))
-                                                               else "全期間"))
+                    text = ticket_report.to_markdown(result, period if any((args.since, args.until)) else "全期間")
+                if args.out is None:
+                    sys.stdout.write(text)
+                    return 0
+                # a BOM, so that Japanese Excel reads the CSV as UTF-8 (else as Shift_JIS: garbled)
+                args.out.write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+                print(f"{args.out} に書き出しました")
                 return 0
             if args.verb == "list":
                 async with sessions() as session:

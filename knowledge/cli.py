@@ -13,7 +13,6 @@ import errno
 import io
 import json
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from knowledge.faq import FaqEntry, FaqLoad, load_faq
 from knowledge.match_settings import INTENT_MATCHING, MatchSettings
 from knowledge.sources import DataFileError, some
 from knowledge.synonyms import SynonymLoad, is_synonym_file, load_synonyms
+from knowledge.usage import JapaneseArgumentParser
 
 JST = timezone(timedelta(hours=9), "JST")
 DEFAULT_DB = "sqlite+aiosqlite:///data/dxbot.sqlite3"
@@ -518,33 +518,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
 # ---------------------------------------------------------------- parser
 
 
-_USAGE_ERRORS = (  # argparse's messages, in Japanese
-    (re.compile(r"the following arguments are required: (.+)"), r"次の指定が必要です: \1"),
-    (re.compile(r"argument コマンド: invalid choice: '(.*?)' \(choose from (.+)\)"),
-     r"コマンド「\1」はありません (使えるもの: \2)"),
-    (re.compile(r"argument (\S+): invalid choice: '(.*?)' \(choose from (.+)\)"),
-     r"\1 に「\2」は指定できません (指定できるもの: \3)"),
-    (re.compile(r"argument (\S+): invalid int value: '(.*)'"), r"\1 は数字で指定してください (「\2」は読めません)"),
-    (re.compile(r"argument (\S+): expected one argument"), r"\1 のあとに値を指定してください"),
-    (re.compile(r"unrecognized arguments: (.+)"), r"知らない指定です: \1"),
-    (re.compile(r"argument (\S+): (.+)"), r"\1: \2"),
-)
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are in Japanese."""
-
-    def error(self, message: str):  # type: ignore[override]  # -> NoReturn
-        for pattern, japanese in _USAGE_ERRORS:
-            if pattern.fullmatch(message):
-                message = pattern.sub(japanese, message)
-                break
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: エラー: {message}\n(使い方は python -m knowledge --help で表示します)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = JapaneseArgumentParser(
         prog="python -m knowledge",
         description="DXサポートボットの FAQ を管理するコマンドです。",
         epilog="終了コード: 0 = 問題なし、1 = 問題あり、2 = 使い方の誤り。"

@@ -47,6 +47,22 @@ def test_tickets_report_accepts_japanese_date_forms_and_refuses_impossible_dates
     assert bad.returncode == 2 and "存在しません" in bad.stderr
 
 
+def test_tickets_report_writes_a_csv_excel_reads_and_usage_errors_are_in_japanese(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    out = tmp_path / "相談集計.csv"
+    done = run(tmp_path, "tickets", "report", "--format", "csv", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Japanese Excel reads UTF-8, not Shift_JIS
+    assert raw.decode("utf-8-sig").startswith("区分,")
+    for args, said in ((("bogus",), "コマンド「bogus」はありません"),
+                       (("tickets", "report", "--format", "pdf"), "--format に「pdf」は指定できません"),
+                       (("enrolment", "roster", "nh-01", "--format"), "--format のあとに値を指定してください")):
+        done = run(tmp_path, *args)
+        assert done.returncode == 2 and said in done.stderr, done.stderr
+        assert "invalid choice" not in done.stderr and "python app.py" in done.stderr
+
+
 def test_tickets_report_refuses_a_reversed_period_and_a_huge_proposal_number(tmp_path: Path) -> None:
     assert run(tmp_path, "migrate").returncode == 0
     reversed_ = run(tmp_path, "tickets", "report", "--since", "2026-05-01", "--until", "2026-04-01")

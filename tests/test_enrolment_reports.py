@@ -106,3 +106,25 @@ def test_reminder_and_nudge_times() -> None:
     assert reminder_time(datetime(2030, 5, 7, 9, 0, tzinfo=TOKYO), 17).date().isoformat() == "2030-05-02"
     assert next_nudge(datetime(2030, 12, 15, tzinfo=TOKYO), 1, 9) == datetime(2031, 1, 1, 9, tzinfo=TOKYO)
     assert next_nudge(datetime(2030, 6, 1, 8, tzinfo=TOKYO), 1, 9) == datetime(2030, 6, 1, 9, tzinfo=TOKYO)
+
+
+def test_roster_by_course_name_and_on_screen(settings, tmp_path: Path, capsys) -> None:
+    assert main(["roster", "全職員テスト研修"], settings) == 1  # three sessions: which one?
+    err = capsys.readouterr().err
+    assert err.startswith("「全職員テスト研修」の名簿は日程ごとです。次のどれかの日程IDを指定してください: to-small（")
+    assert "to-last（" in err and "to-late（" in err
+    assert main(["roster", "主査級テスト研修"], settings) == 0  # its one session, shown as CSV
+    shown = capsys.readouterr().out
+    assert shown.startswith("氏名,所属,職位,UPN,状態,申込日時\n")  # no BOM on a screen
+    assert main(["roster", "to-small"], settings) == 0
+    assert "佐藤 花子" in capsys.readouterr().out
+    assert main(["roster", "to-small", "--format", "xlsx"], settings) == 2  # a workbook needs a file
+    assert "XLSX は --out FILE.xlsx に書き出します" in capsys.readouterr().err
+
+
+def test_usage_errors_are_in_japanese(settings, capsys) -> None:
+    assert main(["roster"], settings) == 2
+    err = capsys.readouterr().err
+    assert "エラー: 次の指定が必要です: SESSION_ID" in err and "python app.py enrolment roster --help" in err
+    assert main(["rosters"], settings) == 2
+    assert "コマンド「rosters」はありません (使えるもの: 'roster', 'summary')" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -28,7 +28,7 @@ from knowledge.sources import (
     cell_text,
     load_yaml,
     read_records,
-    split_multi,
+    split_words,
     strip_lines,
     table_files,
     unknown_columns,
@@ -408,6 +408,21 @@ def _read_files(path: Path, errors: list[str], warnings: list[str]) -> tuple[lis
 # ---------------------------------------------------------------- validation
 
 
+_LOOSE_SEPARATOR = re.compile(r"[\s/／]+")
+
+
+def _listed(value: Any, known: Callable[[str], str | None]) -> list[str]:
+    """Several values in one cell: separated as FAQ words are (「|」, a line break, 「、」 or a
+    comma), and a value ``known`` does not take, split at spaces or slashes if every part is
+    one it takes (「主査 主任」, 「主査／主任」)."""
+    values = []
+    for v in split_words(value):
+        parts = [part for part in _LOOSE_SEPARATOR.split(v) if part]
+        loose = known(v) is None and len(parts) > 1 and all(known(part) is not None for part in parts)
+        values += parts if loose else [v]
+    return values
+
+
 class _Checker:
     """Validates course and session records, collecting every error with its location."""
 
@@ -419,21 +434,22 @@ class _Checker:
         self.errors.append(f"{where}: {message}")
 
     def tiers(self, r: Record, key: str, label: str) -> tuple[str, ...]:
-        values = split_multi(r.get(key))
+        values = _listed(r.get(key), normalize_tier)
         if any(unicodedata.normalize("NFKC", v).lower() in _ALL for v in values):
             return ()
         found = []
         for v in values:
             tier = normalize_tier(v)
             if tier is None:
-                self.error(r.location, f"{label}「{v}」は使えません (使える値: {'、'.join(TIERS)})")
+                self.error(r.location, f"{label}「{v}」は使えません (使える値: {'、'.join(TIERS)}。"
+                                       "複数なら「、」か改行で区切ります)")
             elif tier not in found:
                 found.append(tier)
         return tuple(sorted(found, key=TIERS.index))
 
     def roles(self, r: Record) -> tuple[str, ...]:
         found = []
-        for v in split_multi(r.get("roles")):
+        for v in _listed(r.get("roles"), normalize_role):
             role = normalize_role(v)
             if role is None:
                 self.error(r.location, f"対象役割「{v}」は使えません (promoter / specialist など)")
@@ -443,7 +459,7 @@ class _Checker:
 
     def approvers(self, r: Record, required: bool) -> tuple[str, ...]:
         found = []
-        for v in split_multi(r.get("approvers")):
+        for v in _listed(r.get("approvers"), lambda v: v if "@" in v else normalize_role(v)):
             approver = v.lower() if "@" in v else normalize_role(v)
             if approver is None:
                 self.error(r.location, f"承認者「{v}」は役割名 (admin など) か UPN にしてください")

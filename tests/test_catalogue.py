@@ -529,3 +529,24 @@ def test_a_template_row_in_a_catalogue_csv_is_left_out_and_said_so(tmp_path: Pat
     load = load_catalogue(tmp_path)
     assert load.errors == []
     assert "courses.csv: 記入例や「必須」「任意」の説明の行 (2 行目) は読みません" in load.warnings
+
+
+@pytest.mark.parametrize("written", ["主査、主任", "主査,主任", "主査，主任", "主査 主任", "主査／主任", "主任\n主査"])
+def test_several_tiers_in_a_cell_are_read_however_separated(tmp_path: Path, written: str) -> None:
+    header = [*COURSE_HEADER, "対象役割", "承認者"]
+    write_csv(tmp_path / "courses.csv", [
+        header, ["c1", "研修1", "DX推進スペシャリスト養成", written, "", "はい", "", "推進員、スペシャリスト",
+                 "admin, kikaku.jiro@pref.example.lg.jp"]])
+    write_csv(tmp_path / "sessions.csv", [SESSION_HEADER, GOOD_SESSION])
+    loaded = load_catalogue(tmp_path)
+    assert not loaded.errors, loaded.errors
+    course = loaded.catalogue.courses[0]
+    assert course.tiers == ("主任", "主査")
+    assert course.roles == ("promoter", "specialist")
+    assert course.approvers == ("admin", "kikaku.jiro@pref.example.lg.jp")
+
+
+def test_a_tier_that_is_not_one_says_how_to_write_several(tmp_path: Path) -> None:
+    (error,) = _errors(tmp_path, [["c2", "研修2", "階層別研修", "主査 部長", "", "", "10"]], [])
+    assert error.startswith("courses.csv:3: 対象職位「主査 部長」は使えません (使える値: 新規採用職員、")
+    assert error.endswith("複数なら「、」か改行で区切ります)")

@@ -60,8 +60,11 @@ def _actions(actions: list[Any]) -> list[Button]:
 
 
 def _card_actions(content: dict[str, Any]) -> list[Button]:
-    """Buttons in the order Teams shows them: those in the body, then the card's own actions."""
+    """Buttons in the order Teams shows them: those in the body, then the card's own actions.
+    A submit button carries the card's input boxes as they stand (what Teams sends when
+    the person presses without typing: each box's value, empty ones as "")."""
     found: list[Button] = []
+    inputs: dict[str, Any] = {}
 
     def walk(elements: list[Any]) -> None:
         for el in elements or []:
@@ -69,12 +72,16 @@ def _card_actions(content: dict[str, Any]) -> list[Button]:
                 continue
             if el.get("type") == "ActionSet":
                 found.extend(_actions(el.get("actions", [])))
+            if str(el.get("type", "")).startswith("Input.") and el.get("id"):
+                inputs[str(el["id"])] = el.get("value", "")
             walk(el.get("items", []))
             for column in el.get("columns", []):
                 walk(column.get("items", []))
 
     walk(content.get("body", []))
-    return found + _actions(content.get("actions", []))
+    found += _actions(content.get("actions", []))
+    return [Button(b.title, b.kind, {**b.value, **inputs}) if b.kind == "submit" and isinstance(b.value, dict)
+            else b for b in found]
 
 
 def buttons(activity: dict[str, Any]) -> list[Button]:

@@ -248,9 +248,11 @@ def install(runtime: Runtime) -> None:
         return True
 
     async def answer_offer(turn_context: TurnContext, dc: DialogContext, yes: bool) -> None:
-        """「はい」 or 「いいえ」 typed right after the offer of a person."""
+        """「はい」 or 「いいえ」 typed right after the offer of a person (or 「いいえ」 to 「もしかして」)."""
         last = awaited(turn_context)
-        if last.get("kind") != "offer":
+        if last.get("kind") == "choices" and not yes:  # 「いいえ」 to 「もしかして」: none of them
+            await reject_choices(turn_context, last.get("log"), texts.OFFER_PERSON)
+        elif last.get("kind") != "offer":
             await turn_context.send_activity(texts.NOTHING_ASKED)
         elif yes and "escalate" in bot.commands:
             await bot.commands["escalate"](turn_context, dc, Route(
@@ -268,7 +270,7 @@ def install(runtime: Runtime) -> None:
                          "solved": typed_feedback, "unsolved": typed_feedback})
 
     async def none_of_these(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        await reject_choices(turn_context, route.data.get("log"), texts.NO_MATCH)
+        await reject_choices(turn_context, route.data.get("log"), texts.OFFER_PERSON)
 
     async def reject_choices(turn_context: TurnContext, log_id: object, text: str) -> None:
         """None of the offered entries: the question is marked unsolved and a person offered."""

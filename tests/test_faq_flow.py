@@ -61,7 +61,7 @@ async def test_unsolved_offers_the_next_candidates_then_a_person(harness: Harnes
     assert "Udemy Business にログインするにはどうすればいいですか？" not in titles  # not the one that failed
     assert titles[-1] == texts.NONE_OF_THESE
     await press(harness, "staff", texts.NONE_OF_THESE)
-    assert texts.NO_MATCH in client.transcript("staff")
+    assert texts.OFFER_PERSON in client.transcript("staff")
     escalate = next(b for b in client.last_buttons("staff") if b.title == texts.BUTTON_ESCALATE)
     assert escalate.value["query"] == "ﾕｰﾃﾞﾐｰのサインイン方法"
     (row,) = await log_rows(harness)
@@ -363,10 +363,16 @@ async def test_a_did_you_mean_choice_can_be_typed_as_a_number_or_none_of_these(h
     await client.send("staff", "推進員")
     client.received("staff")
     await client.send("staff", "どれでもない")
-    assert texts.NO_MATCH in client.transcript("staff")
+    said = client.transcript("staff")  # the question was understood, only not answered: no
+    assert texts.OFFER_PERSON in said and texts.NO_MATCH not in said  # 「給与や休暇は庶務へ」
+    await client.send("staff", "推進員")
+    client.received("staff")
+    await client.send("staff", "いいえ")  # to 「もしかして」: none of these, not 「何も聞いていません」
+    said = client.transcript("staff")
+    assert texts.OFFER_PERSON in said and texts.NOTHING_ASKED not in said
     rows = await log_rows(harness)
     assert [(r.query, r.chosen_id, r.feedback) for r in rows] == [
-        ("推進員", second.value["id"], None), ("推進員", None, "unsolved")]
+        ("推進員", second.value["id"], None), ("推進員", None, "unsolved"), ("推進員", None, "unsolved")]
 
 
 async def test_typing_for_a_person_after_none_of_these_keeps_the_question(harness: Harness) -> None:

@@ -52,7 +52,7 @@ def requester_label(ticket: Ticket) -> str:
 
 
 def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str, str]],
-            details: str = "", owner: str = "", unit_unknown: bool = False) -> Json:
+            details: str = "", owner: str = "", unit_unknown: bool = False, urgency: str = "") -> Json:
     """The question (editable), details, urgency and who receives it; 「送信する」.
 
     The button data repeats the question and details (``query``, ``draft_details``) for
@@ -66,7 +66,7 @@ def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str
         _input("details", texts.LABEL_DETAILS, value=details, placeholder=texts.PLACEHOLDER_DETAILS),
         {
             "type": "Input.ChoiceSet", "id": "urgency", "label": texts.LABEL_URGENCY,
-            "style": "expanded", "value": "normal",
+            "style": "expanded", "value": urgency if urgency in texts.URGENCY_LABELS else "normal",
             "choices": [{"title": t, "value": v} for v, t in texts.URGENCY_LABELS.items()],
         },
         *_attachments(attachments),
@@ -152,6 +152,16 @@ def _guesses(ticket: Ticket) -> list[Json]:
 def answer_input() -> Json:
     """The answer box (an Input.Text whose value arrives with the 「回答する」 submit)."""
     return _input("answer", texts.ANSWER_LABEL, placeholder=texts.ANSWER_PLACEHOLDER)
+
+
+def answer_preview(ticket_id: int, text: str) -> Json:
+    """An answer typed in chat, shown before it goes: the box holds it (editable there), and
+    「この内容で送る」 sends what the box holds, as the ticket card's 「回答する」 does."""
+    return cards.content(
+        [cards.text(texts.ANSWER_PREVIEW.format(id=ticket_id)),
+         _input("answer", texts.ANSWER_LABEL, value=text)],
+        [cards.submit(texts.BUTTON_SEND_ANSWER, "ticket.answer", ticket_id=ticket_id)],
+    )
 
 
 def _answer_box(ticket: Ticket) -> list[Json]:

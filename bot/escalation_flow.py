@@ -43,8 +43,10 @@ from domain import ticket_report
 from domain import tickets as t
 from domain.ids import row_id
 from domain.ticket_hours import JST
+from domain.ticket_request import states_a_problem
 from domain.tickets import STATUS_LABELS, Actor, InvalidTransition, NotAllowed, Ticket, TicketError
 from knowledge.dates import parse_day
+from knowledge.normalize import says_something
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +151,10 @@ def install(runtime: Runtime) -> None:
         await dc.begin_dialog("ProfileDialog", {"then": "escalate", "then_data": data,
                                                 "unit_unknown_ok": True})
 
+    def asks_for_person(text: str) -> bool:
+        top = runtime.intents.current.matcher.match(text, limit=1)
+        return top.band == "answer" and top.top is not None and top.top.entry.id == "escalate"
+
     async def escalate(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         who = await identify(turn_context)
         unknown = route.data.get("unit_unknown") is True  # a unit the directory lacks: the helpdesk
@@ -156,6 +162,8 @@ def install(runtime: Runtime) -> None:
             await need_profile(dc, route.data)
             return
         query = route.data.get("query")
+        if not query and route.text and states_a_problem(route.text, asks_for_person, says_something):
+            query = route.text  # 「VPNが遅いので担当者に相談したい」: not asked again
         if not query:  # 「担当者に相談」 typed right after the bot offered a person: that question
             offered = awaited(turn_context)
             query = offered.get("query") if offered.get("kind") == "offer" else None
@@ -186,11 +194,18 @@ def install(runtime: Runtime) -> None:
         # clients that send the button data alone
         typed = data["question"] if "question" in data else data.get("query")
         question = str(typed or "").strip()[:4000]
-        if not question:
-            await turn_context.send_activity(texts.EMPTY_QUESTION)
-            return
         urgency = t.URGENT if data.get("urgency") == t.URGENT else t.NORMAL
         details = data["details"] if "details" in data else data.get("draft_details")
+        if not question:  # asked for; what else the card held is kept for the card shown next
+            await close_card(turn_context, card_of(turn_context, data), "", texts.CONFIRM_REPLACED)
+            if dc.active_dialog is not None:
+                await dc.cancel_all_dialogs()
+            await dc.begin_dialog(EscalateDialog.__name__, {"draft": {
+                "key": key, "question": "", "details": str(details or "").strip()[:4000], "urgency": urgency,
+                "attachments": list(clean_attachments(data.get("attachments"))),
+                "target": await describe(turn_context), "shown": True,
+                "unit_unknown": data.get("unit_unknown") is True}})
+            return
         draft = Draft(key, question, str(details or "").strip()[:4000], urgency,
                       clean_attachments(data.get("attachments")))
         now = runtime.clock.now()
@@ -310,6 +325,9 @@ def install(runtime: Runtime) -> None:
         text = str(route.data.get("answer") or "").strip()[:8000]
         if not text:
             await ask_text(turn_context, dc, route, ticket_id, "answer", texts.ASK_ANSWER, may_handle)
+            return
+        if route.data.get(_TYPED):  # the next chat message is not always the answer: shown first
+            await turn_context.send_activity(_reply(cards.answer_preview(ticket_id, text)))
             return
         done = await run(turn_context, ticket_id, "answer",
                          lambda s, tk, a, now: _true(svc.answer(s, tk, a, text, now)))
@@ -459,9 +477,9 @@ def install(runtime: Runtime) -> None:
 
     def confirm_card(turn_context: TurnContext, key: str, question: str, target: str,
                      attachments: list[dict[str, str]], details: str,
-                     unit_unknown: bool = False) -> dict[str, Any]:
+                     unit_unknown: bool = False, urgency: str = "") -> dict[str, Any]:
         return cards.confirm(key, question, target, attachments, details,
-                             owner=user_key(turn_context.activity), unit_unknown=unit_unknown)
+                             owner=user_key(turn_context.activity), unit_unknown=unit_unknown, urgency=urgency)
 
     def ask_again(field: str, text: str) -> str | None:
         """「はい」「わかりました」 or a greeting where the point itself was asked for: ask again."""

@@ -31,9 +31,9 @@ from dialogs.yesno import parse_yes_no
 
 #: ``describe(turn_context) -> "総務課のデジタル活用推進員"``
 Describe = Callable[[TurnContext], Awaitable[str]]
-#: ``confirm_card(turn_context, key, question, target, attachments, details, unit_unknown)``
-#: ``-> card JSON`` (the turn names the person the card is for)
-ConfirmCard = Callable[[TurnContext, str, str, str, list[dict[str, str]], str, bool], dict[str, Any]]
+#: ``confirm_card(turn_context, key, question, target, attachments, details, unit_unknown,``
+#: ``urgency) -> card JSON`` (the turn names the person the card is for)
+ConfirmCard = Callable[[TurnContext, str, str, str, list[dict[str, str]], str, bool, str], dict[str, Any]]
 #: ``submit(turn_context, dc, data)``: create the ticket from the card's data (``card_id``:
 #: the confirmation card's activity id, to mark it sent)
 Submit = Callable[[TurnContext, DialogContext, dict[str, Any]], Awaitable[None]]
@@ -73,6 +73,9 @@ class EscalateDialog(ComponentDialog):
     async def _ask(self, step: WaterfallStepContext) -> DialogTurnResult:
         options = step.options if isinstance(step.options, dict) else {}
         draft = options.get("draft")
+        if isinstance(draft, dict) and not draft.get("question"):  # sent with the question box
+            step.values.update(draft)  # emptied: asked for, the rest as it was submitted
+            return await step.prompt("question", PromptOptions(prompt=MessageFactory.text(texts.EMPTY_QUESTION_BOX)))
         if isinstance(draft, dict):  # shown again (an attachment or details were added)
             step.values.update(draft)
             return await step.next(draft["question"])
@@ -97,7 +100,7 @@ class EscalateDialog(ComponentDialog):
             step.values["target"] = await self._describe(step.context)
         card = self._card(step.context, step.values["key"], question, step.values["target"],
                           step.values["attachments"], step.values.get("details", ""),
-                          bool(step.values.get("unit_unknown")))
+                          bool(step.values.get("unit_unknown")), step.values.get("urgency") or "")
         sent = await step.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
         step.values["card_id"] = sent.id if sent is not None else None
         step.values["shown"] = True
@@ -105,8 +108,8 @@ class EscalateDialog(ComponentDialog):
 
     async def _decide(self, step: WaterfallStepContext) -> DialogTurnResult:
         activity = step.context.activity
-        draft = {k: step.values.get(k) for k in
-                 ("key", "question", "details", "attachments", "target", "shown", "card_id", "unit_unknown")}
+        draft = {k: step.values.get(k) for k in ("key", "question", "details", "attachments", "target",
+                                                 "shown", "card_id", "unit_unknown", "urgency")}
         draft["details"] = draft["details"] or ""
         added = file_links(activity)
         text = (activity.text or "").strip()
@@ -127,7 +130,7 @@ class EscalateDialog(ComponentDialog):
             return await step.end_dialog()
         data = {"draft": draft["key"], "question": draft["question"], "details": draft["details"],
                 "attachments": draft["attachments"], "card_id": draft["card_id"],
-                "unit_unknown": draft.get("unit_unknown") is True}
+                "unit_unknown": draft.get("unit_unknown") is True, "urgency": draft.get("urgency")}
         result = await step.end_dialog()
         await self._submit(step.context, step, data)
         return result

@@ -336,6 +336,12 @@ def strip_boilerplate(text: str) -> str:
     return _tidy(_BOILERPLATE_RE.sub(" ", text), text)
 
 
+def says_something(text: str) -> bool:
+    """Whether a text holds more than polite phrases (「よろしくお願いします」 does not)."""
+    folded = fold_generic(fold_chars(text))
+    return bool(_BOILERPLATE_RE.sub(" ", folded).replace(" ", ""))
+
+
 def _tidy(stripped: str, text: str) -> str:
     """The end of :func:`strip_boilerplate`, once the phrases are replaced by spaces."""
     stripped = stripped.strip()

@@ -820,3 +820,62 @@ async def test_when_some_could_not_be_reached_nobody_is_told_everyone_was(
             clock.advance(timedelta(days=1))
             await h.runtime.drain()
         assert "相談が届きました" in said(h, "backup")  # the daily retry reaches them
+
+
+async def test_an_answer_typed_in_chat_is_shown_before_it_goes(h: Harness) -> None:
+    # the promoter presses 「回答する」 with the box empty, then asks the bot something: that
+    # message must not reach the requester as the answer
+    await escalate(h)
+    await h.runtime.drain()
+    await press(h, "promoter", "対応します")
+    await press(h, "promoter", "回答する")
+    assert "チケット 1 の回答を入力してください。送る前に内容を確認していただきます。" in said(h, "promoter")
+    await h.client.send("promoter", "vpn 遅い")
+    shown = said(h, "promoter")
+    assert "チケット 1 の相談者に、次の回答を送ります" in shown and "[入力欄: 回答] vpn 遅い" in shown
+    assert "お送りしました" not in shown
+    await h.runtime.drain()
+    assert (await ticket(h)).answer is None and "回答が届きました" not in said(h, "staff")
+    # what the box holds when 「この内容で送る」 is pressed is what goes (edited there)
+    await press(h, "promoter", "この内容で送る", answer=ANSWER)
+    assert "チケット 1 の回答を相談者にお送りしました" in said(h, "promoter")
+    await h.runtime.drain()
+    assert (await ticket(h)).answer == ANSWER and ANSWER[:20] in said(h, "staff")
+    await press(h, "promoter", "この内容で送る", answer="二度目")  # pressed again: one answer
+    assert (await ticket(h)).answer == ANSWER
+
+
+async def test_sent_with_the_question_box_emptied_keeps_the_details_and_urgency(h: Harness) -> None:
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", "共有フォルダの容量を増やしたい")
+    first = card_with(h, STAFF, "送信する")
+    await press_on(h, STAFF, "送信する", question="", details="500GBほしい", urgency="urgent")
+    reply = said(h, "staff")
+    assert "質問欄が空でした。担当者に送る質問を入力してください (補足と緊急度は入力したまま残ります)。" in reply
+    await h.client.send("staff", "共有フォルダの容量を増やす申請先を知りたい")
+    shown = said(h, "staff")
+    assert "[入力欄: 質問] 共有フォルダの容量を増やす申請先を知りたい" in shown
+    assert "[入力欄: 補足（任意）] 500GBほしい" in shown and "(至急" in shown, shown
+    assert "内容を更新しました" in {u.activity_id: render(u.activity) for u in updates(h, STAFF)}[first.activity_id]
+    await h.client.send("staff", "はい")
+    found = await ticket(h)
+    assert (found.question, found.details, found.urgency) == (
+        "共有フォルダの容量を増やす申請先を知りたい", "500GBほしい", t.URGENT)
+
+
+@pytest.mark.parametrize(("typed", "prefilled"), [
+    ("VPNが遅いので担当者に相談したい", "VPNが遅いので担当者に相談したい"),
+    ("共有フォルダの容量を増やしたい。担当者に相談したい", "共有フォルダの容量を増やしたい。担当者に相談したい"),
+    ("担当者に相談したい", None),
+    ("人に聞きたいです。よろしくお願いします", None),  # politeness is no question
+])
+async def test_a_request_for_a_person_that_states_the_problem_is_not_asked_again(
+    h: Harness, typed: str, prefilled: str | None
+) -> None:
+    await h.client.send("staff", typed)
+    shown = said(h, "staff")
+    if prefilled is None:
+        assert "担当者に送る質問を入力してください" in shown and "[入力欄: 質問]" not in shown
+    else:
+        assert "担当者に送る質問を入力してください" not in shown
+        assert f"[入力欄: 質問] {prefilled}" in shown

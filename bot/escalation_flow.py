@@ -401,6 +401,23 @@ def install(runtime: Runtime) -> None:
             lead = texts.YOU_ARE_WELCOME if key in _THANKS_REPLIES else texts.UNDERSTOOD
             await turn_context.send_activity(lead + texts.NOT_REOPENED.format(id=ticket_id))
 
+    async def rate_typed(turn_context: TurnContext, dc: DialogContext, solved: bool) -> bool:
+        """「解決しました」 or 「まだ解決しません」 typed after a person's answer (no FAQ reply
+        waiting): the newest answered ticket is rated as its buttons would rate it."""
+        who = await identify(turn_context)
+        async with runtime.sessions() as session:
+            mine = await t.of_requester(session, who.user_id)
+        waiting = [tk for tk in mine if tk.status == t.ANSWERED]
+        if not waiting:
+            return False
+        newest = max(waiting, key=lambda tk: tk.answered_at or tk.updated_at)
+        name = "ticket.resolve" if solved else "ticket.reopen"
+        data = {"action": name, "ticket_id": newest.id}  # as the button sends it
+        await bot.card_actions[name](turn_context, dc, Route("card", name=name, data=data))
+        return True
+
+    bot.rated_elsewhere.append(rate_typed)
+
     async def cancel(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
         done = await run(turn_context, ticket_id, "cancel",
                          lambda s, tk, a, now: _true(svc.cancel(s, tk, a, now)))

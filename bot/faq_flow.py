@@ -217,9 +217,14 @@ def install(runtime: Runtime) -> None:
     async def typed_feedback(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         """「解決しました」「解決しません」 typed instead of pressed, about the bot's last reply:
         an answer is rated; after 「もしかして」, the next candidates or a no-match, 「解決しません」
-        offers a person and 「解決しました」 is thanked (nothing was rated: nothing changes)."""
+        offers a person and 「解決しました」 is thanked (nothing was rated: nothing changes).
+        With no FAQ reply waiting, a feature may take it (a ticket's answer: DxBot.rated_elsewhere)."""
         last = awaited(turn_context)
         value = "solved" if route.name == "solved" else "unsolved"
+        if last.get("kind") not in ("answer", "choices", "offer"):  # e.g. a person's answer
+            for rate in bot.rated_elsewhere:
+                if await rate(turn_context, dc, value == "solved"):
+                    return
         if last.get("kind") == "answer":
             await feedback(turn_context, dc, Route("card", name="faq.feedback", data={
                 "log": last.get("log"), "value": value, "id": last.get("id"), "seen": last.get("seen")}))

@@ -79,6 +79,9 @@ class DxBot(TeamsActivityHandler):
         #: What 「キャンセル」 says when it stops a dialog, by dialog id, where the plain
         #: 「中断しました」 could be misread (at 「この申込を取り消しますか？」 it is no withdrawal).
         self.stopped_texts: dict[str, str] = {}
+        #: 「解決しました」/「まだ解決しません」 typed when no FAQ reply waits for it: a feature
+        #: whose answer it rates takes it (``solved`` True/False) and returns True.
+        self.rated_elsewhere: list[Callable[[TurnContext, DialogContext, bool], Awaitable[bool]]] = []
         #: The sender's UPN, stored with their conversation reference (set by the profile feature).
         self.upn_of: Callable[[TurnContext], Awaitable[str | None]] | None = None
 

@@ -879,3 +879,23 @@ async def test_a_request_for_a_person_that_states_the_problem_is_not_asked_again
     else:
         assert "担当者に送る質問を入力してください" not in shown
         assert f"[入力欄: 質問] {prefilled}" in shown
+
+
+async def test_solved_or_not_typed_after_a_persons_answer_rates_the_ticket(h: Harness) -> None:
+    await answered(h)
+    await h.client.send("staff", "まだ解決しません")  # typed, not the button: asked what is left
+    assert "どの点がまだ解決していないか教えてください" in said(h, "staff")
+    await h.client.send("staff", "申請画面が開きません")
+    await h.runtime.drain()
+    found = await ticket(h)
+    assert found.status == t.REOPENED and found.followup == "申請画面が開きません"
+    assert "申請画面が開きません" in said(h, "promoter")
+    await press(h, "promoter", "回答する", answer="ブラウザを Edge にしてください。")
+    await h.runtime.drain()
+    await h.client.send("staff", "解決しました")
+    assert "チケット 1 を解決済みにしました" in said(h, "staff")
+    assert (await ticket(h)).status == t.RESOLVED
+    await h.client.send("staff", "解決しました")  # nothing left to rate: thanked, nothing changes
+    reply = said(h, "staff")
+    assert "チケット 1 を解決済みにしました" not in reply and "どういたしまして" in reply
+    assert (await ticket(h)).status == t.RESOLVED

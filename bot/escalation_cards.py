@@ -98,10 +98,12 @@ def already_sent(ticket: Ticket) -> Json:
     return cards.content([cards.text(text)], actions)
 
 
-def offer_anew(text: str, followup: str) -> Json:
-    """A follow-up to a ticket that was closed meanwhile: send it as a new request."""
+def offer_anew(text: str, followup: str, earlier: str) -> Json:
+    """A follow-up to a ticket that was closed meanwhile: send it as a new request, with the
+    closed ticket's question and answer (``earlier``) as its details."""
     return cards.content([cards.text(text), cards.text(followup, subtle=True)],
-                         [cards.submit(texts.BUTTON_NEW_REQUEST, "command", command="escalate", query=followup)])
+                         [cards.submit(texts.BUTTON_NEW_REQUEST, "command", command="escalate", query=followup,
+                                       details=earlier)])
 
 
 # ------------------------------------------------------------------ the promoter's card
@@ -128,7 +130,7 @@ def reminder(ticket: Ticket) -> Json:
     """The deadline passed unclaimed: the reminder, with 「対応します」 and 「チケットを見る」."""
     text = texts.REMINDER.format(id=ticket.id, requester=ticket.requester_name,
                                  urgency=texts.URGENCY_LABELS.get(ticket.urgency, ticket.urgency))
-    return cards.content([cards.text(text), cards.text(_short(ticket.question, 80), subtle=True)], [
+    return cards.content([cards.text(text), cards.text(shortened(ticket.question, 80), subtle=True)], [
         cards.submit(texts.BUTTON_CLAIM, "ticket.claim", ticket_id=ticket.id),
         cards.submit(texts.BUTTON_VIEW, "ticket.show", ticket_id=ticket.id),
     ])
@@ -137,7 +139,7 @@ def reminder(ticket: Ticket) -> Json:
 def held_reminder(ticket: Ticket) -> Json:
     """Taken but not answered yet: the reminder to the person who holds it."""
     text = texts.HELD_REMINDER.format(id=ticket.id, requester=ticket.requester_name)
-    return cards.content([cards.text(text), cards.text(_short(ticket.question, 80), subtle=True)], [
+    return cards.content([cards.text(text), cards.text(shortened(ticket.question, 80), subtle=True)], [
         cards.submit(texts.BUTTON_VIEW, "ticket.show", ticket_id=ticket.id),
     ])
 
@@ -249,7 +251,7 @@ def listing(title: str, tickets: Sequence[Ticket], empty: str) -> Json:
     lines = [
         texts.LIST_LINE.format(id=t.id, status=STATUS_LABELS[t.status],
                                question=(texts.LIST_URGENT if t.urgency == URGENT else "")
-                               + _short(t.question))
+                               + shortened(t.question))
         for t in tickets
     ]
     actions = [cards.submit(texts.BUTTON_SHOW.format(id=t.id), "ticket.show", ticket_id=t.id)
@@ -257,7 +259,7 @@ def listing(title: str, tickets: Sequence[Ticket], empty: str) -> Json:
     return cards.content([cards.text(title, weight="Bolder"), cards.text("\n\n".join(lines))], actions)
 
 
-def _short(text: str, limit: int = 40) -> str:
+def shortened(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -284,7 +286,7 @@ def detail(ticket: Ticket, history: Sequence[TicketEvent], actions: list[Json],
         body += [cards.text(texts.FOLLOWUP_TITLE, weight="Bolder"), cards.text(ticket.followup)]
     lines = [
         texts.HISTORY_LINE.format(at=when(e.at), action=texts.ACTION_LABELS.get(e.action, e.action),
-                                  actor=e.actor_name, note=f": {_short(e.note, 60)}" if e.note else "")
+                                  actor=e.actor_name, note=f": {shortened(e.note, 60)}" if e.note else "")
         for e in history[-8:]
     ]
     body += [cards.text(texts.HISTORY_TITLE, weight="Bolder"), cards.text("\n".join(lines), subtle=True)]
@@ -299,7 +301,7 @@ def proposals(items: Sequence[FaqProposal]) -> Json:
     for p in items:
         body.append(cards.text(texts.PROPOSAL_LINE.format(
             id=p.id, ticket=p.ticket_id or "-", name=p.proposed_by_name, question=p.question,
-            answer=_short(p.answer, 120))))
+            answer=shortened(p.answer, 120))))
         if len(actions) < 6:
             actions += [cards.submit(texts.BUTTON_ACCEPT.format(id=p.id), "ticket.proposal",
                                      proposal_id=p.id, decision="accept"),

@@ -164,13 +164,16 @@ def install(runtime: Runtime) -> None:
         query = route.data.get("query")
         if not query and route.text and states_a_problem(route.text, asks_for_person, says_something):
             query = route.text  # 「VPNが遅いので担当者に相談したい」: not asked again
+        details = route.data.get("details")
         if not query:  # 「担当者に相談」 typed right after the bot offered a person: that question
             offered = awaited(turn_context)
-            query = offered.get("query") if offered.get("kind") == "offer" else None
+            if offered.get("kind") == "offer":
+                query, details = offered.get("query"), offered.get("details")
         if dc.active_dialog is not None:
             await dc.cancel_all_dialogs()
         await dc.begin_dialog(EscalateDialog.__name__,
                               {"query": query if isinstance(query, str) else None,
+                               "details": details if isinstance(details, str) else "",
                                "unit_unknown": unknown and not who.known})
 
     def card_of(turn_context: TurnContext, data: dict[str, Any]) -> str | None:
@@ -369,22 +372,25 @@ def install(runtime: Runtime) -> None:
             await changed_mind(turn_context, dc, route, ticket_id, key)
             return
 
-        async def work(s: AsyncSession, tk: Ticket, a: Actor, now: datetime) -> tuple[str, bool]:
+        async def work(s: AsyncSession, tk: Ticket, a: Actor, now: datetime) -> tuple[str, str | None]:
             if tk.requester_id == a.user_id and tk.status in (t.RESOLVED, t.CANCELLED):
-                # closed meanwhile (3 business days passed, say): offered as a new 相談, not dropped
-                return texts.CLOSED_FOLLOWUP.format(id=ticket_id, status=STATUS_LABELS[tk.status]), True
+                # closed meanwhile (3 business days passed, say): offered as a new 相談, not
+                # dropped, with what it follows up on for whoever takes it
+                earlier = texts.FOLLOWUP_OF.format(id=ticket_id, question=cards.shortened(tk.question, 200),
+                                                   answer=cards.shortened(tk.answer or "-", 500))
+                return texts.CLOSED_FOLLOWUP.format(id=ticket_id, status=STATUS_LABELS[tk.status]), earlier
             await svc.reopen(s, tk, a, followup, now)
-            return texts.REOPENED.format(id=ticket_id, name=tk.assignee_name or ""), False
+            return texts.REOPENED.format(id=ticket_id, name=tk.assignee_name or ""), None
 
         done = await run(turn_context, ticket_id, "reopen", work)
         if done is None:
             return
-        reply, closed = done
-        if not closed:
+        reply, earlier = done
+        if earlier is None:
             await turn_context.send_activity(reply)
             return
-        await turn_context.send_activity(_reply(cards.offer_anew(reply, followup)))
-        await bot.awaiting.set(turn_context, {"kind": "offer", "query": followup})  # 「はい」 accepts
+        await turn_context.send_activity(_reply(cards.offer_anew(reply, followup, earlier)))
+        await bot.awaiting.set(turn_context, {"kind": "offer", "query": followup, "details": earlier})
 
     async def changed_mind(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int,
                            key: str) -> None:

@@ -261,7 +261,8 @@ def install(runtime: Runtime) -> None:
             await turn_context.send_activity(texts.NOTHING_ASKED)
         elif yes and "escalate" in bot.commands:
             await bot.commands["escalate"](turn_context, dc, Route(
-                "command", name="escalate", data={"query": str(last.get("query") or "")}))
+                "command", name="escalate", data={"query": str(last.get("query") or ""),
+                                                  "details": str(last.get("details") or "")}))
         else:
             await turn_context.send_activity(texts.PERSON_DECLINED)
 

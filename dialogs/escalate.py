@@ -81,7 +81,7 @@ class EscalateDialog(ComponentDialog):
             return await step.next(draft["question"])
         step.values["key"] = uuid.uuid4().hex
         step.values["unit_unknown"] = options.get("unit_unknown") is True
-        step.values["details"] = ""
+        step.values["details"] = str(options.get("details") or "")[:4000]  # what a follow-up follows
         step.values["attachments"] = file_links(step.context.activity)
         query = options.get("query")
         if isinstance(query, str) and query.strip():

@@ -145,8 +145,13 @@ async def test_a_point_for_a_ticket_closed_meanwhile_can_be_sent_as_a_new_reques
     assert "チケット 1 は「解決」になっているため、追記はお送りしていません" in reply
     assert "申請画面に容量の欄がありません" in reply
     assert (await ticket(h)).status == t.RESOLVED
-    await press(h, "staff", "この内容で相談する")
-    assert "[入力欄: 質問] 申請画面に容量の欄がありません" in said(h, "staff")
+    await h.client.send("staff", "はい")  # typed, as the button would (the same card follows)
+    shown = said(h, "staff")  # whoever takes it reads what it follows up on
+    assert "[入力欄: 質問] 申請画面に容量の欄がありません" in shown
+    assert "[入力欄: 補足（任意）] チケット 1 の回答を読んでの追記です。" in shown
+    await h.client.send("staff", "はい")
+    details = (await ticket(h, 2)).details
+    assert f"前回の質問: {QUESTION[:20]}" in details and f"前回の回答: {ANSWER[:20]}" in details
 
 
 # ------------------------------------------------------------------ permissions

@@ -147,6 +147,7 @@ CLOSED_FOLLOWUP = (
     "書いていただいた内容で、あらためて担当者に相談できます。"
 )
 BUTTON_NEW_REQUEST = "この内容で相談する"
+FOLLOWUP_OF = "チケット {id} の回答を読んでの追記です。\n前回の質問: {question}\n前回の回答: {answer}"
 #: 「まだ解決しない」 then 「ありがとう」 or 「やっぱりいいです」: nothing is sent to the person
 YOU_ARE_WELCOME = "どういたしまして。"
 UNDERSTOOD = "承知しました。"

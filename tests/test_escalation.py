@@ -145,6 +145,8 @@ async def test_a_point_for_a_ticket_closed_meanwhile_can_be_sent_as_a_new_reques
     assert "チケット 1 は「解決」になっているため、追記はお送りしていません" in reply
     assert "申請画面に容量の欄がありません" in reply
     assert (await ticket(h)).status == t.RESOLVED
+    [anew] = [b for b in h.client.last_buttons("staff") if b.title == "この内容で相談する"]
+    assert anew.value["details"].startswith("チケット 1 の回答を読んでの追記です。")
     await h.client.send("staff", "はい")  # typed, as the button would (the same card follows)
     shown = said(h, "staff")  # whoever takes it reads what it follows up on
     assert "[入力欄: 質問] 申請画面に容量の欄がありません" in shown

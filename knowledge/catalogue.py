@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -276,6 +276,11 @@ def _bool(value: Any) -> bool | None:
     return True if text in _TRUE else False if text in _FALSE else None
 
 
+# Plausibility: beyond these a session is almost certainly mistyped (warned, not refused).
+LARGE_CAPACITY = 10_000  # more than the staff of a prefectural government's offices
+LONG_SESSION = timedelta(days=7)  # one session of a course; a multi-day course is a few days
+
+
 def _positive_int(value: Any) -> int | None:
     """A positive integer, or None if ``value`` is not one."""
     if isinstance(value, bool):
@@ -283,6 +288,8 @@ def _positive_int(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+    if re.fullmatch(r"\d+\.0*", text):  # 「60.0」 as text reads as the 60.0 Excel stores
+        text = text.split(".")[0]
     return int(text) if text.isdigit() and int(text) > 0 else None
 
 
@@ -504,6 +511,11 @@ class _Checker:
         if capacity is None:
             self.error(r.location, f"定員「{cell_text(r, 'capacity')}」は 1 以上の整数にしてください")
             ok = False
+        elif capacity > LARGE_CAPACITY:
+            self.warnings.append(f"{r.location}: 定員 {capacity:,} 人は多すぎないか確かめてください (桁の打ち間違い?)")
+        if start and end and end - start > LONG_SESSION:
+            self.warnings.append(f"{r.location}: 開始から終了まで {(end - start).days} 日あります。"
+                                 "終了日時の年や月の書き間違いではないか確かめてください")
         venue, url = cell_text(r, "venue"), cell_text(r, "online_url")
         if not venue and not url:
             self.error(r.location, "会場かオンラインURLのどちらかを書いてください")

@@ -550,3 +550,21 @@ def test_a_tier_that_is_not_one_says_how_to_write_several(tmp_path: Path) -> Non
     (error,) = _errors(tmp_path, [["c2", "研修2", "階層別研修", "主査 部長", "", "", "10"]], [])
     assert error.startswith("courses.csv:3: 対象職位「主査 部長」は使えません (使える値: 新規採用職員、")
     assert error.endswith("複数なら「、」か改行で区切ります)")
+
+
+def test_implausible_sessions_are_warned_with_their_row(tmp_path: Path) -> None:
+    write_csv(tmp_path / "courses.csv", [COURSE_HEADER, GOOD_COURSE])
+    write_csv(tmp_path / "sessions.csv", [
+        SESSION_HEADER, GOOD_SESSION,
+        ["s2", "c1", "2026-12-08 13:30", "2027-12-08 16:30", "講堂", "", "30", ""],  # a year typed wrong
+        ["s3", "c1", "2026-12-09 13:30", "16:30", "講堂", "", "600000", ""],  # a finger slipped
+        ["s4", "c1", "2026-12-10 09:00", "2026-12-11 17:00", "講堂", "", "60.0", ""],  # two days: fine
+    ])
+    loaded = load_catalogue(tmp_path)
+    assert not loaded.errors, loaded.errors  # 「60.0」 is 60, as Excel's 60.0 is
+    assert loaded.warnings == [
+        "sessions.csv:3: 開始から終了まで 365 日あります。終了日時の年や月の書き間違いではないか確かめてください",
+        "sessions.csv:4: 定員 600,000 人は多すぎないか確かめてください (桁の打ち間違い?)",
+    ]
+    assert {s.id: s.capacity for s in loaded.catalogue.courses[0].sessions} == {
+        "s1": 30, "s2": 30, "s3": 600000, "s4": 60}

@@ -113,7 +113,8 @@ def to_markdown(report: Report, period: str) -> str:
         lines += ["| " + " | ".join([r.name, *_cells(r)]) + " |" for r in rows]
         lines.append("")
     lines += ["### 未解決", "", f"- {backlog_line(report)}",
-              f"- 最も古い未対応: {fmt(report.oldest_open_minutes)} 分", "",
+              "- 最も古い未対応: " + ("なし" if report.oldest_open_minutes is None
+                                     else f"{fmt(report.oldest_open_minutes)} 分"), "",
               "### よく相談される話題", ""]
     lines += [f"{i}. {topic} ({count} 件)" for i, (topic, count) in enumerate(report.topics, 1)]
     return "\n".join(lines).rstrip() + "\n"

@@ -158,7 +158,8 @@ def _yaml_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DataFileError(Location(path.name), "UTF-8 で保存してください") from exc
+        raise DataFileError(Location(path.name), "文字コードが UTF-8 ではありません。UTF-8 で保存し直してください "
+                            "(メモ帳なら「名前を付けて保存」の「エンコード」で UTF-8 を選びます)") from exc
 
 
 def _parse_yaml(text: str, path: Path, *, edited: bool = False) -> Any:

@@ -1537,3 +1537,10 @@ def test_a_row_left_out_for_its_own_error_still_counts_for_ids(tmp_path: Path) -
         "faq.csv:2: リンク「手引き」に URL がありません",
         "faq.csv:4: ID「a」が重複しています (最初の定義: faq.csv:2)",
     ]
+
+
+def test_a_yaml_file_saved_in_shift_jis_says_how_to_save_it_again(tmp_path: Path) -> None:
+    (tmp_path / "faq.yaml").write_bytes("- id: a\n  question: 質問\n  answer: 回答\n".encode("cp932"))
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith("faq.yaml: 文字コードが UTF-8 ではありません。UTF-8 で保存し直してください")
+    assert "メモ帳なら「名前を付けて保存」の「エンコード」で UTF-8 を選びます" in error

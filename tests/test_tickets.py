@@ -340,3 +340,6 @@ def test_report_medians_percentiles_backlog_and_topics() -> None:
     csv_text = ticket_report.to_csv(report)
     assert "所属,総務課,10,0,10,55,91,550,910" in csv_text and "未解決,受付待ち,1" in csv_text
     assert "| 総務部 | 10 |" in ticket_report.to_markdown(report, "全期間")
+    assert "- 最も古い未対応: 60 分" in ticket_report.to_markdown(report, "全期間")
+    empty = ticket_report.to_markdown(ticket_report.build([], NOW), "全期間")
+    assert "- 最も古い未対応: なし" in empty and "- 分" not in empty

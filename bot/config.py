@@ -76,6 +76,7 @@ class Settings(BaseSettings):
         None, ge=0, le=1, validation_alias=_env("FAQ_CLARIFY_THRESHOLD")
     )
 
+    database_timeout: float = Field(15.0, gt=0, le=600, validation_alias=_env("DATABASE_TIMEOUT_SECONDS"))
     delivery_timeout: float = Field(15.0, gt=0, le=120, validation_alias=_env("DELIVERY_TIMEOUT_SECONDS"))
     delivery_concurrency: int = Field(16, ge=1, le=256, validation_alias=_env("DELIVERY_CONCURRENCY"))
     worker_poll_seconds: float = Field(1.0, gt=0, le=60, validation_alias=_env("WORKER_POLL_SECONDS"))

@@ -29,8 +29,16 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout, and its folder made."""
+DATABASE_TIMEOUT = 15.0  # seconds: a connection or statement PostgreSQL does not answer fails
+
+
+def create_engine(url: str, timeout: float = DATABASE_TIMEOUT) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout, and its folder made.
+
+    PostgreSQL's connections and statements fail after ``timeout`` seconds without an answer
+    (asyncpg waits 60 s to connect and for ever for a statement: a stalled network or server
+    would hang every turn), and connections are renewed every 30 minutes (a firewall drops
+    idle ones without a word)."""
     if is_sqlite(url):
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
@@ -52,7 +60,10 @@ def create_engine(url: str) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800, pool_timeout=timeout,
+        connect_args={"timeout": timeout, "command_timeout": timeout},
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -127,7 +127,7 @@ def _installers() -> list[Callable[[Runtime], None]]:
 @asynccontextmanager
 async def start_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
     """Open the database (migrating it), load the data, build the bot; close it all on exit."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.database_timeout)
     tasks: list[asyncio.Task[None]] = []
     worker: Worker | None = None
     try:

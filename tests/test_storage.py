@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from botbuilder.dialogs import DialogInstance, DialogState
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.db import create_engine, migrate, session_factory
 from bot.storage import EtagConflict, SqlStorage
@@ -110,3 +114,58 @@ async def test_an_enrolment_database_from_before_lapsed_upgrades_with_its_data(d
                     "INSERT INTO enrolment_audit (at, actor_id, actor_name, action, enrolment_id, session_id,"
                     " detail) VALUES (:t, 'a', 'a', 'x', 999, 's1', '{}')"), {"t": at})
     await engine.dispose()
+
+
+async def _fails_by_itself(work) -> BaseException:  # type: ignore[no-untyped-def]
+    """Run ``work``; it must fail on its own (its timeout), not still be waiting 20 s on."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=20)
+    if task not in done:
+        task.cancel()
+        raise AssertionError("still waiting: no timeout")
+    error = task.exception()
+    assert error is not None
+    return error
+
+
+async def test_a_database_server_that_never_answers_fails_the_connection_quickly() -> None:
+    # accepts the connection (a stalled network or server), then says nothing
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/test", timeout=0.5)
+
+    async def connect() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    try:
+        error = await _fails_by_itself(connect())
+        assert isinstance(error, TimeoutError | OSError | DBAPIError), repr(error)
+        assert held  # it did connect: the timeout, not a refusal, ended it
+    finally:
+        await engine.dispose()
+        server.close()
+        for writer in held:
+            writer.close()
+
+
+@pytest.mark.postgres
+async def test_a_statement_postgresql_does_not_answer_in_time_fails(pg_url: str) -> None:
+    engine = create_engine(pg_url, timeout=0.5)
+
+    async def stalled() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_sleep(30)"))
+
+    try:
+        error = await _fails_by_itself(stalled())
+        assert isinstance(error, TimeoutError | DBAPIError), repr(error)
+        async with engine.connect() as conn:  # the pool is still usable afterwards
+            assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await engine.dispose()

@@ -21,6 +21,7 @@ from typing import Any
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import ClientRequestError, HttpOperationError
+from requests.exceptions import Timeout
 
 RETRY_STATUSES = frozenset({401, 408, 412, 429})
 UNREACHABLE_STATUSES = frozenset({403, 404})
@@ -120,6 +121,13 @@ class Delivery:
         box: dict[str, Any] = {}
 
         async def callback(turn_context: TurnContext) -> None:
+            # The HTTP request itself gives up in time: botbuilder's client sends from a thread
+            # with a 100 s timeout, so a request abandoned by the timeout below alone went on,
+            # landed after its own retry (twice, out of order) and held up shutdown.
+            client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+            connection = getattr(getattr(client, "config", None), "connection", None)
+            if connection is not None:
+                connection.timeout = self.timeout
             # Errors are kept here: raised, botbuilder would hand them to on_turn_error.
             try:
                 if update_id is not None:
@@ -132,18 +140,28 @@ class Delivery:
             except Exception as exc:
                 box["error"] = exc
 
-        try:
+        try:  # a little longer than the request's own timeout, which ends it first
             await asyncio.wait_for(
                 self._adapter.continue_conversation(conversation, callback, self._app_id),
-                self.timeout,
+                self.timeout + _GRACE_SECONDS,
             )
         except TimeoutError:
             return Retry(f"timeout after {self.timeout:g} s")
         except Exception as exc:
             return classify(exc)
+        if _timed_out(box.get("error")):
+            return Retry(f"timeout after {self.timeout:g} s")
         if "error" in box:
             return classify(box["error"])
         return Delivered(box.get("id"))
+
+
+_GRACE_SECONDS = 5.0
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """The connector client's HTTP request ran out of time (requests' Timeout, wrapped)."""
+    return isinstance(exc, ClientRequestError) and isinstance(getattr(exc, "inner_exception", None), Timeout)
 
 
 class ConversationLimiter:

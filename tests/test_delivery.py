@@ -165,6 +165,18 @@ async def test_a_send_that_hangs_is_cut_by_the_delivery_timeout_and_retried(
         assert delivered(h, U0.personal_conversation, mark) == ["遅延"]
 
 
+async def test_a_hung_send_is_closed_by_its_own_request_not_left_to_land_later(database_url: str) -> None:
+    # botbuilder sends from a thread whose request waits 100 s: abandoned by the timeout alone,
+    # it went on and delivered after its own retry (twice, out of order), and held up shutdown
+    clock = ManualClock()
+    async with running(database_url, clock, delivery_timeout=0.3) as h:
+        h.channel.faults = Faults(rate=1.0, statuses=("timeout",), hang_seconds=60)
+        (message_id,) = await enqueue(h.runtime, U0, "遅延")
+        await h.runtime.drain()
+        assert (await row(h.runtime, message_id)).last_error == "timeout after 0.3 s"
+        await h.channel.wait_abandoned(1)  # the client closed the request (within 10 s, not 60)
+
+
 async def test_a_blocked_bot_makes_the_message_unreachable_and_reports_it(
     database_url: str,
 ) -> None:

@@ -63,6 +63,7 @@ class DevChannel:
         self.on_record: Callable[[Sent], None] | None = None  # e.g. the chat shows it at once
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
+        self.abandoned = 0  # hung requests ("timeout" faults) their client gave up on
         self._runner: web.AppRunner | None = None
 
     @property
@@ -85,7 +86,8 @@ class DevChannel:
         return app
 
     async def start(self) -> DevChannel:
-        self._runner = web.AppRunner(self.app(), access_log=None)
+        # handler_cancellation: a request its client closed is ended (see Faults, "timeout")
+        self._runner = web.AppRunner(self.app(), access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -115,6 +117,11 @@ class DevChannel:
     def last_seq(self) -> int:
         return self.sent[-1].seq if self.sent else 0
 
+    async def wait_abandoned(self, count: int, within: float = 10.0) -> None:
+        """Wait until clients have closed ``count`` hung requests (raises TimeoutError)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.abandoned >= count), within)
+
     async def wait_for(self, predicate, within: float = 10.0) -> None:  # type: ignore[no-untyped-def]
         """Wait until ``predicate(self.sent)`` holds (woken by each new call)."""
         async with self._changed:
@@ -140,7 +147,13 @@ class DevChannel:
             return None
         self.failures += 1
         if fault == "timeout":
-            await asyncio.sleep(self.faults.hang_seconds)  # a hung channel, cut by the client
+            try:
+                await asyncio.sleep(self.faults.hang_seconds)  # a hung channel, cut by the client
+            except asyncio.CancelledError:  # the client gave up and closed the connection
+                async with self._changed:
+                    self.abandoned += 1
+                    self._changed.notify_all()
+                raise
             return web.json_response({"error": {"code": "Timeout"}}, status=504)
         headers = {"Retry-After": "1"} if fault == 429 else {}
         return web.json_response({"error": {"code": "Injected", "message": str(fault)}},

@@ -147,6 +147,10 @@ def to_activity(body: dict[str, Any]) -> Activity:
     _str_field(body, "from.id", ascii_only=True)
     _str_field(body, "recipient.id", ascii_only=True)
     _str_field(body, "id", required=False, ascii_only=True)
+    if body.get("type") == "invoke" and body.get("value") is not None and not isinstance(body["value"], dict):
+        # every Teams invoke carries an object; botbuilder fails reading any other, and that
+        # failure looked like the bot's own bug (the person's open dialog was cleared)
+        raise Rejection(400, "invalid_activity", "an invoke's 'value' must be an object")
     if body.get("deliveryMode") not in (None, "normal", "notification"):
         raise Rejection(400, "invalid_activity", "this deliveryMode is not supported")
     for key in ("text", "textFormat", "locale", "name", "action", "channelId"):

@@ -254,6 +254,20 @@ async def test_a_card_action_invoke_without_usable_data_gets_a_4xx_not_a_500(
     assert 400 <= status < 500
 
 
+@pytest.mark.parametrize("name", ["task/fetch", "composeExtension/query", "fileConsent/invoke", "tab/fetch"])
+async def test_an_invoke_with_a_value_that_is_no_object_is_refused_and_the_dialog_kept(
+    harness: Harness, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    await harness.client.send("staff", "担当者に相談")
+    harness.client.received("staff")
+    activity = harness.client.activity(STAFF, text="") | {"type": "invoke", "name": name, "value": "x"}
+    status, payload = await post_raw(url_of(harness), json.dumps(activity).encode(), JSON)
+    assert (status, payload["error"]) == (400, "invalid_activity")
+    await harness.client.send("staff", "共有フォルダの容量を増やしたい")  # the question asked for
+    assert "[入力欄: 質問] 共有フォルダの容量を増やしたい" in harness.client.transcript("staff")
+    assert not [r for r in caplog.records if r.exc_info]
+
+
 @pytest.mark.parametrize("name", ["task/fetch", "composeExtension/query", "no/such-invoke"])
 async def test_an_invoke_the_bot_does_not_handle_gets_an_error_body_not_null(harness: Harness, name: str) -> None:
     activity = harness.client.activity(STAFF, text="") | {"type": "invoke", "name": name, "value": {}}

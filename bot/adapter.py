@@ -49,17 +49,23 @@ def is_channel_failure(error: BaseException) -> bool:
 
 class _CachingConnectorFactory(ConnectorFactory):
     """Hands out one connector client per (app id, service URL, audience) instead of a new one
-    (with a new HTTP session, so a new connection) for every turn."""
+    (with a new HTTP session, so a new connection) for every turn. Its HTTP requests give up
+    after ``timeout`` seconds: botbuilder sends from a thread whose request waited 100 s, so a
+    send abandoned by the delivery's timeout went on, landed after its own retry (twice, out of
+    order) and held up shutdown."""
 
-    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[Any, ...], ConnectorClient]) -> None:
+    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[Any, ...], ConnectorClient],
+                 timeout: float) -> None:
         self._inner = inner
         self._cache = cache
+        self._timeout = timeout
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         key = (getattr(self._inner, "_app_id", None), service_url, audience)
         client = self._cache.get(key)
         if client is None:
             client = await self._inner.create(service_url, audience)
+            client.config.connection.timeout = self._timeout
             self._cache[key] = client
         return client
 
@@ -68,19 +74,22 @@ class CachingAuthentication(ConfigurationBotFrameworkAuthentication):
     """botbuilder's authentication, reusing connector and user-token clients across turns
     (as its older BotFrameworkAdapter did); measured in ``bench/turns_bench.py``."""
 
-    def __init__(self, configuration: Any) -> None:
+    def __init__(self, configuration: Any, http_timeout: float) -> None:
         super().__init__(configuration)
         self._connectors: dict[tuple[Any, ...], ConnectorClient] = {}
+        self._http_timeout = http_timeout
         self._token_clients: dict[Any, UserTokenClient] = {}
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         result = await super().authenticate_request(activity, auth_header)
         if result.connector_factory is not None:
-            result.connector_factory = _CachingConnectorFactory(result.connector_factory, self._connectors)
+            result.connector_factory = _CachingConnectorFactory(result.connector_factory, self._connectors,
+                                                                self._http_timeout)
         return result
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
-        return _CachingConnectorFactory(super().create_connector_factory(claims_identity), self._connectors)
+        return _CachingConnectorFactory(super().create_connector_factory(claims_identity), self._connectors,
+                                        self._http_timeout)
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         key = JwtTokenValidation.get_app_id_from_claims(claims_identity.claims or {}) if claims_identity else None
@@ -93,7 +102,7 @@ class CachingAuthentication(ConfigurationBotFrameworkAuthentication):
 
 def create_adapter(settings: Settings, conversation_state: ConversationState) -> CloudAdapter:
     _fast_msrest_retry_policy()
-    adapter = CloudAdapter(CachingAuthentication(settings.bot_framework_config()))
+    adapter = CloudAdapter(CachingAuthentication(settings.bot_framework_config(), settings.delivery_timeout))
 
     async def on_error(turn_context: TurnContext, error: Exception) -> None:
         cid = correlation_id.get()

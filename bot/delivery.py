@@ -121,13 +121,6 @@ class Delivery:
         box: dict[str, Any] = {}
 
         async def callback(turn_context: TurnContext) -> None:
-            # The HTTP request itself gives up in time: botbuilder's client sends from a thread
-            # with a 100 s timeout, so a request abandoned by the timeout below alone went on,
-            # landed after its own retry (twice, out of order) and held up shutdown.
-            client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
-            connection = getattr(getattr(client, "config", None), "connection", None)
-            if connection is not None:
-                connection.timeout = self.timeout
             # Errors are kept here: raised, botbuilder would hand them to on_turn_error.
             try:
                 if update_id is not None:
@@ -140,7 +133,7 @@ class Delivery:
             except Exception as exc:
                 box["error"] = exc
 
-        try:  # a little longer than the request's own timeout, which ends it first
+        try:  # a little longer than the HTTP request's own timeout (bot.adapter), which ends it
             await asyncio.wait_for(
                 self._adapter.continue_conversation(conversation, callback, self._app_id),
                 self.timeout + _GRACE_SECONDS,

@@ -8,7 +8,9 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 from aiohttp import web
+from requests import RequestException
 
 from bot.activity_check import (
     Rejection,
@@ -85,6 +87,12 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except Exception as exc:
         if started:
             raise
+        if _unreachable(exc):  # Microsoft's signing keys could not be fetched: not the caller's fault
+            log.error("authentication unavailable: the token's signing keys could not be fetched",
+                      extra={"error": f"{type(exc).__name__}: {exc}"})
+            return web.json_response(
+                {"error": "auth_unavailable", "message": "the token cannot be checked now"},
+                status=503, headers={"Retry-After": "30"})
         log.info("authentication failed", extra={"error": type(exc).__name__})
         return web.json_response(
             {"error": "unauthorized", "message": "the token was not accepted"}, status=401
@@ -92,6 +100,14 @@ async def messages(request: web.Request) -> web.StreamResponse:
     if invoke:
         return _invoke_response(invoke.status, invoke.body)
     return web.Response(status=201)
+
+
+def _unreachable(error: BaseException) -> bool:
+    """A network failure (botbuilder fetching the OpenID metadata), as opposed to a token it
+    refused (PermissionError, itself an OSError)."""
+    if isinstance(error, PermissionError):
+        return False
+    return isinstance(error, ConnectionError | TimeoutError | aiohttp.ClientError | RequestException)
 
 
 def _invoke_response(status: int, body: object) -> web.Response:

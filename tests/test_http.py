@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -274,3 +275,34 @@ async def test_an_invoke_the_bot_does_not_handle_gets_an_error_body_not_null(har
     status, payload = await post_raw(url_of(harness), json.dumps(activity).encode(), JSON)
     assert status == 501
     assert payload["type"] == "application/vnd.microsoft.error" and payload["value"]["code"] == "NotImplemented"
+
+
+async def test_signing_keys_that_cannot_be_fetched_give_503_not_401(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Microsoft's OpenID metadata endpoint stood in for by a closed port on 127.0.0.1: an outage
+    # there must not turn genuine Teams traffic away as unauthorized, unnoticed
+    from bot.config import Settings
+
+    made = Settings.bot_framework_config
+
+    def unreachable_keys(self: Settings) -> object:
+        config = made(self)
+        config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = "http://127.0.0.1:1/v1/.well-known/openidconfiguration"
+        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = "https://api.botframework.com"  # as by default
+        return config
+
+    monkeypatch.setattr(Settings, "bot_framework_config", unreachable_keys)
+    settings = make_settings(sqlite_url, app_id=APP_ID, app_password="secret", app_tenant_id=TENANT_ID)
+    now = int(time.time())
+    claims = {"iss": "https://api.botframework.com", "aud": APP_ID, "nbf": now - 60, "exp": now + 3600}
+    segments = [base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+                for part in ({"alg": "RS256", "kid": "key-1", "typ": "JWT"}, claims)]
+    token = "Bearer " + ".".join([*segments, "c2lnbmF0dXJl"])
+    async with Harness(settings, [STAFF]) as h:
+        activity = h.client.activity(STAFF, text="ヘルプ")
+        status, payload = await post_raw(url_of(h), json.dumps(activity).encode(), {**JSON, "Authorization": token})
+        assert (status, payload["error"]) == (503, "auth_unavailable")
+        assert h.channel.sent == []
+    assert any(r.levelname == "ERROR" and "signing keys could not be fetched" in r.getMessage()
+               for r in caplog.records)

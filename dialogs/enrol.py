@@ -10,6 +10,7 @@ prompt asks to continue. A course already applied for shows where it stands, wit
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -29,7 +30,7 @@ from bot import enrolment_cards as cards
 from bot.texts import enrolment as t
 from dialogs.yesno import parse_yes_no
 from domain.enrolment import Enrolment, Usage
-from domain.enrolment_match import named_course
+from domain.enrolment_match import applies, asks_to_cancel, named_course
 from domain.enrolment_rules import (
     Applicant,
     courses_offered,
@@ -41,7 +42,10 @@ from domain.ids import row_id
 from knowledge.catalogue import TOKYO, Catalogue
 
 PICK = "enrol.pick"
+_ASKS = re.compile(r"[?？]|とは|って何|ってなに|ですか|ますか|でしょうか|教えて")
 BACK = "back"  # a prompt's result when the person typed 「戻る」 where going back is offered
+STOP = "stop"  # a prompt's result when the person asked to stop the sign-up (「やめたい」)
+SWITCH = "switch:"  # + a course id: the person asked for another course (「…研修に申し込みたい」)
 
 
 class EnrolPort(Protocol):
@@ -140,9 +144,11 @@ class PickPrompt(Prompt):
     """A choice or a yes/no, typed; a question typed instead is answered from the FAQ (when
     ``faq_answer`` is given)."""
 
-    def __init__(self, dialog_id: str, faq_answer: Callable[[str], str | None] | None = None) -> None:
+    def __init__(self, dialog_id: str, faq_answer: Callable[[str], str | None] | None = None,
+                 interrupt: Callable[[str], str | None] | None = None) -> None:
         super().__init__(dialog_id)
         self._faq_answer = faq_answer
+        self._interrupt = interrupt  # a reply that is no choice but changes course (STOP, SWITCH)
 
     async def on_prompt(self, turn_context: TurnContext, state: dict[str, object],
                         options: PromptOptions, is_retry: bool) -> None:
@@ -167,6 +173,11 @@ class PickPrompt(Prompt):
         elif len(found) > 1:  # 「オンライン」 when several sessions are online: not the FAQ
             await turn_context.send_activity(str(spec.get("several", t.PICK_SEVERAL)).format(typed=typed))
             return result
+        if not result.succeeded and typed and self._interrupt is not None:
+            turn = self._interrupt(typed)
+            if turn is not None:
+                result.succeeded, result.value = True, turn
+                return result
         if not result.succeeded and typed and self._faq_answer is not None:
             answer = self._faq_answer(typed)
             if answer:
@@ -181,10 +192,41 @@ class EnrolDialog(ComponentDialog):
     def __init__(self, port: EnrolPort, dialog_id: str = "EnrolDialog") -> None:
         super().__init__(dialog_id)
         self.port = port
-        self.add_dialog(PickPrompt(PICK, port.faq_answer))
+        self.add_dialog(PickPrompt(PICK, port.faq_answer, self._interrupt))
         self.add_dialog(WaterfallDialog("steps", [self._course, self._session, self._confirm,
                                                   self._finish]))
         self.initial_dialog_id = "steps"
+
+    def _interrupt(self, typed: str) -> str | None:
+        """A reply that leaves the choice: stop (「やめたい」「キャンセルします」) or another course
+        asked for (「新任所属長研修に申し込みたい」); a question (「…とは？」) is for the FAQ."""
+        if _ASKS.search(typed):
+            return None
+        if asks_to_cancel(typed):
+            return STOP
+        named = named_course(self.port.catalogue(), typed)
+        return SWITCH + named.id if named is not None and applies(typed) else None
+
+    async def _turned(self, step: WaterfallStepContext, current: str | None = None) -> DialogTurnResult | None:
+        """What a STOP or SWITCH reply does at any step (None when the reply was a choice);
+        ``current``: the course already chosen."""
+        result = step.result
+        if result == STOP:
+            if step.values.get("card_id") or step.values.get("slot_id"):  # at the confirmation
+                await self.port.abort(step.context, step.values.get("slot_id"), step.values.get("change_of"),
+                                      step.values.get("card_id"))
+            else:
+                await step.context.send_activity(t.SIGNUP_STOPPED)
+            return await step.end_dialog()
+        if isinstance(result, str) and result.startswith(SWITCH):
+            course_id = result.removeprefix(SWITCH)
+            if step.values.get("card_id"):
+                await self.port.set_aside(step.context, step.values.get("card_id"), step.values["slot_id"],
+                                          step.values.get("change_of") is not None)
+            if course_id == current:  # the course already chosen: its sessions again
+                return await step.replace_dialog("steps", self._back(step, course_id))
+            return await step.replace_dialog("steps", {"course_id": course_id})
+        return None
 
     @staticmethod
     def _options(step: WaterfallStepContext) -> dict[str, Any]:
@@ -219,6 +261,9 @@ class EnrolDialog(ComponentDialog):
         return await step.prompt(PICK, pick_options(prompt, choices, t.RESUME_COURSE))
 
     async def _session(self, step: WaterfallStepContext) -> DialogTurnResult:
+        turned = await self._turned(step)
+        if turned is not None:
+            return turned
         catalogue = self.port.catalogue()
         course = catalogue.course(str(step.result))
         if course is None:
@@ -279,6 +324,9 @@ class EnrolDialog(ComponentDialog):
     async def _confirm(self, step: WaterfallStepContext) -> DialogTurnResult:
         if step.result == BACK:  # from the sessions to the courses
             return await step.replace_dialog("steps", self._back(step))
+        turned = await self._turned(step, step.values.get("course_id"))
+        if turned is not None:
+            return turned
         catalogue = self.port.catalogue()
         slot = find_slot(catalogue, str(step.result))
         if slot is None:
@@ -305,6 +353,9 @@ class EnrolDialog(ComponentDialog):
 
     async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
         slot_id, card_id = step.values["slot_id"], step.values.get("card_id")
+        turned = await self._turned(step, step.values.get("course_id"))
+        if turned is not None:
+            return turned
         if step.result == BACK:  # from the confirmation to the course's sessions (or courses)
             await self.port.set_aside(step.context, card_id, slot_id, step.values.get("change_of") is not None)
             slot = find_slot(self.port.catalogue(), slot_id)

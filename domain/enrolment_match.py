@@ -59,6 +59,14 @@ def asks_to_cancel(text: str) -> bool:
     return bool(_CANCEL.search(unicodedata.normalize("NFKC", text)))
 
 
+_APPLY = re.compile(r"申し?込|受講|受けたい|受けます|参加したい|参加します|にしたい|に変え|がいい|のほう|の方")
+
+
+def applies(text: str) -> bool:
+    """Whether a reply asks for a course (「…に申し込みたい」「…のほうにしたい」), not only names it."""
+    return bool(_APPLY.search(unicodedata.normalize("NFKC", text)))
+
+
 def withdraws(text: str) -> bool:
     """Whether a request plainly asks to withdraw (キャンセル, 取り消し, 辞退 ...; not
     「やめたい」「止めたい」, which may mean a video or a mail)."""
@@ -74,6 +82,10 @@ def mentions_training(text: str) -> bool:
 def named_course(catalogue: Catalogue, text: str, offered: Collection[str] = ()) -> Course | None:
     """The one course ``text`` clearly names, or None (``offered``: course ids to prefer)."""
     folded = normalize(text)
+    whole = [c for c in catalogue.courses if normalize(c.title, boilerplate=False) in folded]
+    longest = max((len(c.title) for c in whole), default=0)
+    if len([c for c in whole if len(c.title) == longest]) == 1:  # a title written out in full
+        return next(c for c in whole if len(c.title) == longest)
     best: list[Course] = []
     best_score = 0
     for course in catalogue.courses:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.texts import enrolment as t
-from domain.enrolment_match import asks_to_cancel, named_course
+from domain.enrolment_match import applies, asks_to_cancel, named_course
 from knowledge.catalogue import TOKYO, load_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,3 +56,17 @@ def test_dates_read_as_month_day_weekday_and_tokyo_time() -> None:
 ])
 def test_asks_to_cancel(text: str, cancel: bool) -> None:
     assert asks_to_cancel(text) is cancel
+
+
+def test_a_title_written_out_in_full_names_its_course_though_titles_share_words() -> None:
+    shared = load_catalogue(ROOT / "tests/data/courses_enrol").catalogue  # 「…テスト研修」 all
+    named = named_course(shared, "やっぱり主査級テスト研修に申し込みたい")
+    assert named is not None and named.id == "t-shusa"
+    assert named_course(shared, "テスト研修") is None  # every title has it: none is named
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("主任級DX研修に申し込みたい", True), ("こっちのほうにしたい", True), ("受講したいです", True),
+    ("主任級DX研修", False), ("主任級DX研修はいつですか", False)])
+def test_applies(text: str, expected: bool) -> None:
+    assert applies(text) is expected

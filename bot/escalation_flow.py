@@ -158,9 +158,6 @@ def install(runtime: Runtime) -> None:
     async def escalate(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         who = await identify(turn_context)
         unknown = route.data.get("unit_unknown") is True  # a unit the directory lacks: the helpdesk
-        if not who.known and not unknown:
-            await need_profile(dc, route.data)
-            return
         query = route.data.get("query")
         if not query and route.text and states_a_problem(route.text, asks_for_person, says_something):
             query = route.text  # 「VPNが遅いので担当者に相談したい」: not asked again
@@ -169,6 +166,10 @@ def install(runtime: Runtime) -> None:
             offered = awaited(turn_context)
             if offered.get("kind") == "offer":
                 query, details = offered.get("query"), offered.get("details")
+        if not who.known and not unknown:  # the unit first; the question is kept meanwhile
+            await need_profile(dc, {**route.data, **({"query": query} if query else {}),
+                                    **({"details": details} if details else {})})
+            return
         if dc.active_dialog is not None:
             await dc.cancel_all_dialogs()
         await dc.begin_dialog(EscalateDialog.__name__,

@@ -7,6 +7,7 @@ in the sign-up. The answers are saved by the ``save`` callback the feature passe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -25,6 +26,9 @@ from dialogs.enrol import PickPrompt, numbered, pick_options
 from knowledge.directory import Directory, Unit, fold, tier_words
 
 SaveProfile = Callable[[TurnContext, Unit, str], Awaitable[None]]
+# A reply that is a sentence, not a unit's name (課, 室, センター, or its reading かんさい…):
+# it ends as a predicate does (「…できません」「…したい」「…忘れた」) or asks (「？」).
+_SENTENCE = re.compile(r"(ません|ない|たい|です|ます|ました|ください|ほしい|欲しい|[^\s]た)[。.!！]*$|[?？]")
 MISSES = 3  # unit names typed that match nothing, before the dialog says so and ends
 UnitGone = Callable[[TurnContext], Awaitable[bool]]
 
@@ -59,7 +63,11 @@ class ProfileDialog(ComponentDialog):
         self.initial_dialog_id = "steps"
 
     async def _ask_unit(self, step: WaterfallStepContext) -> DialogTurnResult:
-        if (step.options or {}).get("again"):
+        if (step.options or {}).get("kept"):
+            prompt = texts.ASK_UNIT_KEPT.format(text=(step.options or {})["kept"])
+        elif (step.options or {}).get("sentence"):
+            prompt = texts.ASK_UNIT_NOT_SENTENCE
+        elif (step.options or {}).get("again"):
             prompt = texts.ASK_UNIT_AGAIN
         elif await self._unit_gone(step.context):
             prompt = texts.ASK_UNIT_GONE
@@ -70,6 +78,13 @@ class ProfileDialog(ComponentDialog):
     async def _choose_unit(self, step: WaterfallStepContext) -> DialogTurnResult:
         directory, typed = self._directory(), str(step.result)
         found = directory.find_units(typed)
+        options = {k: v for k, v in (step.options or {}).items() if k not in ("kept", "sentence")}
+        if not found and _SENTENCE.search(typed):  # 「Teamsにサインインできません」: no unit name
+            then_data = options.get("then_data") or {}
+            if options.get("then") == "escalate" and not then_data.get("query"):  # the 相談 itself
+                return await step.replace_dialog("steps", {
+                    **options, "then_data": {**then_data, "query": typed}, "kept": typed})
+            return await step.replace_dialog("steps", {**options, "sentence": True})  # not a miss
         if not found:
             misses = int((step.options or {}).get("misses", 0)) + 1
             if misses >= MISSES:  # a unit the directory does not have (yet): no loop

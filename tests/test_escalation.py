@@ -495,7 +495,7 @@ async def test_nobody_reachable_tells_the_requester_once_and_retries_every_busin
     assert "チケット番号: 1" in said(h, "staff")
     await h.runtime.drain()
     told = said(h, "staff")
-    assert told.count("チケット 1") == 1 and "にもお送りしました" not in told
+    assert told.count("チケット 1") == 1 and "に引き継がれました" not in told
     assert "どの担当者にも届けられていません" in told and "内線2345" in told
     assert said(h, "admin").count("チケット 1（総務課）を受けられる担当者がいません") == 1
     assert (await ticket(h)).status == t.OPEN
@@ -513,7 +513,7 @@ async def test_nobody_reachable_tells_the_requester_once_and_retries_every_busin
     clock.advance(timedelta(days=1))
     await h.runtime.drain()
     assert "相談が届きました（チケット 1）" in said(h, "promoter")
-    assert said(h, "staff").count("総務課のデジタル活用推進員にもお送りしました") == 1
+    assert said(h, "staff").count("総務課のデジタル活用推進員に引き継がれました") == 1
     await press(h, "promoter", "対応します")
     assert "チケット 1 の対応を始めました" in said(h, "promoter")
     await h.runtime.drain()

@@ -128,7 +128,7 @@ HELD_NOTE = "対応中のまま回答がないため催促"
 BUTTON_VIEW = "チケットを見る"
 YOU_PASSED = "チケット {id} はあなたが他の人に回したため、操作できません。"
 REQUESTER_CLAIMED = "チケット {id} は{name}さんが対応を始めました。回答はこのチャットに届きます。"
-REQUESTER_ESCALATED = "チケット {id} は、{target}にもお送りしました。回答まで今しばらくお待ちください。"
+REQUESTER_ESCALATED = "チケット {id} は、{target}に引き継がれました。回答まで今しばらくお待ちください。"
 
 # ---------------------------------------------------------------- the requester's side
 

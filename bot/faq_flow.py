@@ -41,6 +41,13 @@ CLARIFY_FLOOR = 0.01
 _CHOICES = {"1": 1, "2": 2, "3": 3}  # after command_key: 「２」「②」 too
 NONE_OF_THESE_WORDS = frozenset({"どれでもない", "どれでもありません", "どれも違う", "どれもちがう", "該当なし"})
 SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved"})
+# Small talk said exactly so (width, case and punctuation aside): a reply, not FAQ guesses.
+# Kept out of the intents file on purpose: entries there change every intent's scores.
+SMALL_TALK = {command_key(k): v for k, v in {
+    "すみません": "greeting", "すいません": "greeting",  # calling for attention first
+    "もういい": "dismiss", "もういいです": "dismiss", "やっぱりいいです": "dismiss",
+    "なんでもないです": "dismiss", "なんでもない": "dismiss", "結構です": "dismiss",
+}.items()}
 SHORT_TEXT = 16
 _QUESTION = re.compile(r"(とは|って何|ってなに|[?？]|ですか|ますか|方法|やり方|どうやって|どうすれば|教えて)")
 
@@ -272,7 +279,11 @@ def install(runtime: Runtime) -> None:
     async def thanks(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         await turn_context.send_activity(texts.THANKS)
 
-    bot.commands.update({"greeting": greeting, "thanks": thanks,
+    async def dismiss(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        await turn_context.send_activity(texts.DISMISSED)  # 「もういいです」: no FAQ guesses
+
+    bot.intent_rules.append(lambda text: SMALL_TALK.get(command_key(text)))
+    bot.commands.update({"greeting": greeting, "thanks": thanks, "dismiss": dismiss,
                          "solved": typed_feedback, "unsolved": typed_feedback})
 
     async def none_of_these(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:

@@ -449,3 +449,13 @@ async def test_a_number_chooses_from_the_next_candidates_too(harness: Harness) -
 async def test_which_free_texts_start_a_command(harness: Harness, text: str, command: str | None) -> None:
     assert harness.runtime.bot.intent_of is not None
     assert harness.runtime.bot.intent_of(text) == command
+
+
+@pytest.mark.parametrize(("typed", "reply"), [
+    ("すみません", "はい。DXサポートボットです。"),  # calling for attention: not 「自動応答」 guesses
+    ("もういい", texts.DISMISSED), ("やっぱりいいです", texts.DISMISSED),
+])
+async def test_small_talk_gets_a_reply_not_faq_guesses(harness: Harness, typed: str, reply: str) -> None:
+    await harness.client.send("staff", typed)
+    said = harness.client.transcript("staff")
+    assert said.startswith(reply) and texts.CLARIFY not in said and not harness.client.last_buttons("staff")

@@ -26,6 +26,7 @@ GREETINGS_IN_KIND = {
     "おつかれ": "お疲れ様です。",
     "こんばんは": "こんばんは。",
     "はじめまして": "はじめまして。",
+    "すみません": "はい。",  # calling for attention before the question
 }
 
 
@@ -35,4 +36,5 @@ def greeting(said: str) -> str:
     return opener + GREETING.removeprefix("こんにちは。")
 THANKS = "どういたしまして。ほかにも気になることがあれば、いつでも入力してください。"
 PERSON_DECLINED = "承知しました。ほかにも気になることがあれば、いつでも入力してください。"
+DISMISSED = "承知しました。また困ったことがあれば、いつでも入力してください。"
 NOTHING_ASKED = "いまはお答えを待っている質問はありません。困っていることをそのまま入力するか、「ヘルプ」と入力してください。"

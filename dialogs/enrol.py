@@ -4,7 +4,8 @@ Buttons on the cards are card actions (``enrol.course``, ``enrol.session``, ``en
 that restart this dialog at the right step, so old cards keep working; typed answers
 (a number, a title, はい/いいえ or the button's own label) go through :class:`PickPrompt`.
 Text that is no answer but a question the FAQ answers confidently gets that answer, then the
-prompt asks to continue. A course already applied for shows where it stands, with a
+prompt asks to continue; text that asks to stop (「やめたい」) ends the sign-up, and text asking
+for another course (「…研修に申し込みたい」) moves to it (:data:`STOP`, :data:`SWITCH`). A course already applied for shows where it stands, with a
 「日程を変更する」 button that comes back here with ``change_of`` (the enrolment to move).
 """
 

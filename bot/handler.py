@@ -123,7 +123,7 @@ class DxBot(TeamsActivityHandler):
             await turn_context.send_activity(
                 texts.HINTS.get(route.name, texts.EMPTY_MESSAGE))
         elif route.kind == "dialog":
-            await self._continue(dc)
+            await self.continue_dialog(dc)
         elif route.kind == "card":
             handler = self.card_actions.get(route.name)
             await (handler or self._unknown_button)(turn_context, dc, route)
@@ -153,7 +153,8 @@ class DxBot(TeamsActivityHandler):
         upn = await self.upn_of(turn_context) if self.upn_of else None
         await self.references.remember(turn_context.activity, upn)
 
-    async def _continue(self, dc: DialogContext) -> None:
+    async def continue_dialog(self, dc: DialogContext) -> None:
+        """Give this turn to the active dialog; resume the command a finished one names."""
         result = await dc.continue_dialog()
         if result.status == DialogTurnStatus.Empty:
             await self._help(dc.context, dc, Route("command", name="help"))

@@ -11,7 +11,7 @@ from bot.references import user_key
 from bot.router import Route
 from bot.runtime import Runtime
 from bot.texts import profile as texts
-from dialogs.profile import ProfileDialog
+from dialogs.profile import PICK_ACTION, ProfileDialog
 from domain.profiles import save_profile
 from knowledge.directory import ROLE_LABELS, TIERS, Unit
 
@@ -71,5 +71,17 @@ def install(runtime: Runtime) -> None:
             return
         await begin(turn_context, dc, Route("command", name="profile"))
 
+    async def pick(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        """A unit or tier button: the open profile dialog reads its label as typed; on a card
+        whose dialog has ended it changes nothing (and is not taken as another prompt's text)."""
+        value = route.data.get("value")
+        active = dc.active_dialog
+        if not isinstance(value, str) or active is None or active.id != ProfileDialog.__name__:
+            await turn_context.send_activity(texts.STALE_CHOICE)
+            return
+        turn_context.activity.text = value
+        await runtime.bot.continue_dialog(dc)
+
     runtime.bot.commands["profile"] = show
     runtime.bot.card_actions["profile.edit"] = edit
+    runtime.bot.card_actions[PICK_ACTION] = pick

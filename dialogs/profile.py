@@ -18,9 +18,9 @@ from botbuilder.dialogs import (
     WaterfallDialog,
     WaterfallStepContext,
 )
-from botbuilder.dialogs.choices import Choice, ChoiceFactory
 from botbuilder.dialogs.prompts import PromptOptions, TextPrompt
 
+from bot import cards
 from bot.texts import profile as texts
 from dialogs.enrol import PickPrompt, numbered, pick_options
 from knowledge.directory import Directory, Unit, fold, tier_words
@@ -134,8 +134,15 @@ class ProfileDialog(ComponentDialog):
         return await step.end_dialog(result)
 
 
+PICK_ACTION = "profile.pick"  # a choice button: handed to the profile dialog if it is still open
+
+
 def _choices(question: str, labels: Sequence[str], words: dict[str, Sequence[str]]) -> PromptOptions:
-    """Buttons for ``labels``, each also picked by its number, its label or its ``words``."""
-    prompt = ChoiceFactory.hero_card([Choice(label) for label in labels], question)
+    """Buttons for ``labels``, each also picked by its number, its label or its ``words``.
+
+    Submit buttons, not plain text: pressed on an old card once the dialog has ended, a label
+    sent as text would become the answer to whatever was asked next (a 相談's question)."""
+    prompt = MessageFactory.attachment(cards.card(
+        [cards.text(question)], [cards.submit(label, PICK_ACTION, value=label) for label in labels]))
     return pick_options(prompt, numbered(labels, lambda label: (label, *words.get(label, ()))), texts.RETRY_CHOICE,
                         texts.RETRY_CHOICE, several=texts.SEVERAL)

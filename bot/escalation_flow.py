@@ -199,18 +199,18 @@ def install(runtime: Runtime) -> None:
         typed = data["question"] if "question" in data else data.get("query")
         question = str(typed or "").strip()[:4000]
         urgency = t.URGENT if data.get("urgency") == t.URGENT else t.NORMAL
-        details = data["details"] if "details" in data else data.get("draft_details")
+        details = str((data["details"] if "details" in data else data.get("draft_details")) or "").strip()[:4000]
         if not question:  # asked for; what else the card held is kept for the card shown next
             await close_card(turn_context, card_of(turn_context, data), "", texts.CONFIRM_REPLACED)
             if dc.active_dialog is not None:
                 await dc.cancel_all_dialogs()
             await dc.begin_dialog(EscalateDialog.__name__, {"draft": {
-                "key": key, "question": "", "details": str(details or "").strip()[:4000], "urgency": urgency,
+                "key": key, "question": "", "details": details, "urgency": urgency,
                 "attachments": list(clean_attachments(data.get("attachments"))),
                 "target": await describe(turn_context), "shown": True,
                 "unit_unknown": data.get("unit_unknown") is True}})
             return
-        draft = Draft(key, question, str(details or "").strip()[:4000], urgency,
+        draft = Draft(key, question, details, urgency,
                       clean_attachments(data.get("attachments")))
         now = runtime.clock.now()
         try:

@@ -121,6 +121,7 @@ def near_duplicates(
     """Pairs of enabled entries whose questions or alternates normalise to near-equal text.
 
     Returns the pairs (best-scoring texts per entry pair) and whether the search was complete.
+    Two entries with one id are left out: the duplicated id is already an error.
     """
     from knowledge.normalize import TermFolder, fold_chars, normalize
 
@@ -142,6 +143,8 @@ def near_duplicates(
             best[key] = pair
     result = []
     for (x, y), pair in sorted(best.items()):
+        if live[x].id == live[y].id:
+            continue
         a, b = (pair.a, pair.b) if owners[pair.a] == x else (pair.b, pair.a)
         folded = texts[a] == texts[b] and fold_chars(originals[a]) != fold_chars(originals[b])
         result.append(NearDuplicate(live[x], live[y], originals[a], originals[b], pair.score, folded))

@@ -875,6 +875,18 @@ def test_near_duplicate_entries_warn_with_both_locations(tmp_path: Path) -> None
     assert "ボットが取り違える" in warning
 
 
+def test_a_duplicated_id_is_not_also_warned_as_near_duplicates(tmp_path: Path) -> None:
+    write(tmp_path, "faq.csv", "id,question,answer\n"
+          "a,Teamsの会議を予約したい,回答A\n"
+          "a,Teamsの会議を予約したい,回答B\n"
+          "b,Teamsで会議を予約したい,回答C\n")
+    load = load_faq(tmp_path)
+    assert load.errors == ["faq.csv:3: ID「a」が重複しています (最初の定義: faq.csv:2)"]
+    # b is near both copies of a; the two copies of a are not reported as a pair
+    assert [w.split(" と ")[1].split(" がよく")[0] for w in load.warnings] == [
+        "「Teamsの会議を予約したい」(a, faq.csv:2)", "「Teamsの会議を予約したい」(a, faq.csv:3)"]
+
+
 def test_near_duplicates_use_synonyms(tmp_path: Path) -> None:
     entries = [
         FaqEntry("a", "リモート接続の設定方法", "x"),

@@ -95,17 +95,48 @@ def pick_options(prompt: Activity | None, choices: Mapping[str, Iterable[str]] |
     return PromptOptions(prompt=prompt, retry_prompt=MessageFactory.text(retry), validations=spec)
 
 
+# How a choice is said around its label: 「1月の回」「6月24日の回でお願いします」「オンラインがいいです」
+_SAID_AROUND = re.compile(
+    r"(?:の回|の日程|の日|のほう|の方)?(?:で|が|に)?(?:お願いします|おねがいします|お願い|します|いいです|希望します|希望)?[。.!！]*$"
+)
+
+
 def named(typed: str, choices: Mapping[str, Any]) -> set[str]:
     """The values a typed reply could mean: those of a label it equals, else those with a
-    label that contains the reply (「職場内」, 「1月19日」) or makes up most of it
-    (「オンラインのほうで」). A question that mentions one (「オンライン会議のやり方」) names none."""
+    label that contains the reply (「職場内」, 「1月19日」), else those with a label that makes up
+    most of it (「オンラインのほうで」), also once what is said around a choice is left off (「1月の回」).
+    A number never matches inside a longer one (「1月」 is not in 「11月」). A question that
+    mentions a choice (「オンライン会議のやり方」) names none."""
     key = fold(typed)
+    found = _named(key, choices)
+    core = _SAID_AROUND.sub("", key)
+    if not found and core != key:
+        found = _named(core, choices)
+    return found
+
+
+def _named(key: str, choices: Mapping[str, Any]) -> set[str]:
     if key in choices:
         return set(_values(choices[key]))
     if len(key) < 2 or key.isdigit():
         return set()
-    return {value for label, values in choices.items() if len(label) >= 2 and not label.isdigit()
-            and (key in label or (label in key and 2 * len(label) > len(key))) for value in _values(values)}
+    labels = [(label, values) for label, values in choices.items() if len(label) >= 2 and not label.isdigit()]
+    return {value for label, values in labels if _within(key, label) for value in _values(values)} or {
+        value for label, values in labels if 2 * len(label) > len(key) and _within(label, key)
+        for value in _values(values)}  # 「11月9日」 is in one label; 「11月」 in it names two
+
+
+def _within(part: str, whole: str) -> bool:
+    """Whether ``part`` occurs in ``whole`` other than as a piece of a longer number."""
+    at = whole.find(part)
+    while at >= 0:
+        end = at + len(part)
+        if not (part[0].isdigit() and whole[at - 1 : at].isdigit()) and not (
+            part[-1].isdigit() and whole[end : end + 1].isdigit()
+        ):
+            return True
+        at = whole.find(part, at + 1)
+    return False
 
 
 def pick(typed: str, choices: Mapping[str, Any]) -> str | None:
@@ -301,7 +332,7 @@ class EnrolDialog(ComponentDialog):
             session = slot.session
             where = (*ONLINE_WORDS,) if session and session.online_url else (session.venue,) if session else ()
             local = slot.start.astimezone(TOKYO) if slot.start else None
-            when = (t.day_time(local), f"{local.month}/{local.day}") if local else ()
+            when = (t.day_time(local), f"{local.month}/{local.day}", f"{local.month}月") if local else ()
             first = t.EARLIEST_WORDS if sid == order[0] else ()
             last = t.LATEST_WORDS if sid == order[-1] else ()
             return (sid, *when, *(w for w in where if w), *first, *last)

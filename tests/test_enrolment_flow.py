@@ -335,6 +335,34 @@ def test_a_typed_reply_picks_a_choice_only_when_it_names_one() -> None:
     assert pick("{'a': 1}", {"職場内dx研修": "a"}) is None and pick("職場内", {"職場内dx研修": "a"}) == "a"
 
 
+def test_a_date_is_picked_as_said_and_never_inside_a_longer_number() -> None:
+    from dialogs.enrol import named, pick, pick_options
+
+    choices = pick_options(None, {
+        "jan": ["1", "1月19日(月) 10:00", "1/19", "1月"],
+        "nov": ["2", "11月9日(月) 10:00", "11/9", "11月"],
+        "nov2": ["3", "11月19日(木) 10:00", "11/19", "11月"]}, "").validations["choices"]
+    assert pick("1月の回", choices) == "jan" and pick("１月", choices) == "jan"  # not 11月
+    assert pick("1月19日の回でお願いします", choices) == "jan" and pick("1/19で", choices) == "jan"
+    assert pick("9日", choices) == "nov" and pick("11月9日の日程で", choices) == "nov"  # not 19日
+    assert named("11月の回", choices) == {"nov", "nov2"}  # two in November: which one is asked
+    assert pick("1/1", choices) is None  # not 1/19 nor 11/19
+    assert pick("3でお願いします", choices) == "nov2"
+
+
+async def test_a_session_picked_by_its_month_or_day_as_people_say_it(h: Harness) -> None:
+    c = h.client
+    await c.send("b", "研修申込")
+    await c.send("b", "全職員テスト研修")
+    await c.send("b", "6月の回")  # two sessions in June: which one is asked
+    said = c.transcript("b")
+    assert "「6月の回」に当てはまるものが複数あります。番号か日付で選んでください。" in said
+    assert "申込内容の確認" not in said
+    await c.send("b", "6月24日の回でお願いします")
+    said = c.transcript("b")
+    assert "申込内容の確認" in said and "6月24日(月) 15:00" in said
+
+
 async def test_a_room_several_sessions_share_asks_which(h: Harness) -> None:
     c = h.client
     await c.send("b", "研修申込")

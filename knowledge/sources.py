@@ -172,7 +172,10 @@ def _parse_yaml(text: str, path: Path, *, edited: bool = False) -> Any:
         opened = exc.context in _LEFT_OPEN and exc.context_mark is not None
         mark = exc.context_mark if opened else exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise DataFileError(Location(path.name, line), f"YAML の書式エラー: {yaml_problem(exc.problem)}") from exc
+        said = text.split("\n")[line - 1] if line else ""
+        hint = next((h for pattern, h in _LINE_MISTAKES if pattern.search(said)), None)
+        problem = f"{hint} ({exc.problem})" if hint else yaml_problem(exc.problem)
+        raise DataFileError(Location(path.name, line), f"YAML の書式エラー: {problem}") from exc
     except (ValueError, yaml.YAMLError) as exc:  # a value PyYAML cannot build, e.g. 2026-02-30
         raise DataFileError(Location(path.name), f"YAML の値が読めません: {exc}") from exc
 
@@ -180,6 +183,19 @@ def _parse_yaml(text: str, path: Path, *, edited: bool = False) -> Any:
 _LEFT_OPEN = frozenset((
     "while scanning a quoted scalar", "while scanning a simple key", "while parsing a flow sequence",
     "while parsing a flow mapping",
+))
+
+
+# Mistakes seen in the line itself, said more exactly than libyaml's complaint about them
+_KEY = r"^[ \u3000]*(?:- +)?[A-Za-z_\u3040-\u30ff\u4e00-\u9fff][\w\u3040-\u30ff\u4e00-\u9fff]*"
+_LINE_MISTAKES = tuple((re.compile(pattern), hint) for pattern, hint in (
+    (r"^ *\u3000", "字下げに全角スペースが入っています。字下げは半角スペースにしてください"),
+    (r"^ *-[^\s-]", "「-」の後に半角スペースがありません (「- id: …」のように書きます)"),
+    (_KEY + r"[ \u3000]*：", "「キー: 値」の「：」が全角です。半角の「:」にしてください"),
+    (_KEY + r":(?![ \t]|$)", "「:」の後に半角スペースがありません (「question: 質問」のように書きます)"),
+    (_KEY + r":[ \t]+[@`]", "値が @ や ` で始まるときは、値全体を \"…\" で囲んでください"),
+    (_KEY + r":[ \t]+(\"[^\"]*\"|'[^']*')[ \t]*[^\s#]",
+     "引用符で始まる値の途中で引用符が閉じています。値全体を '…' で囲むか、中の引用符を「」にしてください"),
 ))
 
 
@@ -192,9 +208,10 @@ _YAML_PROBLEMS = (
     ("did not find expected ',' or ']'", "[ ] の括弧が閉じられていません"),
     ("did not find expected ',' or '}'", "{ } の括弧が閉じられていません"),
     ("node content", "値が途中で終わっています (括弧や引用符が閉じられていないか、値が抜けています)"),
-    ("could not find expected ':'", "「キー: 値」の「:」が見つかりません"),
-    ("did not find expected key", "字下げがずれています"),
-    ("did not find expected '-' indicator", "リストの「- 」の字下げがずれています"),
+    ("could not find expected ':'",
+     "「キー: 値」の「:」が見つかりません (複数行の値なら「answer: |」の次の行から、キーより深く字下げしてください)"),
+    ("did not find expected key", "字下げがずれています (キーの位置を上の行とそろえてください)"),
+    ("did not find expected '-' indicator", "字下げがずれています (「- 」やキーの位置を上の行とそろえてください)"),
     ("found unexpected end of stream", "引用符や括弧が閉じられていません"),
     ("found undefined alias", "定義されていない別名 (*名前) があります"),
     ("found unknown escape character",

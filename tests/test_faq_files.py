@@ -261,6 +261,31 @@ def test_common_yaml_mistakes_are_explained_in_japanese(tmp_path: Path) -> None:
     assert error.startswith("faq.yaml:3: YAML の書式エラー: * や & で始まる値は YAML の記号として読まれます")
 
 
+_FAQ_LINES = ["entries:", "  - id: a1", "    question: VPNにつながらない", "    answer: |",
+              "      再起動してください。", "      それでもだめなら連絡を。", "  - id: a2",
+              "    question: パスワードを忘れた", "    answer: 窓口へ", ""]
+
+
+@pytest.mark.parametrize(("line", "typed", "said"), [
+    (8, "    question：パスワードを忘れた", "「キー: 値」の「：」が全角です。半角の「:」にしてください"),
+    (8, "  　question: パスワードを忘れた", "字下げに全角スペースが入っています"),
+    (8, "    question:パスワードを忘れた", "「:」の後に半角スペースがありません"),
+    (7, "  -id: a2", "「-」の後に半角スペースがありません"),
+    (9, "    answer: @窓口へ", "値が @ や ` で始まるときは、値全体を \"…\" で囲んでください"),
+    (9, '    answer: "窓口" へ', "引用符で始まる値の途中で引用符が閉じています"),
+    (6, "    それでもだめなら連絡を。", "「:」が見つかりません (複数行の値なら「answer: |」の次の行から"),
+    (8, "   question: パスワードを忘れた", "字下げがずれています (「- 」やキーの位置を上の行とそろえてください)"),
+])
+def test_a_mistake_in_a_yaml_line_is_said_exactly_at_that_line(
+    tmp_path: Path, line: int, typed: str, said: str
+) -> None:
+    lines = list(_FAQ_LINES)
+    lines[line - 1] = typed
+    write(tmp_path, "faq.yaml", "\n".join(lines))
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith(f"faq.yaml:{line}: YAML の書式エラー: ") and said in error, error
+
+
 def test_excel_unicode_text_utf16_with_tabs_reads(tmp_path: Path) -> None:
     text = "ID\t質問\t回答\r\nq1\tVPNが遅い\t再起動してください。\r\nq2\t印刷できない\t用紙, トナーを確認\r\n"
     (tmp_path / "faq.csv").write_bytes(text.encode("utf-16"))

@@ -142,7 +142,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when the database answers with the current schema and the data files are loaded.
+    """Ready when the database answers with the current schema, the data files are loaded and
+    the background worker runs (its loop alive, no step stuck).
     A file that failed to reload is listed under ``stale`` (still 200: the last good version
     keeps serving, but the admin must fix the file); ``data`` gives each data set's status
     (version, count, when loaded, errors and warnings). Errors are quoted without personal data."""

@@ -15,6 +15,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_BATCH = 20
+# One step (due jobs, then claims) taking this long is stuck: /readyz says so. Each database
+# statement gives up after DATABASE_TIMEOUT_SECONDS, so only a hung job handler gets here.
+STALL_SECONDS = 300.0
 
 
 # An error that is not the channel's (not HTTP, a timeout or the network) will most likely
@@ -78,6 +82,8 @@ class Worker:
         self._wake = asyncio.Event()
         self._claiming = asyncio.Lock()  # claims (and job runs) vs. drain's "nothing left" check
         self._inflight: set[asyncio.Task[None]] = set()
+        self._step_since: float | None = None  # time.monotonic() when the running step began
+        self.stall_seconds = STALL_SECONDS
         self._progress = 0  # jobs run + deliveries finished, by the loop or by drain()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -111,7 +117,7 @@ class Worker:
         self._stopping = True
         self._wake.set()
         if self._task is not None:
-            await self._task
+            await asyncio.gather(self._task, return_exceptions=True)  # it may have died
             self._task = None
         if self._inflight:
             _, late = await asyncio.wait(self._inflight, timeout=grace or self.delivery.timeout + 5)
@@ -127,14 +133,29 @@ class Worker:
 
     # ------------------------------------------------------------ the loop
 
+    def problem(self) -> str | None:
+        """Why the worker is not doing its work (for /readyz), or None: its loop ended, or
+        one step has run longer than ``stall_seconds``."""
+        task = self._task
+        if task is not None and task.done() and not self._stopping:
+            failure = None if task.cancelled() else task.exception()
+            return f"worker stopped: {type(failure).__name__ if failure else 'cancelled'}"
+        since = self._step_since
+        if since is not None and (running := time.monotonic() - since) > self.stall_seconds:
+            return f"worker stalled: one step has run for {running:.0f} s"
+        return None
+
     async def _loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
+            self._step_since = time.monotonic()
             try:
                 busy = await self._step()
             except Exception:
                 log.exception("worker step failed; retrying after the poll interval")
                 busy = False
+            finally:
+                self._step_since = None
             if not busy and not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -125,6 +126,42 @@ def test_readiness_hides_what_names_a_person(error: str, shown: str) -> None:
     from bot.http import _public
 
     assert _public(error) == shown
+
+async def readiness(h: Harness) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as session, session.get(f"{url_of(h)}/readyz") as r:
+        return r.status, await r.json()
+
+
+async def test_readiness_reports_a_worker_stuck_in_a_job(harness: Harness) -> None:
+    from domain import jobs
+
+    runtime, entered, release = harness.runtime, asyncio.Event(), asyncio.Event()
+
+    async def hangs(payload: dict, session: object) -> None:
+        entered.set()
+        await release.wait()
+
+    runtime.worker.handlers.register("hangs", hangs)
+    async with runtime.sessions() as session, session.begin():
+        await jobs.schedule(session, "hangs", runtime.clock.now(), {})
+    await asyncio.wait_for(entered.wait(), 30)  # the worker's loop is inside the job now
+    try:
+        assert (await readiness(harness))[0] == 200  # a step that has just begun is no stall
+        runtime.worker.stall_seconds = 0.0
+        status, body = await readiness(harness)
+        assert status == 503 and body["problems"][0].startswith("worker stalled: one step has run for")
+    finally:
+        release.set()
+
+
+async def test_readiness_reports_a_worker_whose_loop_ended(harness: Harness) -> None:
+    worker = harness.runtime.worker
+    assert worker._task is not None
+    worker._task.cancel()  # as any error that escapes the loop would end it
+    await asyncio.gather(worker._task, return_exceptions=True)
+    status, body = await readiness(harness)
+    assert status == 503 and body["problems"] == ["worker stopped: cancelled"]
+
 
 async def test_readiness_reports_an_unreachable_database(harness: Harness) -> None:
     runtime = harness.runtime

@@ -27,6 +27,7 @@ from bot.handler import DxBot
 from bot.references import ConversationReferences
 from bot.state import DialogState
 from bot.storage import SqlStorage
+from bot.texts.admin import DATA_NAMES
 from bot.worker import Worker
 from domain.clock import Clock, SystemClock
 from knowledge.catalogue import Catalogue, build_catalogue
@@ -140,12 +141,12 @@ async def start_runtime(settings: Settings, clock: Clock | None = None) -> Async
         user_state = UserState(storage)
         references = ConversationReferences(sessions)
         debounce = settings.reload_debounce_ms
-        faq = faq_live(settings.faq_dir, _match_settings(settings), debounce_ms=debounce)
+        faq = faq_live(settings.faq_dir, _match_settings(settings), debounce, DATA_NAMES["faq"])
         directory = LiveData("directory", settings.org_dir, build_directory, debounce_ms=debounce,
-                             warning_count=_warning_count)
+                             warning_count=_warning_count, label=DATA_NAMES["directory"])
         catalogue = LiveData("catalogue", settings.courses_dir, build_catalogue, debounce_ms=debounce,
-                             warning_count=_warning_count)
-        intents = faq_live(settings.intents_file, INTENT_MATCHING, debounce_ms=debounce)
+                             warning_count=_warning_count, label=DATA_NAMES["catalogue"])
+        intents = faq_live(settings.intents_file, INTENT_MATCHING, debounce, DATA_NAMES["intents"])
         intents.name = "intents"
         for source in (faq, directory, catalogue, intents):
             source.keep = settings.last_good_dir / source.name

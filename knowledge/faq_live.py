@@ -39,11 +39,12 @@ def build_faq(
     settings: MatchSettings | None = None,
     cache: FileCache | None = None,
     similar_limit: int | None = None,
+    label: str = "FAQ",
 ) -> FaqKnowledge:
     """Load and validate ``path``; raise :class:`BuildError` listing every error, or log the
-    warnings (as the organisation and course data do) and build."""
+    warnings (as the organisation and course data do, under ``label``) and build."""
     load = load_faq(path, similar_limit=similar_limit, cache=cache)
-    check_build(load.errors, load.warnings, f"FAQ ({path.name})")
+    check_build(load.errors, load.warnings, f"{label} ({path.name})")
     groups = load.synonym_groups
     return FaqKnowledge(
         entries={e.id: e for e in load.entries},
@@ -55,7 +56,7 @@ def build_faq(
 
 
 def faq_live(
-    path: Path, settings: MatchSettings | None = None, debounce_ms: int = 500
+    path: Path, settings: MatchSettings | None = None, debounce_ms: int = 500, label: str = "FAQ"
 ) -> LiveData[FaqKnowledge]:
     """A :class:`LiveData` for the FAQ directory or file (call ``load()`` then run ``watch()``).
 
@@ -65,9 +66,9 @@ def faq_live(
     cache = FileCache()
 
     def build(p: Path) -> FaqKnowledge:
-        return build_faq(p, settings, cache, LIVE_SIMILAR_LIMIT)
+        return build_faq(p, settings, cache, LIVE_SIMILAR_LIMIT, label)
 
     return LiveData(
         "faq", path, build, debounce_ms=debounce_ms, companions=is_synonym_file, keep_when_emptied=True,
-        warning_count=lambda kb: len(kb.warnings),
+        warning_count=lambda kb: len(kb.warnings), label=label,
     )

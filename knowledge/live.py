@@ -171,7 +171,7 @@ def _data_filter(change: Change, path: str) -> bool:
 class LiveData(Generic[T]):
     """A value built from files, reloaded on demand or when the files change."""
 
-    name: str
+    name: str  # the data's key (in /readyz, the kept copies' folder)
     path: Path
     build: Callable[[Path], T]
     count: Callable[[T], int] = _default_count
@@ -187,6 +187,7 @@ class LiveData(Generic[T]):
     # Where the files of the last good version are copied (None: nowhere), to start from them
     # when the files are broken at start-up.
     keep: Path | None = None
+    label: str = ""  # what the log calls the data (「組織データ」); the name when empty
     _warned_overlap: bool = field(default=False, init=False, repr=False)
     _current: T | None = field(default=None, init=False, repr=False)
     _status: LiveStatus = field(init=False, repr=False)
@@ -197,6 +198,7 @@ class LiveData(Generic[T]):
 
     def __post_init__(self) -> None:
         self._status = LiveStatus(self.name, self.path)
+        self.label = self.label or self.name
 
     # ------------------------------------------------------------ reading
 
@@ -205,7 +207,7 @@ class LiveData(Generic[T]):
         """The last good value (raises :class:`NotLoadedError` before the first success)."""
         value = self._current
         if value is None:
-            raise NotLoadedError(f"{self.name} はまだ読み込まれていません: {self.path}")
+            raise NotLoadedError(f"{self.label} はまだ読み込まれていません: {self.path}")
         return value
 
     @property
@@ -239,7 +241,7 @@ class LiveData(Generic[T]):
             restored, kept_errors = self._build_from(kept[0])
             if restored is not None:
                 return restored, errors or [_emptied(self.path)], seconds, kept[1]
-            log.error("%s: 正しく読めたファイルの控え (%s) も読み込めません: %s", self.name, kept[0],
+            log.error("%s: 正しく読めたファイルの控え (%s) も読み込めません: %s", self.label, kept[0],
                       "; ".join(kept_errors[:3]))
         return value, errors, seconds, None  # at start-up an empty FAQ still loads (with a warning)
 
@@ -250,7 +252,7 @@ class LiveData(Generic[T]):
         except BuildError as exc:
             return None, exc.errors
         except Exception as exc:  # a bug or an unreadable file must not stop the bot
-            log.exception("%s: 読み込み中に予期しないエラー", self.name)
+            log.exception("%s: 読み込み中に予期しないエラー", self.label)
             return None, [f"{path}: 読み込めません ({type(exc).__name__}: {exc})"]
 
     # ------------------------------------------------------------ the kept copy
@@ -273,7 +275,7 @@ class LiveData(Generic[T]):
         if self.path.suffix.lower() not in TABLE_SUFFIXES and keep.is_relative_to(source):
             if not self._warned_overlap:
                 log.warning("%s: 控えの場所 %s がデータのフォルダ %s の中にあるため、控えを作りません",
-                            self.name, self.keep, self.path)
+                            self.label, self.keep, self.path)
                 self._warned_overlap = True
             return None
         return keep / hashlib.blake2b(os.fsencode(str(source)), digest_size=8).hexdigest()
@@ -295,7 +297,7 @@ class LiveData(Generic[T]):
             (staged / _SOURCE_MARK).write_bytes(os.fsencode(os.path.abspath(self.path)) + b"\n" + name)
             _flush(staged / _SOURCE_MARK)
         except OSError as exc:  # a read-only or full disk: the bot works on, without a copy
-            log.warning("%s: 正しく読めたファイルの控えを %s に保存できません: %s", self.name, keep, exc)
+            log.warning("%s: 正しく読めたファイルの控えを %s に保存できません: %s", self.label, keep, exc)
             shutil.rmtree(staged, ignore_errors=True)
             return None
         return staged
@@ -322,7 +324,7 @@ class LiveData(Generic[T]):
             _flush(pointer)
             os.replace(pointer, keep / _CURRENT)
         except OSError as exc:
-            log.warning("%s: 正しく読めたファイルの控えを %s に保存できません: %s", self.name, keep, exc)
+            log.warning("%s: 正しく読めたファイルの控えを %s に保存できません: %s", self.label, keep, exc)
             pointer.unlink(missing_ok=True)
             shutil.rmtree(staged, ignore_errors=True)
             return
@@ -347,7 +349,7 @@ class LiveData(Generic[T]):
             made = mark.stat().st_mtime
         except (OSError, ValueError) as exc:  # ValueError: a damaged pointer (a null byte, bad UTF-8)
             if not quiet and current.exists():
-                log.warning("%s: 正しく読めたファイルの控え (%s) を読めません: %s", self.name, keep, exc)
+                log.warning("%s: 正しく読めたファイルの控え (%s) を読めません: %s", self.label, keep, exc)
             return None
         if os.fsdecode(source) != os.path.abspath(self.path):  # cannot be, unless edited by hand
             return None
@@ -364,22 +366,22 @@ class LiveData(Generic[T]):
             status = LiveStatus(self.name, self.path, kept_at, self.count(value), 1, tuple(errors), now,
                                 seconds, self.warning_count(value), restored=True)
             log.error("%s: 読み込みに失敗しました。前回正しく読めたファイルの控え (%d 件) で動きます",
-                      self.name, status.count)
+                      self.label, status.count)
         elif value is not None:
             status = LiveStatus(
                 self.name, self.path, now, self.count(value), old.version + 1, (), None, seconds,
                 self.warning_count(value),
             )
-            log.info("%s: %d 件を読み込みました (%.2f 秒)", self.name, status.count, seconds)
+            log.info("%s: %d 件を読み込みました (%.2f 秒)", self.label, status.count, seconds)
         else:
             status = LiveStatus(
                 self.name, self.path, old.loaded_at, old.count, old.version, tuple(errors), now,
                 old.build_seconds, old.warnings, old.restored,
             )
             kept = "前回の内容を使い続けます" if old.ready else "まだ何も読み込めていません"
-            log.error("%s: 読み込みに失敗しました (%s)", self.name, kept)
+            log.error("%s: 読み込みに失敗しました (%s)", self.label, kept)
         for error in errors:
-            log.error("%s: %s", self.name, error)
+            log.error("%s: %s", self.label, error)
         return self._announce(status)
 
     def _announce(self, status: LiveStatus) -> LiveStatus:
@@ -441,7 +443,7 @@ class LiveData(Generic[T]):
                 pending = asyncio.get_running_loop().create_task(self.reload())
             async for changes in watcher:
                 names = sorted({Path(p).name for _, p in changes})
-                log.info("%s: ファイルの変更を検知しました: %s", self.name, ", ".join(names))
+                log.info("%s: ファイルの変更を検知しました: %s", self.label, ", ".join(names))
                 if (folder or path.is_dir()) and any(Path(p) == path for _, p in changes):
                     return True  # the folder was replaced, removed or created: watch it anew
                 await self.reload()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -41,7 +42,11 @@ async def test_start_line_says_where_what_and_whether_auth_is_on(tmp_path: Path)
         assert "life.sqlite3" in line and "faq=" in line and "auth off" in line
     finally:
         proc.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(proc.wait(), 30) == 0
+        _, errors = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0
+    log = errors.decode()  # the log calls each data set by the name admins know it by
+    for label in ("FAQ", "組織データ", "研修カタログ", "機能の言い回し"):
+        assert re.search(f"] {label}: [0-9]+ 件を読み込みました", log), label
 
 
 async def test_sigterm_finishes_the_turn_in_flight(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from domain.enrolment_reminders import (
 )
 from domain.enrolment_rules import ENROLLED, PENDING, Slot, find_slot, has_started
 from domain.models import ConversationRefRow
-from knowledge.catalogue import Course
+from knowledge.catalogue import HEAD, Course
 from knowledge.directory import Person
 
 if TYPE_CHECKING:
@@ -83,7 +83,8 @@ class Notifier:
 
     def approvers(self, course: Course, unit_code: str | None) -> list[Person]:
         """The people who may approve: roles (admin, helpdesk, the applicant's promoter or
-        specialist) or UPNs named in the catalogue; admins when it names none."""
+        specialist), the applicant's 所属長, or UPNs named in the catalogue; admins when it
+        names none."""
         directory = self.runtime.directory.current
         unit = directory.unit(unit_code) if unit_code else None
         found: dict[str, Person] = {}
@@ -100,6 +101,8 @@ class Notifier:
                 people = directory.promoters(unit_code) if unit_code else []
             elif name == "specialist":
                 people = directory.specialists(unit.department_code) if unit else []
+            elif name == HEAD:
+                people = directory.heads(unit_code) if unit_code else []
             else:
                 people = []
             for p in people:

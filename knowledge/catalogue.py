@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from knowledge.directory import TIERS, normalize_role, normalize_tier
+from knowledge.directory import TIERS, fold, normalize_role, normalize_tier
 from knowledge.live import check_build
 from knowledge.sources import (
     EXCEL_SUFFIXES,
@@ -430,6 +430,17 @@ def _listed(value: Any, known: Callable[[str], str | None]) -> list[str]:
     return values
 
 
+HEAD = "head"  # the approver who is the applicant's 所属長 (by the staff list's 職位)
+_HEAD_WORDS = frozenset(fold(w) for w in ("head", "所属長", "課長"))
+
+
+def _approver(value: str) -> str | None:
+    """An approver as the catalogue keeps it: a UPN (lower case), a role, or :data:`HEAD`."""
+    if "@" in value:
+        return value.lower()
+    return HEAD if fold(value) in _HEAD_WORDS else normalize_role(value)
+
+
 class _Checker:
     """Validates course and session records, collecting every error with its location."""
 
@@ -466,10 +477,10 @@ class _Checker:
 
     def approvers(self, r: Record, required: bool) -> tuple[str, ...]:
         found = []
-        for v in _listed(r.get("approvers"), lambda v: v if "@" in v else normalize_role(v)):
-            approver = v.lower() if "@" in v else normalize_role(v)
+        for v in _listed(r.get("approvers"), _approver):
+            approver = _approver(v)
             if approver is None:
-                self.error(r.location, f"承認者「{v}」は役割名 (admin など) か UPN にしてください")
+                self.error(r.location, f"承認者「{v}」は役割名 (admin など)・所属長・UPN のどれかにしてください")
             else:
                 found.append(approver)
         if found and not required:

@@ -266,6 +266,12 @@ class Directory:
         """The department's DX推進スペシャリスト, primary first."""
         return list(self._scoped.get(("specialist", self._code("department", department_code)), ()))
 
+    def heads(self, unit_code: str) -> list[Person]:
+        """The unit's 所属長: its staff whose 職位 is 所属長."""
+        code = self._code("unit", unit_code)
+        return sorted((p for p in self.people.values() if p.unit_code == code and p.tier == "所属長"),
+                      key=lambda p: p.upn)
+
     def helpdesk(self) -> list[Person]:
         return list(self._scoped.get(("helpdesk", None), ()))
 

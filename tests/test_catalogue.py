@@ -466,12 +466,15 @@ def test_approvers_default_to_admins_and_unknown_approver_is_an_error(tmp_path: 
         "courses:\n"
         "  - {id: a, title: A, category: e-ラーニング, licence_pool: 5, approval_required: はい}\n"
         "  - {id: b, title: B, category: e-ラーニング, licence_pool: 5, approval_required: true,\n"
-        "     approvers: [部長]}\n",
+        "     approvers: [部長]}\n"
+        "  - {id: c, title: C, category: e-ラーニング, licence_pool: 5, approval_required: true,\n"
+        "     approvers: '所属長、DX推進スペシャリスト'}\n",
         encoding="utf-8",
     )
     result = load_catalogue(tmp_path)
-    assert result.errors == ["fy.yaml:3: 承認者「部長」は役割名 (admin など) か UPN にしてください"]
+    assert result.errors == ["fy.yaml:3: 承認者「部長」は役割名 (admin など)・所属長・UPN のどれかにしてください"]
     assert result.catalogue.course("a").approvers == ("admin",)
+    assert result.catalogue.course("c").approvers == ("head", "specialist")  # the applicant's 所属長
 
 
 # ---------------------------------------------------------------- eligibility

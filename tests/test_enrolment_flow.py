@@ -391,12 +391,14 @@ APPROVAL_COURSE = """courses:
 """
 OKADA = DevUser("o", "岡田 結衣", "7d0c0a4e-0000-4000-8000-0000000000aa",
                 "okada.yui@pref.example.lg.jp")  # in the directory without an Entra object id
+YAMAMOTO = DevUser("h", "山本 健一", "35a10aea-85fa-5f30-b1e1-0bffc872ef18",
+                   "yamamoto.kenichi@pref.example.lg.jp")  # 所属長 of 高橋's unit (DIG-01)
 
 
 async def _approval_harness(sqlite_url: str, tmp_path, approver: str) -> Harness:
     (tmp_path / "courses.yaml").write_text(APPROVAL_COURSE.format(approver=approver),
                                            encoding="utf-8")
-    return Harness(make_settings(sqlite_url, courses_dir=tmp_path), [*USERS, OKADA],
+    return Harness(make_settings(sqlite_url, courses_dir=tmp_path), [*USERS, OKADA, YAMAMOTO],
                    clock=ManualClock(START))
 
 
@@ -420,6 +422,21 @@ async def test_an_approver_without_an_entra_id_is_found_through_their_chat(
         await apply_for_approval(h)
         assert "研修申込の承認依頼" in h.client.transcript("o")
         assert "連絡がつかない" not in h.client.transcript("b")
+
+
+async def test_the_applicants_own_head_of_unit_approves(sqlite_url: str, tmp_path) -> None:
+    async with await _approval_harness(sqlite_url, tmp_path, "所属長") as h:
+        await h.client.send("h", "ヘルプ")  # 山本 has a chat with the bot
+        await h.client.send("c", "ヘルプ")  # so has 中村, who is not 高橋's 所属長
+        h.client.transcript("h"), h.client.transcript("c")
+        await apply_for_approval(h)
+        to_head = h.client.transcript("h")
+        assert "研修申込の承認依頼" in to_head and "高橋 翔太" in to_head
+        assert "承認依頼" not in h.client.transcript("c")
+        assert "連絡がつかない" not in h.client.transcript("b")
+        await h.client.press("h", button(h, "h", "承認する"))
+        await h.runtime.drain()
+        assert "承認されました" in h.client.transcript("b")
 
 
 async def test_nobody_to_ask_tells_the_applicant_and_asks_the_admins(

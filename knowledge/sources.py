@@ -172,7 +172,7 @@ def _parse_yaml(text: str, path: Path, *, edited: bool = False) -> Any:
         opened = exc.context in _LEFT_OPEN and exc.context_mark is not None
         mark = exc.context_mark if opened else exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        said = text.split("\n")[line - 1] if line else ""
+        said = next(iter(text.split("\n")[line - 1 : line]), "") if line else ""  # (\r counts too)
         hint = next((h for pattern, h in _LINE_MISTAKES if pattern.search(said)), None)
         problem = f"{hint} ({exc.problem})" if hint else yaml_problem(exc.problem)
         raise DataFileError(Location(path.name, line), f"YAML の書式エラー: {problem}") from exc

@@ -286,6 +286,13 @@ def test_a_mistake_in_a_yaml_line_is_said_exactly_at_that_line(
     assert error.startswith(f"faq.yaml:{line}: YAML の書式エラー: ") and said in error, error
 
 
+def test_a_yaml_mistake_after_unicode_line_breaks_is_still_located(tmp_path: Path) -> None:
+    # libyaml also breaks lines at NEL (U+0085), which Python's "\n" lines do not count
+    write(tmp_path, "faq.yaml", "entries:\x85  - id: a1\x85    tags: [VPN\x85")
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith("faq.yaml:3: YAML の書式エラー: [ ] の括弧が閉じられていません"), error
+
+
 def test_excel_unicode_text_utf16_with_tabs_reads(tmp_path: Path) -> None:
     text = "ID\t質問\t回答\r\nq1\tVPNが遅い\t再起動してください。\r\nq2\t印刷できない\t用紙, トナーを確認\r\n"
     (tmp_path / "faq.csv").write_bytes(text.encode("utf-16"))

@@ -97,8 +97,12 @@ def pick_options(prompt: Activity | None, choices: Mapping[str, Iterable[str]] |
 
 # How a choice is said around its label: 「1月の回」「6月24日の回でお願いします」「オンラインがいいです」
 _SAID_AROUND = re.compile(
-    r"(?:の回|の日程|の日|のほう|の方)?(?:で|が|に)?(?:お願いします|おねがいします|お願い|します|いいです|希望します|希望)?[。.!！]*$"
+    r"(?:の回|の日程|の日|のほう|の方)?(?:で|が|に|を)?(?:よろしく)?"
+    r"(?:お願いいたします|お願いします|おねがいします|お願い|希望します|希望|したいです|したい|します|いいです|いい)?"
+    r"[。.!！]*$"
 )
+# A reply that rules a choice out (「オンライン以外で」「1月は無理」) picks nothing by naming it.
+_RULED_OUT = re.compile(r"以外|じゃな|ではな|でなく|不可|無理|むり|だめ|ダメ|(?<![a-z])ng(?![a-z])|×|✕|除く|除いて|避け")
 
 
 def named(typed: str, choices: Mapping[str, Any]) -> set[str]:
@@ -106,8 +110,10 @@ def named(typed: str, choices: Mapping[str, Any]) -> set[str]:
     label that contains the reply (「職場内」, 「1月19日」), else those with a label that makes up
     most of it (「オンラインのほうで」), also once what is said around a choice is left off (「1月の回」).
     A number never matches inside a longer one (「1月」 is not in 「11月」). A question that
-    mentions a choice (「オンライン会議のやり方」) names none."""
+    mentions a choice (「オンライン会議のやり方」) or rules one out (「オンライン以外で」) names none."""
     key = fold(typed)
+    if key not in choices and _RULED_OUT.search(key):
+        return set()
     found = _named(key, choices)
     core = _SAID_AROUND.sub("", key)
     if not found and core != key:
@@ -332,7 +338,8 @@ class EnrolDialog(ComponentDialog):
             session = slot.session
             where = (*ONLINE_WORDS,) if session and session.online_url else (session.venue,) if session else ()
             local = slot.start.astimezone(TOKYO) if slot.start else None
-            when = (t.day_time(local), f"{local.month}/{local.day}", f"{local.month}月") if local else ()
+            when = (t.day_time(local), f"{local.month}/{local.day}", f"{local.month}月",
+                    *t.clock_words(local)) if local else ()
             first = t.EARLIEST_WORDS if sid == order[0] else ()
             last = t.LATEST_WORDS if sid == order[-1] else ()
             return (sid, *when, *(w for w in where if w), *first, *last)

@@ -172,9 +172,11 @@ def _parse_yaml(text: str, path: Path, *, edited: bool = False) -> Any:
         opened = exc.context in _LEFT_OPEN and exc.context_mark is not None
         mark = exc.context_mark if opened else exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        said = next(iter(text.split("\n")[line - 1 : line]), "") if line else ""  # (\r counts too)
-        hint = next((h for pattern, h in _LINE_MISTAKES if pattern.search(said)), None)
-        problem = f"{hint} ({exc.problem})" if hint else yaml_problem(exc.problem)
+        plain = not any(mark in text for mark in ("\r", "\x85", "\u2028", "\u2029"))  # lines as libyaml's
+        hinted = _line_hint(text.split("\n"), line) if line and plain else None
+        if hinted is not None:
+            line, hint = hinted
+        problem = f"{hint} ({exc.problem})" if hinted else yaml_problem(exc.problem)
         raise DataFileError(Location(path.name, line), f"YAML の書式エラー: {problem}") from exc
     except (ValueError, yaml.YAMLError) as exc:  # a value PyYAML cannot build, e.g. 2026-02-30
         raise DataFileError(Location(path.name), f"YAML の値が読めません: {exc}") from exc
@@ -186,17 +188,61 @@ _LEFT_OPEN = frozenset((
 ))
 
 
-# Mistakes seen in the line itself, said more exactly than libyaml's complaint about them
+# Mistakes seen in the line itself, said more exactly than libyaml's complaint about them:
+# (pattern, hint, where the line must start to be taken for what the pattern says: "" anywhere,
+# "-" at the column of the list items above, "key" at the column of the keys above)
 _KEY = r"^[ \u3000]*(?:- +)?[A-Za-z_\u3040-\u30ff\u4e00-\u9fff][\w\u3040-\u30ff\u4e00-\u9fff]*"
-_LINE_MISTAKES = tuple((re.compile(pattern), hint) for pattern, hint in (
-    (r"^ *\u3000", "字下げに全角スペースが入っています。字下げは半角スペースにしてください"),
-    (r"^ *-[^\s-]", "「-」の後に半角スペースがありません (「- id: …」のように書きます)"),
-    (_KEY + r"[ \u3000]*：", "「キー: 値」の「：」が全角です。半角の「:」にしてください"),
-    (_KEY + r":(?![ \t]|$)", "「:」の後に半角スペースがありません (「question: 質問」のように書きます)"),
-    (_KEY + r":[ \t]+[@`]", "値が @ や ` で始まるときは、値全体を \"…\" で囲んでください"),
+_LINE_MISTAKES = tuple((re.compile(pattern), hint, place) for pattern, hint, place in (
+    (r"^ *\u3000", "字下げに全角スペースが入っています。字下げは半角スペースにしてください", ""),
+    (r"^ *-[^\s-]", "「-」の後に半角スペースがありません (「- id: …」のように書きます)", "-"),
+    (_KEY + r"[ \u3000]*：", "「キー: 値」の「：」が全角です。半角の「:」にしてください", "key"),
+    (_KEY + r":(?![ \t]|$)", "「:」の後に半角スペースがありません (「question: 質問」のように書きます)", "key"),
+    (_KEY + r":[ \t]+[@`]", "値が @ や ` で始まるときは、値全体を \"…\" で囲んでください", "key"),
     (_KEY + r":[ \t]+(\"[^\"]*\"|'[^']*')[ \t]*[^\s#]",
-     "引用符で始まる値の途中で引用符が閉じています。値全体を '…' で囲むか、中の引用符を「」にしてください"),
+     "引用符で始まる値の途中で引用符が閉じています。値全体を '…' で囲むか、中の引用符を「」にしてください", "key"),
 ))
+_ITEM_LINE = re.compile(r"^( *)- ")
+_KEY_LINE = re.compile(r"^( *)((?:- +)?)[^\s#'\"\-][^:#]*:(?:[ \t]|$)")
+
+
+def _line_hint(lines: list[str], line: int) -> tuple[int, str] | None:
+    """A mistake of :data:`_LINE_MISTAKES` on the reported line or, failing that, on the
+    non-blank line above (libyaml often notices a key's mistake a line late), with its line.
+    None for a line meant as block text (the indentation is the mistake there)."""
+    above = next((i for i in range(line - 2, -1, -1) if i < len(lines) and lines[i].strip()), None)
+    for index in (line - 1, above):
+        if index is None or index >= len(lines) or yaml_lines.meant_as_block_text(lines, index):
+            continue
+        said = lines[index]
+        for pattern, hint, place in _LINE_MISTAKES:
+            if pattern.search(said) and _in_place(lines, index, place):
+                return index + 1, hint
+    return None
+
+
+def _in_place(lines: list[str], index: int, place: str) -> bool:
+    """Whether ``lines[index]`` starts where a list item (``-``) or a key (``key``) can: the
+    first line above at its column or left of it is an item or key in line with it, or the
+    key it belongs under. A line indented otherwise was more likely meant as a value's text."""
+    if not place:
+        return True
+    said = lines[index]
+    column = len(said) - len(said.lstrip(" "))
+    for i in range(index - 1, -1, -1):
+        line = lines[i]
+        start = len(line) - len(line.lstrip(" "))
+        if not line.strip() or line.lstrip(" ").startswith("#") or start > column:
+            continue
+        if yaml_lines.meant_as_block_text(lines, i) and not _KEY_LINE.match(line):
+            continue  # a value's text
+        item = _ITEM_LINE.match(line)
+        if start == column:  # an item beside an item, a key beside a key
+            return bool(item) == (place == "-" or said.lstrip(" ").startswith("- "))
+        if item:  # an item's first key, left of us: in line with its own key
+            return place == "key" and not said.lstrip(" ").startswith("- ") and \
+                column == start + len(line[start:]) - len(line[start:].lstrip("- "))
+        return bool(_KEY_LINE.match(line)) and line.rstrip().endswith(":")  # the key we are under
+    return True
 
 
 # libyaml's commonest complaints, said as an admin would understand them (original kept after)
@@ -273,6 +319,8 @@ def _yaml_records(
                 f"一覧のキー ({', '.join(list_keys)}) が見つかりません",
             )
         items = doc[key] if key is not None else lists[0]
+        if notes is not None:
+            notes += _outside_the_list(text, path, doc, items, aliases)
     if not isinstance(items, list):
         raise DataFileError(Location(path.name), "項目の一覧 (- で始まるリスト) にしてください")
     records = []
@@ -281,6 +329,21 @@ def _yaml_records(
             raise DataFileError(Location(path.name), "各項目は「キー: 値」の形にしてください")
         records.append(yaml_record(item, aliases, Location(path.name, item.get("__line__"))))
     return records
+
+
+def _outside_the_list(text: str, path: Path, doc: dict, items: Any, aliases: Mapping[str, str]) -> list[str]:
+    """Warnings for a field written beside the list instead of in an item (a key indented
+    with full-width spaces, or not at all, lands there and would be dropped unsaid)."""
+    fields = set(aliases.values())
+    found = []
+    for name, value in doc.items():
+        if name == "__line__" or value is items or canonical_key(name, aliases) not in fields:
+            continue
+        at = re.search(rf"^[ \u3000]*{re.escape(str(name).strip())}[ \u3000]*:", text, re.MULTILINE)
+        line = text.count("\n", 0, at.start()) + 1 if at else None
+        found.append(f"{Location(path.name, line)}: 「{str(name).strip()}」が一覧の項目の外に書かれているため読みません "
+                     "(項目のほかのキーと同じ位置まで、半角スペースで字下げしてください)")
+    return found
 
 
 # entries mostly share one set of keys: their keys and the keys' names as written

@@ -267,6 +267,25 @@ def plain_surprises(text: str, line_keys: Collection[str]) -> list[tuple[int, st
     return sorted(found)
 
 
+def meant_as_block_text(lines: list[str], index: int) -> bool:
+    """Whether ``lines[index]`` follows block text (or the line opening it, ``answer: |``) and
+    is indented at least as far as that block's key: a line there that does not parse was
+    most likely meant as more of that text, indented too little."""
+    above = next((i for i in range(index - 1, -1, -1) if lines[i].strip()), None)
+    if above is None:
+        return False
+    inside = _block_lines(lines[: above + 1])
+    opening = next((i for i in range(above, -1, -1) if not inside[i] and lines[i].strip()), None)
+    if opening is None or not _BLOCK_START.search(lines[opening].lstrip(" ").rstrip()):
+        return False
+    key_line = lines[opening]
+    content = key_line.lstrip(" ")
+    item = _ITEM_PREFIX.match(content)
+    column = len(key_line) - len(content) + (len(item.group(0)) if item and ":" in content else 0)
+    line = lines[index]
+    return len(line) - len(line.lstrip(" ")) >= column
+
+
 def _block_lines(lines: list[str]) -> list[bool]:
     """For each line, whether it is the text of a block scalar (``answer: |``): after a line
     ending in ``|`` or ``>``, every line indented deeper than that line's key (or blank)."""

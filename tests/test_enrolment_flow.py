@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -348,6 +348,25 @@ def test_a_date_is_picked_as_said_and_never_inside_a_longer_number() -> None:
     assert named("11月の回", choices) == {"nov", "nov2"}  # two in November: which one is asked
     assert pick("1/1", choices) is None  # not 1/19 nor 11/19
     assert pick("3でお願いします", choices) == "nov2"
+    for said in ("6月24日の回を希望します", "6月24日の回をお願いします", "6月24日でお願いいたします",
+                 "6月24日でよろしくお願いします", "6月24日にしたいです", "6月24日がいい"):
+        assert pick(said, {**choices, "6月24日(月)10:00": ["jun"]}) == "jun", said
+
+
+def test_a_reply_that_rules_a_choice_out_never_picks_it() -> None:
+    from bot.texts.enrolment import clock_words
+    from dialogs.enrol import pick, pick_options
+
+    choices = pick_options(None, {
+        "a": ["1", "6月24日(月) 09:30", "6/24", "6月", *clock_words(datetime(2030, 6, 24, 0, 30, tzinfo=UTC)),
+              "オンライン", "Teams"],
+        "b": ["2", "7月1日(月) 13:00", "7/1", "7月", *clock_words(datetime(2030, 7, 1, 4, 0, tzinfo=UTC)),
+              "第2研修室"]}, "").validations["choices"]
+    for said in ("オンライン以外でお願いします", "オンライン以外を希望します", "Teams以外で", "6月は無理です",
+                 "6月24日はだめ", "オンラインじゃないほうで", "オンライン不可"):
+        assert pick(said, choices) is None, said
+    # the time as people type it (09:30 is 「9:30」「9時半」, not inside 「19:30」)
+    assert pick("9:30", choices) == "a" and pick("9時半の回", choices) == "a" and pick("13時で", choices) == "b"
 
 
 async def test_a_session_picked_by_its_month_or_day_as_people_say_it(h: Harness) -> None:

@@ -286,6 +286,39 @@ def test_a_mistake_in_a_yaml_line_is_said_exactly_at_that_line(
     assert error.startswith(f"faq.yaml:{line}: YAML の書式エラー: ") and said in error, error
 
 
+@pytest.mark.parametrize(("text", "line", "said", "not_said"), [
+    # a line of an answer indented too little: the indentation is the mistake, not its 「：」
+    ("entries:\n  - id: a1\n    question: Q\n    answer: |\n      窓口は次のとおりです。\n    受付時間：9時〜17時\n",
+     6, "字下げ", "全角"),
+    ("entries:\n  - id: a1\n    question: Q\n    answer: |\n      窓口は次のとおりです。\n    午前9:00から\n",
+     6, "キーより深く字下げ", "スペースがありません"),
+    ("entries:\n  - id: a1\n    question: Q\n    answer: 窓口は次のとおりです。\n  受付時間：9時〜17時\n",
+     5, "字下げ", "全角"),
+    ("entries:\n  - id: a1\n    question: Q\n    answer: A\n   url:https://portal.example.lg.jp/x\n",
+     5, "字下げがずれています", "スペースがありません"),
+    # an entry's first key, and a key indented with full-width spaces: libyaml notices the line after
+    ("entries:\n  - id：a1\n    question: Q\n    answer: A\n", 2, "「：」が全角です", ""),
+    ("entries:\n  - id: a1\n  　question: Q\n    answer: A\n", 3, "全角スペース", ""),
+])
+def test_a_yaml_hint_fits_the_line_it_names(
+    tmp_path: Path, text: str, line: int, said: str, not_said: str
+) -> None:
+    write(tmp_path, "faq.yaml", text)
+    (error,) = load_faq(tmp_path).errors
+    assert error.startswith(f"faq.yaml:{line}: YAML の書式エラー: ") and said in error, error
+    assert not not_said or not_said not in error, error
+
+
+def test_a_field_that_landed_beside_the_list_is_warned_not_dropped_unsaid(tmp_path: Path) -> None:
+    # indented with full-width spaces, 「category」 is a key of the file, not of the entry
+    write(tmp_path, "faq.yaml", "title: 庁内FAQ\nentries:\n  - id: a1\n    question: Q\n    answer: A\n"
+                                "　　category: PC\n")
+    load = load_faq(tmp_path)
+    assert load.errors == [] and load.entries[0].category == ""
+    assert load.warnings == ["faq.yaml:6: 「category」が一覧の項目の外に書かれているため読みません "
+                             "(項目のほかのキーと同じ位置まで、半角スペースで字下げしてください)"]  # not 「title」
+
+
 def test_a_yaml_mistake_after_unicode_line_breaks_is_still_located(tmp_path: Path) -> None:
     # libyaml also breaks lines at NEL (U+0085), which Python's "\n" lines do not count
     write(tmp_path, "faq.yaml", "entries:\x85  - id: a1\x85    tags: [VPN\x85")

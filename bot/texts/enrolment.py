@@ -20,6 +20,14 @@ def day_time(moment: datetime) -> str:
     return f"{day(moment)} {moment.astimezone(TOKYO):%H:%M}"
 
 
+def clock_words(moment: datetime) -> tuple[str, ...]:
+    """How staff type a start time: 9:30, 9時半, 9時30分 (13:00: 13:00, 13時)."""
+    local = moment.astimezone(TOKYO)
+    hour, minute = local.hour, local.minute
+    spoken = f"{hour}時" if not minute else f"{hour}時半" if minute == 30 else f"{hour}時{minute}分"
+    return (f"{hour}:{minute:02d}", spoken, *((f"{hour}時{minute}分",) if minute == 30 else ()))
+
+
 def period(start: datetime, end: datetime) -> str:
     """12月8日(火) 13:30〜16:30 (the end's date only when it differs)."""
     s, e = start.astimezone(TOKYO), end.astimezone(TOKYO)

@@ -137,13 +137,17 @@ def _invoke_error(status: int, code: str, message: str) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """The process is alive."""
+    """The process is alive: 503 when its background worker has stopped or is stuck in a step
+    (chats are still answered, but notices and deadlines wait: restarting the process helps,
+    taking it out of the load balancer does not)."""
+    stuck = request.app[RUNTIME].worker.problem()
+    if stuck is not None:
+        return web.json_response({"status": "unhealthy", "problems": [stuck]}, status=503)
     return web.json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready when the database answers with the current schema, the data files are loaded and
-    the background worker runs (its loop alive, no step stuck).
+    """Ready when the database answers with the current schema and the data files are loaded.
     A file that failed to reload is listed under ``stale`` (still 200: the last good version
     keeps serving, but the admin must fix the file); ``data`` gives each data set's status
     (version, count, when loaded, errors and warnings). Errors are quoted without personal data."""

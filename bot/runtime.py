@@ -87,8 +87,6 @@ class Runtime:
                 problems.append(f"database schema not current: {', '.join(pending)}")
         except Exception as exc:
             problems.append(f"database unreachable: {type(exc).__name__}")
-        if (stuck := self.worker.problem()) is not None:
-            problems.append(stuck)
         for source in self.data_sources:
             status = source.status
             if not status.ready:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_BATCH = 20
-# One step (due jobs, then claims) taking this long is stuck: /readyz says so. Each database
+# One step (due jobs, then claims) taking this long is stuck: /healthz says so. Each database
 # statement gives up after DATABASE_TIMEOUT_SECONDS, so only a hung job handler gets here.
 STALL_SECONDS = 300.0
 
@@ -110,6 +110,15 @@ class Worker:
         jobs.add_waker(self.wake)
         self._stopping = False
         self._task = asyncio.create_task(self._loop(), name=f"worker {self.name}")
+        self._task.add_done_callback(self._loop_ended)
+
+    def _loop_ended(self, task: asyncio.Task[None]) -> None:
+        """Say why, when the loop ends other than by :meth:`stop` (/healthz then says so)."""
+        if self._stopping:
+            return
+        failure = None if task.cancelled() else task.exception()
+        log.error("the worker's loop has ended: notices and scheduled jobs wait until a restart",
+                  exc_info=failure)
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop claiming, let in-flight sends finish (up to ``grace``), give back leases."""
@@ -134,7 +143,7 @@ class Worker:
     # ------------------------------------------------------------ the loop
 
     def problem(self) -> str | None:
-        """Why the worker is not doing its work (for /readyz), or None: its loop ended, or
+        """Why the worker is not doing its work (for /healthz), or None: its loop ended, or
         one step has run longer than ``stall_seconds``."""
         task = self._task
         if task is not None and task.done() and not self._stopping:

@@ -127,12 +127,12 @@ def test_readiness_hides_what_names_a_person(error: str, shown: str) -> None:
 
     assert _public(error) == shown
 
-async def readiness(h: Harness) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as session, session.get(f"{url_of(h)}/readyz") as r:
+async def health(h: Harness, path: str = "/healthz") -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as session, session.get(f"{url_of(h)}{path}") as r:
         return r.status, await r.json()
 
 
-async def test_readiness_reports_a_worker_stuck_in_a_job(harness: Harness) -> None:
+async def test_health_reports_a_worker_stuck_in_a_job(harness: Harness) -> None:
     from domain import jobs
 
     runtime, entered, release = harness.runtime, asyncio.Event(), asyncio.Event()
@@ -146,21 +146,25 @@ async def test_readiness_reports_a_worker_stuck_in_a_job(harness: Harness) -> No
         await jobs.schedule(session, "hangs", runtime.clock.now(), {})
     await asyncio.wait_for(entered.wait(), 30)  # the worker's loop is inside the job now
     try:
-        assert (await readiness(harness))[0] == 200  # a step that has just begun is no stall
+        assert (await health(harness))[0] == 200  # a step that has just begun is no stall
         runtime.worker.stall_seconds = 0.0
-        status, body = await readiness(harness)
+        status, body = await health(harness)
         assert status == 503 and body["problems"][0].startswith("worker stalled: one step has run for")
+        assert (await health(harness, "/readyz"))[0] == 200  # chats are still answered
     finally:
         release.set()
 
 
-async def test_readiness_reports_a_worker_whose_loop_ended(harness: Harness) -> None:
+async def test_health_reports_a_worker_whose_loop_ended(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     worker = harness.runtime.worker
     assert worker._task is not None
     worker._task.cancel()  # as any error that escapes the loop would end it
     await asyncio.gather(worker._task, return_exceptions=True)
-    status, body = await readiness(harness)
-    assert status == 503 and body["problems"] == ["worker stopped: cancelled"]
+    status, body = await health(harness)
+    assert status == 503 and body == {"status": "unhealthy", "problems": ["worker stopped: cancelled"]}
+    assert "the worker's loop has ended" in caplog.text
 
 
 async def test_readiness_reports_an_unreachable_database(harness: Harness) -> None:

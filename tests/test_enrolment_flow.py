@@ -369,30 +369,21 @@ def test_a_reply_that_rules_a_choice_out_never_picks_it() -> None:
     assert pick("9:30", choices) == "a" and pick("9時半の回", choices) == "a" and pick("13時で", choices) == "b"
 
 
-async def test_a_session_picked_by_its_month_or_day_as_people_say_it(h: Harness) -> None:
+@pytest.mark.parametrize(("shared", "one", "shown"), [
+    ("第2研修室", "7/1", "7月1日(月) 15:00"),  # a room two sessions share
+    ("6月の回", "6月24日の回でお願いします", "6月24日(月) 15:00"),  # a month with two, said as people do
+])
+async def test_a_reply_several_sessions_fit_asks_which(h: Harness, shared: str, one: str, shown: str) -> None:
     c = h.client
     await c.send("b", "研修申込")
     await c.send("b", "全職員テスト研修")
-    await c.send("b", "6月の回")  # two sessions in June: which one is asked
+    await c.send("b", shared)
     said = c.transcript("b")
-    assert "「6月の回」に当てはまるものが複数あります。番号か日付で選んでください。" in said
+    assert f"「{shared}」に当てはまるものが複数あります。番号か日付で選んでください。" in said
     assert "申込内容の確認" not in said
-    await c.send("b", "6月24日の回でお願いします")
+    await c.send("b", one)
     said = c.transcript("b")
-    assert "申込内容の確認" in said and "6月24日(月) 15:00" in said
-
-
-async def test_a_room_several_sessions_share_asks_which(h: Harness) -> None:
-    c = h.client
-    await c.send("b", "研修申込")
-    await c.send("b", "全職員テスト研修")
-    await c.send("b", "第2研修室")
-    said = c.transcript("b")
-    assert "「第2研修室」に当てはまるものが複数あります。番号か日付で選んでください。" in said
-    assert "申込内容の確認" not in said
-    await c.send("b", "7/1")
-    said = c.transcript("b")
-    assert "申込内容の確認" in said and "7月1日(月) 15:00" in said
+    assert "申込内容の確認" in said and shown in said
 
 
 # ------------------------------------------------------------------ approvers out of reach

@@ -172,7 +172,7 @@ def _parse_yaml(text: str, path: Path, *, edited: bool = False) -> Any:
         opened = exc.context in _LEFT_OPEN and exc.context_mark is not None
         mark = exc.context_mark if opened else exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        plain = not any(mark in text for mark in ("\r", "\x85", "\u2028", "\u2029"))  # lines as libyaml's
+        plain = not any(brk in text for brk in ("\r", "\x85", "\u2028", "\u2029"))  # lines as libyaml's
         hinted = _line_hint(text.split("\n"), line) if line and plain else None
         if hinted is not None:
             line, hint = hinted
@@ -210,17 +210,18 @@ def _line_hint(lines: list[str], line: int) -> tuple[int, str] | None:
     non-blank line above (libyaml often notices a key's mistake a line late), with its line.
     None for a line meant as block text (the indentation is the mistake there)."""
     above = next((i for i in range(line - 2, -1, -1) if i < len(lines) and lines[i].strip()), None)
+    inside = yaml_lines.block_text_lines(lines)
     for index in (line - 1, above):
-        if index is None or index >= len(lines) or yaml_lines.meant_as_block_text(lines, index):
+        if index is None or index >= len(lines) or yaml_lines.meant_as_block_text(lines, index, inside):
             continue
         said = lines[index]
         for pattern, hint, place in _LINE_MISTAKES:
-            if pattern.search(said) and _in_place(lines, index, place):
+            if pattern.search(said) and _in_place(lines, index, place, inside):
                 return index + 1, hint
     return None
 
 
-def _in_place(lines: list[str], index: int, place: str) -> bool:
+def _in_place(lines: list[str], index: int, place: str, inside: list[bool]) -> bool:
     """Whether ``lines[index]`` starts where a list item (``-``) or a key (``key``) can: the
     first line above at its column or left of it is an item or key in line with it, or the
     key it belongs under. A line indented otherwise was more likely meant as a value's text."""
@@ -233,7 +234,7 @@ def _in_place(lines: list[str], index: int, place: str) -> bool:
         start = len(line) - len(line.lstrip(" "))
         if not line.strip() or line.lstrip(" ").startswith("#") or start > column:
             continue
-        if yaml_lines.meant_as_block_text(lines, i) and not _KEY_LINE.match(line):
+        if yaml_lines.meant_as_block_text(lines, i, inside) and not _KEY_LINE.match(line):
             continue  # a value's text
         item = _ITEM_LINE.match(line)
         if start == column:  # an item beside an item, a key beside a key

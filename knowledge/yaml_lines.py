@@ -267,14 +267,19 @@ def plain_surprises(text: str, line_keys: Collection[str]) -> list[tuple[int, st
     return sorted(found)
 
 
-def meant_as_block_text(lines: list[str], index: int) -> bool:
+def block_text_lines(lines: list[str]) -> list[bool]:
+    """For each line, whether it is the text of a block scalar (``answer: |``)."""
+    return _block_lines(lines)
+
+
+def meant_as_block_text(lines: list[str], index: int, inside: list[bool]) -> bool:
     """Whether ``lines[index]`` follows block text (or the line opening it, ``answer: |``) and
     is indented at least as far as that block's key: a line there that does not parse was
-    most likely meant as more of that text, indented too little."""
+    most likely meant as more of that text, indented too little. ``inside`` is
+    :func:`block_text_lines` of ``lines``."""
     above = next((i for i in range(index - 1, -1, -1) if lines[i].strip()), None)
     if above is None:
         return False
-    inside = _block_lines(lines[: above + 1])
     opening = next((i for i in range(above, -1, -1) if not inside[i] and lines[i].strip()), None)
     if opening is None or not _BLOCK_START.search(lines[opening].lstrip(" ").rstrip()):
         return False

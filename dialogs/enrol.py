@@ -98,8 +98,9 @@ def pick_options(prompt: Activity | None, choices: Mapping[str, Iterable[str]] |
 # How a choice is said around its label: 「1月の回」「6月24日の回でお願いします」「オンラインがいいです」
 _SAID_AROUND = re.compile(
     r"(?:の回|の日程|の日|のほう|の方)?(?:で|が|に|を)?(?:よろしく)?"
-    r"(?:お願いいたします|お願いします|おねがいします|お願い|希望します|希望|したいです|したい|します|いいです|いい)?"
-    r"[。.!！]*$"
+    r"(?:お願いいたします|お願いします|おねがいします|お願いできますか|お願い|希望します|希望|したいです|したい|します"
+    r"|いいです|いい)?"
+    r"[。.!！?？]*$"
 )
 # A reply that rules a choice out (「オンライン以外で」「1月は無理」) picks nothing by naming it.
 _RULED_OUT = re.compile(r"以外|じゃな|ではな|でなく|不可|無理|むり|だめ|ダメ|(?<![a-z])ng(?![a-z])|×|✕|除く|除いて|避け")

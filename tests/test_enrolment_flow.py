@@ -349,7 +349,8 @@ def test_a_date_is_picked_as_said_and_never_inside_a_longer_number() -> None:
     assert pick("1/1", choices) is None  # not 1/19 nor 11/19
     assert pick("3でお願いします", choices) == "nov2"
     for said in ("6月24日の回を希望します", "6月24日の回をお願いします", "6月24日でお願いいたします",
-                 "6月24日でよろしくお願いします", "6月24日にしたいです", "6月24日がいい"):
+                 "6月24日でよろしくお願いします", "6月24日にしたいです", "6月24日がいい",
+                 "6月24日でお願いできますか？"):
         assert pick(said, {**choices, "6月24日(月)10:00": ["jun"]}) == "jun", said
 
 

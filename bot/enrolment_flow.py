@@ -28,7 +28,13 @@ from dialogs.my_enrolments import MyEnrolmentsDialog
 from domain import enrolment as en
 from domain import outbox
 from domain.enrolment import Actor, Enrolment, Usage
-from domain.enrolment_match import asks_to_cancel, mentions_training, named_course, withdraws
+from domain.enrolment_match import (
+    asks_to_cancel,
+    asks_waitlist_place,
+    mentions_training,
+    named_course,
+    withdraws,
+)
 from domain.enrolment_reminders import LAPSE_JOB, NUDGE_JOB, REMINDER_JOB
 from domain.enrolment_rules import (
     ACTIVE,
@@ -514,7 +520,10 @@ def install(runtime: Runtime) -> None:
         named = withdraws(text) and mentions_training(text) and named_course(flow.catalogue(), text)
         return "my_enrolments" if named else None
 
-    bot.intent_rules.append(withdraws_a_course)
+    def asks_place(text: str) -> str | None:  # 「キャンセル待ちの順番を知りたい」: the status shows it
+        return "my_enrolments" if asks_waitlist_place(text) else None
+
+    bot.intent_rules += [withdraws_a_course, asks_place]
     bot.card_actions.update({
         "enrol.course": flow.on_enrol,
         "enrol.session": flow.on_enrol,

@@ -73,6 +73,15 @@ def withdraws(text: str) -> bool:
     return bool(_WITHDRAWS.search(unicodedata.normalize("NFKC", text)))
 
 
+_WAITLIST_PLACE = re.compile(r"キャンセル待ち.*(?:順番|何番|なんばん|順位|何人|なんにん)")
+
+
+def asks_waitlist_place(text: str) -> bool:
+    """Whether a text asks for one's own place on a waiting list (「Udemyのキャンセル待ちの
+    順番を知りたい」「キャンセル待ちは何番目？」): what the enrolment status shows."""
+    return bool(_WAITLIST_PLACE.search(unicodedata.normalize("NFKC", text)))
+
+
 def mentions_training(text: str) -> bool:
     """Whether a text speaks of training (研修, 講座, Udemy, 申込 ...): 「主任との会議」 does not,
     though 主任 is part of a course's name (主任級DX研修)."""

@@ -90,6 +90,9 @@ async def test_the_last_seat_taken_while_confirming_asks_before_the_waitlist(h: 
     await h.client.press("a", button(h, "a", "キャンセル待ちで申し込む"))
     assert "キャンセル待ち（1番目）" in h.client.transcript("a")
     assert sorted(e.status for e in await enrolments(h)) == ["enrolled", "waitlisted"]
+    await h.client.send("a", "Udemyのキャンセル待ちの順番を知りたい")  # not an FAQ on Udemy: the status says
+    said = h.client.transcript("a")
+    assert "申込状況" in said and "キャンセル待ち（1番目）" in said
 
 
 async def test_forged_and_stale_buttons_get_a_clear_message_and_write_nothing(h: Harness) -> None:

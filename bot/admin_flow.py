@@ -100,7 +100,7 @@ def install(runtime: Runtime) -> None:
             log.warning("admin command refused", extra={"user": who.user_id, "command": route.arg[:40]})
             await turn_context.send_activity(who.refusal(texts.REFUSED))
             return
-        word, rest = split_word(route.arg)
+        word, rest = split_word(route.arg or glued(route.text) or "")
         folded = unicodedata.normalize("NFKC", word).casefold()  # 「FAQ提案」「faq提案」「ＳＴＡＴＵＳ」
         if folded in STATUS_WORDS:
             await status(turn_context, dc, route)
@@ -112,4 +112,16 @@ def install(runtime: Runtime) -> None:
             return
         await handler(turn_context, dc, Route("command", name="admin", arg=rest.strip(), text=route.text))
 
+    def glued(text: str) -> str | None:
+        """「管理名簿 …」「管理状態」, typed without the space: the argument as if it had one."""
+        said = unicodedata.normalize("NFKC", text).strip()
+        for prefix in ("管理", "admin"):
+            rest = said[len(prefix):] if said[: len(prefix)].casefold() == prefix else ""
+            word = next((w for w in sorted({*commands, "状態"}, key=len, reverse=True)
+                         if rest.casefold().startswith(w.casefold())), None)
+            if word is not None:
+                return f"{word} {rest[len(word):].strip()}".strip()
+        return None
+
     runtime.bot.commands["admin"] = admin
+    runtime.bot.intent_rules.append(lambda text: "admin" if glued(text) else None)

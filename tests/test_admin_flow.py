@@ -10,6 +10,7 @@ import pytest
 
 from bot.devchannel.harness import Harness
 from bot.texts import admin as texts
+from bot.texts.enrolment import ROSTER_USAGE
 from tests.conftest import OTHER, ROOT, STAFF, make_settings
 
 
@@ -27,6 +28,17 @@ async def test_admin_sees_each_data_file(harness: Harness) -> None:
     assert "管理 状態" in text
     loaded = harness.runtime.faq.status.loaded_at
     assert loaded.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%m/%d %H:%M") in text  # Japan time
+
+
+async def test_an_admin_command_typed_without_its_space(harness: Harness) -> None:
+    await harness.client.send("staff", "管理状態")
+    assert "✅ FAQ:" in harness.client.transcript("staff")
+    await harness.client.send("staff", "管理名簿")  # 名簿 without a course: it says how to ask
+    assert harness.client.transcript("staff") == ROSTER_USAGE
+    await harness.client.send("other", "管理状態")  # still an admin's command
+    assert harness.client.transcript("other") == texts.REFUSED
+    await harness.client.send("other", "管理職の研修はありますか")  # 管理 + a word that is no command
+    assert texts.REFUSED not in harness.client.transcript("other")
 
 
 async def test_unknown_admin_word(harness: Harness) -> None:

@@ -172,8 +172,7 @@ def _parse_yaml(text: str, path: Path, *, edited: bool = False) -> Any:
         opened = exc.context in _LEFT_OPEN and exc.context_mark is not None
         mark = exc.context_mark if opened else exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        plain = not any(brk in text for brk in ("\r", "\x85", "\u2028", "\u2029"))  # lines as libyaml's
-        hinted = _line_hint(text.split("\n"), line) if line and plain else None
+        hinted = yaml_lines.line_mistake(text, line) if line else None
         if hinted is not None:
             line, hint = hinted
         problem = f"{hint} ({exc.problem})" if hinted else yaml_problem(exc.problem)
@@ -186,64 +185,6 @@ _LEFT_OPEN = frozenset((
     "while scanning a quoted scalar", "while scanning a simple key", "while parsing a flow sequence",
     "while parsing a flow mapping",
 ))
-
-
-# Mistakes seen in the line itself, said more exactly than libyaml's complaint about them:
-# (pattern, hint, where the line must start to be taken for what the pattern says: "" anywhere,
-# "-" at the column of the list items above, "key" at the column of the keys above)
-_KEY = r"^[ \u3000]*(?:- +)?[A-Za-z_\u3040-\u30ff\u4e00-\u9fff][\w\u3040-\u30ff\u4e00-\u9fff]*"
-_LINE_MISTAKES = tuple((re.compile(pattern), hint, place) for pattern, hint, place in (
-    (r"^ *\u3000", "字下げに全角スペースが入っています。字下げは半角スペースにしてください", ""),
-    (r"^ *-[^\s-]", "「-」の後に半角スペースがありません (「- id: …」のように書きます)", "-"),
-    (_KEY + r"[ \u3000]*：", "「キー: 値」の「：」が全角です。半角の「:」にしてください", "key"),
-    (_KEY + r":(?![ \t]|$)", "「:」の後に半角スペースがありません (「question: 質問」のように書きます)", "key"),
-    (_KEY + r":[ \t]+[@`]", "値が @ や ` で始まるときは、値全体を \"…\" で囲んでください", "key"),
-    (_KEY + r":[ \t]+(\"[^\"]*\"|'[^']*')[ \t]*[^\s#]",
-     "引用符で始まる値の途中で引用符が閉じています。値全体を '…' で囲むか、中の引用符を「」にしてください", "key"),
-))
-_ITEM_LINE = re.compile(r"^( *)- ")
-_KEY_LINE = re.compile(r"^( *)((?:- +)?)[^\s#'\"\-][^:#]*:(?:[ \t]|$)")
-
-
-def _line_hint(lines: list[str], line: int) -> tuple[int, str] | None:
-    """A mistake of :data:`_LINE_MISTAKES` on the reported line or, failing that, on the
-    non-blank line above (libyaml often notices a key's mistake a line late), with its line.
-    None for a line meant as block text (the indentation is the mistake there)."""
-    above = next((i for i in range(line - 2, -1, -1) if i < len(lines) and lines[i].strip()), None)
-    inside = yaml_lines.block_text_lines(lines)
-    for index in (line - 1, above):
-        if index is None or index >= len(lines) or yaml_lines.meant_as_block_text(lines, index, inside):
-            continue
-        said = lines[index]
-        for pattern, hint, place in _LINE_MISTAKES:
-            if pattern.search(said) and _in_place(lines, index, place, inside):
-                return index + 1, hint
-    return None
-
-
-def _in_place(lines: list[str], index: int, place: str, inside: list[bool]) -> bool:
-    """Whether ``lines[index]`` starts where a list item (``-``) or a key (``key``) can: the
-    first line above at its column or left of it is an item or key in line with it, or the
-    key it belongs under. A line indented otherwise was more likely meant as a value's text."""
-    if not place:
-        return True
-    said = lines[index]
-    column = len(said) - len(said.lstrip(" "))
-    for i in range(index - 1, -1, -1):
-        line = lines[i]
-        start = len(line) - len(line.lstrip(" "))
-        if not line.strip() or line.lstrip(" ").startswith("#") or start > column:
-            continue
-        if yaml_lines.meant_as_block_text(lines, i, inside) and not _KEY_LINE.match(line):
-            continue  # a value's text
-        item = _ITEM_LINE.match(line)
-        if start == column:  # an item beside an item, a key beside a key
-            return bool(item) == (place == "-" or said.lstrip(" ").startswith("- "))
-        if item:  # an item's first key, left of us: in line with its own key
-            return place == "key" and not said.lstrip(" ").startswith("- ") and \
-                column == start + len(line[start:]) - len(line[start:].lstrip("- "))
-        return bool(_KEY_LINE.match(line)) and line.rstrip().endswith(":")  # the key we are under
-    return True
 
 
 # libyaml's commonest complaints, said as an admin would understand them (original kept after)

@@ -42,7 +42,6 @@ class _Parse:
 
 _LAST: OrderedDict[str, _Parse] = OrderedDict()
 _LOCK = threading.Lock()
-_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
 log = logging.getLogger(__name__)
 
 
@@ -62,9 +61,8 @@ def load(text: str, name: str) -> Any:
     with _LOCK:
         last = _LAST.get(name)
     lines = text.split("\n")
-    # libyaml also breaks lines at \r, NEL and the Unicode separators (a pasted U+2028):
-    # counted by "\n" alone, line numbers would disagree
-    plain = not any(mark in text for mark in _OTHER_BREAKS)
+    # counted by "\n" alone, line numbers would disagree with libyaml's
+    plain = not any(mark in text for mark in yaml_lines.OTHER_BREAKS)
     doc = usual = None
     try:
         doc = _spliced(last, lines) if last is not None and plain else None

@@ -219,6 +219,10 @@ def load_usual(text: str) -> tuple[Any, bool]:
         return yaml.load(text, Loader=_LineLoader), False
 
 
+# Line breaks libyaml counts besides "\n" (a pasted U+2028): where a text has one, its line
+# numbers and those of text.split("\n") disagree.
+OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+
 # Plain (unquoted) values that YAML reads otherwise than an admin meant: " #" starts a comment,
 # and a value continued on the next lines is joined into one line.
 _COMMENT_CUT = re.compile(  # one space before the #: two or more set off a comment meant as one
@@ -267,16 +271,74 @@ def plain_surprises(text: str, line_keys: Collection[str]) -> list[tuple[int, st
     return sorted(found)
 
 
-def block_text_lines(lines: list[str]) -> list[bool]:
-    """For each line, whether it is the text of a block scalar (``answer: |``)."""
-    return _block_lines(lines)
+# Mistakes seen in the line itself, said more exactly than libyaml's complaint about them:
+# (pattern, hint, where the line must start to be taken for what the pattern says: "" anywhere,
+# "-" at the column of the list items above, "key" at the column of the keys above)
+_KEY = r"^[ \u3000]*(?:- +)?[A-Za-z_\u3040-\u30ff\u4e00-\u9fff][\w\u3040-\u30ff\u4e00-\u9fff]*"
+_LINE_MISTAKES = tuple((re.compile(pattern), hint, place) for pattern, hint, place in (
+    (r"^ *\u3000", "字下げに全角スペースが入っています。字下げは半角スペースにしてください", ""),
+    (r"^ *-[^\s-]", "「-」の後に半角スペースがありません (「- id: …」のように書きます)", "-"),
+    (_KEY + r"[ \u3000]*：", "「キー: 値」の「：」が全角です。半角の「:」にしてください", "key"),
+    (_KEY + r":(?![ \t]|$)", "「:」の後に半角スペースがありません (「question: 質問」のように書きます)", "key"),
+    (_KEY + r":[ \t]+[@`]", "値が @ や ` で始まるときは、値全体を \"…\" で囲んでください", "key"),
+    (_KEY + r":[ \t]+(\"[^\"]*\"|'[^']*')[ \t]*[^\s#]",
+     "引用符で始まる値の途中で引用符が閉じています。値全体を '…' で囲むか、中の引用符を「」にしてください", "key"),
+))
+_ITEM_LINE = re.compile(r"^( *)- ")
+_KEY_LINE = re.compile(r"^( *)((?:- +)?)[^\s#'\"\-][^:#]*:(?:[ \t]|$)")
 
 
-def meant_as_block_text(lines: list[str], index: int, inside: list[bool]) -> bool:
+def line_mistake(text: str, line: int) -> tuple[int, str] | None:
+    """A mistake of :data:`_LINE_MISTAKES` on ``line`` (1-based, where libyaml reported a
+    syntax error) or, failing that, on the non-blank line above (libyaml often notices a
+    key's mistake a line late), as (line, hint in Japanese). None for a line meant as block
+    text (the indentation is the mistake there), and when the text breaks lines where "\\n"
+    does not (libyaml's line numbers would not be ours)."""
+    if any(mark in text for mark in OTHER_BREAKS):
+        return None
+    lines = text.split("\n")
+    above = next((i for i in range(line - 2, -1, -1) if i < len(lines) and lines[i].strip()), None)
+    inside = _block_lines(lines)
+    for index in (line - 1, above):
+        if index is None or index >= len(lines) or _meant_as_block_text(lines, index, inside):
+            continue
+        said = lines[index]
+        for pattern, hint, place in _LINE_MISTAKES:
+            if pattern.search(said) and _in_place(lines, index, place, inside):
+                return index + 1, hint
+    return None
+
+
+def _in_place(lines: list[str], index: int, place: str, inside: list[bool]) -> bool:
+    """Whether ``lines[index]`` starts where a list item (``-``) or a key (``key``) can: the
+    first line above at its column or left of it is an item or key in line with it, or the
+    key it belongs under. A line indented otherwise was more likely meant as a value's text."""
+    if not place:
+        return True
+    said = lines[index]
+    column = len(said) - len(said.lstrip(" "))
+    for i in range(index - 1, -1, -1):
+        line = lines[i]
+        start = len(line) - len(line.lstrip(" "))
+        if not line.strip() or line.lstrip(" ").startswith("#") or start > column:
+            continue
+        if _meant_as_block_text(lines, i, inside) and not _KEY_LINE.match(line):
+            continue  # a value's text
+        item = _ITEM_LINE.match(line)
+        if start == column:  # an item beside an item, a key beside a key
+            return bool(item) == (place == "-" or said.lstrip(" ").startswith("- "))
+        if item:  # an item's first key, left of us: in line with its own key
+            return place == "key" and not said.lstrip(" ").startswith("- ") and \
+                column == start + len(line[start:]) - len(line[start:].lstrip("- "))
+        return bool(_KEY_LINE.match(line)) and line.rstrip().endswith(":")  # the key we are under
+    return True
+
+
+def _meant_as_block_text(lines: list[str], index: int, inside: list[bool]) -> bool:
     """Whether ``lines[index]`` follows block text (or the line opening it, ``answer: |``) and
     is indented at least as far as that block's key: a line there that does not parse was
     most likely meant as more of that text, indented too little. ``inside`` is
-    :func:`block_text_lines` of ``lines``."""
+    :func:`_block_lines` of ``lines``."""
     above = next((i for i in range(index - 1, -1, -1) if lines[i].strip()), None)
     if above is None:
         return False

@@ -24,8 +24,8 @@ def clock_words(moment: datetime) -> tuple[str, ...]:
     """How staff type a start time: 9:30, 9時半, 9時30分 (13:00: 13:00, 13時)."""
     local = moment.astimezone(TOKYO)
     hour, minute = local.hour, local.minute
-    spoken = f"{hour}時" if not minute else f"{hour}時半" if minute == 30 else f"{hour}時{minute}分"
-    return (f"{hour}:{minute:02d}", spoken, *((f"{hour}時{minute}分",) if minute == 30 else ()))
+    spoken = f"{hour}時{minute}分" if minute else f"{hour}時"
+    return (f"{hour}:{minute:02d}", *((f"{hour}時半",) if minute == 30 else ()), spoken)
 
 
 def period(start: datetime, end: datetime) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -37,6 +37,7 @@ from knowledge.sources import (
     DataFileError,
     Location,
     Record,
+    RecordMemo,
     read_records,
     split_multi,
     split_words,
@@ -439,14 +440,51 @@ class _FileResult:
     rows: list[tuple[str, Location | None]] = field(default_factory=list)  # every readable id
 
 
+# What a record became (its entry, or its problems), by what entry_from_record reads of it
+_Built = dict[Hashable, tuple[FaqEntry | None, list[str]]]
+
+
+@dataclass(slots=True)
+class _Made:
+    """What one file's records became on its last read: after an edit, the entries of the rows
+    or items that did not change stand (and a YAML file's unchanged items keep their records,
+    see :mod:`knowledge.yaml_edits`)."""
+
+    records: RecordMemo = field(default_factory=dict)
+    entries: _Built = field(default_factory=dict)
+
+
+def _content(record: Record) -> Hashable:
+    """What :func:`entry_from_record` reads of a record, as a key: a row's place and cells (their
+    types too: 1, 1.0 and True read differently); a YAML item's record (lists in it) itself."""
+    key = record.location, tuple((k, v, type(v)) for k, v in record.data.items())
+    try:
+        hash(key)
+    except TypeError:
+        return record  # hashed by identity; yaml_edits keeps an unchanged item, and so its record
+    return key
+
+
 @dataclass(slots=True)
 class FileCache:
-    """Parsed FAQ files keyed by path and content digest: a reload re-parses changed files only.
+    """Parsed FAQ files keyed by path and content digest: a reload re-parses changed files only,
+    and of a changed file builds again only the entries whose rows or items changed.
 
     (A digest rather than the modification time: two saves within one clock tick differ.)
     """
 
     _items: dict[Path, tuple[bytes, _FileResult]] = field(default_factory=dict)
+    _made: dict[Path, _Made] = field(default_factory=dict)
+
+    def made(self, path: Path) -> _Made:
+        return self._made.setdefault(path, _Made())
+
+    def keep(self, paths: Iterable[Path]) -> None:
+        """Forget the files that are not among ``paths`` (moved away or deleted)."""
+        wanted = set(paths)
+        for remembered in (self._items, self._made):
+            for path in [p for p in remembered if p not in wanted]:
+                del remembered[path]
 
     def get(self, path: Path, key: bytes) -> _FileResult | None:
         hit = self._items.get(path)
@@ -456,7 +494,7 @@ class FileCache:
         self._items[path] = (key, result)
 
 
-def _read_file(file: Path) -> _FileResult:
+def _read_file(file: Path, made: _Made | None = None) -> _FileResult:
     result = _FileResult([], [], [])
     try:
         if file.stat().st_size == 0:  # a save cut short, or everything deleted: not "no FAQ"
@@ -464,7 +502,8 @@ def _read_file(file: Path) -> _FileResult:
                                  "要らないファイルならフォルダから移してください")
             return result
         records = read_records(file, FAQ_ALIASES, required=REQUIRED, notes=result.warnings,
-                               as_shown=True, link_keys=("links", "answer"))
+                               as_shown=True, link_keys=("links", "answer"),
+                               memo=made.records if made is not None else None)
     except DataFileError as exc:
         hint = "" if not named_like_dictionary(file) else (
             " (表記ゆれ辞書の写しなら FAQ のフォルダから移してください。辞書として読むファイルは"
@@ -479,14 +518,19 @@ def _read_file(file: Path) -> _FileResult:
         result.warnings.append(f"{file.name}: FAQ が 1 件もありません")
     result.warnings += _synonym_sheets(file)
     result.warnings += unknown_columns(records, FAQ_FIELDS, _COLUMN_HINTS)
+    built: _Built = {}
     for record in records:
-        entry, problems = entry_from_record(record)
+        key = _content(record)
+        last = made.entries.get(key) if made is not None else None
+        entry, problems = built[key] = last if last is not None else entry_from_record(record)
         result.errors += problems
         row_id = entry.id if entry is not None else _record_id(record)
         if row_id and not _BAD_ID.search(row_id):
             result.rows.append((row_id, record.location))
         if entry is not None:
             result.entries.append(entry)
+    if made is not None:
+        made.entries = built
     return result
 
 
@@ -518,7 +562,7 @@ def _read_cached(file: Path, cache: FileCache | None) -> _FileResult:
         return _read_file(file)
     result = cache.get(file, key)
     if result is None:
-        result = _read_file(file)
+        result = _read_file(file, cache.made(file))
         cache.put(file, key, result)
     return result
 
@@ -554,6 +598,8 @@ def load_faq(
         result.warnings += syn.warnings
     rows: list[tuple[str, Location | None]] = []
     unread = False  # a file none of whose rows could be read (a YAML syntax error, ...)
+    if cache is not None:
+        cache.keep(files)
     for file in files:
         part = _read_cached(file, cache)
         result.entries += part.entries

@@ -55,9 +55,9 @@ class DataFileError(Exception):
         self.message = message
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Record:
-    """One row or YAML mapping with canonical keys."""
+    """One row or YAML mapping with canonical keys (compared and hashed by identity)."""
 
     data: dict[str, Any]
     location: Location
@@ -233,8 +233,17 @@ def _list_of_mappings(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
+# The records made from one YAML file's items, by item: what :func:`read_records` left in a
+# ``memo`` (the item is kept with its record, so that its id cannot be taken by another).
+RecordMemo = dict[int, tuple[dict, Record]]
+
+
 def _yaml_records(
-    path: Path, list_keys: Iterable[str], aliases: Mapping[str, str], notes: list[str] | None = None
+    path: Path,
+    list_keys: Iterable[str],
+    aliases: Mapping[str, str],
+    notes: list[str] | None = None,
+    memo: RecordMemo | None = None,
 ) -> list[Record]:
     text = _yaml_text(path)
     doc = _parse_yaml(text, path, edited=True)
@@ -266,10 +275,20 @@ def _yaml_records(
     if not isinstance(items, list):
         raise DataFileError(Location(path.name), "項目の一覧 (- で始まるリスト) にしてください")
     records = []
+    made: RecordMemo = {}
     for item in items:
         if not isinstance(item, dict):
             raise DataFileError(Location(path.name), "各項目は「キー: 値」の形にしてください")
-        records.append(yaml_record(item, aliases, Location(path.name, item.get("__line__"))))
+        last = memo.get(id(item)) if memo else None
+        # yaml_edits hands back the very item when its lines did not change (moved ones are copies)
+        record = last[1] if last is not None and last[0] is item else yaml_record(
+            item, aliases, Location(path.name, item.get("__line__"))
+        )
+        made[id(item)] = item, record
+        records.append(record)
+    if memo is not None:
+        memo.clear()
+        memo.update(made)
     return records
 
 
@@ -864,6 +883,7 @@ def read_records(
     link_keys: Collection[str] = (),
     repeated: Collection[str] = (),
     sheets: Callable[[str], bool] | None = None,
+    memo: RecordMemo | None = None,
 ) -> list[Record]:
     """Read one YAML, CSV or XLSX file into records with canonical keys and locations;
     ``notes`` collects what was deliberately left out (an Excel sheet's hidden rows). Excel
@@ -871,10 +891,13 @@ def read_records(
     no other sheet or file refers to the value in another format); ``link_keys`` are the
     fields whose cells' hyperlinks are read. CSV and Excel: ``repeated`` are the fields that may
     fill several columns (see :func:`check_unique`). Excel: ``sheets`` picks the sheets to read
-    by name (a workbook holding several tables), none of which need be there."""
+    by name (a workbook holding several tables), none of which need be there. YAML only:
+    ``memo`` (one per file, kept by the caller) makes an unchanged item's record the same object
+    as on the last read, for a caller that remembers what it made of each record; the records
+    must then be left unchanged."""
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        return _yaml_records(path, tuple(yaml_list_keys), aliases, notes)
+        return _yaml_records(path, tuple(yaml_list_keys), aliases, notes, memo)
     if suffix == ".csv":
         return _csv_records(path, aliases, required, notes, repeated)
     if suffix in EXCEL_SUFFIXES:

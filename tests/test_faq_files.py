@@ -512,7 +512,62 @@ def test_file_cache_rereads_only_changed_files(tmp_path: Path) -> None:
     assert by_id(second.entries)["b"].answer == "新しい回答"
     # the unchanged file's entries are the very same objects
     assert by_id(second.entries)["a"] is by_id(first.entries)["a"]
-    assert b.exists()
+    # a file moved away is forgotten (its entries are not held): put back, it is read again
+    b.unlink()
+    assert "b" not in by_id(load_faq(tmp_path, cache=cache).entries)
+    write(tmp_path, "b.csv", "id,question,answer\nb,質問B,新しい回答\n")
+    assert by_id(load_faq(tmp_path, cache=cache).entries)["b"] is not by_id(second.entries)["b"]
+
+
+def test_an_edited_file_builds_again_only_its_changed_rows(tmp_path: Path) -> None:
+    header = "id,question,answer,links\n"
+    rows = ["a,質問A,回答A,", "b,質問B,回答B,", "c,質問C,回答C,手引き ftp://x.example/c", "d,質問D,回答D,"]
+    write(tmp_path, "faq.csv", header + "\n".join(rows) + "\n")
+    cache = FileCache()
+    first = load_faq(tmp_path, cache=cache)
+    assert first.errors == ["faq.csv:4: リンク「手引き ftp://x.example/c」の URL は http:// か https:// で始めてください"]
+    rows[1] = "b,質問B,新しい回答B,"
+    write(tmp_path, "faq.csv", header + "\n".join(rows) + "\n")
+    second = load_faq(tmp_path, cache=cache)
+    assert by_id(second.entries)["b"].answer == "新しい回答B"
+    assert by_id(second.entries)["a"] is by_id(first.entries)["a"]  # the rows left as they were
+    assert by_id(second.entries)["d"] is by_id(first.entries)["d"]
+    assert second.errors == first.errors  # an unchanged row's mistake is still reported
+    # a row added at the top moves the others down: each is found on its new line
+    write(tmp_path, "faq.csv", header + "\n".join(["z,質問Z,回答Z,", *rows]) + "\n")
+    third = load_faq(tmp_path, cache=cache)
+    assert [(e.id, e.location.line) for e in third.entries] == [("z", 2), ("a", 3), ("b", 4), ("d", 6)]
+    assert third.errors == ["faq.csv:5: リンク「手引き ftp://x.example/c」の URL は http:// か https:// で始めてください"]
+
+
+def test_an_edited_large_yaml_file_builds_again_only_its_changed_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knowledge import yaml_edits
+
+    monkeypatch.setattr(yaml_edits, "REMEMBER_CHARS", 0)  # splice edits as for a large file
+
+    def text(answers: dict[str, str], first: str = "") -> str:
+        return "entries:\n" + first + "".join(
+            f"  - id: {k}\n    question: 質問{k}\n    answer: {v}\n    tags: [{k}, タグ]\n"
+            f"    links:\n      - title: 手引き\n        url: https://x.example/{k}\n"
+            for k, v in answers.items()
+        )
+
+    answers = {k: f"回答{k}" for k in "abcdefgh"}
+    write(tmp_path, "faq.yaml", text(answers))
+    cache = FileCache()
+    first = by_id(load_faq(tmp_path, cache=cache).entries)
+    answers["e"] = "新しい回答"
+    write(tmp_path, "faq.yaml", text(answers))
+    second = by_id(load_faq(tmp_path, cache=cache).entries)
+    assert second["e"].answer == "新しい回答"
+    assert all(second[k] is first[k] for k in "abcdfgh")
+    # an item added before them moves them all: their lines are where they now are
+    write(tmp_path, "faq.yaml", text(answers, "  - id: new\n    question: 新しい質問\n    answer: 回答\n"))
+    third = by_id(load_faq(tmp_path, cache=cache).entries)
+    assert [third[k].location.line for k in "ab"] == [5, 12]  # were 2 and 9
+    assert third["a"].links == first["a"].links and third["e"].answer == "新しい回答"
 
 
 # ---------------------------------------------------------------- validation errors

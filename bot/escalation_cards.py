@@ -52,13 +52,15 @@ def requester_label(ticket: Ticket) -> str:
 
 
 def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str, str]],
-            details: str = "", owner: str = "", unit_unknown: bool = False, urgency: str = "") -> Json:
+            details: str = "", owner: str = "", unit_unknown: bool = False, urgency: str = "",
+            typed: bool = True) -> Json:
     """The question (editable), details, urgency and who receives it; 「送信する」.
 
     The button data repeats the question and details (``query``, ``draft_details``) for
     clients that send only the data, not the input boxes, and names the ``owner``: in a
     channel a colleague can see the card, but only its author can send it. ``unit_unknown``:
-    the author's unit is not in the directory (it goes to the helpdesk without a profile)."""
+    the author's unit is not in the directory (it goes to the helpdesk without a profile).
+    ``typed``: the 相談 dialog waits, so 「はい」 and 補足 typed in the chat count too."""
     body: list[Json] = [
         cards.text(texts.CONFIRM_TITLE, weight="Bolder", size="Medium"),
         cards.text(texts.CONFIRM_TARGET.format(target=target)),
@@ -70,7 +72,7 @@ def confirm(key: str, question: str, target: str, attachments: Sequence[dict[str
             "choices": [{"title": t, "value": v} for v, t in texts.URGENCY_LABELS.items()],
         },
         *_attachments(attachments),
-        cards.text(texts.CONFIRM_HINT, subtle=True),
+        cards.text(texts.CONFIRM_HINT if typed else texts.CONFIRM_HINT_BUTTONS, subtle=True),
     ]
     data = {"draft": key, "query": question, "draft_details": details,
             "attachments": list(attachments), "owner": owner, **({"unit_unknown": True} if unit_unknown else {})}

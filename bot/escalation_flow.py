@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.dialogs import DialogContext
+from botbuilder.dialogs import DialogContext, DialogInstance
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import cards as common_cards
@@ -501,16 +501,29 @@ def install(runtime: Runtime) -> None:
 
     def confirm_card(turn_context: TurnContext, key: str, question: str, target: str,
                      attachments: list[dict[str, str]], details: str,
-                     unit_unknown: bool = False, urgency: str = "") -> dict[str, Any]:
-        return cards.confirm(key, question, target, attachments, details,
-                             owner=user_key(turn_context.activity), unit_unknown=unit_unknown, urgency=urgency)
+                     unit_unknown: bool = False, urgency: str = "", typed: bool = True) -> dict[str, Any]:
+        return cards.confirm(key, question, target, attachments, details, owner=user_key(turn_context.activity),
+                             unit_unknown=unit_unknown, urgency=urgency, typed=typed)
 
     def ask_again(field: str, text: str) -> str | None:
         """「はい」「わかりました」 or a greeting where the point itself was asked for: ask again."""
         return texts.ASK_FOLLOWUP_AGAIN if field == "followup" and command_key(text) in _NOT_YET else None
 
-    bot.dialogs.add(EscalateDialog(describe, confirm_card, submit, close_card))
+    async def text_expired(turn_context: TurnContext, dc: DialogContext, instance: DialogInstance) -> bool:
+        """The text a card asked for was not typed within the hour: the ticket's card again."""
+        about, field = TicketTextDialog.asked(instance)
+        ticket_id = _ticket_id({"ticket_id": about})
+        if ticket_id is None or field not in texts.TEXT_EXPIRED:
+            return False
+        await turn_context.send_activity(texts.TEXT_EXPIRED[field].format(id=ticket_id))
+        await show(turn_context, dc, Route("card", name="ticket.show"), ticket_id)
+        return True
+
+    escalate = EscalateDialog(describe, confirm_card, submit, close_card)
+    bot.dialogs.add(escalate)
     bot.dialogs.add(TicketTextDialog(resume, ask_again))
+    bot.expired[EscalateDialog.__name__] = escalate.expired
+    bot.expired[TicketTextDialog.__name__] = text_expired
 
     # ------------------------------------------------------------ admins
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext, UserState
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.dialogs import Dialog, DialogContext, DialogSet, DialogTurnStatus
+from botbuilder.dialogs import Dialog, DialogContext, DialogInstance, DialogSet, DialogTurnStatus
 from botbuilder.schema import Attachment, ChannelAccount
 from botbuilder.schema.teams import TeamInfo
 
@@ -28,6 +28,9 @@ from knowledge.live import NotLoadedError
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
+#: ``expired(turn_context, dc, instance)``: a dialog ended for lack of an answer; say what is
+#: left of it and how to go on, and return True (False: the general notice is said instead)
+ExpiredHandler = Callable[[TurnContext, DialogContext, DialogInstance], Awaitable[bool]]
 AWAITING = "awaiting"  # turn_state key: what the previous reply waited for (or None)
 #: A dialog (a sign-up, a 相談 form) unanswered this long ends: a question typed days later is
 #: a new question, not a wrong answer to 「はい」か「いいえ」.
@@ -79,6 +82,9 @@ class DxBot(TeamsActivityHandler):
         #: What 「キャンセル」 says when it stops a dialog, by dialog id, where the plain
         #: 「中断しました」 could be misread (at 「この申込を取り消しますか？」 it is no withdrawal).
         self.stopped_texts: dict[str, str] = {}
+        #: What a dialog that timed out leaves the person, by dialog id, where the plain
+        #: 「終了しました」 would lose something they typed (a 相談 not yet sent).
+        self.expired: dict[str, ExpiredHandler] = {}
         #: 「解決しました」/「まだ解決しません」 typed when no FAQ reply waits for it: a feature
         #: whose answer it rates takes it (``solved`` True/False) and returns True.
         self.rated_elsewhere: list[Callable[[TurnContext, DialogContext, bool], Awaitable[bool]]] = []
@@ -145,8 +151,11 @@ class DxBot(TeamsActivityHandler):
         except (ValueError, TypeError):  # unreadable or naive: treat as fresh
             return
         if idle > DIALOG_TIMEOUT:
+            active = dc.active_dialog
+            said = self.expired.get(active.id)
+            if not (said and await said(turn_context, dc, active)):
+                await turn_context.send_activity(texts.DIALOG_EXPIRED)
             await dc.cancel_all_dialogs()
-            await turn_context.send_activity(texts.DIALOG_EXPIRED)
 
     async def remember(self, turn_context: TurnContext) -> None:
         """Store the sender's conversation reference (with their UPN) for proactive messages."""

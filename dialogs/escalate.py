@@ -19,6 +19,7 @@ from botbuilder.dialogs import (
     ComponentDialog,
     Dialog,
     DialogContext,
+    DialogInstance,
     DialogTurnResult,
     WaterfallDialog,
     WaterfallStepContext,
@@ -32,8 +33,9 @@ from dialogs.yesno import parse_yes_no
 #: ``describe(turn_context) -> "総務課のデジタル活用推進員"``
 Describe = Callable[[TurnContext], Awaitable[str]]
 #: ``confirm_card(turn_context, key, question, target, attachments, details, unit_unknown,``
-#: ``urgency) -> card JSON`` (the turn names the person the card is for)
-ConfirmCard = Callable[[TurnContext, str, str, str, list[dict[str, str]], str, bool, str], dict[str, Any]]
+#: ``urgency, typed) -> card JSON`` (the turn names the person the card is for; ``typed``: the
+#: dialog is open, so 「はい」 and 補足 may be typed in the chat too)
+ConfirmCard = Callable[[TurnContext, str, str, str, list[dict[str, str]], str, bool, str, bool], dict[str, Any]]
 #: ``submit(turn_context, dc, data)``: create the ticket from the card's data (``card_id``:
 #: the confirmation card's activity id, to mark it sent)
 Submit = Callable[[TurnContext, DialogContext, dict[str, Any]], Awaitable[None]]
@@ -41,6 +43,7 @@ Submit = Callable[[TurnContext, DialogContext, dict[str, Any]], Awaitable[None]]
 CloseCard = Callable[[TurnContext, str | None, str, str], Awaitable[None]]
 
 _FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
+_DRAFT = "draft"  # EscalateDialog's state: the draft its confirmation card shows
 _SKIP_TYPES = ("text/html", "application/vnd.microsoft.card.")
 
 
@@ -98,13 +101,30 @@ class EscalateDialog(ComponentDialog):
             if step.context.activity.text and step.context.activity.text.strip() == question:
                 step.values["attachments"] += file_links(step.context.activity)
             step.values["target"] = await self._describe(step.context)
-        card = self._card(step.context, step.values["key"], question, step.values["target"],
-                          step.values["attachments"], step.values.get("details", ""),
-                          bool(step.values.get("unit_unknown")), step.values.get("urgency") or "")
-        sent = await step.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
-        step.values["card_id"] = sent.id if sent is not None else None
+        step.values["card_id"] = await self._show(step.context, step.values)
         step.values["shown"] = True
+        # kept where the dialog's own instance holds it: read back if the dialog times out
+        step.parent.active_dialog.state[_DRAFT] = dict(step.values)
         return Dialog.end_of_turn
+
+    async def _show(self, turn_context: TurnContext, draft: dict[str, Any], typed: bool = True) -> str | None:
+        """Send the confirmation card of ``draft``; its activity id."""
+        card = self._card(turn_context, draft["key"], draft["question"], draft["target"], draft["attachments"],
+                          draft.get("details") or "", bool(draft.get("unit_unknown")), draft.get("urgency") or "",
+                          typed)
+        sent = await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        return sent.id if sent is not None else None
+
+    async def expired(self, turn_context: TurnContext, dc: DialogContext, instance: DialogInstance) -> bool:
+        """Timed out: a draft not yet sent is shown again (its buttons work without the dialog),
+        so that the question typed is not lost and a later message is not taken as its 補足."""
+        draft = instance.state.get(_DRAFT)
+        if not isinstance(draft, dict):
+            return False  # still asking for the question: nothing typed yet
+        await turn_context.send_activity(texts.DRAFT_EXPIRED)
+        await self._close(turn_context, draft.get("card_id"), draft["question"], texts.CONFIRM_REPLACED)
+        await self._show(turn_context, draft, typed=False)
+        return True
 
     async def _decide(self, step: WaterfallStepContext) -> DialogTurnResult:
         activity = step.context.activity
@@ -143,6 +163,7 @@ Again = Callable[[str, str], str | None]
 
 
 _ABOUT = "ticket"  # dialog state: the ticket the text is for
+_FIELD = "field"  # dialog state: which text (answer, reason, followup)
 
 
 class TicketTextDialog(ComponentDialog):
@@ -160,6 +181,7 @@ class TicketTextDialog(ComponentDialog):
     async def begin_dialog(self, dialog_context: DialogContext, options: object = None) -> DialogTurnResult:
         data = options.get("data") if isinstance(options, dict) else None
         dialog_context.active_dialog.state[_ABOUT] = data.get("ticket_id") if isinstance(data, dict) else None
+        dialog_context.active_dialog.state[_FIELD] = options.get("field") if isinstance(options, dict) else None
         return await super().begin_dialog(dialog_context, options)
 
     @staticmethod
@@ -167,6 +189,11 @@ class TicketTextDialog(ComponentDialog):
         """The ticket id (as the card gave it) this dialog waits for text about, if it is active."""
         active = dc.active_dialog
         return active.state.get(_ABOUT) if active is not None and active.id == TicketTextDialog.__name__ else None
+
+    @staticmethod
+    def asked(instance: DialogInstance) -> tuple[object, object]:
+        """The ticket id (as the card gave it) and the field a dialog instance asked for."""
+        return instance.state.get(_ABOUT), instance.state.get(_FIELD)
 
     async def _ask(self, step: WaterfallStepContext) -> DialogTurnResult:
         return await step.prompt("text", PromptOptions(prompt=MessageFactory.text(step.options["prompt"])))

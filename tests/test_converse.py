@@ -46,6 +46,28 @@ async def test_a_wrong_script_fails_saying_what_was_expected_and_what_came(tmp_p
     assert expect_not.startswith("step 5 (expect_not, staff)")
 
 
+PRESSED_EARLIER = """
+name: 前のカードのボタン
+users:
+  - {key: staff, name: 林 和夫, aadObjectId: 07b5857b-bb94-5f1d-82f9-9fefc48e0cc0}
+steps:
+  - send: 担当者に相談
+  - send: 共有フォルダの容量を増やしたい
+  - send: ヘルプ
+  - click: やめる          # on the card before the help: still there to press
+  - expect: 相談の送信をやめました
+  - click: 送信する        # that card is closed now: it shows no buttons
+"""
+
+
+async def test_a_click_finds_the_newest_card_showing_the_button(tmp_path: Path, sqlite_url: str) -> None:
+    path = tmp_path / "earlier.yaml"
+    path.write_text(PRESSED_EARLIER, encoding="utf-8")
+    outcome = await run_script(load_script(path), make_settings(sqlite_url), {})
+    assert len(outcome.failures) == 1, outcome.failures
+    assert outcome.failures[0].startswith("step 6 (click, staff): ボタン「送信する」がありません")
+
+
 def test_cli_exit_codes(tmp_path: Path) -> None:
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(WRONG, encoding="utf-8")

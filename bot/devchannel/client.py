@@ -120,17 +120,21 @@ class DevClient:
             await response.read()
             return response.status
 
-    async def send(self, key: str, text: str = "", value: dict[str, Any] | None = None) -> int:
+    async def send(self, key: str, text: str = "", value: dict[str, Any] | None = None,
+                   reply_to: str | None = None) -> int:
         user = self.users[key]
         fields: dict[str, Any] = {"text": text}
         if value is not None:
             fields["value"] = value
+        if reply_to is not None:
+            fields["replyToId"] = reply_to
         return await self.post(self.activity(user, **fields))
 
-    async def press(self, key: str, button: Button) -> int:
-        """Press a button the way Teams does: Submit posts its data, imBack posts its text."""
+    async def press(self, key: str, button: Button, on: str | None = None) -> int:
+        """Press a button the way Teams does: Submit posts its data (naming the card's message
+        ``on``, when given, as replyToId), imBack posts its text."""
         if button.kind == "submit":
-            return await self.send(key, "", button.value if isinstance(button.value, dict) else {})
+            return await self.send(key, "", button.value if isinstance(button.value, dict) else {}, on)
         if button.kind in ("imBack", "messageBack"):
             return await self.send(key, str(button.value))
         raise ValueError(f"'{button.title}' opens a link; it cannot be pressed here")
@@ -148,6 +152,19 @@ class DevClient:
 
     def transcript(self, key: str, *, mark: bool = True) -> str:
         return "\n".join(render(s.activity, updated=s.method == "update") for s in self.received(key, mark=mark))
+
+    def shown_buttons(self, key: str, *, stale: bool = False) -> list[tuple[str, list[Button]]]:
+        """The buttons of each message in this user's personal chat as it shows now (a card the
+        bot updated, as updated; a deleted one not at all), with its id, newest message first.
+        ``stale``: as each was first sent (a client the updates have not reached yet)."""
+        latest: dict[str, Sent] = {}
+        for sent in self.channel.since(0, self.users[key].personal_conversation):
+            if sent.method == "send" or (sent.method == "update" and not stale):
+                latest[sent.activity_id] = sent  # an update keeps the message's place
+            elif sent.method == "delete":
+                latest.pop(sent.activity_id, None)
+        shown = ((sent.activity_id, buttons(sent.activity)) for sent in reversed(latest.values()))
+        return [(message, found) for message, found in shown if found]
 
     def last_buttons(self, key: str) -> list[Button]:
         """Buttons of the newest message to this user that has any."""

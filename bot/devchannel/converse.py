@@ -182,15 +182,16 @@ class Runner:
         if "click" in step:
             self._collect()
             title = str(step["click"])
-            found = client.last_buttons(self.actor)
-            button = _find_button(found, title)
+            # the newest message showing the button: the person may press one on an earlier card
+            shown = client.shown_buttons(self.actor, stale=step.get("stale") is True)
+            on, button = next(((m, b) for m, found in shown if (b := _find_button(found, title))), (None, None))
             if button is None:
-                titles = ", ".join(f"「{b.title}」" for b in found) or "(ボタンなし)"
+                titles = ", ".join(f"「{b.title}」" for b in (shown[0][1] if shown else [])) or "(ボタンなし)"
                 self.fail(index, "click", f"ボタン「{title}」がありません。あったボタン: {titles}")
                 return
             self.window[self.actor] = ""
             self.outcome.transcript.append(f">>> {self.actor}: [押す] {title}")
-            status = await client.press(self.actor, button)
+            status = await client.press(self.actor, button, on)
             if status != 201:
                 self.fail(index, "click", f"HTTP {status}")
         if "wait_for" in step:

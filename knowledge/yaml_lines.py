@@ -305,8 +305,26 @@ def line_mistake(text: str, line: int) -> tuple[int, str] | None:
         said = lines[index]
         for pattern, hint, place in _LINE_MISTAKES:
             if pattern.search(said) and _in_place(lines, index, place, inside):
-                return index + 1, hint
+                key = _empty_key_above(lines, index) if place == "key" else None
+                return index + 1, hint if key is None else hint + _MAYBE_TEXT.format(key=key)
     return None
+
+
+# A line at a key's column under a key with no value may be that key's text, not a key
+_MAYBE_TEXT = "。この行が上の「{key}:」の値の文章なら、キーより深く字下げしてください (複数行なら「{key}: |」の次の行から)"
+_EMPTY_KEY = re.compile(r"^ *(?:- +)?([^\s#'\"\-][^:#]*):[ \t]*(?:#.*)?$")
+
+
+def _empty_key_above(lines: list[str], index: int) -> str | None:
+    """The key on the line above ``lines[index]``, if it has no value and starts in the same
+    column (``answer:`` then ``受付時間:9時``: the line is more likely the answer than a key)."""
+    above = next((lines[i] for i in range(index - 1, -1, -1)
+                  if lines[i].strip() and not lines[i].lstrip(" ").startswith("#")), None)
+    empty = _EMPTY_KEY.match(above) if above is not None else None
+    if empty is None:
+        return None
+    said = lines[index]
+    return empty.group(1).strip() if len(said) - len(said.lstrip(" ")) == empty.start(1) else None
 
 
 def _in_place(lines: list[str], index: int, place: str, inside: list[bool]) -> bool:

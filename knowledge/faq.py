@@ -32,6 +32,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from knowledge import placeholders
 from knowledge.sources import (
     EXCEL_SUFFIXES,
     DataFileError,
@@ -610,6 +611,8 @@ def load_faq(
     errors, warnings = check_references(result.entries, partial=not path.is_dir(), rows=rows, unread=unread)
     result.errors += errors
     result.warnings += warnings
+    result.warnings += placeholders.warnings(
+        (str(e.location or e.id), e.answer) for e in result.entries if "{" in e.answer or "｛" in e.answer)
     if result.entries and similar_limit != 0:
         if similar_limit is None or len(result.entries) <= similar_limit:
             from knowledge.similar import near_duplicate_warnings  # needs the normaliser

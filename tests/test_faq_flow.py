@@ -35,6 +35,19 @@ async def test_a_confident_match_is_answered_with_a_card(harness: Harness) -> No
     assert row.normalized and row.query == "ﾊﾟｽﾜｰﾄﾞ忘れた"
 
 
+async def test_an_answer_names_the_askers_own_promoters(harness: Harness) -> None:
+    await harness.client.send("staff", "うちの課の推進員を知りたい")
+    text = harness.client.transcript("staff")
+    assert "自分の所属のデジタル活用推進員は誰ですか" in text
+    assert "あなたの所属: デジタル改革推進課" in text
+    assert "デジタル活用推進員: 高橋 翔太さん、伊藤 美咲さん" in text  # primary first
+    assert "{" not in text
+    # someone the bot does not know yet: said plainly, with how to register
+    await harness.client.send("other", "うちの課の推進員を知りたい")
+    text = harness.client.transcript("other")
+    assert f"デジタル活用推進員: {texts.UNKNOWN_PEOPLE}" in text and "「プロフィール」" in text
+
+
 async def test_a_question_typed_as_it_is_read_is_answered(harness: Harness) -> None:
     await harness.client.send("staff", "ざいたくきんむ じゅんび")  # 在宅勤務 準備, not converted
     assert "在宅勤務の日に準備しておくこと" in harness.client.transcript("staff")

@@ -17,6 +17,12 @@ BUTTON_UNSOLVED = "解決しない"
 BUTTON_ESCALATE = "担当者に相談"
 BUTTON_HELP = "ヘルプ"
 NOT_FOUND = "その質問は見つかりませんでした。FAQ が更新された可能性があります。もう一度質問を入力してください。"
+# An answer's placeholders ({推進員} …) for the person asking (see knowledge.placeholders)
+PERSON_NAME = "{name}さん"
+NAME_SEPARATOR = "、"
+NOBODY_REGISTERED = "組織データに登録がありません"
+UNKNOWN_PEOPLE = "所属が分からないため表示できません"
+UNKNOWN_PLACE = "不明 (「プロフィール」と送ると所属を登録できます)"
 STALE_FEEDBACK = "この評価ボタンは受け付けられませんでした。もう一度質問を入力してください。"
 GREETING = "こんにちは。DXサポートボットです。デジタルのことで困っていることを、そのまま入力してください。"
 # A greeting is answered in kind (the first word found in what was said), else with 「こんにちは」.

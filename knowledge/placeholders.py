@@ -1,0 +1,39 @@
+"""Placeholders in FAQ answers, filled in for the person asking: {所属} {部局} {推進員} {スペシャリスト}.
+
+An admin writes 「あなたの所属（{所属}）のデジタル活用推進員は {推進員} です」 and each person sees
+their own unit and people, from the organisation data, when the bot shows the answer. Only
+these names are placeholders (in half- or full-width braces, ｛推進員｝ too); other braces stay as
+written, and a near miss (｛推進委員｝) is a warning when the FAQ is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+NAMES = ("所属", "部局", "推進員", "スペシャリスト")
+_TOKEN = re.compile(r"[{｛]\s*([^{}｛｝\n]{1,15}?)\s*[}｝]")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def names_in(text: str) -> set[str]:
+    """The placeholders a text uses."""
+    return {m.group(1) for m in _TOKEN.finditer(text) if m.group(1) in NAMES}
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with each placeholder replaced by its value (one without a value stays)."""
+    return _TOKEN.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def near_misses(text: str) -> list[str]:
+    """Braced words that look meant as placeholders but are none (``{推進委員}``): Japanese
+    words only, so that code or a template shown in an answer (``{id}``) is not flagged."""
+    return [m.group(0) for m in _TOKEN.finditer(text) if m.group(1) not in NAMES and _JAPANESE.search(m.group(1))]
+
+
+def warnings(entries: Iterable[tuple[str, str]]) -> list[str]:
+    """A warning for each near miss, given (location, answer) pairs."""
+    usable = " ".join(f"{{{name}}}" for name in NAMES)
+    return [f"{where}: 回答の「{miss}」は差し込み項目ではないため、そのまま表示します (使えるのは {usable})"
+            for where, answer in entries for miss in near_misses(answer)]

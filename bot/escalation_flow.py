@@ -515,6 +515,9 @@ def install(runtime: Runtime) -> None:
         ticket_id = _ticket_id({"ticket_id": about})
         if ticket_id is None or field not in texts.TEXT_EXPIRED:
             return False
+        pressed = turn_context.activity.value
+        if isinstance(pressed, dict) and _ticket_id(pressed) == ticket_id:
+            return True  # a button of that ticket's card: the press itself goes on
         await turn_context.send_activity(texts.TEXT_EXPIRED[field].format(id=ticket_id))
         await show(turn_context, dc, Route("card", name="ticket.show"), ticket_id)
         return True

@@ -28,8 +28,9 @@ from knowledge.live import NotLoadedError
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
-#: ``expired(turn_context, dc, instance)``: a dialog ended for lack of an answer; say what is
-#: left of it and how to go on, and return True (False: the general notice is said instead)
+#: ``expired(turn_context, dc, instance)``: a dialog ended for lack of an answer (``instance``,
+#: already off the stack); say what is left of it and how to go on, or say nothing where this
+#: message sees to it, and return True (False: the general notice is said instead)
 ExpiredHandler = Callable[[TurnContext, DialogContext, DialogInstance], Awaitable[bool]]
 AWAITING = "awaiting"  # turn_state key: what the previous reply waited for (or None)
 #: A dialog (a sign-up, a 相談 form) unanswered this long ends: a question typed days later is
@@ -152,10 +153,15 @@ class DxBot(TeamsActivityHandler):
             return
         if idle > DIALOG_TIMEOUT:
             active = dc.active_dialog
-            said = self.expired.get(active.id)
-            if not (said and await said(turn_context, dc, active)):
-                await turn_context.send_activity(texts.DIALOG_EXPIRED)
             await dc.cancel_all_dialogs()
+            hook = self.expired.get(active.id)
+            try:
+                said = hook is not None and await hook(turn_context, dc, active)
+            except Exception:  # what was left is lost to this message, not the message itself
+                log.exception("expired dialog not followed up", extra={"dialog": active.id})
+                said = False
+            if not said:
+                await turn_context.send_activity(texts.DIALOG_EXPIRED)
 
     async def remember(self, turn_context: TurnContext) -> None:
         """Store the sender's conversation reference (with their UPN) for proactive messages."""

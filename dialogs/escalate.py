@@ -121,6 +121,9 @@ class EscalateDialog(ComponentDialog):
         draft = instance.state.get(_DRAFT)
         if not isinstance(draft, dict):
             return False  # still asking for the question: nothing typed yet
+        pressed = turn_context.activity.value
+        if isinstance(pressed, dict) and pressed.get("draft") == draft["key"]:
+            return True  # 「送信する」 or 「やめる」 on the draft's own card: that press decides
         await turn_context.send_activity(texts.DRAFT_EXPIRED)
         await self._close(turn_context, draft.get("card_id"), draft["question"], texts.CONFIRM_REPLACED)
         await self._show(turn_context, draft, typed=False)

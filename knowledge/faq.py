@@ -456,14 +456,19 @@ class _Made:
 
 
 def _content(record: Record) -> Hashable:
-    """What :func:`entry_from_record` reads of a record, as a key: a row's place and cells (their
-    types too: 1, 1.0 and True read differently); a YAML item's record (lists in it) itself."""
-    key = record.location, tuple((k, v, type(v)) for k, v in record.data.items())
+    """What :func:`entry_from_record` reads of a record, as a key: a row's place and the hash of
+    its cells (the memo keeps no copy of the file); a YAML item's record (lists in it) itself."""
+    cells = tuple((k, v if type(v) is str else _scalar(v)) for k, v in record.data.items())
     try:
-        hash(key)
-    except TypeError:
-        return record  # hashed by identity; yaml_edits keeps an unchanged item, and so its record
-    return key
+        return record.location, hash(cells)
+    except TypeError:  # a YAML item: hashed by identity, as yaml_edits keeps an unchanged one
+        return record
+
+
+def _scalar(value: Any) -> Any:
+    """A cell that is no text, as its type and repr: 1, 1.0 and True read differently, and so do
+    the same moment in two time zones (equal as datetimes)."""
+    return value if isinstance(value, list | dict) else (type(value), repr(value))
 
 
 @dataclass(slots=True)

@@ -54,9 +54,12 @@ steps:
   - send: 担当者に相談
   - send: 共有フォルダの容量を増やしたい
   - send: ヘルプ
+  - click: やめる          # without earlier: only the newest card's (the help's) buttons
   - click: やめる          # on the card before the help: still there to press
+    earlier: true
   - expect: 相談の送信をやめました
   - click: 送信する        # that card is closed now: it shows no buttons
+    earlier: true
 """
 
 
@@ -64,8 +67,42 @@ async def test_a_click_finds_the_newest_card_showing_the_button(tmp_path: Path, 
     path = tmp_path / "earlier.yaml"
     path.write_text(PRESSED_EARLIER, encoding="utf-8")
     outcome = await run_script(load_script(path), make_settings(sqlite_url), {})
-    assert len(outcome.failures) == 1, outcome.failures
-    assert outcome.failures[0].startswith("step 6 (click, staff): ボタン「送信する」がありません")
+    assert len(outcome.failures) == 2, outcome.failures
+    assert outcome.failures[0].startswith("step 4 (click, staff): ボタン「やめる」がありません")
+    assert outcome.failures[1].startswith("step 7 (click, staff): ボタン「送信する」がありません")
+
+
+LEFT_WAITING = """
+name: 下書きのまま時間がたち、示し直しに失敗した
+start: 2026-11-26 10:00
+users:
+  - {key: staff, name: 林 和夫, aadObjectId: 07b5857b-bb94-5f1d-82f9-9fefc48e0cc0}
+steps:
+  - send: 担当者に相談
+  - send: 共有フォルダの容量を増やしたい
+  - wait_for: 2h
+  - send: VPNが遅い
+  - expect: [前の手続きは、しばらく操作がなかったため終了しました, VPNが遅い・切れるときは]
+  - expect_not: 問題が発生しました
+  - send: 在宅勤務の準備
+  - expect: 在宅勤務の日に準備しておくこと
+  - expect_not: 補足
+"""
+
+
+async def test_an_expired_dialog_whose_follow_up_fails_still_answers_the_message(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dialogs.escalate import EscalateDialog
+
+    async def broken(*args: object) -> bool:
+        raise RuntimeError("card could not be built")
+
+    monkeypatch.setattr(EscalateDialog, "expired", broken)
+    path = tmp_path / "left.yaml"
+    path.write_text(LEFT_WAITING, encoding="utf-8")
+    outcome = await run_script(load_script(path), make_settings(sqlite_url), {})
+    assert outcome.failures == [], "\n".join(outcome.failures)
 
 
 def test_cli_exit_codes(tmp_path: Path) -> None:

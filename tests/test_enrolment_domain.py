@@ -548,7 +548,7 @@ async def _waiting_for_a_lock(db: AsyncSession) -> None:
     """Until another transaction of this database waits for a row lock (PostgreSQL)."""
     query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                  " AND wait_event_type = 'Lock'")
-    for _ in range(2000):
+    for _ in range(6000):  # up to 30 s: a loaded machine once took over 10
         if (await db.execute(query)).scalar_one():
             return
         await asyncio.sleep(0.005)

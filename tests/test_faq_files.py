@@ -575,6 +575,18 @@ def test_an_edited_large_yaml_file_builds_again_only_its_changed_items(
     assert third["a"].links == first["a"].links and third["e"].answer == "新しい回答"
 
 
+def test_a_value_changed_to_one_that_compares_equal_is_read_again(tmp_path: Path) -> None:
+    # the same moment in two time zones: equal as datetimes, shown differently
+    def write_category(value: str) -> None:
+        write(tmp_path, "faq.yaml", f"entries:\n  - id: a\n    question: 質問\n    answer: 回答\n    category: {value}\n")
+
+    cache = FileCache()
+    write_category("2026-01-01 10:00:00+09:00")
+    load_faq(tmp_path, cache=cache)
+    write_category("2026-01-01 01:00:00+00:00")
+    assert load_faq(tmp_path, cache=cache).entries[0].category == load_faq(tmp_path).entries[0].category
+
+
 # ---------------------------------------------------------------- validation errors
 
 

@@ -182,9 +182,10 @@ class Runner:
         if "click" in step:
             self._collect()
             title = str(step["click"])
-            # the newest message showing the button: the person may press one on an earlier card
+            # the newest card with buttons; ``earlier: true``: the newest still showing this one
             shown = client.shown_buttons(self.actor, stale=step.get("stale") is True)
-            on, button = next(((m, b) for m, found in shown if (b := _find_button(found, title))), (None, None))
+            searched = shown if step.get("earlier") is True else shown[:1]
+            on, button = next(((m, b) for m, found in searched if (b := _find_button(found, title))), (None, None))
             if button is None:
                 titles = ", ".join(f"「{b.title}」" for b in (shown[0][1] if shown else [])) or "(ボタンなし)"
                 self.fail(index, "click", f"ボタン「{title}」がありません。あったボタン: {titles}")

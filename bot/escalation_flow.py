@@ -30,10 +30,10 @@ from bot.escalation_service import (
     Requester,
     target_label,
 )
-from bot.handler import awaited
+from bot.handler import Followed, awaited
 from bot.identity import Identity, IdentityResolver
 from bot.references import user_key
-from bot.router import Route, command_key, split_word
+from bot.router import Route, command_key, decide, split_word
 from bot.runtime import Runtime
 from bot.texts import enrolment as dates
 from bot.texts import escalation as texts
@@ -509,18 +509,26 @@ def install(runtime: Runtime) -> None:
         """「はい」「わかりました」 or a greeting where the point itself was asked for: ask again."""
         return texts.ASK_FOLLOWUP_AGAIN if field == "followup" and command_key(text) in _NOT_YET else None
 
-    async def text_expired(turn_context: TurnContext, dc: DialogContext, instance: DialogInstance) -> bool:
-        """The text a card asked for was not typed within the hour: the ticket's card again."""
+    async def text_expired(turn_context: TurnContext, dc: DialogContext, instance: DialogInstance) -> Followed:
+        """The text a card asked for was not typed within the hour. A plain text where an answer
+        was asked for is shown as that answer, to send with one press (as an answer typed in
+        time is); otherwise the ticket's card is shown again."""
         about, field = TicketTextDialog.asked(instance)
         ticket_id = _ticket_id({"ticket_id": about})
         if ticket_id is None or field not in texts.TEXT_EXPIRED:
-            return False
-        pressed = turn_context.activity.value
-        if isinstance(pressed, dict) and _ticket_id(pressed) == ticket_id:
-            return True  # a button of that ticket's card: the press itself goes on
+            return None
+        activity = turn_context.activity
+        if isinstance(activity.value, dict):  # a button: of that ticket's card, the press goes on
+            if _ticket_id(activity.value) == ticket_id:
+                return "said"
+        elif field == "answer" and decide(activity.text or "", None, dialog_active=False).kind == "faq":
+            await turn_context.send_activity(texts.LATE_ANSWER.format(id=ticket_id))
+            await resume(turn_context, dc, {"action": "ticket.answer", "ticket_id": ticket_id, _TYPED: True,
+                                            "answer": (activity.text or "").strip()})
+            return "taken"
         await turn_context.send_activity(texts.TEXT_EXPIRED[field].format(id=ticket_id))
         await show(turn_context, dc, Route("card", name="ticket.show"), ticket_id)
-        return True
+        return "said"
 
     escalate = EscalateDialog(describe, confirm_card, submit, close_card)
     bot.dialogs.add(escalate)

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext, UserState
 from botbuilder.core.teams import TeamsActivityHandler
@@ -29,9 +29,11 @@ log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[TurnContext, DialogContext, Route], Awaitable[None]]
 #: ``expired(turn_context, dc, instance)``: a dialog ended for lack of an answer (``instance``,
-#: already off the stack); say what is left of it and how to go on, or say nothing where this
-#: message sees to it, and return True (False: the general notice is said instead)
-ExpiredHandler = Callable[[TurnContext, DialogContext, DialogInstance], Awaitable[bool]]
+#: already off the stack). It returns "said" when it has said what is left and how to go on (or
+#: nothing, where this message sees to it), "taken" when this message was the awaited text and
+#: is dealt with (it goes no further), None for the general notice.
+Followed = Literal["said", "taken"] | None
+ExpiredHandler = Callable[[TurnContext, DialogContext, DialogInstance], Awaitable[Followed]]
 AWAITING = "awaiting"  # turn_state key: what the previous reply waited for (or None)
 #: A dialog (a sign-up, a 相談 form) unanswered this long ends: a question typed days later is
 #: a new question, not a wrong answer to 「はい」か「いいえ」.
@@ -118,7 +120,8 @@ class DxBot(TeamsActivityHandler):
         if previous is not None:
             await self.awaiting.delete(turn_context)  # it lasts one message
         dc = await self.dialogs.create_context(turn_context)
-        await self._expire_idle_dialog(turn_context, dc)
+        if await self._expire_idle_dialog(turn_context, dc) == "taken":
+            return
         route = decide(
             text, activity.value, dialog_active=dc.active_dialog is not None,
             has_files=has_files, intent_of=self.intent_of,
@@ -140,28 +143,31 @@ class DxBot(TeamsActivityHandler):
         else:
             await self.answer_free_text(turn_context, dc, route)
 
-    async def _expire_idle_dialog(self, turn_context: TurnContext, dc: DialogContext) -> None:
-        """End a dialog nobody answered for :data:`DIALOG_TIMEOUT`, and say so."""
+    async def _expire_idle_dialog(self, turn_context: TurnContext, dc: DialogContext) -> Followed:
+        """End a dialog nobody answered for :data:`DIALOG_TIMEOUT`, and say so (see
+        :data:`ExpiredHandler` for what its own follow-up may do instead)."""
         now = self.clock.now()
         last = await self.last_message.get(turn_context, None)
         await self.last_message.set(turn_context, now.isoformat())
         if dc.active_dialog is None or not isinstance(last, str):
-            return
+            return None
         try:
             idle = now - datetime.fromisoformat(last)
         except (ValueError, TypeError):  # unreadable or naive: treat as fresh
-            return
-        if idle > DIALOG_TIMEOUT:
-            active = dc.active_dialog
-            await dc.cancel_all_dialogs()
-            hook = self.expired.get(active.id)
-            try:
-                said = hook is not None and await hook(turn_context, dc, active)
-            except Exception:  # what was left is lost to this message, not the message itself
-                log.exception("expired dialog not followed up", extra={"dialog": active.id})
-                said = False
-            if not said:
-                await turn_context.send_activity(texts.DIALOG_EXPIRED)
+            return None
+        if idle <= DIALOG_TIMEOUT:
+            return None
+        active = dc.active_dialog
+        await dc.cancel_all_dialogs()
+        hook = self.expired.get(active.id)
+        try:
+            followed = await hook(turn_context, dc, active) if hook is not None else None
+        except Exception:  # what was left is lost to this message, not the message itself
+            log.exception("expired dialog not followed up", extra={"dialog": active.id})
+            followed = None
+        if followed is None:
+            await turn_context.send_activity(texts.DIALOG_EXPIRED)
+        return followed
 
     async def remember(self, turn_context: TurnContext) -> None:
         """Store the sender's conversation reference (with their UPN) for proactive messages."""

@@ -115,19 +115,19 @@ class EscalateDialog(ComponentDialog):
         sent = await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
         return sent.id if sent is not None else None
 
-    async def expired(self, turn_context: TurnContext, dc: DialogContext, instance: DialogInstance) -> bool:
+    async def expired(self, turn_context: TurnContext, dc: DialogContext, instance: DialogInstance) -> str | None:
         """Timed out: a draft not yet sent is shown again (its buttons work without the dialog),
         so that the question typed is not lost and a later message is not taken as its 補足."""
         draft = instance.state.get(_DRAFT)
         if not isinstance(draft, dict):
-            return False  # still asking for the question: nothing typed yet
+            return None  # still asking for the question: nothing typed yet
         pressed = turn_context.activity.value
         if isinstance(pressed, dict) and pressed.get("draft") == draft["key"]:
-            return True  # 「送信する」 or 「やめる」 on the draft's own card: that press decides
+            return "said"  # 「送信する」 or 「やめる」 on the draft's own card: that press decides
         await turn_context.send_activity(texts.DRAFT_EXPIRED)
         await self._close(turn_context, draft.get("card_id"), draft["question"], texts.CONFIRM_REPLACED)
         await self._show(turn_context, draft, typed=False)
-        return True
+        return "said"
 
     async def _decide(self, step: WaterfallStepContext) -> DialogTurnResult:
         activity = step.context.activity

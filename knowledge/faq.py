@@ -526,7 +526,8 @@ def _read_file(file: Path, made: _Made | None = None) -> _FileResult:
     result.warnings += unknown_columns(records, FAQ_FIELDS, _COLUMN_HINTS)
     built: _Built = {}
     for record in records:
-        key = _content(record)
+        # an unchanged YAML item's record is found as itself, without working out its cells
+        key = record if made is not None and record in made.entries else _content(record)
         last = made.entries.get(key) if made is not None else None
         entry, problems = built[key] = last if last is not None else entry_from_record(record)
         result.errors += problems

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from knowledge.faq import FaqEntry, FileCache, load_faq
 from knowledge.live import LiveData, check_build
-from knowledge.matcher import Matcher, MatchSettings
+from knowledge.matcher import BuildMemo, Matcher, MatchSettings
 from knowledge.synonyms import is_synonym_file
 
 
@@ -40,15 +40,17 @@ def build_faq(
     cache: FileCache | None = None,
     similar_limit: int | None = None,
     label: str = "FAQ",
+    memo: BuildMemo | None = None,
 ) -> FaqKnowledge:
     """Load and validate ``path``; raise :class:`BuildError` listing every error, or log the
-    warnings (as the organisation and course data do, under ``label``) and build."""
+    warnings (as the organisation and course data do, under ``label``) and build (``cache`` and
+    ``memo``: what the last build read and normalised, for a reload to reuse)."""
     load = load_faq(path, similar_limit=similar_limit, cache=cache)
     check_build(load.errors, load.warnings, f"{label} ({path.name})")
     groups = load.synonym_groups
     return FaqKnowledge(
         entries={e.id: e for e in load.entries},
-        matcher=Matcher.build(load.entries, groups, settings),
+        matcher=Matcher.build(load.entries, groups, settings, memo),
         synonyms=tuple(groups),
         warnings=tuple(load.warnings),
         files=tuple(load.files),
@@ -63,10 +65,10 @@ def faq_live(
     Unchanged files are not parsed again on reload. For a single file, the synonym dictionary
     beside it is watched too.
     """
-    cache = FileCache()
+    cache, memo = FileCache(), BuildMemo()
 
     def build(p: Path) -> FaqKnowledge:
-        return build_faq(p, settings, cache, LIVE_SIMILAR_LIMIT, label)
+        return build_faq(p, settings, cache, LIVE_SIMILAR_LIMIT, label, memo)
 
     return LiveData(
         "faq", path, build, debounce_ms=debounce_ms, companions=is_synonym_file, keep_when_emptied=True,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -246,6 +246,16 @@ def _merged(
     return keys[starts], np.add.reduceat(np.concatenate((counts_a, counts_b))[order], starts)
 
 
+@dataclass(slots=True)
+class BuildMemo:
+    """What one FAQ's last build made of each entry, kept by the entry (a frozen object): the
+    loader hands back unchanged entries as the same objects, so a rebuild after an edit reads
+    and normalises only the entries that changed. Valid for one set of synonyms (``terms``)."""
+
+    terms: str = ""
+    docs: dict[int, tuple[FaqEntry, _Doc]] = field(default_factory=dict)
+
+
 class Matcher:
     """An immutable index over FAQ entries; build once, match from any thread (the word
     vectors of an entry are worked out when it is first pooled, and kept)."""
@@ -336,34 +346,18 @@ class Matcher:
         entries: Iterable[FaqEntry],
         groups: Iterable[Sequence[str]] = (),
         settings: MatchSettings | None = None,
+        memo: BuildMemo | None = None,
     ) -> Matcher:
-        """Normalise every enabled entry and index it."""
+        """Normalise every enabled entry and index it (with ``memo``, the entries not changed
+        since the last build with it are not normalised again)."""
         terms = TermFolder(groups)
         kept = sorted((e for e in entries if e.enabled), key=lambda e: e.id)
-        asked = [
-            ((e.question, *e.alternates), tuple(t for t in (*e.tags, e.category) if t))
-            for e in kept
-        ]
-        read = iter(readings([t for texts, _ in asked for t in texts]))
-        flat = [
-            t
-            for texts, keywords in asked
-            for t in (*texts, *keywords, *(next(read) for _ in texts))
-        ]
-        normal = iter(normalize_cached_many(flat, terms))
-        answers = normalize_cached_many([e.answer for e in kept], terms, boilerplate=False)
-        docs = []
-        for (originals, keywords), answer in zip(asked, answers, strict=True):
-            texts = [next(normal) for _ in originals]
-            folded = tuple(next(normal) for _ in keywords)
-            source = list(range(len(originals)))
-            for k in range(len(originals)):  # readings that differ from every written form
-                said = next(normal)
-                if said not in texts:
-                    texts.append(said)
-                    source.append(k)
-            joined = "\x00".join((*texts, *folded))
-            docs.append(_Doc(tuple(texts), originals, tuple(source), folded, answer, joined))
+        known = memo.docs if memo is not None and memo.terms == terms.key else {}
+        fresh = [e for e in kept if known.get(id(e), (None,))[0] is not e]
+        made = {id(e): doc for e, doc in zip(fresh, _docs(fresh, terms), strict=True)}
+        docs = [made[id(e)] if id(e) in made else known[id(e)][1] for e in kept]
+        if memo is not None:
+            memo.terms, memo.docs = terms.key, {id(e): (e, doc) for e, doc in zip(kept, docs, strict=True)}
         return cls(kept, docs, terms, settings or MatchSettings())
 
     # ------------------------------------------------------------------ match
@@ -522,6 +516,36 @@ class Matcher:
         runs = "・".join(shared[:4]) if shared else "なし"
         why = f"{label}と一致 (共通: {runs}; 被覆 {s.coverage:.0%}, 類似 {s.similarity:.0%})"
         return Candidate(entry, s.score, s.field, matched, why)
+
+
+def _docs(kept: Sequence[FaqEntry], terms: TermFolder) -> list[_Doc]:
+    """Each entry's texts as the index reads them: questions and their readings, keywords and
+    the answer, normalised (all entries' texts at once)."""
+    asked = [
+        ((e.question, *e.alternates), tuple(t for t in (*e.tags, e.category) if t))
+        for e in kept
+    ]
+    read = iter(readings([t for texts, _ in asked for t in texts]))
+    flat = [
+        t
+        for texts, keywords in asked
+        for t in (*texts, *keywords, *(next(read) for _ in texts))
+    ]
+    normal = iter(normalize_cached_many(flat, terms))
+    answers = normalize_cached_many([e.answer for e in kept], terms, boilerplate=False)
+    docs = []
+    for (originals, keywords), answer in zip(asked, answers, strict=True):
+        texts = [next(normal) for _ in originals]
+        folded = tuple(next(normal) for _ in keywords)
+        source = list(range(len(originals)))
+        for k in range(len(originals)):  # readings that differ from every written form
+            said = next(normal)
+            if said not in texts:
+                texts.append(said)
+                source.append(k)
+        joined = "\x00".join((*texts, *folded))
+        docs.append(_Doc(tuple(texts), originals, tuple(source), folded, answer, joined))
+    return docs
 
 
 def _top(scores: np.ndarray, k: int) -> list[int]:

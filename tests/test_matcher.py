@@ -280,3 +280,31 @@ def test_an_index_whose_pair_keys_pass_2_to_the_32_builds_and_finds_its_entries(
     for entry in entries[::301]:
         assert top_id(big, entry.question) == entry.id
         assert top_id(big, entry.answer[:40]) == entry.id
+
+
+def test_a_rebuild_with_a_memo_analyses_only_changed_entries_and_matches_as_from_scratch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dataclasses import replace
+
+    from knowledge import matcher as matcher_module
+    from knowledge.matcher import BuildMemo
+
+    analysed: list[int] = []
+    docs = matcher_module._docs
+    monkeypatch.setattr(matcher_module, "_docs", lambda kept, terms: analysed.append(len(kept)) or docs(kept, terms))
+    memo = BuildMemo()
+    Matcher.build(ENTRIES, GROUPS, memo=memo)
+    edited = [replace(e, answer="Teamsの設定から通知をオフにします。") if i == 3 else e for i, e in enumerate(ENTRIES)]
+    queries = ["vpn 遅い", "ﾊﾟｽﾜｰﾄﾞ忘れた", "通知をオフにしたい", "会議室を予約したい"]
+
+    def ranked(m: Matcher) -> list[list[tuple[str, float]]]:
+        return [[(c.entry.id, round(c.score, 6)) for c in m.match(q).candidates] for q in queries]
+
+    rebuilt = Matcher.build(edited, GROUPS, memo=memo)
+    enabled = sum(e.enabled for e in ENTRIES)
+    assert analysed == [enabled, 1]  # the edited entry alone
+    assert ranked(rebuilt) == ranked(Matcher.build(edited, GROUPS))
+    # other synonyms: every entry reads differently, so none is taken from the memo
+    Matcher.build(edited, GROUPS[:1], memo=memo)
+    assert analysed[-1] == enabled

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import enrolment_admin
 from bot import enrolment_cards as cards
 from bot.enrolment_notify import TOPIC_APPROVAL, EnrolmentSettings, Notifier
+from bot.faq_answer import answer_for
 from bot.identity import Identity, IdentityResolver
 from bot.router import Route
 from bot.texts import enrolment as t
@@ -107,11 +108,15 @@ class EnrolmentFlow:
     def now(self) -> datetime:
         return self.runtime.clock.now()
 
-    def faq_answer(self, text: str) -> str | None:
-        """The FAQ's answer, under its question, when the matcher is confident, else None."""
+    async def faq_answer(self, turn_context: TurnContext, text: str) -> str | None:
+        """The FAQ's answer (as this person reads it), under its question, when the matcher is
+        confident, else None."""
         result = self.runtime.faq.current.matcher.match(text)
         top = result.top.entry if result.band == "answer" and result.top else None
-        return f"**{top.question}**\n\n{top.answer}" if top else None
+        if top is None:
+            return None
+        answer = answer_for(top.answer, await self.identity(turn_context), self.runtime.directory)
+        return f"**{top.question}**\n\n{answer}"
 
     async def identity(self, turn_context: TurnContext) -> Identity:
         resolver = self.runtime.services.get("identity")

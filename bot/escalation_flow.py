@@ -38,6 +38,7 @@ from bot.runtime import Runtime
 from bot.texts import enrolment as dates
 from bot.texts import escalation as texts
 from dialogs.escalate import EscalateDialog, TicketTextDialog
+from dialogs.yesno import parse_yes_no
 from domain import ticket_proposals as proposals
 from domain import ticket_report
 from domain import tickets as t
@@ -521,7 +522,7 @@ def install(runtime: Runtime) -> None:
         if isinstance(activity.value, dict):  # a button: of that ticket's card, the press goes on
             if _ticket_id(activity.value) == ticket_id:
                 return "said"
-        elif field == "answer" and decide(activity.text or "", None, dialog_active=False).kind == "faq":
+        elif field == "answer" and _an_answer(activity.text or "") and await may_answer(turn_context, ticket_id):
             await turn_context.send_activity(texts.LATE_ANSWER.format(id=ticket_id))
             await resume(turn_context, dc, {"action": "ticket.answer", "ticket_id": ticket_id, _TYPED: True,
                                             "answer": (activity.text or "").strip()})
@@ -529,6 +530,23 @@ def install(runtime: Runtime) -> None:
         await turn_context.send_activity(texts.TEXT_EXPIRED[field].format(id=ticket_id))
         await show(turn_context, dc, Route("card", name="ticket.show"), ticket_id)
         return "said"
+
+    def _an_answer(text: str) -> bool:
+        """Whether a text typed late may be the answer: no command, no request the bot knows
+        (「研修に申し込みたい」), no 「はい」, no greeting or thanks."""
+        route = decide(text, None, dialog_active=False, intent_of=bot.intent_of)
+        return route.kind == "faq" and parse_yes_no(text) is None
+
+    async def may_answer(turn_context: TurnContext, ticket_id: int) -> bool:
+        """Whether this person may still answer the ticket (it may have been passed on,
+        cancelled or resolved meanwhile): checked quietly, as the answer itself will be."""
+        actor = actor_of(await identify(turn_context))
+        async with runtime.sessions() as session:
+            ticket = await t.get(session, ticket_id)
+            try:
+                return ticket is not None and await may_handle(session, ticket, actor, runtime.clock.now())
+            except TicketError:
+                return False
 
     escalate = EscalateDialog(describe, confirm_card, submit, close_card)
     bot.dialogs.add(escalate)

@@ -15,8 +15,9 @@ from botbuilder.dialogs import DialogContext
 
 from bot import faq_cards
 from bot import texts as common_texts
+from bot.faq_answer import answer_for
 from bot.handler import awaited
-from bot.identity import Identity, IdentityResolver
+from bot.identity import IdentityResolver
 from bot.references import user_key
 from bot.router import Route, command_key
 from bot.runtime import Runtime
@@ -24,10 +25,8 @@ from bot.texts import faq as texts
 from dialogs.yesno import parse_yes_no
 from domain.faq_log import candidate_ids, log_query, own_row
 from knowledge import placeholders
-from knowledge.directory import Directory, Person
 from knowledge.faq import FaqEntry
 from knowledge.faq_live import FaqKnowledge
-from knowledge.live import LiveData
 from knowledge.matcher import MatchResult
 
 log = logging.getLogger(__name__)
@@ -68,25 +67,6 @@ def prefer_faq(text: str, faq_score: float, intent_score: float) -> bool:
     if _QUESTION.search(text) and faq_score >= 0.8:
         return True
     return faq_score >= intent_score + 0.05
-
-
-def own_people(who: Identity, directory: LiveData[Directory]) -> dict[str, str]:
-    """The values of an answer's placeholders for this person: their unit and department, and
-    the people to ask there (primary first)."""
-    if who.unit_code is None or not directory.status.ready:
-        return {name: texts.UNKNOWN_PEOPLE for name in ("推進員", "スペシャリスト")} | {
-            "所属": who.unit_name or texts.UNKNOWN_PLACE, "部局": who.department_name or texts.UNKNOWN_PLACE}
-
-    def names(people: list[Person]) -> str:
-        return texts.NAME_SEPARATOR.join(texts.PERSON_NAME.format(name=p.name) for p in people) or texts.NOBODY_REGISTERED
-
-    current = directory.current
-    return {
-        "所属": who.unit_name or texts.UNKNOWN_PLACE,
-        "部局": who.department_name or texts.UNKNOWN_PLACE,
-        "推進員": names(current.promoters(who.unit_code)),
-        "スペシャリスト": names(current.specialists(who.department_code)) if who.department_code else texts.NOBODY_REGISTERED,
-    }
 
 
 def install(runtime: Runtime) -> None:
@@ -181,7 +161,7 @@ def install(runtime: Runtime) -> None:
             return
         if placeholders.names_in(entry.answer):  # 「{推進員}」: the asker's own people
             who = await runtime.services["identity"].resolve(turn_context)
-            entry = replace(entry, answer=placeholders.fill(entry.answer, own_people(who, runtime.directory)))
+            entry = replace(entry, answer=answer_for(entry.answer, who, runtime.directory))
         related = [e for e in (faq.get(i) for i in entry.follow_ups) if e is not None and e.enabled]
         await turn_context.send_activity(
             MessageFactory.attachment(faq_cards.answer(entry, log_id, related, seen or ())))

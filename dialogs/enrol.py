@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -54,7 +54,7 @@ class EnrolPort(Protocol):
 
     def catalogue(self) -> Catalogue: ...
     def now(self) -> datetime: ...
-    def faq_answer(self, text: str) -> str | None: ...
+    async def faq_answer(self, turn_context: TurnContext, text: str) -> str | None: ...
     async def applicant(self, turn_context: TurnContext) -> Applicant: ...
     async def usage(self, slot_ids: Iterable[str]) -> Mapping[str, Usage]: ...
     async def active_by_course(self, turn_context: TurnContext) -> Mapping[str, Enrolment]: ...
@@ -179,11 +179,15 @@ def numbered(values: Iterable[str], labels: Callable[[str], Iterable[str]]) -> d
     return {v: [str(i), f"{i}番", *labels(v)] for i, v in enumerate(values, start=1)}
 
 
+#: ``faq_answer(turn_context, text)``: the FAQ's answer to a question typed at a choice, or None
+FaqAnswer = Callable[[TurnContext, str], Awaitable[str | None]]
+
+
 class PickPrompt(Prompt):
     """A choice or a yes/no, typed; a question typed instead is answered from the FAQ (when
     ``faq_answer`` is given)."""
 
-    def __init__(self, dialog_id: str, faq_answer: Callable[[str], str | None] | None = None,
+    def __init__(self, dialog_id: str, faq_answer: FaqAnswer | None = None,
                  interrupt: Callable[[str], str | None] | None = None) -> None:
         super().__init__(dialog_id)
         self._faq_answer = faq_answer
@@ -218,7 +222,7 @@ class PickPrompt(Prompt):
                 result.succeeded, result.value = True, turn
                 return result
         if not result.succeeded and typed and self._faq_answer is not None:
-            answer = self._faq_answer(typed)
+            answer = await self._faq_answer(turn_context, typed)
             if answer:
                 await turn_context.send_activity(answer)
                 await turn_context.send_activity(spec.get("resume", t.RETRY_PICK))

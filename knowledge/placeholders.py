@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 NAMES = ("所属", "部局", "推進員", "スペシャリスト")
-_TOKEN = re.compile(r"[{｛]\s*([^{}｛｝\n]{1,15}?)\s*[}｝]")
+_TOKEN = re.compile(r"[{｛][ \t\u3000]*([^{}｛｝\n]{1,15}?)[ \t\u3000]*[}｝]")
+_HONORIFIC = re.compile(r"[{｛][ \t\u3000]*(?:推進員|スペシャリスト)[ \t\u3000]*[}｝](?:さん|様|氏|殿)")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -33,7 +34,13 @@ def near_misses(text: str) -> list[str]:
 
 
 def warnings(entries: Iterable[tuple[str, str]]) -> list[str]:
-    """A warning for each near miss, given (location, answer) pairs."""
+    """A warning for each near miss, and for a name placeholder followed by さん (the names
+    come with it), given (location, answer) pairs."""
     usable = " ".join(f"{{{name}}}" for name in NAMES)
-    return [f"{where}: 回答の「{miss}」は差し込み項目ではないため、そのまま表示します (使えるのは {usable})"
-            for where, answer in entries for miss in near_misses(answer)]
+    found = []
+    for where, answer in entries:
+        found += [f"{where}: 回答の「{miss}」は差し込み項目ではないため、そのまま表示します (使えるのは {usable})"
+                  for miss in near_misses(answer)]
+        found += [f"{where}: 回答の「{m.group(0)}」: 名前には「さん」を付けて差し込むため、後ろの敬称は要りません"
+                  for m in _HONORIFIC.finditer(answer)]
+    return found

@@ -275,11 +275,13 @@ def plain_surprises(text: str, line_keys: Collection[str]) -> list[tuple[int, st
 # (pattern, hint, where the line must start to be taken for what the pattern says: "" anywhere,
 # "-" at the column of the list items above, "key" at the column of the keys above)
 _KEY = r"^[ \u3000]*(?:- +)?[A-Za-z_\u3040-\u30ff\u4e00-\u9fff][\w\u3040-\u30ff\u4e00-\u9fff]*"
+_WIDE_COLON = "「キー: 値」の「：」が全角です。半角の「:」にしてください"
+_NO_SPACE = "「:」の後に半角スペースがありません (「question: 質問」のように書きます)"
 _LINE_MISTAKES = tuple((re.compile(pattern), hint, place) for pattern, hint, place in (
     (r"^ *\u3000", "字下げに全角スペースが入っています。字下げは半角スペースにしてください", ""),
     (r"^ *-[^\s-]", "「-」の後に半角スペースがありません (「- id: …」のように書きます)", "-"),
-    (_KEY + r"[ \u3000]*：", "「キー: 値」の「：」が全角です。半角の「:」にしてください", "key"),
-    (_KEY + r":(?![ \t]|$)", "「:」の後に半角スペースがありません (「question: 質問」のように書きます)", "key"),
+    (_KEY + r"[ \u3000]*：", _WIDE_COLON, "key"),
+    (_KEY + r":(?![ \t]|$)", _NO_SPACE, "key"),
     (_KEY + r":[ \t]+[@`]", "値が @ や ` で始まるときは、値全体を \"…\" で囲んでください", "key"),
     (_KEY + r":[ \t]+(\"[^\"]*\"|'[^']*')[ \t]*[^\s#]",
      "引用符で始まる値の途中で引用符が閉じています。値全体を '…' で囲むか、中の引用符を「」にしてください", "key"),
@@ -305,13 +307,14 @@ def line_mistake(text: str, line: int) -> tuple[int, str] | None:
         said = lines[index]
         for pattern, hint, place in _LINE_MISTAKES:
             if pattern.search(said) and _in_place(lines, index, place, inside):
-                key = _empty_key_above(lines, index) if place == "key" else None
-                return index + 1, hint if key is None else hint + _MAYBE_TEXT.format(key=key)
+                key = _empty_key_above(lines, index) if hint in (_WIDE_COLON, _NO_SPACE) else None
+                return index + 1, hint if key is None else hint + _MAYBE_VALUE.format(key=key)
     return None
 
 
-# A line at a key's column under a key with no value may be that key's text, not a key
-_MAYBE_TEXT = "。この行が上の「{key}:」の値の文章なら、キーより深く字下げしてください (複数行なら「{key}: |」の次の行から)"
+# A line with no proper key under a key with no value may be that key's value (a key used
+# elsewhere in the file is taken for a key)
+_MAYBE_VALUE = "。この行が上の「{key}:」の値なら、キーより深く字下げしてください"
 _EMPTY_KEY = re.compile(r"^ *(?:- +)?([^\s#'\"\-][^:#]*):[ \t]*(?:#.*)?$")
 
 
@@ -321,10 +324,13 @@ def _empty_key_above(lines: list[str], index: int) -> str | None:
     above = next((lines[i] for i in range(index - 1, -1, -1)
                   if lines[i].strip() and not lines[i].lstrip(" ").startswith("#")), None)
     empty = _EMPTY_KEY.match(above) if above is not None else None
-    if empty is None:
-        return None
     said = lines[index]
-    return empty.group(1).strip() if len(said) - len(said.lstrip(" ")) == empty.start(1) else None
+    if empty is None or len(said) - len(said.lstrip(" ")) != empty.start(1):
+        return None
+    own = re.match(r" *(?:- +)?([^:：\s]+)", said)
+    if own and any(re.match(rf" *(?:- +)?{re.escape(own.group(1))}[ \t]*:(?:[ \t]|$)", line) for line in lines):
+        return None  # 「answer:回答」 where other entries have 「answer: …」: a key
+    return empty.group(1).strip()
 
 
 def _in_place(lines: list[str], index: int, place: str, inside: list[bool]) -> bool:

@@ -298,9 +298,13 @@ def test_a_mistake_in_a_yaml_line_is_said_exactly_at_that_line(
      5, "字下げがずれています", "スペースがありません"),
     # under a key left empty: the line may be that key's text (or a key missing its space)
     ("entries:\n  - id: a1\n    question: Q\n    answer:\n    受付時間:9時から\n", 5,
-     "この行が上の「answer:」の値の文章なら、キーより深く字下げしてください", ""),
-    ("entries:\n  - id: a1\n    question: Q\n    answer:\n    受付時間：9時から\n", 5, "「answer: |」の次の行から", ""),
+     "この行が上の「answer:」の値なら、キーより深く字下げしてください", ""),
+    ("entries:\n  - id: a1\n    question: Q\n    answer:\n    受付時間：9時から\n", 5, "上の「answer:」の値なら", ""),
     ("entries:\n  - id: a1\n    answer: A\n    question:Q\n", 4, "スペースがありません", "上の「"),
+    # a key the file uses elsewhere is a key; the other hints are about the line's own value
+    ("entries:\n  - id: a0\n    question: Q0\n    answer: A0\n  - id: a1\n    question:\n    answer:A1\n",
+     7, "スペースがありません", "上の「"),
+    ("entries:\n  - id: a1\n    question: Q\n    answer:\n    memo: @窓口\n", 5, "@ や `", "上の「"),
     # an entry's first key, and a key indented with full-width spaces: libyaml notices the line after
     ("entries:\n  - id：a1\n    question: Q\n    answer: A\n", 2, "「：」が全角です", ""),
     ("entries:\n  - id: a1\n  　question: Q\n    answer: A\n", 3, "全角スペース", ""),

@@ -42,10 +42,22 @@ async def test_an_answer_names_the_askers_own_promoters(harness: Harness) -> Non
     assert "あなたの所属: デジタル改革推進課" in text
     assert "デジタル活用推進員: 高橋 翔太さん、伊藤 美咲さん" in text  # primary first
     assert "{" not in text
+    # asked in the middle of a sign-up, too
+    await harness.client.send("staff", "研修申込")
+    await harness.client.send("staff", "うちの課の推進員を知りたい")
+    assert "デジタル活用推進員: 高橋 翔太さん、伊藤 美咲さん" in harness.client.transcript("staff")
     # someone the bot does not know yet: said plainly, with how to register
     await harness.client.send("other", "うちの課の推進員を知りたい")
     text = harness.client.transcript("other")
     assert f"デジタル活用推進員: {texts.UNKNOWN_PEOPLE}" in text and "「プロフィール」" in text
+
+
+async def test_without_the_organisation_data_an_answer_says_so_not_to_register(sqlite_url: str, tmp_path) -> None:
+    settings = make_settings(sqlite_url, org_dir=tmp_path / "org")  # never loaded
+    async with Harness(settings, [STAFF]) as h:
+        await h.client.send("staff", "うちの課の推進員を知りたい")
+        text = h.client.transcript("staff")
+    assert f"デジタル活用推進員: {texts.DIRECTORY_NOT_LOADED}" in text and "「プロフィール」" not in text
 
 
 async def test_a_question_typed_as_it_is_read_is_answered(harness: Harness) -> None:

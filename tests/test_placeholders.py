@@ -22,11 +22,19 @@ def test_other_braces_stay_as_written_and_only_japanese_near_misses_are_flagged(
     assert placeholders.near_misses(text) == ["{推進委員}"]
 
 
-def test_a_near_miss_is_warned_with_its_place_when_the_faq_loads(tmp_path: Path) -> None:
+def test_a_placeholder_does_not_reach_across_lines() -> None:
+    assert placeholders.names_in("{\n推進員\n}") == set()
+
+
+def test_a_near_miss_and_a_doubled_honorific_are_warned_with_their_place(tmp_path: Path) -> None:
     (tmp_path / "faq.yaml").write_text(
         "entries:\n  - id: a\n    question: 推進員は誰\n    answer: 推進員は {推進員} です\n"
-        "  - id: b\n    question: 名簿\n    answer: 推進員は ｛推進委員｝ です\n", encoding="utf-8")
+        "  - id: b\n    question: 名簿\n    answer: 推進員は ｛推進委員｝ です\n"
+        "  - id: c\n    question: 連絡\n    answer: '{スペシャリスト}さんに連絡してください'\n", encoding="utf-8")
     load = load_faq(tmp_path)
     assert load.errors == []
-    assert load.warnings == ["faq.yaml:5: 回答の「｛推進委員｝」は差し込み項目ではないため、そのまま表示します "
-                             "(使えるのは {所属} {部局} {推進員} {スペシャリスト})"]
+    assert load.warnings == [
+        "faq.yaml:5: 回答の「｛推進委員｝」は差し込み項目ではないため、そのまま表示します "
+        "(使えるのは {所属} {部局} {推進員} {スペシャリスト})",
+        "faq.yaml:8: 回答の「{スペシャリスト}さん」: 名前には「さん」を付けて差し込むため、後ろの敬称は要りません",
+    ]

@@ -1,0 +1,39 @@
+"""An FAQ answer as one person reads it: its placeholders ({推進員} …) filled in for them from
+the organisation data (see :mod:`knowledge.placeholders`)."""
+
+from __future__ import annotations
+
+from bot.identity import Identity
+from bot.texts import faq as texts
+from knowledge import placeholders
+from knowledge.directory import Directory, Person
+from knowledge.live import LiveData
+
+
+def answer_for(answer: str, who: Identity, directory: LiveData[Directory]) -> str:
+    """``answer`` as ``who`` reads it."""
+    return placeholders.fill(answer, own_people(who, directory)) if placeholders.names_in(answer) else answer
+
+
+def own_people(who: Identity, directory: LiveData[Directory]) -> dict[str, str]:
+    """The values of the placeholders for this person: their unit and department, and the
+    people to ask there (primary first)."""
+    if not directory.status.ready:  # nothing the person could do about it: said as it is
+        people, place = texts.DIRECTORY_NOT_LOADED, texts.UNKNOWN
+    elif who.unit_code is None:
+        people, place = texts.UNKNOWN_PEOPLE, texts.UNKNOWN_UNIT
+    else:
+        current = directory.current
+        return {
+            "所属": who.unit_name or texts.UNKNOWN,
+            "部局": who.department_name or texts.UNKNOWN,
+            "推進員": _names(current.promoters(who.unit_code)),
+            "スペシャリスト": _names(current.specialists(who.department_code)) if who.department_code
+            else texts.NOBODY_REGISTERED,
+        }
+    return {"所属": who.unit_name or place, "部局": who.department_name or place,
+            "推進員": people, "スペシャリスト": people}
+
+
+def _names(people: list[Person]) -> str:
+    return texts.NAME_SEPARATOR.join(texts.PERSON_NAME.format(name=p.name) for p in people) or texts.NOBODY_REGISTERED

@@ -532,10 +532,12 @@ def install(runtime: Runtime) -> None:
         return "said"
 
     def _an_answer(text: str) -> bool:
-        """Whether a text typed late may be the answer: no command, no request the bot knows
-        (「研修に申し込みたい」), no 「はい」, no greeting or thanks."""
-        route = decide(text, None, dialog_active=False, intent_of=bot.intent_of)
-        return route.kind == "faq" and parse_yes_no(text) is None
+        """Whether a text typed late may be the answer: no typed command, no 「はい」/「いいえ」,
+        not a greeting or thanks alone. A request the bot knows (「研修に申し込みたい」) may be
+        one: it is only shown for sending, while an answer turned away would be lost."""
+        if decide(text, None, dialog_active=False).kind != "faq" or parse_yes_no(text) is not None:
+            return False
+        return bot.intent_of is None or bot.intent_of(text) not in ("greeting", "thanks")
 
     async def may_answer(turn_context: TurnContext, ticket_id: int) -> bool:
         """Whether this person may still answer the ticket (it may have been passed on,

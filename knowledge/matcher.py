@@ -248,12 +248,12 @@ def _merged(
 
 @dataclass(slots=True)
 class BuildMemo:
-    """What one FAQ's last build made of each entry, kept by the entry (a frozen object): the
-    loader hands back unchanged entries as the same objects, so a rebuild after an edit reads
-    and normalises only the entries that changed. Valid for one set of synonyms (``terms``)."""
+    """What one FAQ's last build made of each entry, by the entry's content (its place in the
+    file aside): a rebuild after an edit reads and normalises only the entries that changed,
+    also where lines added above moved the rest. Valid for one set of synonyms (``terms``)."""
 
     terms: str = ""
-    docs: dict[int, tuple[FaqEntry, _Doc]] = field(default_factory=dict)
+    docs: dict[FaqEntry, _Doc] = field(default_factory=dict)
 
 
 class Matcher:
@@ -353,11 +353,11 @@ class Matcher:
         terms = TermFolder(groups)
         kept = sorted((e for e in entries if e.enabled), key=lambda e: e.id)
         known = memo.docs if memo is not None and memo.terms == terms.key else {}
-        fresh = [e for e in kept if known.get(id(e), (None,))[0] is not e]
-        made = {id(e): doc for e, doc in zip(fresh, _docs(fresh, terms), strict=True)}
-        docs = [made[id(e)] if id(e) in made else known[id(e)][1] for e in kept]
+        fresh = [e for e in kept if e not in known]
+        made = dict(zip(fresh, _docs(fresh, terms), strict=True))
+        docs = [made[e] if e in made else known[e] for e in kept]
         if memo is not None:
-            memo.terms, memo.docs = terms.key, {id(e): (e, doc) for e, doc in zip(kept, docs, strict=True)}
+            memo.terms, memo.docs = terms.key, dict(zip(kept, docs, strict=True))
         return cls(kept, docs, terms, settings or MatchSettings())
 
     # ------------------------------------------------------------------ match

@@ -307,7 +307,7 @@ def line_mistake(text: str, line: int) -> tuple[int, str] | None:
         said = lines[index]
         for pattern, hint, place in _LINE_MISTAKES:
             if pattern.search(said) and _in_place(lines, index, place, inside):
-                key = _empty_key_above(lines, index) if hint in (_WIDE_COLON, _NO_SPACE) else None
+                key = _empty_key_above(lines, index, inside) if hint in (_WIDE_COLON, _NO_SPACE) else None
                 return index + 1, hint if key is None else hint + _MAYBE_VALUE.format(key=key)
     return None
 
@@ -318,7 +318,7 @@ _MAYBE_VALUE = "。この行が上の「{key}:」の値なら、キーより深�
 _EMPTY_KEY = re.compile(r"^ *(?:- +)?([^\s#'\"\-][^:#]*):[ \t]*(?:#.*)?$")
 
 
-def _empty_key_above(lines: list[str], index: int) -> str | None:
+def _empty_key_above(lines: list[str], index: int, inside: list[bool]) -> str | None:
     """The key on the line above ``lines[index]``, if it has no value and starts in the same
     column (``answer:`` then ``受付時間:9時``: the line is more likely the answer than a key)."""
     above = next((lines[i] for i in range(index - 1, -1, -1)
@@ -328,8 +328,9 @@ def _empty_key_above(lines: list[str], index: int) -> str | None:
     if empty is None or len(said) - len(said.lstrip(" ")) != empty.start(1):
         return None
     own = re.match(r" *(?:- +)?([^:：\s]+)", said)
-    if own and any(re.match(rf" *(?:- +)?{re.escape(own.group(1))}[ \t]*:(?:[ \t]|$)", line) for line in lines):
-        return None  # 「answer:回答」 where other entries have 「answer: …」: a key
+    used = re.compile(rf" *(?:- +)?{re.escape(own.group(1))}[ \t]*:(?:[ \t]|$)") if own else None
+    if used and any(not inside[i] and used.match(line) for i, line in enumerate(lines)):
+        return None  # 「answer:回答」 where other entries have 「answer: …」 (not in block text): a key
     return empty.group(1).strip()
 
 

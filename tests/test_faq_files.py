@@ -305,6 +305,9 @@ def test_a_mistake_in_a_yaml_line_is_said_exactly_at_that_line(
     ("entries:\n  - id: a0\n    question: Q0\n    answer: A0\n  - id: a1\n    question:\n    answer:A1\n",
      7, "スペースがありません", "上の「"),
     ("entries:\n  - id: a1\n    question: Q\n    answer:\n    memo: @窓口\n", 5, "@ や `", "上の「"),
+    # the same words as text of another answer's block are no key
+    ("entries:\n  - id: a0\n    question: Q0\n    answer: |\n      受付時間: 9時から\n"
+     "  - id: a1\n    question: Q\n    answer:\n    受付時間：9時から\n", 9, "上の「answer:」の値なら", ""),
     # an entry's first key, and a key indented with full-width spaces: libyaml notices the line after
     ("entries:\n  - id：a1\n    question: Q\n    answer: A\n", 2, "「：」が全角です", ""),
     ("entries:\n  - id: a1\n  　question: Q\n    answer: A\n", 3, "全角スペース", ""),

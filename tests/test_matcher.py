@@ -305,6 +305,9 @@ def test_a_rebuild_with_a_memo_analyses_only_changed_entries_and_matches_as_from
     enabled = sum(e.enabled for e in ENTRIES)
     assert analysed == [enabled, 1]  # the edited entry alone
     assert ranked(rebuilt) == ranked(Matcher.build(edited, GROUPS))
+    # the same entries read again as new objects (lines added above moved them): none analysed
+    Matcher.build([replace(e) for e in edited], GROUPS, memo=memo)
+    assert analysed[-1] == 0
     # other synonyms: every entry reads differently, so none is taken from the memo
     Matcher.build(edited, GROUPS[:1], memo=memo)
     assert analysed[-1] == enabled

@@ -1,7 +1,8 @@
 """Placeholders in FAQ answers, filled in for the person asking: {所属} {部局} {推進員} {スペシャリスト}.
 
-An admin writes 「あなたの所属（{所属}）のデジタル活用推進員は {推進員} です」 and each person sees
-their own unit and people, from the organisation data, when the bot shows the answer. Only
+An admin writes 「- デジタル活用推進員: {推進員}」 and each person sees their own people (「高橋 翔太さん、
+伊藤 美咲さん」), from the organisation data, when the bot shows the answer; a person whose unit is
+not known sees a phrase saying so, which reads well in that 「見出し: 値」 form. Only
 these names are placeholders (in half- or full-width braces, ｛推進員｝ too); other braces stay as
 written, and a near miss (｛推進委員｝) is a warning when the FAQ is loaded.
 """

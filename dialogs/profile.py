@@ -93,7 +93,12 @@ class ProfileDialog(ComponentDialog):
                     await step.context.send_activity(texts.UNIT_NOT_FOUND_HELPDESK)
                     return await step.end_dialog({"then": options["then"], "then_data": {
                         **(options.get("then_data") or {}), "unit_unknown": True}})
-                await step.context.send_activity(texts.UNIT_NOT_FOUND)
+                # a way forward: the helpdesk (the 相談 needs no unit), with what was typed
+                query = texts.UNIT_NOT_FOUND_QUERY.format(unit=typed.strip()[:50])
+                await step.context.send_activity(MessageFactory.attachment(cards.card(
+                    [cards.text(texts.UNIT_NOT_FOUND)],
+                    [cards.submit(texts.BUTTON_HELPDESK, "command", command="escalate", query=query,
+                                  unit_unknown=True)])))
                 return await step.end_dialog()
             return await step.replace_dialog("steps", {**(step.options or {}), "again": True,
                                                        "misses": misses})

@@ -22,8 +22,12 @@ UNIT_NOT_FOUND_HELPDESK = (
 UNIT_NOT_FOUND = (
     "申し訳ありません。入力された所属が職員名簿に見つかりませんでした。"
     "新しい所属で名簿にまだ載っていない可能性があります。所属の庶務担当者にご確認ください。"
+    "研修の申込などでお急ぎの場合は、下のボタンからヘルプデスクに相談できます。"
     "ご質問はそのまま入力していただければ、分かる範囲でお答えします。"
 )
+BUTTON_HELPDESK = "ヘルプデスクに相談"
+#: The 相談 that button starts (editable before it is sent)
+UNIT_NOT_FOUND_QUERY = "所属「{unit}」が職員名簿に見つからず、ボットに所属を登録できません。"
 CHOOSE_UNIT = "所属はどれでしょうか。"
 STALE_CHOICE = "このボタンは終わった手続きのものです。所属や職位を変えるときは「プロフィール」と入力してください。"
 UNIT_LABEL = "{unit}（{department}）"

@@ -53,7 +53,6 @@ from domain.enrolment_rules import (
     slot_of_enrolment,
 )
 from domain.ids import row_id
-from knowledge import placeholders
 from knowledge.catalogue import Catalogue, Course
 from knowledge.live import LiveStatus, NotLoadedError
 
@@ -116,9 +115,7 @@ class EnrolmentFlow:
         top = result.top.entry if result.band == "answer" and result.top else None
         if top is None:
             return None
-        answer = top.answer
-        if placeholders.names_in(answer):  # 「{推進員}」: the person's own people
-            answer = answer_for(answer, await self.identity(turn_context), self.runtime.directory)
+        answer = await answer_for(top.answer, lambda: self.identity(turn_context), self.runtime.directory)
         return f"**{top.question}**\n\n{answer}"
 
     async def identity(self, turn_context: TurnContext) -> Identity:

@@ -3,6 +3,8 @@ the organisation data (see :mod:`knowledge.placeholders`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.identity import Identity
 from bot.texts import faq as texts
 from knowledge import placeholders
@@ -10,9 +12,11 @@ from knowledge.directory import Directory, Person
 from knowledge.live import LiveData
 
 
-def answer_for(answer: str, who: Identity, directory: LiveData[Directory]) -> str:
-    """``answer`` as ``who`` reads it."""
-    return placeholders.fill(answer, own_people(who, directory)) if placeholders.names_in(answer) else answer
+async def answer_for(answer: str, who: Callable[[], Awaitable[Identity]], directory: LiveData[Directory]) -> str:
+    """``answer`` as the person reads it; ``who`` is asked for them only if it has placeholders."""
+    if not placeholders.names_in(answer):
+        return answer
+    return placeholders.fill(answer, own_people(await who(), directory))
 
 
 def own_people(who: Identity, directory: LiveData[Directory]) -> dict[str, str]:

@@ -24,7 +24,6 @@ from bot.runtime import Runtime
 from bot.texts import faq as texts
 from dialogs.yesno import parse_yes_no
 from domain.faq_log import candidate_ids, log_query, own_row
-from knowledge import placeholders
 from knowledge.faq import FaqEntry
 from knowledge.faq_live import FaqKnowledge
 from knowledge.matcher import MatchResult
@@ -159,9 +158,10 @@ def install(runtime: Runtime) -> None:
         if entry is None or not entry.enabled:
             await turn_context.send_activity(texts.NOT_FOUND)
             return
-        if placeholders.names_in(entry.answer):  # 「{推進員}」: the asker's own people
-            who = await runtime.services["identity"].resolve(turn_context)
-            entry = replace(entry, answer=answer_for(entry.answer, who, runtime.directory))
+        answer = await answer_for(entry.answer, lambda: runtime.services["identity"].resolve(turn_context),
+                                  runtime.directory)  # 「{推進員}」: the asker's own people
+        if answer != entry.answer:
+            entry = replace(entry, answer=answer)
         related = [e for e in (faq.get(i) for i in entry.follow_ups) if e is not None and e.enabled]
         await turn_context.send_activity(
             MessageFactory.attachment(faq_cards.answer(entry, log_id, related, seen or ())))

@@ -617,8 +617,7 @@ def load_faq(
     errors, warnings = check_references(result.entries, partial=not path.is_dir(), rows=rows, unread=unread)
     result.errors += errors
     result.warnings += warnings
-    result.warnings += placeholders.warnings(
-        (str(e.location or e.id), e.answer) for e in result.entries if "{" in e.answer or "｛" in e.answer)
+    result.warnings += placeholders.warnings((str(e.location or e.id), e.answer) for e in result.entries)
     if result.entries and similar_limit != 0:
         if similar_limit is None or len(result.entries) <= similar_limit:
             from knowledge.similar import near_duplicate_warnings  # needs the normaliser

@@ -560,17 +560,22 @@ def _synonym_sheets(file: Path) -> list[str]:
             f"別のファイル (「{n}.xlsx」など) にして FAQ と同じフォルダに置いてください" for n in names]
 
 
-def _read_cached(file: Path, cache: FileCache | None) -> _FileResult:
-    if cache is None:
-        return _read_file(file)
+def _file_key(file: Path) -> bytes | None:
     try:
-        key = hashlib.blake2b(file.read_bytes(), digest_size=16).digest()
+        return hashlib.blake2b(file.read_bytes(), digest_size=16).digest()
     except OSError:
+        return None
+
+
+def _read_cached(file: Path, cache: FileCache | None) -> _FileResult:
+    key = _file_key(file) if cache is not None else None
+    if cache is None or key is None:
         return _read_file(file)
     result = cache.get(file, key)
     if result is None:
         result = _read_file(file, cache.made(file))
-        cache.put(file, key, result)
+        if _file_key(file) == key:  # a save landed while it was read: what was read is not known
+            cache.put(file, key, result)
     return result
 
 

@@ -594,6 +594,30 @@ def test_a_value_changed_to_one_that_compares_equal_is_read_again(tmp_path: Path
     assert load_faq(tmp_path, cache=cache).entries[0].category == load_faq(tmp_path).entries[0].category
 
 
+
+def test_a_save_landing_while_a_file_is_read_is_not_remembered_as_the_earlier_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knowledge.faq as faq
+
+    good = "id,question,answer\na,質問A,回答A\nb,質問B,回答B\n"
+    broken = "id,question,answer\na,質問A,\n"
+    write(tmp_path, "faq.csv", good)
+    cache = FileCache()
+    read = faq.read_records
+
+    def saved_meanwhile(file: Path, *args: object, **kwargs: object) -> object:
+        write(tmp_path, "faq.csv", broken)  # the admin's next save, between hashing and reading
+        return read(file, *args, **kwargs)
+
+    monkeypatch.setattr(faq, "read_records", saved_meanwhile)
+    assert load_faq(tmp_path, cache=cache).errors  # the broken text was read
+    monkeypatch.setattr(faq, "read_records", read)
+    write(tmp_path, "faq.csv", good)  # undone: the good text again
+    again = load_faq(tmp_path, cache=cache)
+    assert again.errors == [] and sorted(by_id(again.entries)) == ["a", "b"]
+
+
 # ---------------------------------------------------------------- validation errors
 
 

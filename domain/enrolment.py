@@ -45,6 +45,7 @@ from domain.enrolment_rules import (
 )
 from domain.jobs import UtcDateTime
 from knowledge.catalogue import Catalogue
+from knowledge.sources import CODE_MAX, ID_MAX
 
 T = TypeVar("T")
 _ACTIVE_SQL = "status IN ('enrolled', 'pending', 'waitlisted')"
@@ -55,8 +56,8 @@ class SeatCounter(SQLModel, table=True):
 
     __tablename__ = "enrolment_seat"
 
-    session_id: str = Field(primary_key=True, max_length=128)
-    course_id: str = Field(max_length=128)
+    session_id: str = Field(primary_key=True, max_length=ID_MAX)
+    course_id: str = Field(max_length=ID_MAX)
     capacity: int
     taken: int = 0
     updated_at: datetime = Field(sa_type=UtcDateTime)
@@ -72,12 +73,12 @@ class Enrolment(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    session_id: str = Field(max_length=128)
-    course_id: str = Field(max_length=128)
+    session_id: str = Field(max_length=ID_MAX)
+    course_id: str = Field(max_length=ID_MAX)
     user_id: str = Field(max_length=256)
     upn: str | None = Field(default=None, max_length=256)
     name: str = Field(max_length=256)
-    unit_code: str | None = Field(default=None, max_length=64)
+    unit_code: str | None = Field(default=None, max_length=CODE_MAX)
     unit_name: str | None = Field(default=None, max_length=256)
     tier: str | None = Field(default=None, max_length=64)
     status: str = Field(max_length=16)
@@ -99,7 +100,7 @@ class EnrolmentAudit(SQLModel, table=True):
     actor_name: str = Field(max_length=256)
     action: str = Field(max_length=32)
     enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id")
-    session_id: str = Field(max_length=128)
+    session_id: str = Field(max_length=ID_MAX)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 from sqlmodel import Field, SQLModel
 
+from knowledge.sources import CODE_MAX, ID_MAX
+
 
 def utcnow() -> datetime:
     """Now, in UTC, timezone-aware: the form every timestamp column uses."""
@@ -48,10 +50,10 @@ class FaqQueryRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     user_id: str = Field(max_length=256)
-    unit_code: str | None = Field(default=None, max_length=64)
+    unit_code: str | None = Field(default=None, max_length=CODE_MAX)
     query: str
     normalized: str
     candidates: str = "[]"
     band: str = Field(max_length=16)
-    chosen_id: str | None = Field(default=None, max_length=128)
+    chosen_id: str | None = Field(default=None, max_length=ID_MAX)
     feedback: str | None = Field(default=None, max_length=16)

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.models import utcnow
+from knowledge.sources import CODE_MAX
 
 
 class StaffProfile(SQLModel, table=True):
@@ -18,7 +19,7 @@ class StaffProfile(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=256)
     name: str = Field(default="", max_length=256)
     upn: str | None = Field(default=None, max_length=256)
-    unit_code: str = Field(max_length=64)
+    unit_code: str = Field(max_length=CODE_MAX)
     tier: str = Field(max_length=64)
     updated_at: datetime = Field(default_factory=utcnow)
 

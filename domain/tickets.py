@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.jobs import UtcDateTime
 from domain.models import utcnow
+from knowledge.sources import CODE_MAX
 
 OPEN, CLAIMED, ANSWERED, REOPENED, RESOLVED, CANCELLED = (
     "open", "claimed", "answered", "reopened", "resolved", "cancelled",
@@ -110,7 +111,7 @@ class Ticket(SQLModel, table=True):
     requester_id: str = Field(max_length=256, index=True)
     requester_name: str = Field(default="", max_length=256)
     requester_upn: str | None = Field(default=None, max_length=256)
-    unit_code: str | None = Field(default=None, max_length=64)
+    unit_code: str | None = Field(default=None, max_length=CODE_MAX)
     unit_name: str | None = Field(default=None, max_length=256)
     department_code: str | None = Field(default=None, max_length=64)
     department_name: str | None = Field(default=None, max_length=256)

@@ -22,6 +22,7 @@ from knowledge.directory import TIERS, fold, normalize_role, normalize_tier
 from knowledge.live import check_build
 from knowledge.sources import (
     EXCEL_SUFFIXES,
+    ID_MAX,
     DataFileError,
     Location,
     Record,
@@ -31,6 +32,7 @@ from knowledge.sources import (
     split_words,
     strip_lines,
     table_files,
+    too_long,
     unknown_columns,
     unreadable_files,
     yaml_record,
@@ -506,12 +508,15 @@ class _Checker:
             missing.append("終了日時")
         if missing:
             self.error(r.location, f"{'、'.join(missing)}がありません")
+        long_ids = [p for p in (too_long("日程ID", sid, ID_MAX), too_long("研修ID", course_id, ID_MAX)) if p]
+        for problem in long_ids:
+            self.error(r.location, problem)
         start = self.when(r, "start", "開始日時")
         end = None
         if start is not None or not is_time_only(r.get("end")):  # else nothing to anchor it
             end = self.when(r, "end", "終了日時", base=start.date() if start else None)
         deadline = self.when(r, "deadline", "申込締切", end_of_day=True)
-        ok = not missing and start is not None and end is not None
+        ok = not missing and not long_ids and start is not None and end is not None
         if start and end and end <= start:
             self.error(r.location, "終了日時が開始日時より前 (または同じ) です")
             ok = False
@@ -544,10 +549,12 @@ class _Checker:
         missing = [n for n, v in (("研修ID", cid), ("研修名", title), ("区分", raw_category)) if not v]
         if missing:
             self.error(r.location, f"{'、'.join(missing)}がありません")
+        errors_before = len(self.errors)
+        if long_id := too_long("研修ID", cid, ID_MAX):
+            self.error(r.location, long_id)
         category = _category(raw_category) if raw_category else None
         if raw_category and category is None:
             self.error(r.location, f"区分「{raw_category}」は使えません (使える値: {'、'.join(CATEGORIES)})")
-        errors_before = len(self.errors)
         tiers = self.tiers(r, "tiers", "対象職位")
         mandatory = self.tiers(r, "mandatory_for", "必須職位")
         if tiers and set(mandatory) - set(tiers):

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge.live import check_build
 from knowledge.sources import (
+    CODE_MAX,
     EXCEL_SUFFIXES,
     DataFileError,
     Location,
@@ -32,6 +33,7 @@ from knowledge.sources import (
     shown_sheets,
     split_multi,
     table_files,
+    too_long,
     unknown_columns,
     unreadable_files,
 )
@@ -489,6 +491,12 @@ class _Checker:
         for r in records:
             v = self.required(r, fields)
             if v is None:
+                continue
+            long_codes = [p for p in (too_long("所属コード", v["code"], CODE_MAX),
+                                      too_long("部局コード", v["department_code"], CODE_MAX)) if p]
+            for problem in long_codes:
+                self.error(r.location, problem)
+            if long_codes:
                 continue
             if v["code"] in self.units:
                 first = self.units[v["code"]][1]

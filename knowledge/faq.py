@@ -35,6 +35,7 @@ from typing import Any
 from knowledge import placeholders
 from knowledge.sources import (
     EXCEL_SUFFIXES,
+    ID_MAX,
     DataFileError,
     Location,
     Record,
@@ -43,6 +44,7 @@ from knowledge.sources import (
     split_multi,
     split_words,
     table_files,
+    too_long,
     unknown_columns,
     unreadable_files,
 )
@@ -348,6 +350,8 @@ def entry_from_record(record: Record) -> tuple[FaqEntry | None, list[str]]:
         problems.append(
             f"{loc}: ID「{values['id']}」に空白や | , は使えません (英数字と - _ を使ってください)"
         )
+    if long_id := too_long("ID", values["id"], ID_MAX):
+        problems.append(f"{loc}: {long_id}")
     enabled = parse_enabled(record.get("enabled"))
     if enabled is None:
         problems.append(

@@ -923,6 +923,17 @@ def unknown_columns(
             for name, (shown, loc) in unknown.items()]
 
 
+ID_MAX = 128  # FAQ, course and session ids: the length the database keeps of them
+CODE_MAX = 64  # unit and department codes
+
+
+def too_long(label: str, value: str, limit: int) -> str | None:
+    """The problem with an id or code longer than the database keeps, else None."""
+    if len(value) <= limit:
+        return None
+    return f"{label}「{value[:20]}…」が長すぎます ({len(value)} 文字。{limit} 文字以内にしてください)"
+
+
 def cell_text(record: Record, key: str) -> str:
     """A cell as clean text: NFKC, trimmed, and Excel's 12.0 for a typed 12 read back as 12."""
     value = record.get(key)

@@ -350,6 +350,14 @@ CASES = {
         [["c2", "研修2", "e-ラーニング", "", "", "たぶん", "10"]], [],
         "courses.csv:3: 承認要否「たぶん」は はい/いいえ にしてください",
     ),
+    "course id longer than the database keeps": (
+        [["c" * 129, "研修2", "e-ラーニング", "", "", "", "10"]], [],
+        "courses.csv:3: 研修ID「cccccccccccccccccccc…」が長すぎます (129 文字。128 文字以内にしてください)",
+    ),
+    "session id longer than the database keeps": (
+        [], [["s" * 129, "c1", "2026-12-11 09:30", "12:00", "講堂", "", "30", ""]],
+        "sessions.csv:3: 日程ID「ssssssssssssssssssss…」が長すぎます (129 文字。128 文字以内にしてください)",
+    ),
     "course missing fields": (
         [["c2", "", "", "", "", "", "10"]], [], "courses.csv:3: 研修名、区分がありません",
     ),

@@ -265,6 +265,10 @@ CASES = {
         "units", ["A-03", "調整課", "A", "企画局", "", ""],
         "units.csv:5: 部局コード A の部局名「企画局」が units.csv:2 の「企画部」と異なります",
     ),
+    "unit code longer than the database keeps": (
+        "units", ["A-" + "9" * 63, "長い課", "A", "企画部", "", ""],
+        "units.csv:5: 所属コード「A-999999999999999999…」が長すぎます (65 文字。64 文字以内にしてください)",
+    ),
     "unit missing fields": (
         "units", ["A-04", "", "A", "", "", ""], "units.csv:5: 所属名、部局名がありません",
     ),

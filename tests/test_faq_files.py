@@ -654,10 +654,12 @@ def test_unknown_follow_up_and_bad_id(tmp_path: Path) -> None:
         "entries:\n"
         "  - id: a\n    question: 質問\n    answer: 回答\n    follow_ups: [b, nothing]\n"
         "  - id: b\n    question: 質問B\n    answer: 回答B\n"
-        "  - id: bad id\n    question: 質問C\n    answer: 回答C\n",
+        "  - id: bad id\n    question: 質問C\n    answer: 回答C\n"
+        f"  - id: {'x' * 129}\n    question: 質問D\n    answer: 回答D\n",
     )
     assert load_faq(tmp_path).errors == [
         "faq.yaml:9: ID「bad id」に空白や | , は使えません (英数字と - _ を使ってください)",
+        "faq.yaml:12: ID「xxxxxxxxxxxxxxxxxxxx…」が長すぎます (129 文字。128 文字以内にしてください)",
         "faq.yaml:2: 関連FAQ「nothing」という ID はありません",
     ]
 

@@ -23,7 +23,7 @@ from bot.router import Route, command_key
 from bot.runtime import Runtime
 from bot.texts import faq as texts
 from dialogs.yesno import parse_yes_no
-from domain.faq_log import candidate_ids, log_query, own_row
+from domain.faq_log import candidate_ids, candidate_scores, log_query, own_row
 from knowledge.faq import FaqEntry
 from knowledge.faq_live import FaqKnowledge
 from knowledge.matcher import MatchResult
@@ -181,9 +181,11 @@ def install(runtime: Runtime) -> None:
         await awaiting.set(turn_context, {"kind": "offer", "query": query})
 
     async def show(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        """A clarify choice answers that entry for the question asked. A follow-up, or a
-        colleague's card pressed in a channel, is a question of its own: logged for the
-        person who pressed, so that their feedback counts for the entry they saw."""
+        """A clarify choice answers that entry for the question asked; a next candidate, after
+        「解決しない」, is a new try at it, logged as such so that the verdict on the entry that
+        did not help stays on record. A follow-up, or a colleague's card pressed in a channel,
+        is a question of its own: logged for the person who pressed, so that their feedback
+        counts for the entry they saw."""
         entry_id = route.data.get("id")
         entry = knowledge().get(entry_id) if isinstance(entry_id, str) else None
         if entry is None or not entry.enabled:  # e.g. removed by a reload since the card was sent
@@ -192,7 +194,12 @@ def install(runtime: Runtime) -> None:
         who = await runtime.services["identity"].resolve(turn_context)
         async with runtime.sessions() as session, session.begin():
             row = await own_row(session, route.data.get("log"), who.user_id)
-            if row is not None and route.data.get("related") is not True:
+            if row is not None and route.data.get("related") is not True and row.feedback is not None:
+                log_id = await log_query(  # the same question again, with another entry
+                    session, user_id=who.user_id, unit_code=row.unit_code, query=row.query,
+                    normalized=row.normalized, candidates=candidate_scores(row), band=row.band,
+                    chosen_id=entry.id)
+            elif row is not None and route.data.get("related") is not True:
                 row.chosen_id, log_id = entry.id, row.id or 0
             else:
                 log_id = await log_query(
@@ -212,7 +219,7 @@ def install(runtime: Runtime) -> None:
                 await turn_context.send_activity(texts.STALE_FEEDBACK)
                 return
             row.feedback = value
-            if value == "solved" and isinstance(rated, str) and rated:
+            if value == "solved" and isinstance(rated, str) and knowledge().get(rated) is not None:
                 row.chosen_id = rated  # the entry that helped, even from an older card
             seen = sorted({*seen_ids(route.data), *(i for i in (rated, row.chosen_id) if isinstance(i, str))})
             others = [i for i in candidate_ids(row, NEXT_CANDIDATE_FLOOR) if i not in seen]

@@ -93,6 +93,31 @@ async def test_unsolved_offers_the_next_candidates_then_a_person(harness: Harnes
     assert row.feedback == "unsolved"
 
 
+async def test_a_next_candidate_is_logged_as_a_new_try_keeping_the_verdict_on_the_first(
+    harness: Harness,
+) -> None:
+    client = harness.client
+    await client.send("staff", "ﾕｰﾃﾞﾐｰのサインイン方法")
+    await press(harness, "staff", texts.BUTTON_UNSOLVED)
+    await press(harness, "staff", "Udemy Business をスマートフォンのアプリで受講できますか？")
+    first, second = await log_rows(harness)
+    assert (first.chosen_id, first.feedback) == ("udemy-login", "unsolved")  # not blamed on the next
+    assert (second.query, second.chosen_id, second.feedback) == ("ﾕｰﾃﾞﾐｰのサインイン方法", "udemy-mobile", None)
+    assert second.candidates == first.candidates
+    await press(harness, "staff", texts.BUTTON_SOLVED)
+    first, second = await log_rows(harness)
+    assert (first.feedback, second.feedback) == ("unsolved", "solved")
+
+
+async def test_feedback_naming_an_entry_the_faq_lacks_does_not_record_it(harness: Harness) -> None:
+    await harness.client.send("staff", "VPNが遅い")
+    (row,) = await log_rows(harness)
+    await harness.client.send("staff", "", {"action": "faq.feedback", "log": row.id, "value": "solved",
+                                            "id": "x" * 300})
+    (row,) = await log_rows(harness)
+    assert (row.chosen_id, row.feedback) == ("vpn-slow", "solved")
+
+
 async def test_an_ambiguous_question_gets_did_you_mean_and_the_choice_is_answered(harness: Harness) -> None:
     client = harness.client
     await client.send("staff", "推進員")
@@ -302,8 +327,9 @@ async def test_an_entry_turned_down_is_never_offered_again_for_that_question(har
         turned_down.add(choice.value["id"])
     else:
         raise AssertionError("a person was never offered")
-    (row,) = await log_rows(harness)
-    assert row.feedback == "unsolved"
+    rows = await log_rows(harness)  # one row per entry tried, each with its verdict
+    assert [(r.query, r.feedback) for r in rows] == [("推進員", "unsolved")] * len(turned_down)
+    assert {r.chosen_id for r in rows} == turned_down
 
 
 async def test_typed_unsolved_is_about_the_last_reply_and_a_second_one_offers_a_person(harness: Harness) -> None:

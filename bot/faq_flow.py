@@ -40,7 +40,7 @@ NEXT_CANDIDATE_FLOOR = 0.05
 #: entry is filler (「デジタル活用推進員に指名されました」 for a question on recording). On the five
 #: evaluation sets this leaves out 469 of the 1,360 second and third choices, 7 of the 71 right.
 CLARIFY_FLOOR = 0.01
-_CHOICES = {"1": 1, "2": 2, "3": 3}  # after command_key: 「２」「②」 too
+_CHOICE = re.compile(r"(\d)(?:番目?|つ目|個目|こめ)?")  # after command_key: 「２」「②」「2番」「２つ目」
 NONE_OF_THESE_WORDS = frozenset({"どれでもない", "どれでもありません", "どれも違う", "どれもちがう", "該当なし"})
 SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved"})
 # Small talk said exactly so (width, case and punctuation aside): a reply, not FAQ guesses.
@@ -246,8 +246,7 @@ def install(runtime: Runtime) -> None:
                 if await rate(turn_context, dc, value == "solved"):
                     return
         if last.get("kind") == "answer":
-            await feedback(turn_context, dc, Route("card", name="faq.feedback", data={
-                "log": last.get("log"), "value": value, "id": last.get("id"), "seen": last.get("seen")}))
+            await rate_answer(turn_context, dc, last, value)
         elif value == "solved":
             await turn_context.send_activity(texts.THANKS)
         elif last.get("kind") == "choices":
@@ -255,19 +254,32 @@ def install(runtime: Runtime) -> None:
         else:
             await offer_person(turn_context, str(last.get("query") or ""), texts.OFFER_PERSON)
 
+    async def rate_answer(turn_context: TurnContext, dc: DialogContext, last: dict, value: str) -> None:
+        """The answer card the bot last sent, rated as its button would."""
+        await feedback(turn_context, dc, Route("card", name="faq.feedback", data={
+            "log": last.get("log"), "value": value, "id": last.get("id"), "seen": last.get("seen")}))
+
     async def typed_choice(turn_context: TurnContext, dc: DialogContext, text: str) -> bool:
-        """「2」 or 「どれでもない」 typed under a 「もしかして」 or next-candidates card."""
+        """「2」 (「2番」, 「2つ目」) or 「どれでもない」 typed under a 「もしかして」 or
+        next-candidates card; a number not on the card asks again, the choices still waiting.
+        「どれでもない」 under the answer to a choice: that choice did not help either."""
         last = awaited(turn_context)
         key = command_key(text)
-        if last.get("kind") != "choices" or not (key in _CHOICES or key in NONE_OF_THESE_WORDS):
+        if last.get("kind") == "answer" and key in NONE_OF_THESE_WORDS:
+            await rate_answer(turn_context, dc, last, "unsolved")
+            return True
+        choice = _CHOICE.fullmatch(key)
+        if last.get("kind") != "choices" or not (choice or key in NONE_OF_THESE_WORDS):
             return False
         if key in NONE_OF_THESE_WORDS:
             await none_of_these(turn_context, dc, Route("card", name="faq.none", data={"log": last.get("log")}))
             return True
         offered = [i for i in last.get("ids") or [] if isinstance(i, str)]
-        number = _CHOICES[key]
-        if number > len(offered):
-            return False
+        number = int(choice.group(1)) if choice else 0
+        if not 1 <= number <= len(offered):
+            await turn_context.send_activity(texts.choose_number(len(offered)))
+            await awaiting.set(turn_context, last)
+            return True
         await show(turn_context, dc, Route("card", name="faq.show", data={
             "id": offered[number - 1], "log": last.get("log"), "seen": last.get("seen")}))
         return True

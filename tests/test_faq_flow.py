@@ -426,6 +426,39 @@ async def test_a_did_you_mean_choice_can_be_typed_as_a_number_or_none_of_these(h
         ("推進員", second.value["id"], None), ("推進員", None, "unsolved"), ("推進員", None, "unsolved")]
 
 
+async def test_a_number_not_on_the_card_asks_again_and_the_choices_still_wait(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "推進員")
+    buttons = [b for b in client.last_buttons("staff") if shows(b)]
+    client.received("staff")
+    await client.send("staff", str(len(buttons) + 2))
+    assert client.transcript("staff") == texts.choose_number(len(buttons))
+    await client.send("staff", "0")
+    assert client.transcript("staff") == texts.choose_number(len(buttons))
+    await client.send("staff", "２番")  # as people also write it
+    assert buttons[1].title in client.transcript("staff")
+    await client.send("staff", "推進員")
+    client.received("staff")
+    await client.send("staff", "1つ目")
+    assert buttons[0].title in client.transcript("staff")
+    assert [r.chosen_id for r in await log_rows(harness)] == [buttons[1].value["id"], buttons[0].value["id"]]
+
+
+async def test_none_of_these_typed_under_a_chosen_answer_turns_that_answer_down(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "推進員")
+    first = client.last_buttons("staff")[0]
+    await client.send("staff", "1")
+    client.received("staff")
+    await client.send("staff", "どれでもない")  # the answer to the choice was not it either
+    said = client.transcript("staff")
+    assert texts.NEXT_CANDIDATES in said or texts.OFFER_PERSON in said
+    assert texts.NO_MATCH not in said
+    assert first.value["id"] not in [b.value.get("id") for b in client.last_buttons("staff") if shows(b)]
+    (row,) = await log_rows(harness)  # no new question 「どれでもない」
+    assert (row.query, row.chosen_id, row.feedback) == ("推進員", first.value["id"], "unsolved")
+
+
 async def test_typing_for_a_person_after_none_of_these_keeps_the_question(harness: Harness) -> None:
     from bot.texts import escalation
 

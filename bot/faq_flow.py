@@ -285,10 +285,13 @@ def install(runtime: Runtime) -> None:
         return True
 
     async def answer_offer(turn_context: TurnContext, dc: DialogContext, yes: bool) -> None:
-        """「はい」 or 「いいえ」 typed right after the offer of a person (or 「いいえ」 to 「もしかして」)."""
+        """「はい」 or 「いいえ」 typed right after the offer of a person (or 「いいえ」, 「違います」
+        to 「もしかして」 or to an answer)."""
         last = awaited(turn_context)
         if last.get("kind") == "choices" and not yes:  # 「いいえ」 to 「もしかして」: none of them
             await reject_choices(turn_context, last.get("log"), texts.OFFER_PERSON)
+        elif last.get("kind") == "answer" and not yes:  # 「違います」: the answer did not help
+            await rate_answer(turn_context, dc, last, "unsolved")
         elif last.get("kind") != "offer":
             await turn_context.send_activity(texts.NOTHING_ASKED)
         elif yes and "escalate" in bot.commands:

@@ -459,6 +459,17 @@ async def test_none_of_these_typed_under_a_chosen_answer_turns_that_answer_down(
     assert (row.query, row.chosen_id, row.feedback) == ("推進員", first.value["id"], "unsolved")
 
 
+async def test_no_typed_under_an_answer_turns_it_down(harness: Harness) -> None:
+    client = harness.client
+    await client.send("staff", "ﾕｰﾃﾞﾐｰのサインイン方法")
+    client.received("staff")
+    await client.send("staff", "違います")
+    said = client.transcript("staff")
+    assert texts.NEXT_CANDIDATES in said and texts.NOTHING_ASKED not in said
+    (row,) = await log_rows(harness)
+    assert (row.chosen_id, row.feedback) == ("udemy-login", "unsolved")
+
+
 async def test_typing_for_a_person_after_none_of_these_keeps_the_question(harness: Harness) -> None:
     from bot.texts import escalation
 

@@ -23,7 +23,7 @@ from bot.router import Route, command_key
 from bot.runtime import Runtime
 from bot.texts import faq as texts
 from dialogs.yesno import parse_yes_no
-from domain.faq_log import candidate_ids, candidate_scores, log_query, own_row
+from domain.faq_log import candidate_ids, log_query, own_row
 from knowledge.faq import FaqEntry
 from knowledge.faq_live import FaqKnowledge
 from knowledge.matcher import MatchResult
@@ -42,6 +42,8 @@ NEXT_CANDIDATE_FLOOR = 0.05
 CLARIFY_FLOOR = 0.01
 _CHOICE = re.compile(r"(\d)(?:番目?|つ目|個目|こめ)?")  # after command_key: 「２」「②」「2番」「２つ目」
 NONE_OF_THESE_WORDS = frozenset({"どれでもない", "どれでもありません", "どれも違う", "どれもちがう", "該当なし"})
+# said right after an answer: it was not the answer (「やっぱいいです」 and other ways of leaving are not)
+NOT_IT_WORDS = frozenset({"いいえ", "違います", "違う", "ちがう", "ちがいます", "いいえ違います", "違いました"})
 SHORT_ONLY = frozenset({"greeting", "thanks", "solved", "unsolved"})
 # Small talk said exactly so (width, case and punctuation aside): a reply, not FAQ guesses.
 # Kept out of the intents file on purpose: entries there change every intent's scores.
@@ -121,7 +123,7 @@ def install(runtime: Runtime) -> None:
     async def answer(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
         yes = parse_yes_no(route.text)
         if yes is not None:  # 「はい」 is not a question: is it about the offer of a person?
-            await answer_offer(turn_context, dc, yes)
+            await answer_offer(turn_context, dc, yes, route.text)
             return
         if await typed_choice(turn_context, dc, route.text):
             return
@@ -181,11 +183,11 @@ def install(runtime: Runtime) -> None:
         await awaiting.set(turn_context, {"kind": "offer", "query": query})
 
     async def show(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
-        """A clarify choice answers that entry for the question asked; a next candidate, after
-        「解決しない」, is a new try at it, logged as such so that the verdict on the entry that
-        did not help stays on record. A follow-up, or a colleague's card pressed in a channel,
-        is a question of its own: logged for the person who pressed, so that their feedback
-        counts for the entry they saw."""
+        """A clarify choice answers that entry for the question asked; once the question has a
+        verdict (a next candidate, after 「解決しない」), the log keeps it with the entry it was
+        given for until the new one is rated. A follow-up, or a colleague's card pressed in a
+        channel, is a question of its own: logged for the person who pressed, so that their
+        feedback counts for the entry they saw."""
         entry_id = route.data.get("id")
         entry = knowledge().get(entry_id) if isinstance(entry_id, str) else None
         if entry is None or not entry.enabled:  # e.g. removed by a reload since the card was sent
@@ -194,13 +196,10 @@ def install(runtime: Runtime) -> None:
         who = await runtime.services["identity"].resolve(turn_context)
         async with runtime.sessions() as session, session.begin():
             row = await own_row(session, route.data.get("log"), who.user_id)
-            if row is not None and route.data.get("related") is not True and row.feedback is not None:
-                log_id = await log_query(  # the same question again, with another entry
-                    session, user_id=who.user_id, unit_code=row.unit_code, query=row.query,
-                    normalized=row.normalized, candidates=candidate_scores(row), band=row.band,
-                    chosen_id=entry.id)
-            elif row is not None and route.data.get("related") is not True:
-                row.chosen_id, log_id = entry.id, row.id or 0
+            if row is not None and route.data.get("related") is not True:
+                if row.feedback is None:
+                    row.chosen_id = entry.id
+                log_id = row.id or 0
             else:
                 log_id = await log_query(
                     session, user_id=who.user_id, unit_code=who.unit_code, query=entry.question,
@@ -284,13 +283,13 @@ def install(runtime: Runtime) -> None:
             "id": offered[number - 1], "log": last.get("log"), "seen": last.get("seen")}))
         return True
 
-    async def answer_offer(turn_context: TurnContext, dc: DialogContext, yes: bool) -> None:
+    async def answer_offer(turn_context: TurnContext, dc: DialogContext, yes: bool, text: str) -> None:
         """「はい」 or 「いいえ」 typed right after the offer of a person (or 「いいえ」, 「違います」
         to 「もしかして」 or to an answer)."""
         last = awaited(turn_context)
         if last.get("kind") == "choices" and not yes:  # 「いいえ」 to 「もしかして」: none of them
             await reject_choices(turn_context, last.get("log"), texts.OFFER_PERSON)
-        elif last.get("kind") == "answer" and not yes:  # 「違います」: the answer did not help
+        elif last.get("kind") == "answer" and command_key(text) in NOT_IT_WORDS:  # it did not help
             await rate_answer(turn_context, dc, last, "unsolved")
         elif last.get("kind") != "offer":
             await turn_context.send_activity(texts.NOTHING_ASKED)

@@ -44,14 +44,9 @@ async def own_row(session: AsyncSession, log_id: object, user_id: str) -> FaqQue
     return row if row is not None and row.user_id == user_id else None
 
 
-def candidate_scores(row: FaqQueryRow) -> list[tuple[str, float]]:
-    """The (id, score) pairs the matcher offered for this query, best first."""
-    try:
-        return [(str(i), float(score)) for i, score in json.loads(row.candidates)]
-    except (ValueError, TypeError):
-        return []
-
-
 def candidate_ids(row: FaqQueryRow, min_score: float = 0.0) -> list[str]:
     """The ids the matcher offered for this query, best first, scoring at least ``min_score``."""
-    return [i for i, score in candidate_scores(row) if score >= min_score]
+    try:
+        return [str(i) for i, score in json.loads(row.candidates) if float(score) >= min_score]
+    except (ValueError, TypeError):
+        return []

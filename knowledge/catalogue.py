@@ -508,15 +508,15 @@ class _Checker:
             missing.append("終了日時")
         if missing:
             self.error(r.location, f"{'、'.join(missing)}がありません")
-        long_ids = [p for p in (too_long("日程ID", sid, ID_MAX), too_long("研修ID", course_id, ID_MAX)) if p]
-        for problem in long_ids:
-            self.error(r.location, problem)
+        long_id = too_long("日程ID", sid, ID_MAX)  # a course's own id is checked on its row
+        if long_id:
+            self.error(r.location, long_id)
         start = self.when(r, "start", "開始日時")
         end = None
         if start is not None or not is_time_only(r.get("end")):  # else nothing to anchor it
             end = self.when(r, "end", "終了日時", base=start.date() if start else None)
         deadline = self.when(r, "deadline", "申込締切", end_of_day=True)
-        ok = not missing and not long_ids and start is not None and end is not None
+        ok = not missing and not long_id and start is not None and end is not None
         if start and end and end <= start:
             self.error(r.location, "終了日時が開始日時より前 (または同じ) です")
             ok = False

@@ -492,12 +492,10 @@ class _Checker:
             v = self.required(r, fields)
             if v is None:
                 continue
-            long_codes = [p for p in (too_long("所属コード", v["code"], CODE_MAX),
-                                      too_long("部局コード", v["department_code"], CODE_MAX)) if p]
-            for problem in long_codes:
-                self.error(r.location, problem)
-            if long_codes:
-                continue
+            for problem in (too_long("所属コード", v["code"], CODE_MAX),
+                            too_long("部局コード", v["department_code"], CODE_MAX)):
+                if problem:  # the unit is still kept, so that its staff are not also reported
+                    self.error(r.location, problem)
             if v["code"] in self.units:
                 first = self.units[v["code"]][1]
                 self.error(r.location, f"所属コード {v['code']} が重複しています ({first} と同じ)")

@@ -460,6 +460,19 @@ def test_yaml_nested_session_error_points_at_its_line(tmp_path: Path) -> None:
     ]
 
 
+def test_a_course_id_too_long_is_said_once_at_the_course_not_at_each_session(tmp_path: Path) -> None:
+    cid = "c" * 129
+    (tmp_path / "fy.yaml").write_text(
+        f"courses:\n  - id: {cid}\n    title: 研修\n    category: 職場内DX研修\n    sessions:\n"
+        "      - {id: s1, start: 2026-12-10 09:30, end: '12:00', venue: 講堂, capacity: 10}\n"
+        "      - {id: s2, start: 2026-12-11 09:30, end: '12:00', venue: 講堂, capacity: 10}\n",
+        encoding="utf-8",
+    )
+    assert load_catalogue(tmp_path).errors == [
+        "fy.yaml:2: 研修ID「cccccccccccccccccccc…」が長すぎます (129 文字。128 文字以内にしてください)"
+    ]
+
+
 def test_yaml_duplicate_ids_across_files(tmp_path: Path) -> None:
     body = "courses:\n  - {id: u, title: U, category: e-ラーニング, licence_pool: 5}\n"
     (tmp_path / "a.yaml").write_text(body, encoding="utf-8")

@@ -345,6 +345,17 @@ CASES = {
 }
 
 
+def test_a_department_code_too_long_is_one_error_not_one_per_member_of_the_unit(tmp_path: Path) -> None:
+    for name in ("units", "staff", "roles"):
+        rows = read_csv(f"{name}.csv")
+        if name == "units":
+            rows[1][2] = "D" * 70  # A-01's department
+        write_csv(tmp_path / f"{name}.csv", rows)
+    assert load_directory(tmp_path).errors == [
+        "units.csv:2: 部局コード「DDDDDDDDDDDDDDDDDDDD…」が長すぎます (70 文字。64 文字以内にしてください)"
+    ]
+
+
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
 def test_validation_error_names_location(tmp_path: Path, case: tuple) -> None:
     table, row, expected = case

@@ -595,20 +595,28 @@ def test_a_value_changed_to_one_that_compares_equal_is_read_again(tmp_path: Path
 
 
 
+@pytest.mark.parametrize("saved_back", [False, True], ids=["broken save", "broken save, then undone"])
 def test_a_save_landing_while_a_file_is_read_is_not_remembered_as_the_earlier_text(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, saved_back: bool
 ) -> None:
+    import os
+
     import knowledge.faq as faq
 
     good = "id,question,answer\na,質問A,回答A\nb,質問B,回答B\n"
     broken = "id,question,answer\na,質問A,\n"
-    write(tmp_path, "faq.csv", good)
+    path = write(tmp_path, "faq.csv", good)
+    os.utime(path, (1_700_000_000, 1_700_000_000))  # saved a while ago
     cache = FileCache()
     read = faq.read_records
 
     def saved_meanwhile(file: Path, *args: object, **kwargs: object) -> object:
         write(tmp_path, "faq.csv", broken)  # the admin's next save, between hashing and reading
-        return read(file, *args, **kwargs)
+        try:
+            return read(file, *args, **kwargs)
+        finally:
+            if saved_back:  # and at once 「元に戻す」, while it was being read
+                write(tmp_path, "faq.csv", good)
 
     monkeypatch.setattr(faq, "read_records", saved_meanwhile)
     assert load_faq(tmp_path, cache=cache).errors  # the broken text was read

@@ -113,7 +113,7 @@ class Ticket(SQLModel, table=True):
     requester_upn: str | None = Field(default=None, max_length=256)
     unit_code: str | None = Field(default=None, max_length=CODE_MAX)
     unit_name: str | None = Field(default=None, max_length=256)
-    department_code: str | None = Field(default=None, max_length=64)
+    department_code: str | None = Field(default=None, max_length=CODE_MAX)
     department_name: str | None = Field(default=None, max_length=256)
     question: str
     details: str = ""

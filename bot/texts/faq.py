@@ -45,6 +45,8 @@ def greeting(said: str) -> str:
 THANKS = "どういたしまして。ほかにも気になることがあれば、いつでも入力してください。"
 PERSON_DECLINED = "承知しました。ほかにも気になることがあれば、いつでも入力してください。"
 DISMISSED = "承知しました。また困ったことがあれば、いつでも入力してください。"
+
+
 def choose_number(count: int) -> str:
     """A number typed under 「もしかして」 that is not one of its choices."""
     numbers = "「1」" if count <= 1 else f"1〜{count} の番号"

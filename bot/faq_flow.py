@@ -285,12 +285,14 @@ def install(runtime: Runtime) -> None:
 
     async def answer_offer(turn_context: TurnContext, dc: DialogContext, yes: bool, text: str) -> None:
         """「はい」 or 「いいえ」 typed right after the offer of a person (or 「いいえ」, 「違います」
-        to 「もしかして」 or to an answer)."""
+        to 「もしかして」 or to an answer; 「はい」 to an answer is only acknowledged)."""
         last = awaited(turn_context)
         if last.get("kind") == "choices" and not yes:  # 「いいえ」 to 「もしかして」: none of them
             await reject_choices(turn_context, last.get("log"), texts.OFFER_PERSON)
         elif last.get("kind") == "answer" and command_key(text) in NOT_IT_WORDS:  # it did not help
             await rate_answer(turn_context, dc, last, "unsolved")
+        elif last.get("kind") == "answer" and yes:  # 「はい」: taken note of, no verdict
+            await turn_context.send_activity(texts.DISMISSED)
         elif last.get("kind") != "offer":
             await turn_context.send_activity(texts.NOTHING_ASKED)
         elif yes and "escalate" in bot.commands:

@@ -463,14 +463,17 @@ async def test_no_typed_under_an_answer_turns_it_down_but_leaving_does_not(harne
     client.received("staff")
     await client.send("staff", "やっぱいいです")  # leaving is no verdict on the answer
     assert texts.NEXT_CANDIDATES not in client.transcript("staff")
-    (row,) = await log_rows(harness)
-    assert row.feedback is None
+    await client.send("staff", "ﾕｰﾃﾞﾐｰのサインイン方法")
+    client.received("staff")
+    await client.send("staff", "はい")  # 「わかりました」: acknowledged, no verdict either
+    assert client.transcript("staff") == texts.DISMISSED
+    assert [r.feedback for r in await log_rows(harness)] == [None, None]
     await client.send("staff", "ﾕｰﾃﾞﾐｰのサインイン方法")
     client.received("staff")
     await client.send("staff", "違います")
     said = client.transcript("staff")
     assert texts.NEXT_CANDIDATES in said and texts.NOTHING_ASKED not in said
-    _, row = await log_rows(harness)
+    *_, row = await log_rows(harness)
     assert (row.chosen_id, row.feedback) == ("udemy-login", "unsolved")
 
 

@@ -121,11 +121,11 @@ def install(runtime: Runtime) -> None:
     cached_for: list[object] = [None]
 
     async def answer(turn_context: TurnContext, dc: DialogContext, route: Route) -> None:
+        if await typed_choice(turn_context, dc, route.text):
+            return
         yes = parse_yes_no(route.text)
         if yes is not None:  # 「はい」 is not a question: is it about the offer of a person?
-            await answer_offer(turn_context, dc, yes, route.text)
-            return
-        if await typed_choice(turn_context, dc, route.text):
+            await answer_offer(turn_context, dc, yes)
             return
         if command_key(route.text).isdigit():  # a number, but no 「もしかして」 waiting for it
             await turn_context.send_activity(common_texts.NUMBER_ONLY)
@@ -261,10 +261,10 @@ def install(runtime: Runtime) -> None:
     async def typed_choice(turn_context: TurnContext, dc: DialogContext, text: str) -> bool:
         """「2」 (「2番」, 「2つ目」) or 「どれでもない」 typed under a 「もしかして」 or
         next-candidates card; a number not on the card asks again, the choices still waiting.
-        「どれでもない」 under the answer to a choice: that choice did not help either."""
+        Under an answer, 「違います」 or (for the answer to a choice) 「どれでもない」: it did not help."""
         last = awaited(turn_context)
         key = command_key(text)
-        if last.get("kind") == "answer" and key in NONE_OF_THESE_WORDS:
+        if last.get("kind") == "answer" and (key in NOT_IT_WORDS or key in NONE_OF_THESE_WORDS):
             await rate_answer(turn_context, dc, last, "unsolved")
             return True
         choice = _CHOICE.fullmatch(key)
@@ -283,14 +283,12 @@ def install(runtime: Runtime) -> None:
             "id": offered[number - 1], "log": last.get("log"), "seen": last.get("seen")}))
         return True
 
-    async def answer_offer(turn_context: TurnContext, dc: DialogContext, yes: bool, text: str) -> None:
-        """「はい」 or 「いいえ」 typed right after the offer of a person (or 「いいえ」, 「違います」
-        to 「もしかして」 or to an answer; 「はい」 to an answer is only acknowledged)."""
+    async def answer_offer(turn_context: TurnContext, dc: DialogContext, yes: bool) -> None:
+        """「はい」 or 「いいえ」 typed right after the offer of a person (or 「いいえ」 to
+        「もしかして」; 「はい」 to an answer is only acknowledged)."""
         last = awaited(turn_context)
         if last.get("kind") == "choices" and not yes:  # 「いいえ」 to 「もしかして」: none of them
             await reject_choices(turn_context, last.get("log"), texts.OFFER_PERSON)
-        elif last.get("kind") == "answer" and command_key(text) in NOT_IT_WORDS:  # it did not help
-            await rate_answer(turn_context, dc, last, "unsolved")
         elif last.get("kind") == "answer" and yes:  # 「はい」: taken note of, no verdict
             await turn_context.send_activity(texts.DISMISSED)
         elif last.get("kind") != "offer":

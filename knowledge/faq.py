@@ -564,28 +564,31 @@ def _synonym_sheets(file: Path) -> list[str]:
             f"別のファイル (「{n}.xlsx」など) にして FAQ と同じフォルダに置いてください" for n in names]
 
 
-def _file_key(file: Path) -> tuple[tuple[int, int], bytes] | None:
-    """When the file was last written (and its size), and a hash of its content."""
+def _written(file: Path) -> tuple[int, int] | None:
+    """When the file was last written, and its size (None if it cannot be read)."""
     try:
-        written = file.stat()
-        digest = hashlib.blake2b(file.read_bytes(), digest_size=16).digest()
+        stat = file.stat()
     except OSError:
         return None
-    return (written.st_mtime_ns, written.st_size), digest
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _read_cached(file: Path, cache: FileCache | None) -> _FileResult:
     """A file's entries, from the cache while its content is unchanged. The result of a read
     during which the file was saved (even saved back as it was) is not cached: what was read
     is not known."""
-    key = _file_key(file) if cache is not None else None
-    if cache is None or key is None:
+    if cache is None:
         return _read_file(file)
-    result = cache.get(file, key[1])
+    written = _written(file)
+    try:
+        key = hashlib.blake2b(file.read_bytes(), digest_size=16).digest()
+    except OSError:
+        return _read_file(file)
+    result = cache.get(file, key)
     if result is None:
         result = _read_file(file, cache.made(file))
-        if _file_key(file) == key:
-            cache.put(file, key[1], result)
+        if written is not None and _written(file) == written:
+            cache.put(file, key, result)
     return result
 
 

@@ -207,6 +207,7 @@ def install(runtime: Runtime) -> None:
                 await dc.cancel_all_dialogs()
             await dc.begin_dialog(EscalateDialog.__name__, {"draft": {
                 "key": key, "question": "", "details": details, "urgency": urgency,
+                "shown_question": str(data.get("query") or "").strip()[:4000],
                 "attachments": list(clean_attachments(data.get("attachments"))),
                 "target": await describe(turn_context), "shown": True,
                 "unit_unknown": data.get("unit_unknown") is True}})

@@ -78,6 +78,9 @@ class EscalateDialog(ComponentDialog):
         draft = options.get("draft")
         if isinstance(draft, dict) and not draft.get("question"):  # sent with the question box
             step.values.update(draft)  # emptied: asked for, the rest as it was submitted
+            # kept for a time-out: the card comes back with the question it showed before
+            step.parent.active_dialog.state[_DRAFT] = {**draft, "question": draft.get("shown_question") or "",
+                                                       "card_id": None}
             return await step.prompt("question", PromptOptions(prompt=MessageFactory.text(texts.EMPTY_QUESTION_BOX)))
         if isinstance(draft, dict):  # shown again (an attachment or details were added)
             step.values.update(draft)

@@ -870,6 +870,28 @@ async def test_sent_with_the_question_box_emptied_keeps_the_details_and_urgency(
         "共有フォルダの容量を増やす申請先を知りたい", "500GBほしい", t.URGENT)
 
 
+async def test_a_draft_sent_with_the_question_box_emptied_survives_a_time_out(
+    h: Harness, clock: ManualClock
+) -> None:
+    # asked for the question, the person leaves: the 補足 and urgency they submitted come back
+    # on the card, with the question the card showed before, and nothing is sent meanwhile
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", "共有フォルダの容量を増やしたい")
+    await press_on(h, STAFF, "送信する", question="", details="500GBほしい", urgency="urgent")
+    assert "質問欄が空でした" in said(h, "staff")
+    clock.advance(timedelta(hours=2))
+    await h.client.send("staff", "VPNが遅い")
+    shown = said(h, "staff")
+    assert "相談はまだ送っていません" in shown
+    assert "[入力欄: 質問] 共有フォルダの容量を増やしたい" in shown
+    assert "[入力欄: 補足（任意）] 500GBほしい" in shown and "(至急" in shown, shown
+    async with h.runtime.sessions() as session:
+        assert await t.get(session, 1) is None
+    await press_on(h, STAFF, "送信する")
+    found = await ticket(h)
+    assert (found.question, found.details, found.urgency) == ("共有フォルダの容量を増やしたい", "500GBほしい", t.URGENT)
+
+
 @pytest.mark.parametrize(("typed", "prefilled"), [
     ("VPNが遅いので担当者に相談したい", "VPNが遅いので担当者に相談したい"),
     ("共有フォルダの容量を増やしたい。担当者に相談したい", "共有フォルダの容量を増やしたい。担当者に相談したい"),

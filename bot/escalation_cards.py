@@ -168,6 +168,16 @@ def answer_preview(ticket_id: int, text: str) -> Json:
     )
 
 
+def reason_preview(ticket_id: int, text: str) -> Json:
+    """A reason typed in chat after its hour: the box holds it, and 「他の人に回す」 passes the
+    ticket on with what the box holds."""
+    return cards.content(
+        [cards.text(texts.REASON_PREVIEW.format(id=ticket_id)),
+         _input("reason", texts.REASON_LABEL, value=text, multiline=False)],
+        [cards.submit(texts.BUTTON_PASS, "ticket.pass", ticket_id=ticket_id)],
+    )
+
+
 def _answer_box(ticket: Ticket) -> list[Json]:
     return [answer_input()]
 

@@ -513,8 +513,8 @@ def install(runtime: Runtime) -> None:
 
     async def text_expired(turn_context: TurnContext, dc: DialogContext, instance: DialogInstance) -> Followed:
         """The text a card asked for was not typed within the hour. A plain text where an answer
-        was asked for is shown as that answer, to send with one press (as an answer typed in
-        time is); otherwise the ticket's card is shown again."""
+        (or a reason to pass the ticket on) was asked for is shown as that answer (reason), to
+        send with one press; otherwise the ticket's card is shown again."""
         about, field = TicketTextDialog.asked(instance)
         ticket_id = _ticket_id({"ticket_id": about})
         if ticket_id is None or field not in texts.TEXT_EXPIRED:
@@ -523,10 +523,15 @@ def install(runtime: Runtime) -> None:
         if isinstance(activity.value, dict):  # a button: of that ticket's card, the press goes on
             if _ticket_id(activity.value) == ticket_id:
                 return "said"
-        elif field == "answer" and _an_answer(activity.text or "") and await may_answer(turn_context, ticket_id):
-            await turn_context.send_activity(texts.LATE_ANSWER.format(id=ticket_id))
-            await resume(turn_context, dc, {"action": "ticket.answer", "ticket_id": ticket_id, _TYPED: True,
-                                            "answer": (activity.text or "").strip()})
+        elif field in ("answer", "reason") and _an_answer(text := (activity.text or "").strip()) \
+                and await may_answer(turn_context, ticket_id):
+            if field == "answer":
+                await turn_context.send_activity(texts.LATE_ANSWER.format(id=ticket_id))
+                await resume(turn_context, dc, {"action": "ticket.answer", "ticket_id": ticket_id, _TYPED: True,
+                                                "answer": text})
+            else:  # passing a ticket on is not undone: the reason too is shown first
+                await turn_context.send_activity(texts.LATE_REASON.format(id=ticket_id))
+                await turn_context.send_activity(_reply(cards.reason_preview(ticket_id, text[:2000])))
             return "taken"
         await turn_context.send_activity(texts.TEXT_EXPIRED[field].format(id=ticket_id))
         await show(turn_context, dc, Route("card", name="ticket.show"), ticket_id)

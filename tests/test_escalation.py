@@ -755,6 +755,28 @@ async def test_a_promoter_who_passed_it_on_neither_sees_it_waiting_nor_can_claim
     assert "1. [受付待ち]" in said(h, "backup")
 
 
+async def test_a_reason_typed_after_its_hour_is_shown_before_the_ticket_is_passed_on(
+    h: Harness, clock: ManualClock
+) -> None:
+    await escalate(h)
+    await h.runtime.drain()
+    await press(h, "promoter", "他の人に回す")  # the reason box left empty: asked in the chat
+    assert "チケット 1 を他の人に回す理由を入力してください" in said(h, "promoter")
+    clock.advance(timedelta(hours=2))
+    await h.client.send("promoter", "明日から出張で不在のため")
+    shown = said(h, "promoter")
+    assert "他の人に回す理由の入力の受付は終了していました" in shown
+    assert "[入力欄: 回す理由] 明日から出張で不在のため" in shown
+    assert "もしかして" not in shown and "FAQ が見つかりません" not in shown  # nor taken for a question
+    assert "解決した" not in shown
+    async with h.runtime.sessions() as session:
+        assert [r.status for r in await t.recipients(session, 1)].count(t.PASSED) == 0
+    await press(h, "promoter", "他の人に回す")  # the preview's button: what its box holds
+    assert "チケット 1 を総務課のデジタル活用推進員（代理）に回しました" in said(h, "promoter")
+    async with h.runtime.sessions() as session:
+        assert any("明日から出張で不在のため" in e.note for e in await t.events(session, 1))
+
+
 async def test_the_queue_command_tells_a_requester_where_their_own_tickets_are(h: Harness) -> None:
     await escalate(h)
     await h.client.send("staff", "対応待ち一覧")  # staff: no promoter role

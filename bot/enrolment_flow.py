@@ -23,6 +23,7 @@ from bot.enrolment_notify import TOPIC_APPROVAL, EnrolmentSettings, Notifier
 from bot.faq_answer import answer_for
 from bot.identity import Identity, IdentityResolver
 from bot.router import Route
+from bot.state import is_shared
 from bot.texts import enrolment as t
 from dialogs.enrol import EnrolDialog
 from dialogs.my_enrolments import MyEnrolmentsDialog
@@ -115,7 +116,8 @@ class EnrolmentFlow:
         top = result.top.entry if result.band == "answer" and result.top else None
         if top is None:
             return None
-        answer = await answer_for(top.answer, lambda: self.identity(turn_context), self.runtime.directory)
+        answer = await answer_for(top.answer, lambda: self.identity(turn_context), self.runtime.directory,
+                                  shared=is_shared(turn_context.activity))
         return f"**{top.question}**\n\n{answer}"
 
     async def identity(self, turn_context: TurnContext) -> Identity:

@@ -12,11 +12,16 @@ from knowledge.directory import Directory, Person
 from knowledge.live import LiveData
 
 
-async def answer_for(answer: str, who: Callable[[], Awaitable[Identity]], directory: LiveData[Directory]) -> str:
-    """``answer`` as the person reads it; ``who`` is asked for them only if it has placeholders."""
+async def answer_for(answer: str, who: Callable[[], Awaitable[Identity]], directory: LiveData[Directory],
+                     *, shared: bool = False) -> str:
+    """``answer`` as the person reads it; ``who`` is asked for them only if it has placeholders.
+    ``shared``: a channel or group chat, where others read along and 「あなたの所属」 needs
+    saying whose it is."""
     if not placeholders.names_in(answer):
         return answer
-    return placeholders.fill(answer, own_people(await who(), directory))
+    person = await who()
+    filled = placeholders.fill(answer, own_people(person, directory))
+    return f"{texts.FILLED_FOR.format(name=person.name)}\n\n{filled}" if shared else filled
 
 
 def own_people(who: Identity, directory: LiveData[Directory]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from bot.identity import IdentityResolver
 from bot.references import user_key
 from bot.router import Route, command_key
 from bot.runtime import Runtime
+from bot.state import is_shared
 from bot.texts import faq as texts
 from dialogs.yesno import parse_yes_no
 from domain.faq_log import candidate_ids, log_query, own_row
@@ -161,7 +162,7 @@ def install(runtime: Runtime) -> None:
             await turn_context.send_activity(texts.NOT_FOUND)
             return
         answer = await answer_for(entry.answer, lambda: runtime.services["identity"].resolve(turn_context),
-                                  runtime.directory)  # 「{推進員}」: the asker's own people
+                                  runtime.directory, shared=is_shared(turn_context.activity))  # their own people
         if answer != entry.answer:
             entry = replace(entry, answer=answer)
         related = [e for e in (faq.get(i) for i in entry.follow_ups) if e is not None and e.enabled]

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from botbuilder.core import ConversationState, TurnContext
+from botbuilder.schema import Activity
+
+
+def is_shared(activity: Activity) -> bool:
+    """A channel or a group chat, where others read along (not the personal chat)."""
+    conversation = activity.conversation
+    return conversation is not None and (conversation.conversation_type or "personal") != "personal"
 
 
 class DialogState(ConversationState):
@@ -16,6 +23,5 @@ class DialogState(ConversationState):
     def get_storage_key(self, turn_context: TurnContext) -> object:
         key = super().get_storage_key(turn_context)
         activity = turn_context.activity
-        shared = (activity.conversation.conversation_type or "personal") != "personal"
         sender = activity.from_property.id if activity.from_property else None
-        return f"{key}/users/{sender}" if shared and sender else key
+        return f"{key}/users/{sender}" if is_shared(activity) and sender else key

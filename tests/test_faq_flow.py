@@ -397,6 +397,20 @@ async def test_a_colleagues_card_in_a_channel_is_logged_and_rated_for_the_presse
         (STAFF.aad_object_id, "clarify", None), (OTHER.aad_object_id, "answer", "solved")]
 
 
+async def test_an_answer_with_own_people_in_a_channel_says_whose_they_are(harness: Harness) -> None:
+    # in a channel everyone reads the card: 「あなたの所属」 is said to be the asker's
+    from bot.devchannel.render import render
+
+    client, channel = harness.client, "19:dev-channel@thread.tacv2"
+    seq = harness.channel.last_seq
+    assert await client.post(client.in_channel(STAFF, "うちの課の推進員を知りたい")) == 201
+    text = "\n".join(render(s.activity) for s in harness.channel.since(seq, channel))
+    assert texts.FILLED_FOR.format(name=STAFF.name) in text
+    assert "デジタル活用推進員: 高橋 翔太さん、伊藤 美咲さん" in text
+    await client.send("staff", "うちの課の推進員を知りたい")  # in the personal chat: not said
+    assert "さんの場合の回答です" not in client.transcript("staff")
+
+
 def shows(button: object) -> bool:
     value = getattr(button, "value", None)
     return isinstance(value, dict) and value.get("action") == "faq.show"

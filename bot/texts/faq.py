@@ -19,6 +19,7 @@ BUTTON_HELP = "ヘルプ"
 NOT_FOUND = "その質問は見つかりませんでした。FAQ が更新された可能性があります。もう一度質問を入力してください。"
 # An answer's placeholders ({推進員} …) for the person asking (see knowledge.placeholders)
 PERSON_NAME = "{name}さん"
+FILLED_FOR = "（{name}さんの場合の回答です）"  # above such an answer in a channel or group chat
 NAME_SEPARATOR = "、"
 NOBODY_REGISTERED = "組織データに登録がありません"
 UNKNOWN_PEOPLE = "所属が分からないため表示できません"

@@ -60,6 +60,10 @@ def test_punctuation_and_spaces_are_removed() -> None:
         ("印刷したいのですがどうすればいいですか", "印刷"),
         ("よろしくお願いします。Teamsの録画は？", "teamsの録画"),
         ("ウイルスに感染したかもしれません", "ういるすに感染した"),  # a hedge says nothing of the topic
+        # 「…すればいい」 without どう, and 「…のでしょう」: the same "how do I" ending
+        ("どこに電話すればいいのでしょう", "どこに電話"),
+        ("チャネルとチャットはどう使い分ければいい？", "ちゃねるとちゃっとはどう使分け"),
+        ("印刷できないときはどうしたらいいのでしょうか", "印刷できないとき"),
     ],
 )
 def test_boilerplate_is_stripped_and_content_kept(query: str, kept: str) -> None:

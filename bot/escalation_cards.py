@@ -173,7 +173,7 @@ def reason_preview(ticket_id: int, text: str) -> Json:
     ticket on with what the box holds."""
     return cards.content(
         [cards.text(texts.REASON_PREVIEW.format(id=ticket_id)),
-         _input("reason", texts.REASON_LABEL, value=text, multiline=False)],
+         _input("reason", texts.REASON_LABEL, value=text, multiline=True)],
         [cards.submit(texts.BUTTON_PASS, "ticket.pass", ticket_id=ticket_id)],
     )
 

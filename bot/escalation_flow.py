@@ -202,6 +202,11 @@ def install(runtime: Runtime) -> None:
         urgency = t.URGENT if data.get("urgency") == t.URGENT else t.NORMAL
         details = str((data["details"] if "details" in data else data.get("draft_details")) or "").strip()[:4000]
         if not question:  # asked for; what else the card held is kept for the card shown next
+            async with runtime.sessions() as session:
+                sent = await t.by_request_key(session, key)
+            if sent is not None:  # sent already (a second device, a card not updated): say so
+                await turn_context.send_activity(_reply(cards.already_sent(sent)))
+                return
             await close_card(turn_context, card_of(turn_context, data), "", texts.CONFIRM_REPLACED)
             if dc.active_dialog is not None:
                 await dc.cancel_all_dialogs()
@@ -327,11 +332,18 @@ def install(runtime: Runtime) -> None:
         if done:
             await turn_context.send_activity(texts.CLAIMED.format(id=ticket_id))
 
+    async def drop_prompt(dc: DialogContext, ticket_id: int) -> None:
+        """A button that acts on the ticket ends a prompt still waiting for text about it (the
+        next message is then not taken for that text)."""
+        if _ticket_id({"ticket_id": TicketTextDialog.asking_about(dc)}) == ticket_id:
+            await dc.cancel_all_dialogs()
+
     async def answer(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
         text = str(route.data.get("answer") or "").strip()[:8000]
         if not text:
             await ask_text(turn_context, dc, route, ticket_id, "answer", texts.ASK_ANSWER, may_handle)
             return
+        await drop_prompt(dc, ticket_id)
         if route.data.get(_TYPED):  # the next chat message is not always the answer: shown first
             await turn_context.send_activity(_reply(cards.answer_preview(ticket_id, text)))
             return
@@ -345,6 +357,7 @@ def install(runtime: Runtime) -> None:
         if not reason:
             await ask_text(turn_context, dc, route, ticket_id, "reason", texts.ASK_REASON, may_handle)
             return
+        await drop_prompt(dc, ticket_id)
 
         async def work(s: AsyncSession, tk: Ticket, a: Actor, now: datetime) -> str:
             level = await svc.pass_on(s, tk, a, reason, now)
@@ -358,8 +371,7 @@ def install(runtime: Runtime) -> None:
             await turn_context.send_activity(reply)
 
     async def resolve(turn_context: TurnContext, dc: DialogContext, route: Route, ticket_id: int) -> None:
-        if _ticket_id({"ticket_id": TicketTextDialog.asking_about(dc)}) == ticket_id:
-            await dc.cancel_all_dialogs()  # 「解決した」 pressed while 「どの点が…」 waits
+        await drop_prompt(dc, ticket_id)  # 「解決した」 pressed while 「どの点が…」 waits
         done = await run(turn_context, ticket_id, "resolve",
                          lambda s, tk, a, now: _true(svc.resolve(s, tk, a, now)))
         if done:
@@ -523,16 +535,18 @@ def install(runtime: Runtime) -> None:
         if isinstance(activity.value, dict):  # a button: of that ticket's card, the press goes on
             if _ticket_id(activity.value) == ticket_id:
                 return "said"
-        elif field in ("answer", "reason") and _an_answer(text := (activity.text or "").strip()) \
-                and await may_answer(turn_context, ticket_id):
-            if field == "answer":
+        elif field in ("answer", "reason") and _an_answer(text := (activity.text or "").strip()):
+            if not await may_answer(turn_context, ticket_id):  # passed on, cancelled … meanwhile
+                await turn_context.send_activity(texts.LATE_TEXT_NOT_SENT[field].format(id=ticket_id))
+                await show(turn_context, dc, Route("card", name="ticket.show"), ticket_id)
+            elif field == "answer":
                 await turn_context.send_activity(texts.LATE_ANSWER.format(id=ticket_id))
                 await resume(turn_context, dc, {"action": "ticket.answer", "ticket_id": ticket_id, _TYPED: True,
                                                 "answer": text})
             else:  # passing a ticket on is not undone: the reason too is shown first
                 await turn_context.send_activity(texts.LATE_REASON.format(id=ticket_id))
                 await turn_context.send_activity(_reply(cards.reason_preview(ticket_id, text[:2000])))
-            return "taken"
+            return "taken"  # not also answered as a question: it was most likely not one
         await turn_context.send_activity(texts.TEXT_EXPIRED[field].format(id=ticket_id))
         await show(turn_context, dc, Route("card", name="ticket.show"), ticket_id)
         return "said"

@@ -21,7 +21,9 @@ async def answer_for(answer: str, who: Callable[[], Awaitable[Identity]], direct
         return answer
     person = await who()
     filled = placeholders.fill(answer, own_people(person, directory))
-    return f"{texts.FILLED_FOR.format(name=person.name)}\n\n{filled}" if shared else filled
+    if shared and person.name:
+        return f"{texts.FILLED_FOR.format(name=person.name)}\n\n{filled}"
+    return filled
 
 
 def own_people(who: Identity, directory: LiveData[Directory]) -> dict[str, str]:

@@ -44,6 +44,8 @@ CloseCard = Callable[[TurnContext, str | None, str, str], Awaitable[None]]
 
 _FILE_INFO = "application/vnd.microsoft.teams.file.download.info"
 _DRAFT = "draft"  # EscalateDialog's state: the draft its confirmation card shows
+_DRAFT_KEYS = ("key", "question", "details", "attachments", "target", "shown", "card_id", "unit_unknown",
+               "urgency", "shown_question")
 _SKIP_TYPES = ("text/html", "application/vnd.microsoft.card.")
 
 
@@ -77,11 +79,13 @@ class EscalateDialog(ComponentDialog):
         options = step.options if isinstance(step.options, dict) else {}
         draft = options.get("draft")
         if isinstance(draft, dict) and not draft.get("question"):  # sent with the question box
-            step.values.update(draft)  # emptied: asked for, the rest as it was submitted
-            # kept for a time-out: the card comes back with the question it showed before
-            step.parent.active_dialog.state[_DRAFT] = {**draft, "question": draft.get("shown_question") or "",
-                                                       "card_id": None}
-            return await step.prompt("question", PromptOptions(prompt=MessageFactory.text(texts.EMPTY_QUESTION_BOX)))
+            step.values.update(draft)  # emptied, or no question in the reply: asked (again)
+            if draft.get("shown_question") or draft.get("details") or draft.get("attachments"):
+                # kept for a time-out: the card comes back with the question it showed before
+                step.parent.active_dialog.state[_DRAFT] = {
+                    **draft, "question": draft.get("shown_question") or "", "card_id": None}
+            prompt = options.get("prompt") or texts.EMPTY_QUESTION_BOX
+            return await step.prompt("question", PromptOptions(prompt=MessageFactory.text(prompt)))
         if isinstance(draft, dict):  # shown again (an attachment or details were added)
             step.values.update(draft)
             return await step.next(draft["question"])
@@ -96,9 +100,8 @@ class EscalateDialog(ComponentDialog):
 
     async def _confirm(self, step: WaterfallStepContext) -> DialogTurnResult:
         question = str(step.result or "").strip()
-        if not question:
-            await step.context.send_activity(texts.EMPTY_QUESTION)
-            return await step.end_dialog()
+        if not question or parse_yes_no(question) is not None:  # a file alone, 「はい」
+            return await self._ask_again(step)
         step.values["question"] = question
         if not step.values.get("shown"):
             if step.context.activity.text and step.context.activity.text.strip() == question:
@@ -109,6 +112,17 @@ class EscalateDialog(ComponentDialog):
         # kept where the dialog's own instance holds it: read back if the dialog times out
         step.parent.active_dialog.state[_DRAFT] = dict(step.values)
         return Dialog.end_of_turn
+
+    async def _ask_again(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """The reply held no question (a file alone, 「はい」): asked again, keeping what the
+        draft holds (補足, urgency, files) and the files of this reply."""
+        files = file_links(step.context.activity)
+        draft = {k: step.values.get(k) for k in _DRAFT_KEYS} | {"question": ""}
+        draft["attachments"] = [*(draft["attachments"] or []), *files]
+        if not draft["target"]:
+            draft["target"] = await self._describe(step.context)
+        prompt = texts.FILE_KEPT if files else texts.EMPTY_QUESTION
+        return await step.replace_dialog("steps", {"draft": draft, "prompt": prompt})
 
     async def _show(self, turn_context: TurnContext, draft: dict[str, Any], typed: bool = True) -> str | None:
         """Send the confirmation card of ``draft``; its activity id."""
@@ -134,8 +148,7 @@ class EscalateDialog(ComponentDialog):
 
     async def _decide(self, step: WaterfallStepContext) -> DialogTurnResult:
         activity = step.context.activity
-        draft = {k: step.values.get(k) for k in ("key", "question", "details", "attachments", "target",
-                                                 "shown", "card_id", "unit_unknown", "urgency")}
+        draft = {k: step.values.get(k) for k in _DRAFT_KEYS}
         draft["details"] = draft["details"] or ""
         added = file_links(activity)
         text = (activity.text or "").strip()

@@ -777,6 +777,33 @@ async def test_a_reason_typed_after_its_hour_is_shown_before_the_ticket_is_passe
         assert any("明日から出張で不在のため" in e.note for e in await t.events(session, 1))
 
 
+async def test_a_late_reason_for_a_ticket_cancelled_meanwhile_is_not_taken_for_a_question(
+    h: Harness, clock: ManualClock
+) -> None:
+    await escalate(h)
+    await h.runtime.drain()
+    await press(h, "promoter", "他の人に回す")
+    await h.client.send("staff", "", {"action": "ticket.cancel", "ticket_id": 1})
+    await h.runtime.drain()
+    said(h, "promoter")
+    clock.advance(timedelta(hours=2))
+    await h.client.send("promoter", "明日から出張で不在のため")
+    shown = said(h, "promoter")
+    assert "入力された文では回していません" in shown and "状況: 取り消し" in shown, shown
+    assert "もしかして" not in shown and "FAQ が見つかりません" not in shown
+
+
+async def test_passing_a_ticket_with_a_button_ends_the_prompt_for_its_reason(h: Harness) -> None:
+    await escalate(h)
+    await h.runtime.drain()
+    await press(h, "promoter", "他の人に回す")  # the box empty: the reason is asked in the chat
+    await h.client.send("promoter", "", {"action": "ticket.pass", "ticket_id": 1, "reason": "不在のため"})
+    assert "に回しました" in said(h, "promoter")
+    await h.client.send("promoter", "VPNが遅い")  # a question now, not a second reason
+    shown = said(h, "promoter")
+    assert "VPN" in shown and "操作できません" not in shown, shown
+
+
 async def test_the_queue_command_tells_a_requester_where_their_own_tickets_are(h: Harness) -> None:
     await escalate(h)
     await h.client.send("staff", "対応待ち一覧")  # staff: no promoter role
@@ -912,6 +939,57 @@ async def test_a_draft_sent_with_the_question_box_emptied_survives_a_time_out(
     await press_on(h, STAFF, "送信する")
     found = await ticket(h)
     assert (found.question, found.details, found.urgency) == ("共有フォルダの容量を増やしたい", "500GBほしい", t.URGENT)
+
+
+async def emptied_box(h: Harness) -> None:
+    """A 相談 whose card was sent with the question box emptied (the bot asks for it)."""
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", "共有フォルダの容量を増やしたい")
+    await press_on(h, STAFF, "送信する", question="", details="500GBほしい", urgency="urgent")
+    assert "質問欄が空でした" in said(h, "staff")
+
+
+async def no_ticket(h: Harness) -> bool:
+    async with h.runtime.sessions() as session:
+        return await t.get(session, 1) is None
+
+
+async def test_a_file_or_a_yes_where_the_question_was_asked_keeps_the_draft(h: Harness) -> None:
+    await emptied_box(h)
+    await h.client.post(h.client.activity(STAFF, text="", attachments=[
+        {"contentType": "image/png", "name": "screen.png", "contentUrl": "https://smba.example/img/1"}]))
+    assert "ファイルを受け取りました" in said(h, "staff")
+    await h.client.send("staff", "はい")  # no question either: asked again, nothing sent
+    assert "担当者に送る質問を文章で入力してください" in said(h, "staff") and await no_ticket(h)
+    await h.client.send("staff", "共有フォルダの容量を増やす申請先を知りたい")
+    shown = said(h, "staff")
+    assert "[入力欄: 補足（任意）] 500GBほしい" in shown and "(至急" in shown and "screen.png" in shown, shown
+    await h.client.send("staff", "はい")
+    found = await ticket(h)
+    assert (found.question, found.details, found.urgency) == ("共有フォルダの容量を増やす申請先を知りたい", "500GBほしい", t.URGENT)
+    assert [a["name"] for a in found.attachments] == ["screen.png"]
+
+
+async def test_a_yes_where_a_new_question_was_asked_is_not_the_question(h: Harness) -> None:
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", "はい")
+    await h.client.send("staff", "はい")
+    assert "担当者に送る質問を文章で入力してください" in said(h, "staff") and await no_ticket(h)
+
+
+async def test_the_question_box_emptied_on_a_draft_already_sent_says_it_was_sent(
+    h: Harness, clock: ManualClock
+) -> None:
+    await h.client.send("staff", "担当者に相談")
+    await h.client.send("staff", "共有フォルダの容量を増やしたい")
+    await press_on(h, STAFF, "送信する")
+    assert "チケット番号: 1" in said(h, "staff")
+    await press_on(h, STAFF, "送信する", question="")  # the same card, on a second device
+    reply = said(h, "staff")
+    assert "質問欄が空でした" not in reply and "チケット 1" in reply, reply
+    clock.advance(timedelta(hours=2))
+    await h.client.send("staff", "VPNが遅い")
+    assert "相談はまだ送っていません" not in said(h, "staff")
 
 
 @pytest.mark.parametrize(("typed", "prefilled"), [

@@ -409,6 +409,12 @@ async def test_an_answer_with_own_people_in_a_channel_says_whose_they_are(harnes
     assert "デジタル活用推進員: 高橋 翔太さん、伊藤 美咲さん" in text
     await client.send("staff", "うちの課の推進員を知りたい")  # in the personal chat: not said
     assert "さんの場合の回答です" not in client.transcript("staff")
+    nameless = client.in_channel(OTHER, "うちの課の推進員を知りたい")  # Teams sent no name
+    del nameless["from"]["name"]
+    seq = harness.channel.last_seq
+    assert await client.post(nameless) == 201
+    text = "\n".join(render(s.activity) for s in harness.channel.since(seq, channel))
+    assert "デジタル活用推進員:" in text and "さんの場合" not in text  # not 「（さんの場合…）」
 
 
 def shows(button: object) -> bool:

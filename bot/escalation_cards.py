@@ -94,9 +94,10 @@ def confirm_closed(question: str, note: str) -> Json:
 def already_sent(ticket: Ticket) -> Json:
     """「やめる」 on a card that was already sent: what became of it, and what can be done."""
     actions = [cards.submit(texts.BUTTON_MY_TICKETS, "command", command="my_tickets")]
-    if ticket.status in ACTIVE:
+    if ticket.status in ACTIVE:  # still withdrawable: the text names that button
         actions.insert(0, cards.submit(texts.BUTTON_CANCEL, "ticket.cancel", ticket_id=ticket.id))
-    text = texts.ALREADY_SENT_DISCARD.format(id=ticket.id, status=STATUS_LABELS[ticket.status])
+    said = texts.ALREADY_SENT_DISCARD if ticket.status in ACTIVE else texts.ALREADY_SENT_CLOSED
+    text = said.format(id=ticket.id, status=STATUS_LABELS[ticket.status])
     return cards.content([cards.text(text)], actions)
 
 

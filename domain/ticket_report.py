@@ -121,7 +121,7 @@ def to_markdown(report: Report, period: str) -> str:
 
 
 def backlog_line(report: Report) -> str:
-    """「未解決 3 件（受付待ち 1・対応中 1・回答済み 1・再確認中 0）」"""
+    """「未解決 3 件（対応待ち 1・対応中 1・回答済み 1・再確認中 0）」"""
     parts = "・".join(f"{STATUS_LABELS[k]} {v}" for k, v in report.backlog.items())
     return f"未解決 {sum(report.backlog.values())} 件（{parts}）"
 

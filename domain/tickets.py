@@ -34,7 +34,7 @@ OPEN, CLAIMED, ANSWERED, REOPENED, RESOLVED, CANCELLED = (
 STATUSES = (OPEN, CLAIMED, ANSWERED, REOPENED, RESOLVED, CANCELLED)
 #: How statuses are shown to people (the domain's vocabulary, like the directory's roles).
 STATUS_LABELS = {
-    OPEN: "受付待ち", CLAIMED: "対応中", ANSWERED: "回答済み", REOPENED: "再確認中",
+    OPEN: "対応待ち", CLAIMED: "対応中", ANSWERED: "回答済み", REOPENED: "再確認中",
     RESOLVED: "解決", CANCELLED: "取り消し",
 }
 ACTIVE = frozenset({OPEN, CLAIMED, REOPENED})  # someone still has to act

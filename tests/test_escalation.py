@@ -110,7 +110,7 @@ async def test_an_urgent_ticket_is_reminded_after_30_business_minutes(h: Harness
     assert said(h, "promoter") == ""
     clock.advance(timedelta(minutes=2))
     await h.runtime.drain()
-    assert "チケット 1 の相談がまだ受け付けられていません（林 和夫さん・至急）" in said(h, "promoter")
+    assert "チケット 1 の相談は、まだ対応する担当者が決まっていません（林 和夫さん・至急）" in said(h, "promoter")
     assert said(h, "backup") == ""
     clock.advance(timedelta(minutes=31))
     await h.runtime.drain()
@@ -171,7 +171,7 @@ async def test_forged_submissions_are_refused_logged_and_change_nothing(
         await h.client.send("outsider", "", {"action": action, "ticket_id": 1, **extra})
         assert "このチケットは操作できません。担当として依頼を受けた方と管理者だけ" in said(h, "outsider")
     await h.client.send("promoter", "", {"action": "ticket.resolve", "ticket_id": 1})
-    assert "相談した本人だけが評価や取り消しをできます" in said(h, "promoter")
+    assert "評価や取り消しができるのは、相談したご本人だけです" in said(h, "promoter")
     await h.client.send("outsider", "チケット 1")
     assert "チケット 1 は見つからないか、表示する権限がありません" in said(h, "outsider")
     await h.client.send("outsider", "", {"action": "ticket.claim", "ticket_id": "1; drop"})
@@ -189,7 +189,7 @@ async def test_an_admin_may_take_any_ticket(h: Harness) -> None:
     await escalate(h)
     await h.runtime.drain()
     await h.client.send("admin", "対応待ち一覧")
-    assert "1. [受付待ち] 共有フォルダ" in said(h, "admin")
+    assert "1. [対応待ち] 共有フォルダ" in said(h, "admin")
     await press(h, "admin", "チケット 1 を見る")
     await press(h, "admin", "対応します")
     assert "チケット 1 の対応を始めました" in said(h, "admin")
@@ -362,7 +362,7 @@ async def test_a_channel_failing_30_percent_of_requests_loses_nothing(h: Harness
     h.channel.faults = Faults()
     staff_chat = "\n".join(str(s.activity) for s in h.channel.sent
                            if s.conversation_id == STAFF.personal_conversation)
-    assert ANSWER in staff_chat and "山崎 亮さんが対応を始めました" in staff_chat
+    assert ANSWER in staff_chat and "の対応を山崎 亮さんが始めました" in staff_chat
 
 
 async def _none(items: Any) -> bool:
@@ -451,7 +451,7 @@ async def test_stop_on_a_card_already_sent_says_it_was_sent_and_the_card_loses_i
     assert "送信しました（チケット 1）" in render(update.activity)
     await press_on(h, STAFF, "やめる")  # the same (stale) card
     reply = said(h, "staff")
-    assert "この相談はすでに送信済みです（チケット 1・受付待ち）" in reply
+    assert "この相談はすでに送信済みです（チケット 1・対応待ち）" in reply
     assert "相談の送信をやめました" not in reply
     assert [b.title for b in h.client.last_buttons("staff")] == ["この相談を取り消す", "相談状況"]
     assert (await ticket(h)).status == t.OPEN
@@ -496,8 +496,8 @@ async def test_nobody_reachable_tells_the_requester_once_and_retries_every_busin
     await h.runtime.drain()
     told = said(h, "staff")
     assert told.count("チケット 1") == 1 and "に引き継がれました" not in told
-    assert "どの担当者にも届けられていません" in told and "内線2345" in told
-    assert said(h, "admin").count("チケット 1（総務課）を受けられる担当者がいません") == 1
+    assert "どの担当者にも届いていません" in told and "内線2345" in told
+    assert said(h, "admin").count("チケット 1（総務課）を届けられる担当者がいません") == 1
     assert (await ticket(h)).status == t.OPEN
     await h.client.send("admin", "チケット 1")
     history = said(h, "admin")
@@ -554,10 +554,10 @@ async def test_the_reminder_is_a_card_with_claim_and_view_buttons(h: Harness, cl
     said(h, "promoter")
     clock.set(datetime(2026, 5, 11, 12, 0, tzinfo=JST).astimezone(UTC))
     await h.runtime.drain()
-    assert "チケット 1 の相談がまだ受け付けられていません" in said(h, "promoter")
+    assert "チケット 1 の相談は、まだ対応する担当者が決まっていません" in said(h, "promoter")
     assert [b.title for b in h.client.last_buttons("promoter")] == ["対応します", "チケットを見る"]
     await press(h, "promoter", "チケットを見る")
-    assert "状況: 受付待ち" in said(h, "promoter")
+    assert "状況: 対応待ち" in said(h, "promoter")
     await press_on(h, PROMOTER, "対応します")  # the reminder's button
     assert "チケット 1 の対応を始めました" in said(h, "promoter")
 
@@ -567,7 +567,7 @@ async def test_the_next_deadline_counts_from_when_the_last_one_was_due(h: Harnes
     await h.runtime.drain()
     clock.set(datetime(2026, 5, 11, 12, 30, tzinfo=JST).astimezone(UTC))  # the worker was late
     await h.runtime.drain()
-    assert "まだ受け付けられていません" in said(h, "promoter")
+    assert "まだ対応する担当者が決まっていません" in said(h, "promoter")
     clock.set(datetime(2026, 5, 11, 13, 59, tzinfo=JST).astimezone(UTC))
     await h.runtime.drain()
     assert said(h, "backup") == ""
@@ -593,7 +593,7 @@ async def test_the_deadline_waits_for_the_card_to_reach_the_promoter(h: Harness,
     assert said(h, "promoter") == ""  # two business hours from 12:01, not from 10:00
     clock.set(datetime(2026, 5, 11, 14, 2, tzinfo=JST).astimezone(UTC))
     await h.runtime.drain()
-    assert "まだ受け付けられていません" in said(h, "promoter") and said(h, "backup") == ""
+    assert "まだ対応する担当者が決まっていません" in said(h, "promoter") and said(h, "backup") == ""
 
 
 async def test_a_ticket_taken_but_not_answered_is_chased_then_the_admins_hear(h: Harness, clock: ManualClock) -> None:
@@ -648,13 +648,13 @@ async def test_when_some_have_the_card_nobody_is_told_it_reached_no_one(h: Harne
         clock.set(datetime(2026, 5, 11, hour, 1, tzinfo=JST).astimezone(UTC))
         await h.runtime.drain()
     staff, admin = said(h, "staff"), said(h, "admin")
-    assert "担当者に届いていますが、まだ対応する人が決まっていません" in staff
-    assert "どの担当者にも届けられていません" not in staff
-    assert "一部の担当者に届いていますが、まだ誰も受けていません" in admin and "受けられる担当者がいません" not in admin
+    assert "担当者に届いていますが、まだ対応する担当者が決まっていません" in staff
+    assert "どの担当者にも届いていません" not in staff
+    assert "一部の担当者に届いていますが、まだ誰も対応を始めていません" in admin and "受けられる担当者がいません" not in admin
     said(h, "backup")
     clock.set(datetime(2026, 5, 12, 16, 2, tzinfo=JST).astimezone(UTC))  # the next business day
     await h.runtime.drain()
-    assert "チケット 1 の相談がまだ受け付けられていません" in said(h, "backup")
+    assert "チケット 1 の相談は、まだ対応する担当者が決まっていません" in said(h, "backup")
 
 
 async def test_a_follow_up_passed_on_shows_the_earlier_answer_and_the_follow_up(h: Harness) -> None:
@@ -749,10 +749,10 @@ async def test_a_promoter_who_passed_it_on_neither_sees_it_waiting_nor_can_claim
     assert "チケット 1 はあなたが他の人に回したため、操作できません" in said(h, "promoter")
     await h.client.send("promoter", "チケット 1")
     shown = said(h, "promoter")
-    assert "状況: 受付待ち" in shown and "対応します" not in shown
+    assert "状況: 対応待ち" in shown and "対応します" not in shown
     assert (await ticket(h)).status == t.OPEN
     await h.client.send("backup", "対応待ち一覧")
-    assert "1. [受付待ち]" in said(h, "backup")
+    assert "1. [対応待ち]" in said(h, "backup")
 
 
 async def test_a_reason_typed_after_its_hour_is_shown_before_the_ticket_is_passed_on(
@@ -789,7 +789,7 @@ async def test_a_late_reason_for_a_ticket_cancelled_meanwhile_is_not_taken_for_a
     clock.advance(timedelta(hours=2))
     await h.client.send("promoter", "明日から出張で不在のため")
     shown = said(h, "promoter")
-    assert "入力された文では回していません" in shown and "状況: 取り消し" in shown, shown
+    assert "チケットはほかの担当者に回していません" in shown and "状況: 取り消し" in shown, shown
     assert "もしかして" not in shown and "FAQ が見つかりません" not in shown
 
 
@@ -810,7 +810,7 @@ async def test_the_queue_command_tells_a_requester_where_their_own_tickets_are(h
     got = said(h, "staff")
     assert "推進員・DX推進スペシャリスト・ヘルプデスクの方" in got and "「相談状況」" in got
     await h.client.send("promoter", "対応待ち一覧")
-    assert "1. [受付待ち]" in said(h, "promoter")
+    assert "1. [対応待ち]" in said(h, "promoter")
 
 
 async def test_the_promoter_card_shows_only_faq_guesses_the_faq_would_offer(h: Harness) -> None:
@@ -837,7 +837,7 @@ async def test_the_report_uses_one_set_of_terms_and_shows_the_whole_period(h: Ha
     await h.client.send("admin", "管理 相談集計 2026/05/01")
     report = said(h, "admin")
     assert "相談の集計（2026年5月1日(金)〜2026年5月11日(月)）" in report
-    assert "1 件（未解決 1・解決 0）" in report and "未解決 1 件（受付待ち 1・対応中 0" in report
+    assert "1 件（未解決 1・解決 0）" in report and "未解決 1 件（対応待ち 1・対応中 0" in report
     assert "対応中 1" not in report
     await h.client.send("admin", "管理 相談集計 2026/01/05 2026/01/09")  # a week with none
     empty = said(h, "admin")
@@ -868,7 +868,7 @@ async def test_when_some_could_not_be_reached_nobody_is_told_everyone_was(
             await h.runtime.drain()
         staff, admin = said(h, "staff"), said(h, "admin")
         assert "担当者に届いていますが" in staff  # the promoter has it: true
-        assert "どの担当者にも届けられていません" not in staff
+        assert "どの担当者にも届いていません" not in staff
         assert "担当者全員に届きましたが" not in admin and "一部の担当者に届いていますが" in admin
         said(h, "backup")
         await h.client.post(h.client.install(BACKUP))  # opens the bot later
@@ -931,7 +931,7 @@ async def test_a_draft_sent_with_the_question_box_emptied_survives_a_time_out(
     clock.advance(timedelta(hours=2))
     await h.client.send("staff", "VPNが遅い")
     shown = said(h, "staff")
-    assert "相談はまだ送っていません" in shown
+    assert "相談はまだ送信されていません" in shown
     assert "[入力欄: 質問] 共有フォルダの容量を増やしたい" in shown
     assert "[入力欄: 補足（任意）] 500GBほしい" in shown and "(至急" in shown, shown
     async with h.runtime.sessions() as session:
@@ -989,7 +989,7 @@ async def test_the_question_box_emptied_on_a_draft_already_sent_says_it_was_sent
     assert "質問欄が空でした" not in reply and "チケット 1" in reply, reply
     clock.advance(timedelta(hours=2))
     await h.client.send("staff", "VPNが遅い")
-    assert "相談はまだ送っていません" not in said(h, "staff")
+    assert "相談はまだ送信されていません" not in said(h, "staff")
 
 
 @pytest.mark.parametrize(("typed", "prefilled"), [

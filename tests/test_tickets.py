@@ -338,7 +338,7 @@ def test_report_medians_percentiles_backlog_and_topics() -> None:
     assert report.topics == [("VPN", 11), (ticket_report.NO_TOPIC, 1)]
     assert ticket_report.Durations.of([7]).p90 == 7 and ticket_report.Durations.of([]).median is None
     csv_text = ticket_report.to_csv(report)
-    assert "所属,総務課,10,0,10,55,91,550,910" in csv_text and "未解決,受付待ち,1" in csv_text
+    assert "所属,総務課,10,0,10,55,91,550,910" in csv_text and "未解決,対応待ち,1" in csv_text
     assert "| 総務部 | 10 |" in ticket_report.to_markdown(report, "全期間")
     assert "- 最も古い未対応: 60 分" in ticket_report.to_markdown(report, "全期間")
     empty = ticket_report.to_markdown(ticket_report.build([], NOW), "全期間")

@@ -1,6 +1,8 @@
 """管理者向けコマンドの文言."""
 
-REFUSED = "申し訳ありません。このコマンドは管理者のみ使えます。"
+from bot.texts import ADMIN_ONLY
+
+REFUSED = ADMIN_ONLY
 UNKNOWN = "管理コマンド「{word}」はありません。「管理」と入力すると使えるコマンドを表示します。"
 TITLE = "管理メニュー"
 STATUS_TITLE = "データファイルの状態"

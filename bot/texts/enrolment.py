@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.texts import ADMIN_ONLY
 from knowledge.catalogue import TOKYO
 
 _WEEKDAYS = "月火水木金土日"
@@ -99,14 +100,14 @@ BUTTON_WAITLIST = "キャンセル待ちで申し込む"
 BUTTON_OTHER_SESSION = "ほかの日程を選ぶ"
 BUTTON_WAITLIST_CHANGE = "キャンセル待ちで変更する"
 BUTTON_KEEP_SESSION = "今の日程のままにする"
-RETRY_PICK = "番号を入力するか、ボタンから選んでください。やめるときは「キャンセル」と入力してください。"
+RETRY_PICK = "番号を入力するか、ボタンから選んでください。やめるときは「やめる」と入力してください。"
 RETRY_PICK_BACK = (
     "番号を入力するか、ボタンから選んでください。"
-    "選び直すときは「戻る」、やめるときは「キャンセル」と入力してください。"
+    "選び直すときは「戻る」、やめるときは「やめる」と入力してください。"
 )
 RETRY_YES_NO_BACK = (
     "「はい」か「いいえ」でお答えください。"
-    "選び直すときは「戻る」、やめるときは「キャンセル」と入力してください。"
+    "選び直すときは「戻る」、やめるときは「やめる」と入力してください。"
 )
 WENT_BACK = "選び直しました"
 #: Typed replies that go one step back (from the sessions to the courses, from the
@@ -136,7 +137,7 @@ ALREADY_DONE = (
     "この研修にはすでに申し込まれています（{when}、状態: {status}）。"
     "申込はそのままです。取り消すときは「申込状況」からどうぞ。"
 )
-CARD_USED = "この確認は完了しました: {outcome}"
+CARD_USED = "この確認は終了しました（{outcome}）"
 
 APPLIED_TITLE = "申込済の研修"
 APPLIED_BODY = "「{course}」にはすでに申し込まれています。"
@@ -198,7 +199,7 @@ REFUSED = {
         "「申込状況」からその申込を取り消すと、この日程に申し込めます。"
     ),
     "not_found": "その申込は見つかりませんでした。",
-    "not_owner": "ご本人の申込だけ取り消せます。",
+    "not_owner": "取り消せるのは、ご自身の申込だけです。",
     "not_active": "この申込はすでに取り消し済みか、承認されなかった申込です。",
     "lapsed": "この申込は、研修の開催日までに確定しなかったため、すでに終了しています。",
     "cancel_closed": (
@@ -226,9 +227,9 @@ CANCEL_KEPT = "取り消しをやめました。申込はそのままです。"
 SIGNUP_STOPPED = "研修の申込を中断しました。申込済みの研修を取り消すときは「申込状況」からどうぞ。"
 CANCEL_STOPPED = (
     "中断しました。申込は取り消していません（そのままです）。"
-    "取り消すときは、「申込状況」から「取り消す」を押してください。"
+    "取り消すときは、「申込状況」から操作してください。"
 )
-RETRY_CANCEL = "「取り消す」か「取り消さない」でお答えください。"
+RETRY_CANCEL = "「はい」か「いいえ」でお答えください（ボタンの「取り消す」「取り消さない」でも選べます）。"
 ALREADY_CANCELLED = "この申込はすでに取り消されています。"
 
 # ---------------------------------------------------------------- notices (proactive)
@@ -288,7 +289,7 @@ OWN_APPLICATION = "ご自身の申請は承認できません。ほかの承認�
 
 # ---------------------------------------------------------------- admin
 
-NOT_ADMIN = "申し訳ありません。この操作は管理者だけが使えます。"
+NOT_ADMIN = ADMIN_ONLY
 ROSTER_USAGE = "「管理 名簿 日程ID」の形で入力してください (日程IDは「管理 研修集計」に出ています)。例: 管理 名簿 nh-01"
 ROSTER_UNKNOWN = "日程ID「{id}」は研修カタログにありません。"
 ROSTER_TITLE = "名簿: {course}"

@@ -5,10 +5,10 @@ NONE_OF_THESE = "どれでもない"
 NO_MATCH = (
     "申し訳ありません。お答えできる FAQ が見つかりませんでした。"
     "デジタル関係 (パソコン・Teams・研修など) のことでしたら、所属のデジタル活用推進員に相談できます。"
-    "給与や休暇などの手続きは、所属の庶務担当にお尋ねください。"
+    "給与や休暇などの手続きは、所属の庶務担当者にお尋ねください。"
 )
 SOLVED_THANKS = "解決してよかったです。ほかにも気になることがあれば、いつでも入力してください。"
-NEXT_CANDIDATES = "ほかに、こちらの内容ではないでしょうか。"
+NEXT_CANDIDATES = "では、次の内容でしょうか？"
 OFFER_PERSON = "お役に立てず申し訳ありません。担当者に相談しますか？"
 RELATED = "関連する質問"
 LINKS = "参考リンク"
@@ -21,12 +21,12 @@ NOT_FOUND = "その質問は見つかりませんでした。FAQ が更新され
 PERSON_NAME = "{name}さん"
 FILLED_FOR = "（{name}さんの場合の回答です）"  # above such an answer in a channel or group chat
 NAME_SEPARATOR = "、"
-NOBODY_REGISTERED = "組織データに登録がありません"
+NOBODY_REGISTERED = "職員名簿に登録がありません"
 UNKNOWN_PEOPLE = "所属が分からないため表示できません"
-UNKNOWN_UNIT = "不明 (「プロフィール」と送ると所属を登録できます)"
+UNKNOWN_UNIT = "不明（「プロフィール」と入力すると所属を登録できます）"
 UNKNOWN = "不明"
-DIRECTORY_NOT_LOADED = "組織データを読み込めていないため表示できません"
-STALE_FEEDBACK = "この評価ボタンは受け付けられませんでした。もう一度質問を入力してください。"
+DIRECTORY_NOT_LOADED = "職員名簿を読み込めていないため表示できません"
+STALE_FEEDBACK = "このボタンは現在使えません。お手数ですが、もう一度質問を入力してください。"
 GREETING = "こんにちは。DXサポートボットです。デジタルのことで困っていることを、そのまま入力してください。"
 # A greeting is answered in kind (the first word found in what was said), else with 「こんにちは」.
 GREETINGS_IN_KIND = {
@@ -54,4 +54,4 @@ def choose_number(count: int) -> str:
     return f"{numbers}を入力するか、カードのボタンでお選びください。"
 
 
-NOTHING_ASKED = "いまはお答えを待っている質問はありません。困っていることをそのまま入力するか、「ヘルプ」と入力してください。"
+NOTHING_ASKED = "いまは「はい」「いいえ」でお答えいただく質問はありません。困っていることをそのまま入力するか、「ヘルプ」と入力してください。"

@@ -924,18 +924,14 @@ async def test_a_draft_sent_with_the_question_box_emptied_survives_a_time_out(
 ) -> None:
     # asked for the question, the person leaves: the 補足 and urgency they submitted come back
     # on the card, with the question the card showed before, and nothing is sent meanwhile
-    await h.client.send("staff", "担当者に相談")
-    await h.client.send("staff", "共有フォルダの容量を増やしたい")
-    await press_on(h, STAFF, "送信する", question="", details="500GBほしい", urgency="urgent")
-    assert "質問欄が空でした" in said(h, "staff")
+    await emptied_box(h)
     clock.advance(timedelta(hours=2))
     await h.client.send("staff", "VPNが遅い")
     shown = said(h, "staff")
     assert "相談はまだ送信されていません" in shown
     assert "[入力欄: 質問] 共有フォルダの容量を増やしたい" in shown
     assert "[入力欄: 補足（任意）] 500GBほしい" in shown and "(至急" in shown, shown
-    async with h.runtime.sessions() as session:
-        assert await t.get(session, 1) is None
+    assert await no_ticket(h)
     await press_on(h, STAFF, "送信する")
     found = await ticket(h)
     assert (found.question, found.details, found.urgency) == ("共有フォルダの容量を増やしたい", "500GBほしい", t.URGENT)

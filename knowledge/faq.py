@@ -40,6 +40,7 @@ from knowledge.sources import (
     Location,
     Record,
     RecordMemo,
+    bookkeeping_column,
     read_records,
     split_multi,
     split_words,
@@ -527,7 +528,7 @@ def _read_file(file: Path, made: _Made | None = None) -> _FileResult:
     if not records:
         result.warnings.append(f"{file.name}: FAQ が 1 件もありません")
     result.warnings += _synonym_sheets(file)
-    result.warnings += unknown_columns(records, FAQ_FIELDS, _COLUMN_HINTS)
+    result.warnings += unknown_columns(records, FAQ_FIELDS, _COLUMN_HINTS, bookkeeping_column)
     built: _Built = {}
     for record in records:
         # an unchanged YAML item's record is found as itself, without working out its cells

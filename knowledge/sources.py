@@ -906,16 +906,37 @@ def read_records(
     raise DataFileError(Location(path.name), f"対応していない形式です ({suffix})")
 
 
+# Columns an office keeps for its own bookkeeping beside the data (a running number, notes,
+# who changed a row and when): read past without a warning, where a data file allows it.
+_BOOKKEEPING = frozenset({
+    "no", "no.", "#", "項番", "連番", "通番", "通し番号",
+    "メモ", "備考", "注記", "コメント", "memo", "note", "notes", "comment", "comments",
+    "作成日", "登録日", "更新日", "最終更新日", "更新日時", "最終更新", "作成者", "登録者", "更新者",
+    "確認者", "担当者",
+})
+_TRAILING_NUMBER = re.compile(r"[\s_\-#]*[0-9]+$")
+
+
+def bookkeeping_column(key: str) -> bool:
+    """Whether a column (its key) is one of :data:`_BOOKKEEPING` (also numbered: 備考2)."""
+    name = key if key in _BOOKKEEPING else _TRAILING_NUMBER.sub("", key).removesuffix("欄")
+    return name in _BOOKKEEPING
+
+
 def unknown_columns(
-    records: Iterable[Record], known: Iterable[str], hints: Mapping[str, str] | None = None
+    records: Iterable[Record],
+    known: Iterable[str],
+    hints: Mapping[str, str] | None = None,
+    quiet: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """A warning for each column (or YAML key) that is not a known field, at its first use;
-    ``hints`` adds what to do instead for some (by the column's key)."""
+    ``hints`` adds what to do instead for some (by the column's key); ``quiet`` columns are
+    read past without one."""
     wanted = set(known)
     unknown: dict[str, tuple[str, Location]] = {}  # by key: the header as first written, where
     for record in records:
         for key in record.data:
-            if key and key not in wanted:
+            if key and key not in wanted and not (quiet and quiet(_COPY_NUMBER.sub("", key))):
                 name = _COPY_NUMBER.sub("", key)
                 if name not in unknown:
                     unknown[name] = record.headers.get(key, name), record.location

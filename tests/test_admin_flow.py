@@ -64,7 +64,7 @@ async def test_a_broken_file_keeps_the_last_good_version_and_is_shown_with_its_l
 async def test_status_counts_the_faq_warnings_and_says_where_to_see_them(tmp_path: Path, sqlite_url: str) -> None:
     faq_dir = tmp_path / "faq"
     shutil.copytree(ROOT / "content/faq", faq_dir)
-    (faq_dir / "追加.csv").write_text("id,question,answer,メモ\nextra,追加の質問,追加の回答,下書き\n", encoding="utf-8")
+    (faq_dir / "追加.csv").write_text("id,question,answer,分類2\nextra,追加の質問,追加の回答,下書き\n", encoding="utf-8")
     async with Harness(make_settings(sqlite_url, faq_dir=faq_dir), [STAFF]) as h:
         await h.client.send("staff", "管理 状態")
         assert "警告 1 件 (python -m knowledge check で確認できます)" in h.client.transcript("staff")

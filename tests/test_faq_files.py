@@ -222,6 +222,18 @@ def test_a_sheet_with_a_mistyped_header_is_an_error_not_skipped(tmp_path: Path) 
         "(見出しの誤字や抜けを確認してください。表でないシートは非表示にすると読みません)"]
 
 
+def test_an_offices_bookkeeping_columns_are_read_past_quietly(tmp_path: Path) -> None:
+    """A running number, notes and who changed a row when are usual beside an FAQ table: no
+    warning for them (nor is the number taken as the id); a column otherwise unknown warns."""
+    wb = Workbook()
+    wb.active.append(["No.", "ID", "質問", "回答", "備考", "備考2", "更新日", "作成者", "所管"])
+    wb.active.append([1, "q-1", "VPNが遅い", "再起動してください。", "要確認", "", "2026/11/01", "山田", "情報課"])
+    wb.save(tmp_path / "faq.xlsx")
+    load = load_faq(tmp_path)
+    assert [(e.id, e.answer) for e in load.entries] == [("q-1", "再起動してください。")]
+    assert load.warnings == ["faq.xlsx [シート Sheet] 2行目: 知らない項目「所管」は読み飛ばします"]
+
+
 def test_text_under_no_header_is_reported_not_dropped_silently(tmp_path: Path) -> None:
     wb = Workbook()
     wb.active.append(["ID", "質問", "回答"])

@@ -342,11 +342,11 @@ async def test_watch_a_single_file(tmp_path: Path) -> None:
 def test_faq_warnings_are_logged_as_the_other_data_sets_are(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (tmp_path / "faq.csv").write_text("id,question,answer,メモ\na,質問,回答,下書き\n", encoding="utf-8")
+    (tmp_path / "faq.csv").write_text("id,question,answer,分類2\na,質問,回答,下書き\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="knowledge.live"):
         kb = build_faq(tmp_path)
-    assert kb.warnings == ("faq.csv:2: 知らない項目「メモ」は読み飛ばします",)
-    assert f"FAQ ({tmp_path.name}): faq.csv:2: 知らない項目「メモ」は読み飛ばします" in caplog.messages
+    assert kb.warnings == ("faq.csv:2: 知らない項目「分類2」は読み飛ばします",)
+    assert f"FAQ ({tmp_path.name}): faq.csv:2: 知らない項目「分類2」は読み飛ばします" in caplog.messages
 
 
 async def test_watch_a_single_file_and_the_synonym_table_beside_it(tmp_path: Path) -> None:
@@ -439,7 +439,7 @@ def test_status_as_dict_for_readyz(faq_dir: Path) -> None:
     assert data["name"] == "faq" and data["count"] == 30 and data["ready"] is True and data["errors"] == 0
     before = data["warnings"]  # the near-duplicate questions of faq_csv
     assert before == len(live.current.warnings) > 0
-    (faq_dir / "notes.csv").write_text("id,question,answer,メモ\nz,別件,回答,下書き\n", encoding="utf-8")
+    (faq_dir / "notes.csv").write_text("id,question,answer,分類2\nz,別件,回答,下書き\n", encoding="utf-8")
     assert live.load().warnings == before + 1  # counted for the admin status
     (faq_dir / "notes.csv").write_text("id,question,answer\nz,,\n", encoding="utf-8")
     assert live.load().warnings == before + 1  # a failed reload keeps the served version's count

@@ -64,6 +64,9 @@ def test_punctuation_and_spaces_are_removed() -> None:
         ("どこに電話すればいいのでしょう", "どこに電話"),
         ("チャネルとチャットはどう使い分ければいい？", "ちゃねるとちゃっとはどう使分け"),
         ("印刷できないときはどうしたらいいのでしょうか", "印刷できないとき"),
+        # asking to be reminded (「…だっけ」) is the same question
+        ("在宅勤務の申請ってどうやるんだっけ", "てれわくの申請って"),
+        ("会議室の予約はどこからでしたっけ", "会議室予約はどこから"),
     ],
 )
 def test_boilerplate_is_stripped_and_content_kept(query: str, kept: str) -> None:
